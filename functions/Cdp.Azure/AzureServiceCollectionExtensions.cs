@@ -1,0 +1,89 @@
+using Azure.Messaging.EventHubs.Producer;
+using Cdp.Azure.Cosmos;
+using Cdp.Azure.EventHubs;
+using Cdp.Core.Events;
+using Cdp.Core.Identity;
+using Cdp.Core.Profiles;
+using Cdp.Core.Streaming;
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Cdp.Azure;
+
+public static class AzureServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the Azure adapters for the Core ports: one <see cref="CosmosClient"/> and one
+    /// <see cref="EventHubProducerClient"/> per process, identity-based unless a connection string is set
+    /// (emulators only).
+    /// </summary>
+    public static IServiceCollection AddCdpAzure(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (services.Any(d => d.ServiceType == typeof(CosmosClient)))
+        {
+            return services;
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => CreateCosmosClient(configuration));
+        services.AddSingleton(_ => CreateProducer(configuration));
+        services.AddSingleton<IEventStream, EventHubsEventStream>();
+        services.AddSingleton<IIdentityIndex>(sp => new CosmosIdentityIndex(
+            ContainerFor(sp, configuration, AzureSettings.IdentitiesContainer, "identities"),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IProfileStore>(sp => new CosmosProfileStore(
+            ContainerFor(sp, configuration, AzureSettings.ProfilesContainer, "profiles")));
+        return services;
+    }
+
+    /// <summary>
+    /// The Cosmos DB client: <c>CosmosConnection</c> as a connection string when set (emulators), else
+    /// <c>CosmosConnection__accountEndpoint</c> with a token credential. 429s are retried explicitly.
+    /// </summary>
+    public static CosmosClient CreateCosmosClient(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = new CosmosClientOptions
+        {
+            ApplicationName = "cdp",
+            UseSystemTextJsonSerializerWithOptions = CdpJson.Options,
+            MaxRetryAttemptsOnRateLimitedRequests = 9,
+            MaxRetryWaitTimeOnRateLimitedRequests = TimeSpan.FromSeconds(30),
+            EnableContentResponseOnWrite = false,
+        };
+        var connectionString = configuration[AzureSettings.CosmosConnection];
+        if (!string.IsNullOrWhiteSpace(connectionString))
+        {
+            return new CosmosClient(connectionString, options);
+        }
+
+        var endpoint = AzureConnections.Required(configuration, AzureSettings.CosmosConnection, "accountEndpoint");
+        return new CosmosClient(endpoint, AzureConnections.CredentialFor(configuration, AzureSettings.CosmosConnection), options);
+    }
+
+    public static EventHubProducerClient CreateProducer(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var hub = configuration[AzureSettings.EventHubName]
+            ?? throw new InvalidOperationException($"The setting '{AzureSettings.EventHubName}' is required.");
+        var connectionString = configuration[AzureSettings.EventHubConnection];
+        if (!string.IsNullOrWhiteSpace(connectionString))
+        {
+            return new EventHubProducerClient(connectionString, hub);
+        }
+
+        var fullyQualifiedNamespace = AzureConnections.Required(configuration, AzureSettings.EventHubConnection, "fullyQualifiedNamespace");
+        return new EventHubProducerClient(fullyQualifiedNamespace, hub, AzureConnections.CredentialFor(configuration, AzureSettings.EventHubConnection));
+    }
+
+    private static Container ContainerFor(IServiceProvider services, IConfiguration configuration, string setting, string defaultName)
+    {
+        var database = configuration[AzureSettings.CosmosDatabase]
+            ?? throw new InvalidOperationException($"The setting '{AzureSettings.CosmosDatabase}' is required.");
+        return services.GetRequiredService<CosmosClient>().GetContainer(database, configuration[setting] ?? defaultName);
+    }
+}

@@ -1,0 +1,22 @@
+namespace Cdp.Azure;
+
+/// <summary>
+/// The names of the settings the cloud adapters and triggers read: one name everywhere (code, host.json,
+/// Bicep, local.settings.sample.json).
+/// </summary>
+public static class AzureSettings
+{
+    /// <summary>Connection prefix for Event Hubs: <c>EventHubConnection__fullyQualifiedNamespace</c>.</summary>
+    public const string EventHubConnection = "EventHubConnection";
+
+    /// <summary>Connection prefix for Cosmos DB: <c>CosmosConnection__accountEndpoint</c>.</summary>
+    public const string CosmosConnection = "CosmosConnection";
+
+    public const string EventHubName = "CDP_EVENTHUB_NAME";
+    public const string EventHubConsumerGroup = "CDP_EVENTHUB_CONSUMER_GROUP";
+    public const string CosmosDatabase = "CDP_COSMOS_DATABASE";
+    public const string IdentitiesContainer = "CDP_COSMOS_IDENTITIES_CONTAINER";
+    public const string ProfilesContainer = "CDP_COSMOS_PROFILES_CONTAINER";
+    public const string LeasesContainer = "CDP_COSMOS_LEASES_CONTAINER";
+    public const string TaskHub = "CDP_TASKHUB";
+}

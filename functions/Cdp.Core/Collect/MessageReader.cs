@@ -1,0 +1,166 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cdp.Core.Events;
+
+namespace Cdp.Core.Collect;
+
+/// <summary>
+/// Reads one Segment-style message from a request body and checks its shape, collecting every problem
+/// with the name of the field it concerns (so that the HTTP reply can name each bad field).
+/// </summary>
+public static class MessageReader
+{
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
+
+    /// <summary>Reads <paramref name="body"/> as a message of type <paramref name="type"/>.</summary>
+    public static MessageReadResult Read(ReadOnlyMemory<byte> body, MessageType type)
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(body.Span, documentOptions: DocumentOptions);
+        }
+        catch (JsonException ex)
+        {
+            return MessageReadResult.Invalid("body", $"The body is not valid JSON: {ex.Message}");
+        }
+
+        if (root is not JsonObject json)
+        {
+            return MessageReadResult.Invalid("body", "The body must be a JSON object.");
+        }
+
+        var errors = new FieldErrors();
+        var declaredType = ReadString(json, "type", errors);
+        if (declaredType is not null && !string.Equals(declaredType, Name(type), StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add("type", $"The message type '{declaredType}' does not match the endpoint '{Name(type)}'.");
+        }
+
+        var messageId = ReadString(json, "messageId", errors);
+        var userId = ReadId(json, "userId", errors);
+        var anonymousId = ReadId(json, "anonymousId", errors);
+        if (userId is null && anonymousId is null && !errors.Contains("userId") && !errors.Contains("anonymousId"))
+        {
+            errors.Add("userId", "Either userId or anonymousId is required.");
+        }
+
+        var eventName = ReadString(json, "event", errors);
+        if (type == MessageType.Track && string.IsNullOrWhiteSpace(eventName) && !errors.Contains("event"))
+        {
+            errors.Add("event", "A track message needs a non-empty event name.");
+        }
+
+        var traits = ReadObject(json, "traits", errors);
+        var properties = ReadObject(json, "properties", errors);
+        var context = ReadObject(json, "context", errors);
+        var timestamp = ReadTime(json, "timestamp", errors);
+        var sentAt = ReadTime(json, "sentAt", errors);
+
+        if (errors.Count > 0)
+        {
+            return new MessageReadResult(null, errors.ToDictionary());
+        }
+
+        return new MessageReadResult(
+            new Message
+            {
+                MessageId = string.IsNullOrWhiteSpace(messageId) ? string.Empty : messageId,
+                Type = type,
+                Event = eventName,
+                UserId = userId,
+                AnonymousId = anonymousId,
+                Traits = traits,
+                Properties = properties,
+                Context = context,
+                Timestamp = timestamp,
+                SentAt = sentAt,
+            },
+            FieldErrors.None);
+    }
+
+    /// <summary>The spec's lower-case name of a message type (the route segment and the <c>type</c> field).</summary>
+    public static string Name(MessageType type) => type.ToString().ToLowerInvariant();
+
+    private static string? ReadString(JsonObject json, string field, FieldErrors errors)
+    {
+        if (!json.TryGetPropertyValue(field, out var node) || node is null)
+        {
+            return null;
+        }
+
+        if (node.GetValueKind() != JsonValueKind.String)
+        {
+            errors.Add(field, $"'{field}' must be a string.");
+            return null;
+        }
+
+        return node.GetValue<string>();
+    }
+
+    // Segment accepts numeric ids and treats them as strings; blank ids count as absent.
+    private static string? ReadId(JsonObject json, string field, FieldErrors errors)
+    {
+        if (!json.TryGetPropertyValue(field, out var node) || node is null)
+        {
+            return null;
+        }
+
+        var value = node.GetValueKind() switch
+        {
+            JsonValueKind.String => node.GetValue<string>(),
+            JsonValueKind.Number => node.ToJsonString(),
+            _ => null,
+        };
+        if (value is null)
+        {
+            errors.Add(field, $"'{field}' must be a string.");
+            return null;
+        }
+
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+
+    private static JsonObject? ReadObject(JsonObject json, string field, FieldErrors errors)
+    {
+        if (!json.TryGetPropertyValue(field, out var node) || node is null)
+        {
+            return null;
+        }
+
+        if (node is not JsonObject obj)
+        {
+            errors.Add(field, $"'{field}' must be a JSON object.");
+            return null;
+        }
+
+        return (JsonObject)obj.DeepClone();
+    }
+
+    private static DateTimeOffset? ReadTime(JsonObject json, string field, FieldErrors errors)
+    {
+        var text = ReadString(json, field, errors);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var value))
+        {
+            errors.Add(field, $"'{field}' must be an ISO 8601 date and time.");
+            return null;
+        }
+
+        return value;
+    }
+}
+
+/// <summary>The message read from a body, or the problems found, by field name.</summary>
+public sealed record MessageReadResult(Message? Message, IReadOnlyDictionary<string, string[]> Errors)
+{
+    public bool IsValid => Message is not null;
+
+    internal static MessageReadResult Invalid(string field, string problem) =>
+        new(null, new Dictionary<string, string[]> { [field] = [problem] });
+}

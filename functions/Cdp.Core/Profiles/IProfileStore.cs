@@ -1,0 +1,25 @@
+namespace Cdp.Core.Profiles;
+
+/// <summary>
+/// Stores profiles by id with optimistic concurrency: every read returns a version tag, and a replace
+/// succeeds only if the stored version still carries that tag.
+/// </summary>
+/// <remarks>
+/// Every successful create or replace is a change that the profile change feed delivers (at least once).
+/// Callers load, change, and save, and on a stale tag load again and re-apply; since profile changes
+/// are idempotent, a repeated attempt converges.
+/// </remarks>
+public interface IProfileStore
+{
+    /// <summary>The profile and its version tag, or null when there is none with that id.</summary>
+    Task<StoredProfile?> GetAsync(string profileId, CancellationToken cancellationToken);
+
+    /// <summary>Creates the profile; false when one with that id already exists.</summary>
+    Task<bool> TryCreateAsync(Profile profile, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the profile if its stored version tag is still <paramref name="versionTag"/>; false when stale.</summary>
+    Task<bool> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken);
+}
+
+/// <summary>A profile as read from a store, with the version tag to replace it against.</summary>
+public sealed record StoredProfile(Profile Profile, string VersionTag);

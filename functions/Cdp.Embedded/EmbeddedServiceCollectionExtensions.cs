@@ -1,0 +1,40 @@
+using Cdp.Core.Changes;
+using Cdp.Core.Identity;
+using Cdp.Core.Profiles;
+using Cdp.Core.Streaming;
+using Cdp.Embedded.Sqlite;
+using Cdp.Embedded.Streaming;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Cdp.Embedded;
+
+public static class EmbeddedServiceCollectionExtensions
+{
+    /// <summary>Registers the SQLite adapters for the Core ports (event stream, identity index, profiles, change feed).</summary>
+    public static IServiceCollection AddCdpEmbeddedStore(this IServiceCollection services, Action<EmbeddedOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (services.Any(d => d.ServiceType == typeof(SqliteDatabase)))
+        {
+            return services;
+        }
+
+        var options = services.AddOptions<EmbeddedOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<SqliteDatabase>();
+        services.AddSingleton<SqliteEventLog>();
+        services.AddSingleton<IEventStream>(sp => sp.GetRequiredService<SqliteEventLog>());
+        services.AddSingleton<SqliteIdentityIndex>();
+        services.AddSingleton<IIdentityIndex>(sp => sp.GetRequiredService<SqliteIdentityIndex>());
+        services.AddSingleton<SqliteProfileStore>();
+        services.AddSingleton<IProfileStore>(sp => sp.GetRequiredService<SqliteProfileStore>());
+        services.AddSingleton<IProfileChangeFeed>(sp => sp.GetRequiredService<SqliteProfileStore>());
+        return services;
+    }
+}

@@ -1,0 +1,10 @@
+using Microsoft.Extensions.Logging;
+
+namespace Cdp.Embedded;
+
+/// <summary>The embedded adapters' log events (2xx: the ingest side of the stream).</summary>
+internal static partial class Logs
+{
+    [LoggerMessage(EventId = 250, Level = LogLevel.Error, Message = "Consumer '{Consumer}' failed; its checkpoint is kept and the batch is retried in {RetryWait}.")]
+    public static partial void ConsumerFailed(ILogger logger, Exception exception, string consumer, TimeSpan retryWait);
+}

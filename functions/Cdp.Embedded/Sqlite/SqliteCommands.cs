@@ -1,0 +1,19 @@
+using Microsoft.Data.Sqlite;
+
+namespace Cdp.Embedded.Sqlite;
+
+/// <summary>Small conveniences over ADO.NET that keep the adapters' SQL readable.</summary>
+internal static class SqliteCommands
+{
+    public static SqliteCommand Command(this SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+}

@@ -1,0 +1,85 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace Cdp.Embedded.Sqlite;
+
+/// <summary>
+/// The one embedded database file (WAL mode): opens pooled connections and creates the schema on first use.
+/// </summary>
+public sealed class SqliteDatabase
+{
+    private const int SchemaVersion = 1;
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            partition INTEGER NOT NULL,
+            partition_key TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            body TEXT NOT NULL,
+            appended_at TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS events_by_partition ON events (partition, seq);
+        CREATE TABLE IF NOT EXISTS checkpoints (
+            consumer TEXT NOT NULL,
+            partition INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            PRIMARY KEY (consumer, partition));
+        CREATE TABLE IF NOT EXISTS identities (
+            id TEXT PRIMARY KEY,
+            profile_id TEXT NOT NULL,
+            claimed_at TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS profiles (
+            id TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            body TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS profile_changes (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            profile_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            body TEXT NOT NULL);
+        """;
+
+    private readonly string _connectionString;
+
+    public SqliteDatabase(IOptions<EmbeddedOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var path = options.Value.DatabasePath;
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        Path = path;
+        Initialize();
+    }
+
+    /// <summary>The database file.</summary>
+    public string Path { get; }
+
+    /// <summary>Opens a connection; the caller disposes it (which returns it to the pool).</summary>
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        // busy_timeout makes a writer wait for another instead of failing with SQLITE_BUSY.
+        pragma.CommandText = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    private void Initialize()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode = WAL;";
+        command.ExecuteNonQuery();
+        command.CommandText = Schema + $"PRAGMA user_version = {SchemaVersion};";
+        command.ExecuteNonQuery();
+    }
+}

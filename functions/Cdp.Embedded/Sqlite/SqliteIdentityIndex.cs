@@ -1,0 +1,33 @@
+using System.Globalization;
+using Cdp.Core.Identity;
+
+namespace Cdp.Embedded.Sqlite;
+
+/// <summary>The identity index in SQLite: one row per identifier; the first insert wins.</summary>
+public sealed class SqliteIdentityIndex(SqliteDatabase database, TimeProvider time) : IIdentityIndex
+{
+    public Task<string?> FindAsync(Identifier identifier, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(identifier);
+        using var connection = database.Open();
+        using var select = connection.Command("SELECT profile_id FROM identities WHERE id = $id", ("$id", identifier.ToString()));
+        return Task.FromResult(select.ExecuteScalar() as string);
+    }
+
+    public Task<string> ClaimAsync(Identifier identifier, string profileId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(identifier);
+        ArgumentException.ThrowIfNullOrWhiteSpace(profileId);
+        using var connection = database.Open();
+        // One statement: insert unless present, then report the owner. Atomic under SQLite's write lock.
+        using var claim = connection.Command(
+            """
+            INSERT INTO identities (id, profile_id, claimed_at) VALUES ($id, $profile, $at) ON CONFLICT (id) DO NOTHING;
+            SELECT profile_id FROM identities WHERE id = $id;
+            """,
+            ("$id", identifier.ToString()),
+            ("$profile", profileId),
+            ("$at", time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)));
+        return Task.FromResult((string)claim.ExecuteScalar()!);
+    }
+}

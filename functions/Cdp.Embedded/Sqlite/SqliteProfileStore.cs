@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Text.Json;
+using Cdp.Core.Changes;
+using Cdp.Core.Events;
+using Cdp.Core.Profiles;
+using Cdp.Embedded.Streaming;
+using Microsoft.Data.Sqlite;
+
+namespace Cdp.Embedded.Sqlite;
+
+/// <summary>
+/// Profiles in SQLite with a version per row, and the profile change log written in the same transaction
+/// as each profile write (so a change is never lost nor recorded for a write that did not happen).
+/// Also the change feed's reader over that log.
+/// </summary>
+public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore, IProfileChangeFeed
+{
+    private const int ChangeFeedPartition = 0;
+
+    /// <summary>Signalled after every profile write.</summary>
+    public ChangeSignal Changed { get; } = new();
+
+    public Task<StoredProfile?> GetAsync(string profileId, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var select = connection.Command("SELECT version, body FROM profiles WHERE id = $id", ("$id", profileId));
+        using var reader = select.ExecuteReader();
+        if (!reader.Read())
+        {
+            return Task.FromResult<StoredProfile?>(null);
+        }
+
+        var document = Deserialize(reader.GetString(1));
+        var version = reader.GetInt64(0).ToString(CultureInfo.InvariantCulture);
+        return Task.FromResult<StoredProfile?>(new StoredProfile(Profile.FromDocument(document), version));
+    }
+
+    public Task<bool> TryCreateAsync(Profile profile, CancellationToken cancellationToken) =>
+        Task.FromResult(Write(profile, expectedVersion: null));
+
+    public Task<bool> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken) =>
+        Task.FromResult(long.TryParse(versionTag, NumberStyles.None, CultureInfo.InvariantCulture, out var version) && Write(profile, version));
+
+    public Task<ProfileChangeBatch> ReadAsync(string consumer, int maxCount, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        var after = Checkpoints.Read(connection, ChangeConsumer(consumer), ChangeFeedPartition);
+        using var select = connection.Command(
+            "SELECT seq, profile_id, version, body FROM profile_changes WHERE seq > $after ORDER BY seq LIMIT $max",
+            ("$after", after),
+            ("$max", maxCount));
+        using var reader = select.ExecuteReader();
+        var changes = new List<ProfileChange>();
+        var position = after;
+        while (reader.Read())
+        {
+            position = reader.GetInt64(0);
+            changes.Add(new ProfileChange(
+                reader.GetString(1),
+                reader.GetInt64(2).ToString(CultureInfo.InvariantCulture),
+                Deserialize(reader.GetString(3))));
+        }
+
+        return Task.FromResult(new ProfileChangeBatch(changes, position));
+    }
+
+    public Task CheckpointAsync(string consumer, ProfileChangeBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        using var connection = database.Open();
+        Checkpoints.Write(connection, ChangeConsumer(consumer), ChangeFeedPartition, batch.Position);
+        return Task.CompletedTask;
+    }
+
+    private bool Write(Profile profile, long? expectedVersion)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var body = JsonSerializer.Serialize(profile.ToDocument(), CdpJson.Options);
+        var newVersion = (expectedVersion ?? 0) + 1;
+        using (var connection = database.Open())
+        using (var transaction = connection.BeginTransaction())
+        {
+            using var write = expectedVersion is null
+                ? connection.Command(
+                    "INSERT INTO profiles (id, version, body) VALUES ($id, $version, $body) ON CONFLICT (id) DO NOTHING",
+                    ("$id", profile.Id), ("$version", newVersion), ("$body", body))
+                : connection.Command(
+                    "UPDATE profiles SET version = $version, body = $body WHERE id = $id AND version = $expected",
+                    ("$id", profile.Id), ("$version", newVersion), ("$body", body), ("$expected", expectedVersion));
+            write.Transaction = transaction;
+            if (write.ExecuteNonQuery() == 0)
+            {
+                return false;
+            }
+
+            using var log = connection.Command(
+                "INSERT INTO profile_changes (profile_id, version, body) VALUES ($id, $version, $body)",
+                ("$id", profile.Id), ("$version", newVersion), ("$body", body));
+            log.Transaction = transaction;
+            log.ExecuteNonQuery();
+            transaction.Commit();
+        }
+
+        Changed.Notify();
+        return true;
+    }
+
+    private static string ChangeConsumer(string consumer) => "changes:" + consumer;
+
+    private static ProfileDocument Deserialize(string body) =>
+        JsonSerializer.Deserialize<ProfileDocument>(body, CdpJson.Options) ?? throw new InvalidDataException("A stored profile is empty.");
+}

@@ -1,0 +1,34 @@
+using Cdp.Azure;
+using Cdp.Azure.Cosmos;
+using Cdp.Core.Changes;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Cdp.Functions.Profiles;
+
+/// <summary>
+/// The profile change feed (Cosmos DB change-feed trigger on <c>profiles</c>, leases in <c>leases</c>). A
+/// failure is retried before the lease moves on, so no change is skipped.
+/// </summary>
+public sealed class ProcessProfileChangesFunction(ProfileChangeProcessor processor)
+{
+    [Function(nameof(ProcessProfileChangesFunction))]
+    [ExponentialBackoffRetry(-1, "00:00:05", "00:05:00")]
+    public Task RunAsync(
+        [CosmosDBTrigger(
+            "%" + AzureSettings.CosmosDatabase + "%",
+            "%" + AzureSettings.ProfilesContainer + "%",
+            Connection = AzureSettings.CosmosConnection,
+            LeaseContainerName = "%" + AzureSettings.LeasesContainer + "%",
+            LeaseContainerPrefix = "profile-changes",
+            FeedPollDelay = 1000,
+            MaxItemsPerInvocation = 100)]
+        IReadOnlyList<CosmosProfileDocument> profiles,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(profiles);
+        var changes = profiles
+            .Select(p => new ProfileChange(p.Id, p.ETag ?? throw new InvalidOperationException($"Change of profile '{p.Id}' has no _etag."), p.ToProfileDocument()))
+            .ToList();
+        return processor.ProcessAsync(changes, cancellationToken);
+    }
+}

@@ -1,0 +1,34 @@
+using Cdp.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+
+namespace Cdp.Functions.Profiles;
+
+/// <summary><c>GET /api/profiles/{id}</c>.</summary>
+public sealed class GetProfileFunction(ProfileHandler handler)
+{
+    [Function(nameof(GetProfileFunction))]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = CdpRoutes.Profile)] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        handler.GetAsync(id, cancellationToken);
+}
+
+/// <summary><c>GET /api/profiles?identifier=type:value</c>.</summary>
+public sealed class FindProfileFunction(ProfileHandler handler)
+{
+    [Function(nameof(FindProfileFunction))]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = CdpRoutes.Profiles)] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        handler.FindAsync(request, cancellationToken);
+}
+
+/// <summary><c>GET /api/health</c>.</summary>
+public sealed class HealthFunction
+{
+    [Function(nameof(HealthFunction))]
+    public static IResult Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = CdpRoutes.Health)] HttpRequest request) =>
+        HealthHandler.Get();
+}

@@ -1,0 +1,54 @@
+using Cdp.Core.Changes;
+using Cdp.Core.Ingest;
+using Cdp.Core.Journeys;
+using Cdp.Embedded;
+using Cdp.Embedded.Consumers;
+using Cdp.Http;
+using Cdp.Journeys;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing;
+
+namespace Cdp.Local;
+
+/// <summary>The composition root of the one-machine host.</summary>
+public static class LocalHost
+{
+    public const string DefaultUrl = "http://127.0.0.1:7071";
+
+    /// <summary>Wires Core, the embedded store, the HTTP handlers, the consumers and the journey runtime.</summary>
+    public static IServiceCollection AddCdpLocal(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddCdpEmbeddedStore(options =>
+        {
+            var dataDirectory = configuration[EmbeddedOptions.DataDirectoryVariable];
+            if (!string.IsNullOrWhiteSpace(dataDirectory))
+            {
+                options.DataDirectory = dataDirectory;
+            }
+        });
+        services.AddCdpHttp();
+        services.AddSingleton<IngestService>();
+        services.AddSingleton<ProfileChangeProcessor>();
+        services.AddHostedService<IngestConsumer>();
+        services.AddHostedService<ProfileChangeConsumer>();
+
+        services.AddJourneyActivities();
+        services.AddInMemoryDurableTask(registry => registry.AddJourneyTasks());
+        services.AddSingleton<IJourneyRuntime>(sp => new DurableJourneyRuntime(sp.GetRequiredService<DurableTaskClient>()));
+        return services;
+    }
+
+    /// <summary>Maps every route of <see cref="CdpRoutes"/> under <c>/api</c>, onto the shared handlers.</summary>
+    public static IEndpointRouteBuilder MapCdpApi(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/" + CdpRoutes.Prefix);
+        api.MapPost(CdpRoutes.Collect, (HttpRequest request, string type, CollectHandler handler, CancellationToken ct) => handler.HandleAsync(request, type, ct));
+        api.MapGet(CdpRoutes.Profile, (string id, ProfileHandler handler, CancellationToken ct) => handler.GetAsync(id, ct));
+        api.MapGet(CdpRoutes.Profiles, (HttpRequest request, ProfileHandler handler, CancellationToken ct) => handler.FindAsync(request, ct));
+        api.MapPost(CdpRoutes.JourneyRuns, (HttpRequest request, IJourneyRuntime runtime, CancellationToken ct) => JourneyHandler.StartAsync(request, runtime, ct));
+        api.MapGet(CdpRoutes.JourneyRun, (string instanceId, IJourneyRuntime runtime, CancellationToken ct) => JourneyHandler.GetStatusAsync(instanceId, runtime, ct));
+        api.MapGet(CdpRoutes.Health, () => HealthHandler.Get());
+        return endpoints;
+    }
+}

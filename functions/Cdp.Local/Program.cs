@@ -1,0 +1,18 @@
+using Cdp.Local;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Loopback by default; --urls or ASPNETCORE_URLS choose another address.
+if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+{
+    builder.WebHost.UseUrls(LocalHost.DefaultUrl);
+}
+
+builder.Services.AddCdpLocal(builder.Configuration);
+
+var app = builder.Build();
+app.MapCdpApi();
+app.Run();
+
+/// <summary>The entry point (public so that tests can host it with WebApplicationFactory).</summary>
+public partial class Program;

@@ -1,0 +1,108 @@
+using System.Text.Json.Nodes;
+using Cdp.Core.Identity;
+using Cdp.Core.Profiles;
+
+namespace Cdp.Embedded.Tests.Ingest;
+
+/// <summary>Ingest over the real embedded adapters.</summary>
+public class IngestServiceTests
+{
+    private static readonly Identifier Anonymous = new(Identifier.AnonymousId, "a1");
+    private static readonly Identifier User = new(Identifier.UserId, "u1");
+
+    [Fact]
+    public async Task ProcessAsync_TrackThenIdentify_LinksBothIdentifiersToOneProfile()
+    {
+        using var store = new EmbeddedStore();
+
+        await store.Ingest.ProcessAsync([Messages.Track("m1", anonymousId: "a1")], CancellationToken.None);
+        await store.Ingest.ProcessAsync(
+            [Messages.Identify("m2", "a1", "u1", new JsonObject { ["email"] = "ada@example.com" }, Messages.T0.AddMinutes(1))],
+            CancellationToken.None);
+
+        var byAnonymous = await store.Identities.FindAsync(Anonymous, CancellationToken.None);
+        var byUser = await store.Identities.FindAsync(User, CancellationToken.None);
+        Assert.NotNull(byAnonymous);
+        Assert.Equal(byAnonymous, byUser);
+        var profile = (await store.Profiles.GetAsync(byUser!, CancellationToken.None))!.Profile;
+        Assert.Equal(new[] { Anonymous, User }, profile.Identifiers);
+        Assert.Equal("ada@example.com", profile.Traits["email"].Value!.GetValue<string>());
+        Assert.Equal("m2", profile.Traits["email"].MessageId);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_ReplayedBatch_ChangesNothing()
+    {
+        using var store = new EmbeddedStore();
+        var batch = new[]
+        {
+            Messages.Track("m1", anonymousId: "a1"),
+            Messages.Identify("m2", "a1", "u1", new JsonObject { ["plan"] = "pro" }),
+        };
+        await store.Ingest.ProcessAsync(batch, CancellationToken.None);
+        var before = (await store.Profiles.ReadAsync("c", 100, CancellationToken.None)).Changes.Count;
+
+        var replay = await store.Ingest.ProcessAsync(batch, CancellationToken.None);
+
+        Assert.Equal(0, replay.ProfilesChanged);
+        Assert.Equal(before, (await store.Profiles.ReadAsync("c", 100, CancellationToken.None)).Changes.Count);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_CrashAfterClaimBeforeProfileWrite_ReplayCompletesSameProfile()
+    {
+        using var store = new EmbeddedStore();
+        var message = Messages.Track("m1", anonymousId: "a1");
+        // The claim landed, the profile write did not (a crash in between).
+        var profileId = await store.Identities.ClaimAsync(Anonymous, "p_" + "crashed", CancellationToken.None);
+
+        await store.Ingest.ProcessAsync([message], CancellationToken.None);
+
+        var profile = (await store.Profiles.GetAsync(profileId, CancellationToken.None))!.Profile;
+        Assert.Equal([Anonymous], profile.Identifiers);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_NewPerson_ProfileIdDependsOnlyOnMessage()
+    {
+        using var one = new EmbeddedStore();
+        using var two = new EmbeddedStore();
+
+        await one.Ingest.ProcessAsync([Messages.Track("m1", anonymousId: "a1")], CancellationToken.None);
+        await two.Ingest.ProcessAsync([Messages.Track("m1", anonymousId: "a1")], CancellationToken.None);
+
+        Assert.Equal(
+            await one.Identities.FindAsync(Anonymous, CancellationToken.None),
+            await two.Identities.FindAsync(Anonymous, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_OlderTraitArrivesLate_NewerValueStays()
+    {
+        using var store = new EmbeddedStore();
+
+        await store.Ingest.ProcessAsync([Messages.Identify("m2", null, "u1", new JsonObject { ["plan"] = "pro" }, Messages.T0.AddHours(1))], CancellationToken.None);
+        await store.Ingest.ProcessAsync([Messages.Identify("m1", null, "u1", new JsonObject { ["plan"] = "free" }, Messages.T0)], CancellationToken.None);
+
+        var profileId = await store.Identities.FindAsync(User, CancellationToken.None);
+        var profile = (await store.Profiles.GetAsync(profileId!, CancellationToken.None))!.Profile;
+        Assert.Equal("pro", profile.Traits["plan"].Value!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ProcessAsync_IdentifiersOfTwoProfiles_UpdatesStrongestAndDoesNotMerge()
+    {
+        using var store = new EmbeddedStore();
+        await store.Ingest.ProcessAsync([Messages.Track("m1", anonymousId: "a1")], CancellationToken.None);
+        await store.Ingest.ProcessAsync([Messages.Track("m2", userId: "u1")], CancellationToken.None);
+
+        await store.Ingest.ProcessAsync([Messages.Identify("m3", "a1", "u1", new JsonObject { ["plan"] = "pro" })], CancellationToken.None);
+
+        var userProfile = await store.Identities.FindAsync(User, CancellationToken.None);
+        var anonymousProfile = await store.Identities.FindAsync(Anonymous, CancellationToken.None);
+        Assert.NotEqual(userProfile, anonymousProfile);
+        var profile = (await store.Profiles.GetAsync(userProfile!, CancellationToken.None))!.Profile;
+        Assert.Equal([User], profile.Identifiers);
+        Assert.True(profile.Traits.ContainsKey("plan"));
+    }
+}

@@ -1,0 +1,83 @@
+namespace Cdp.Embedded.Tests.Streaming;
+
+public class SqliteEventLogTests
+{
+    private const string Consumer = "test";
+
+    [Fact]
+    public async Task ReadAsync_SameKey_KeepsOrderOnOnePartition()
+    {
+        using var store = new EmbeddedStore();
+        var messages = Enumerable.Range(0, 10).Select(i => Messages.Track($"m{i}", anonymousId: "a1")).ToList();
+        await store.Log.PublishAsync(messages, CancellationToken.None);
+
+        var partition = store.Log.PartitionOf("a1");
+        var batch = await store.Log.ReadAsync(Consumer, partition, 100, CancellationToken.None);
+
+        Assert.Equal(messages.Select(m => m.MessageId), batch.Messages.Select(m => m.MessageId));
+        for (var other = 0; other < store.Log.PartitionCount; other++)
+        {
+            if (other != partition)
+            {
+                Assert.Empty((await store.Log.ReadAsync(Consumer, other, 100, CancellationToken.None)).Messages);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ReadAsync_WithoutCheckpoint_RedeliversSameBatch()
+    {
+        using var store = new EmbeddedStore(partitions: 1);
+        await store.Log.PublishAsync([Messages.Track("m1", "a1"), Messages.Track("m2", "a2")], CancellationToken.None);
+
+        var first = await store.Log.ReadAsync(Consumer, 0, 100, CancellationToken.None);
+        var again = await store.Log.ReadAsync(Consumer, 0, 100, CancellationToken.None);
+
+        Assert.Equal(first.Messages.Select(m => m.MessageId), again.Messages.Select(m => m.MessageId));
+    }
+
+    [Fact]
+    public async Task CheckpointAsync_MovesPastBatch_PerConsumer()
+    {
+        using var store = new EmbeddedStore(partitions: 1);
+        await store.Log.PublishAsync([Messages.Track("m1", "a1"), Messages.Track("m2", "a1"), Messages.Track("m3", "a1")], CancellationToken.None);
+
+        var first = await store.Log.ReadAsync(Consumer, 0, 2, CancellationToken.None);
+        await store.Log.CheckpointAsync(Consumer, first, CancellationToken.None);
+        var next = await store.Log.ReadAsync(Consumer, 0, 100, CancellationToken.None);
+        var otherConsumer = await store.Log.ReadAsync("other", 0, 100, CancellationToken.None);
+
+        Assert.Equal(["m1", "m2"], first.Messages.Select(m => m.MessageId));
+        Assert.Equal(["m3"], next.Messages.Select(m => m.MessageId));
+        Assert.Equal(3, otherConsumer.Messages.Count);
+    }
+
+    [Fact]
+    public async Task CheckpointAsync_OlderPosition_DoesNotMoveBack()
+    {
+        using var store = new EmbeddedStore(partitions: 1);
+        await store.Log.PublishAsync([Messages.Track("m1", "a1"), Messages.Track("m2", "a1")], CancellationToken.None);
+        var one = await store.Log.ReadAsync(Consumer, 0, 1, CancellationToken.None);
+        var both = await store.Log.ReadAsync(Consumer, 0, 2, CancellationToken.None);
+
+        await store.Log.CheckpointAsync(Consumer, both, CancellationToken.None);
+        await store.Log.CheckpointAsync(Consumer, one, CancellationToken.None);
+
+        Assert.Empty((await store.Log.ReadAsync(Consumer, 0, 10, CancellationToken.None)).Messages);
+    }
+
+    [Fact]
+    public async Task Restart_KeepsMessagesAndCheckpoints()
+    {
+        using var store = new EmbeddedStore(partitions: 1);
+        await store.Log.PublishAsync([Messages.Track("m1", "a1"), Messages.Track("m2", "a1")], CancellationToken.None);
+        await store.Log.CheckpointAsync(Consumer, await store.Log.ReadAsync(Consumer, 0, 1, CancellationToken.None), CancellationToken.None);
+
+        using var restarted = store.Reopen();
+        var batch = await restarted.Log.ReadAsync(Consumer, 0, 10, CancellationToken.None);
+
+        var message = Assert.Single(batch.Messages);
+        Assert.Equal("m2", message.MessageId);
+        Assert.Equal("Viewed", message.Event);
+    }
+}
