@@ -1,0 +1,144 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.Azure.Functions.Worker.Core.FunctionMetadata;
+
+namespace Cdp.Functions.Tests;
+
+/// <summary>
+/// The function metadata the Functions SDK generates from the trigger attributes is what the host binds
+/// in Azure. These tests pin every function's bindings, so that a change to a trigger's settings is a
+/// deliberate change to this file, and check that every setting they name is in local.settings.sample.json.
+/// </summary>
+public partial class FunctionMetadataTests
+{
+    private static readonly Dictionary<string, string[]> Expected = new()
+    {
+        ["CollectFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["post"],"route":"v1/{type}"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["IngestEventsFunction"] =
+        [
+            """{"name":"events","type":"eventHubTrigger","direction":"In","eventHubName":"%CDP_EVENTHUB_NAME%","connection":"EventHubConnection","consumerGroup":"%CDP_EVENTHUB_CONSUMER_GROUP%","cardinality":"Many","dataType":"String"}""",
+        ],
+        ["ProcessProfileChangesFunction"] =
+        [
+            """{"name":"profiles","type":"cosmosDBTrigger","direction":"In","databaseName":"%CDP_COSMOS_DATABASE%","containerName":"%CDP_COSMOS_PROFILES_CONTAINER%","connection":"CosmosConnection","leaseContainerName":"%CDP_COSMOS_LEASES_CONTAINER%","leaseContainerPrefix":"profile-changes","feedPollDelay":1000,"maxItemsPerInvocation":100}""",
+        ],
+        ["JourneyOrchestrator"] =
+        [
+            """{"name":"context","type":"orchestrationTrigger","direction":"In"}""",
+        ],
+        ["SendWebhookActivity"] =
+        [
+            """{"name":"call","type":"activityTrigger","direction":"In"}""",
+        ],
+        ["StartJourneyRunFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["post"],"route":"journeys/runs"}""",
+            """{"name":"client","type":"durableClient","direction":"In"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["GetJourneyRunFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["get"],"route":"journeys/runs/{instanceId}"}""",
+            """{"name":"client","type":"durableClient","direction":"In"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["GetProfileFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["get"],"route":"profiles/{id}"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["FindProfileFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["get"],"route":"profiles"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["HealthFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["get"],"route":"health"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+    };
+
+    private static async Task<IReadOnlyList<IFunctionMetadata>> MetadataAsync() =>
+        [.. await new GeneratedFunctionMetadataProvider().GetFunctionMetadataAsync(RepositoryFiles.Root)];
+
+    [Fact]
+    public async Task GeneratedMetadata_HasExactlyTheExpectedFunctions()
+    {
+        var names = (await MetadataAsync()).Select(f => f.Name!).Order(StringComparer.Ordinal);
+
+        Assert.Equal(Expected.Keys.Order(StringComparer.Ordinal), names);
+    }
+
+    [Fact]
+    public async Task GeneratedMetadata_EveryBindingMatchesExactly()
+    {
+        foreach (var function in await MetadataAsync())
+        {
+            var expected = Expected[function.Name!].Select(b => JsonNode.Parse(b)).ToList();
+            var actual = function.RawBindings!.Select(b => JsonNode.Parse(b)).ToList();
+
+            Assert.True(
+                expected.Count == actual.Count && expected.Zip(actual).All(pair => JsonNode.DeepEquals(pair.First, pair.Second)),
+                $"Bindings of {function.Name} changed:\n{string.Join("\n", function.RawBindings!)}");
+        }
+    }
+
+    [Theory]
+    [InlineData("IngestEventsFunction")]
+    [InlineData("ProcessProfileChangesFunction")]
+    public async Task StreamTriggers_RetryForeverWithBackoff(string name)
+    {
+        var retry = (await MetadataAsync()).Single(f => f.Name == name).Retry;
+
+        Assert.NotNull(retry);
+        Assert.Equal(RetryStrategy.ExponentialBackoff, retry.Strategy);
+        Assert.Equal(-1, retry.MaxRetryCount);
+        Assert.Equal(TimeSpan.FromSeconds(5), retry.MinimumInterval);
+        Assert.Equal(TimeSpan.FromMinutes(5), retry.MaximumInterval);
+    }
+
+    [Fact]
+    public async Task EverySettingAndConnectionNamed_IsInLocalSettingsSample()
+    {
+        var values = SampleValues();
+        var bindings = (await MetadataAsync()).SelectMany(f => f.RawBindings!).Append(RepositoryFiles.Read("host.json"));
+
+        foreach (var binding in bindings)
+        {
+            foreach (Match match in SettingExpression().Matches(binding))
+            {
+                Assert.True(values.ContainsKey(match.Groups[1].Value), $"'{match.Groups[1].Value}' is not in local.settings.sample.json");
+            }
+        }
+
+        foreach (var connection in (await MetadataAsync()).SelectMany(f => f.RawBindings!).Select(b => (string?)JsonNode.Parse(b)!["connection"]).OfType<string>())
+        {
+            Assert.Contains(values.Keys, key => key.StartsWith(connection + "__", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void LocalSettingsSample_UsesAzuriteAndHoldsNoSecrets()
+    {
+        var values = SampleValues();
+
+        Assert.Equal("UseDevelopmentStorage=true", values["AzureWebJobsStorage"]);
+        Assert.Equal("dotnet-isolated", values["FUNCTIONS_WORKER_RUNTIME"]);
+        Assert.DoesNotContain(values, pair => pair.Value.Contains("AccountKey=", StringComparison.OrdinalIgnoreCase)
+            || pair.Value.Contains("SharedAccessKey", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static Dictionary<string, string> SampleValues()
+    {
+        var sample = JsonNode.Parse(RepositoryFiles.Read("local.settings.sample.json"))!["Values"]!.AsObject();
+        return sample.ToDictionary(pair => pair.Key, pair => pair.Value!.GetValue<string>());
+    }
+
+    [GeneratedRegex("%([A-Za-z0-9_]+)%")]
+    private static partial Regex SettingExpression();
+}

@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Cdp.Azure.Cosmos;
+using Cdp.Core.Changes;
+using Cdp.Core.Events;
+using Cdp.Core.Identity;
+using Cdp.Core.Ingest;
+using Cdp.Core.Profiles;
+using Cdp.Embedded;
+using Cdp.Embedded.Sqlite;
+using Cdp.Functions.Ingest;
+using Cdp.Functions.Profiles;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Cdp.Functions.Tests;
+
+/// <summary>The stream triggers are thin: they decode what the host hands them and call one Core service.</summary>
+public sealed class ShellTests : IDisposable
+{
+    private readonly SqliteDatabase _database = new(Options.Create(new EmbeddedOptions
+    {
+        DataDirectory = Path.Combine(Path.GetTempPath(), "cdp-tests", Guid.NewGuid().ToString("N")),
+    }));
+
+    [Fact]
+    public async Task IngestEventsFunction_EventBodies_AreIngested()
+    {
+        var index = new SqliteIdentityIndex(_database, TimeProvider.System);
+        var function = new IngestEventsFunction(new IngestService(index, new SqliteProfileStore(_database), NullLogger<IngestService>.Instance));
+        var message = new Message { MessageId = "m1", Type = MessageType.Track, Event = "Viewed", AnonymousId = "a1", ReceivedAt = DateTimeOffset.UnixEpoch };
+
+        await function.RunAsync([JsonSerializer.Serialize(message, CdpJson.Options)], CancellationToken.None);
+
+        Assert.NotNull(await index.FindAsync(new Identifier(Identifier.AnonymousId, "a1"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task IngestEventsFunction_UnreadableEvent_FailsTheBatchSoItIsRetried()
+    {
+        var function = new IngestEventsFunction(new IngestService(
+            new SqliteIdentityIndex(_database, TimeProvider.System), new SqliteProfileStore(_database), NullLogger<IngestService>.Instance));
+
+        await Assert.ThrowsAnyAsync<JsonException>(() => function.RunAsync(["{not json"], CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ProcessProfileChangesFunction_ChangeFeedDocuments_ReachSubscribersWithTheirETag()
+    {
+        var subscriber = new RecordingSubscriber();
+        var function = new ProcessProfileChangesFunction(new ProfileChangeProcessor([subscriber], NullLogger<ProfileChangeProcessor>.Instance));
+        var json = """[{"schemaVersion":1,"id":"p1","createdAt":"2026-11-28T00:00:00Z","updatedAt":"2026-11-28T00:00:00Z","identifiers":["user_id:u1"],"traits":{},"_etag":"\"0a00\"","_lsn":7}]""";
+        var documents = JsonSerializer.Deserialize<List<CosmosProfileDocument>>(json, CdpJson.Options)!;
+
+        await function.RunAsync(documents, CancellationToken.None);
+
+        var change = Assert.Single(subscriber.Changes);
+        Assert.Equal("p1", change.ProfileId);
+        Assert.Equal("\"0a00\"", change.VersionTag);
+        Assert.Equal(["user_id:u1"], change.Profile.Identifiers);
+    }
+
+    public void Dispose() => SqliteConnection.ClearAllPools();
+
+    private sealed class RecordingSubscriber : IProfileChangeSubscriber
+    {
+        public List<ProfileChange> Changes { get; } = [];
+
+        public Task OnProfileChangedAsync(ProfileChange change, CancellationToken cancellationToken)
+        {
+            Changes.Add(change);
+            return Task.CompletedTask;
+        }
+    }
+}
