@@ -41,29 +41,37 @@ public static class AzureServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The Cosmos DB client: <c>CosmosConnection</c> as a connection string when set (emulators), else
-    /// <c>CosmosConnection__accountEndpoint</c> with a token credential. 429s are retried explicitly.
+    /// The Cosmos DB client: <c>CosmosConnection</c> as a connection string when set (emulators only), else
+    /// <c>CosmosConnection__accountEndpoint</c> with a token credential.
     /// </summary>
     public static CosmosClient CreateCosmosClient(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var options = new CosmosClientOptions
-        {
-            ApplicationName = "cdp",
-            UseSystemTextJsonSerializerWithOptions = CdpJson.Options,
-            MaxRetryAttemptsOnRateLimitedRequests = 9,
-            MaxRetryWaitTimeOnRateLimitedRequests = TimeSpan.FromSeconds(30),
-            EnableContentResponseOnWrite = false,
-        };
         var connectionString = configuration[AzureSettings.CosmosConnection];
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
-            return new CosmosClient(connectionString, options);
+            return new CosmosClient(connectionString, CreateCosmosClientOptions(emulator: true));
         }
 
         var endpoint = AzureConnections.Required(configuration, AzureSettings.CosmosConnection, "accountEndpoint");
-        return new CosmosClient(endpoint, AzureConnections.CredentialFor(configuration, AzureSettings.CosmosConnection), options);
+        return new CosmosClient(endpoint, AzureConnections.CredentialFor(configuration, AzureSettings.CosmosConnection), CreateCosmosClientOptions(emulator: false));
     }
+
+    /// <summary>
+    /// The client options: System.Text.Json with the project's settings, 429s retried explicitly (up to 9
+    /// times within 30 s), no content echoed on writes. Emulators are reached in Gateway mode on the
+    /// endpoint given (they advertise addresses that are not reachable from here).
+    /// </summary>
+    public static CosmosClientOptions CreateCosmosClientOptions(bool emulator) => new()
+    {
+        ApplicationName = "cdp",
+        UseSystemTextJsonSerializerWithOptions = CdpJson.Options,
+        MaxRetryAttemptsOnRateLimitedRequests = 9,
+        MaxRetryWaitTimeOnRateLimitedRequests = TimeSpan.FromSeconds(30),
+        EnableContentResponseOnWrite = false,
+        ConnectionMode = emulator ? ConnectionMode.Gateway : ConnectionMode.Direct,
+        LimitToEndpoint = emulator,
+    };
 
     public static EventHubProducerClient CreateProducer(IConfiguration configuration)
     {

@@ -6,13 +6,14 @@ namespace Cdp.Azure.Cosmos;
 
 /// <summary>
 /// The identity index in the Cosmos DB <c>identities</c> container (partition key <c>/id</c>): one item per
-/// identifier, claimed with a create (409 means another profile holds it).
+/// identifier keyed by <see cref="Identifier.IndexKey"/>, claimed with a create (409 means another profile holds it).
 /// </summary>
 public sealed class CosmosIdentityIndex(Container identities, TimeProvider time) : IIdentityIndex
 {
     public async Task<string?> FindAsync(Identifier identifier, CancellationToken cancellationToken)
     {
-        var id = ItemId(identifier);
+        ArgumentNullException.ThrowIfNull(identifier);
+        var id = identifier.IndexKey;
         using var response = await identities.ReadItemStreamAsync(id, new PartitionKey(id), cancellationToken: cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -25,7 +26,8 @@ public sealed class CosmosIdentityIndex(Container identities, TimeProvider time)
 
     public async Task<string> ClaimAsync(Identifier identifier, string profileId, CancellationToken cancellationToken)
     {
-        var id = ItemId(identifier);
+        ArgumentNullException.ThrowIfNull(identifier);
+        var id = identifier.IndexKey;
         try
         {
             await identities.CreateItemAsync(
@@ -40,15 +42,6 @@ public sealed class CosmosIdentityIndex(Container identities, TimeProvider time)
             return await FindAsync(identifier, cancellationToken)
                 ?? throw new InvalidOperationException($"The {identifier.Type} identifier was claimed and then removed during the claim; retry.", ex);
         }
-    }
-
-    /// <summary>
-    /// The item id: <c>{type}:{value}</c> with the value escaped, since Cosmos DB ids may not hold '/', '\', '?' or '#'.
-    /// </summary>
-    internal static string ItemId(Identifier identifier)
-    {
-        ArgumentNullException.ThrowIfNull(identifier);
-        return $"{identifier.Type}:{Uri.EscapeDataString(identifier.Value)}";
     }
 
     internal sealed record IdentityEntry(string Id, string ProfileId, DateTimeOffset ClaimedAt);

@@ -1,4 +1,7 @@
+using System.Buffers.Text;
 using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
+using System.Text;
 
 namespace Cdp.Core.Identity;
 
@@ -11,8 +14,15 @@ public sealed record Identifier(string Type, string Value)
     /// <summary>The types known so far, strongest first (a later issue makes this configuration).</summary>
     public static IReadOnlyList<string> KnownTypes { get; } = [UserId, AnonymousId];
 
-    /// <summary>The index key: <c>{type}:{value}</c>.</summary>
+    /// <summary>The identifier as text: <c>{type}:{value}</c>.</summary>
     public override string ToString() => $"{Type}:{Value}";
+
+    /// <summary>
+    /// The identity index's key: <c>{type}:{hash}</c>, the hash being SHA-256 of the value in base64url. The
+    /// index never holds the raw value, and the key is safe in any store's ids (no '/', '\', '?', '#', '%').
+    /// </summary>
+    /// <remarks>A later change makes the hash keyed with a per-deployment secret (HMAC), as the design asks.</remarks>
+    public string IndexKey => $"{Type}:{Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes(Value)))}";
 
     /// <summary>Parses <c>type:value</c> (the value may itself contain colons).</summary>
     public static bool TryParse(string? text, [NotNullWhen(true)] out Identifier? identifier)

@@ -25,3 +25,26 @@ public class IdentifierTests
         Assert.False(Identifier.TryParse(text, out _));
     }
 }
+
+public class IdentifierIndexKeyTests
+{
+    [Fact]
+    public void IndexKey_HoldsTypeAndHashButNotTheValue()
+    {
+        var key = new Identifier(Identifier.UserId, "ada@example.com/x?y#z").IndexKey;
+
+        Assert.StartsWith("user_id:", key, StringComparison.Ordinal);
+        Assert.DoesNotContain("ada", key, StringComparison.Ordinal);
+        Assert.DoesNotContain(key, c => c is '/' or '\\' or '?' or '#' or '%');
+    }
+
+    [Fact]
+    public void IndexKey_SameIdentifier_SameKey_OtherTypeOrValue_OtherKey()
+    {
+        var key = new Identifier(Identifier.UserId, "42").IndexKey;
+
+        Assert.Equal(key, new Identifier(Identifier.UserId, "42").IndexKey);
+        Assert.NotEqual(key, new Identifier(Identifier.AnonymousId, "42").IndexKey);
+        Assert.NotEqual(key, new Identifier(Identifier.UserId, "43").IndexKey);
+    }
+}

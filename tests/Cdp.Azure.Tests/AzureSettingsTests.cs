@@ -1,0 +1,49 @@
+using Microsoft.Azure.Cosmos;
+using Microsoft.Extensions.Configuration;
+
+namespace Cdp.Azure.Tests;
+
+public class AzureSettingsTests
+{
+    private static IConfiguration Settings(params (string Key, string Value)[] values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build();
+
+    [Fact]
+    public void CreateCosmosClient_NoConnection_NamesTheMissingSetting()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => AzureServiceCollectionExtensions.CreateCosmosClient(Settings()));
+
+        Assert.Contains("CosmosConnection__accountEndpoint", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CreateCosmosClient_AccountEndpoint_UsesIdentityAndDirectMode()
+    {
+        using var client = AzureServiceCollectionExtensions.CreateCosmosClient(Settings(
+            ("CosmosConnection:accountEndpoint", "https://cdp-test.documents.azure.com:443/"),
+            ("CosmosConnection:clientId", "00000000-0000-0000-0000-000000000001")));
+
+        Assert.Equal(new Uri("https://cdp-test.documents.azure.com:443/"), client.Endpoint);
+        Assert.Equal(ConnectionMode.Direct, client.ClientOptions.ConnectionMode);
+        Assert.Equal(9, client.ClientOptions.MaxRetryAttemptsOnRateLimitedRequests);
+    }
+
+    [Fact]
+    public void CreateProducer_NoNamespace_NamesTheMissingSetting()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => AzureServiceCollectionExtensions.CreateProducer(Settings(("CDP_EVENTHUB_NAME", "events"))));
+
+        Assert.Contains("EventHubConnection__fullyQualifiedNamespace", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CreateProducer_Namespace_TargetsTheHub()
+    {
+        await using var producer = AzureServiceCollectionExtensions.CreateProducer(Settings(
+            ("CDP_EVENTHUB_NAME", "events"),
+            ("EventHubConnection:fullyQualifiedNamespace", "cdp-test.servicebus.windows.net")));
+
+        Assert.Equal("events", producer.EventHubName);
+        Assert.Equal("cdp-test.servicebus.windows.net", producer.FullyQualifiedNamespace);
+    }
+}

@@ -1,0 +1,18 @@
+using Cdp.Azure.Cosmos;
+using Cdp.Core.Identity;
+using Cdp.Core.Profiles;
+using Cdp.Testing.Contracts;
+
+namespace Cdp.Azure.Tests.Cosmos;
+
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosIdentityIndexContractTests(CosmosStandIn cosmos) : IdentityIndexContract
+{
+    protected override IIdentityIndex Index { get; } = new CosmosIdentityIndex(cosmos.ContainerAsync("identities").GetAwaiter().GetResult(), TimeProvider.System);
+}
+
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosProfileStoreContractTests(CosmosStandIn cosmos) : ProfileStoreContract
+{
+    protected override IProfileStore Store { get; } = new CosmosProfileStore(cosmos.ContainerAsync("profiles").GetAwaiter().GetResult());
+}

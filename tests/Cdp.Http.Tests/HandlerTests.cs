@@ -1,0 +1,147 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Cdp.Core.Events;
+using Cdp.Core.Identity;
+using Cdp.Core.Profiles;
+using Cdp.Core.Streaming;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cdp.Http.Tests;
+
+/// <summary>The shared handlers, executed against a plain HttpContext exactly as either host runs them.</summary>
+public class HandlerTests
+{
+    private readonly RecordingStream _stream = new();
+    private readonly ServiceProvider _services;
+
+    public HandlerTests()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IEventStream>(_stream);
+        services.AddSingleton<IIdentityIndex, EmptyIndex>();
+        services.AddSingleton<IProfileStore, EmptyStore>();
+        services.AddCdpHttp();
+        _services = services.BuildServiceProvider();
+    }
+
+    private DefaultHttpContext Context(string body = "", bool chunked = false)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var context = new DefaultHttpContext { RequestServices = _services };
+        context.Request.Body = new MemoryStream(bytes);
+        context.Request.ContentLength = chunked ? null : bytes.Length;
+        context.Response.Body = new MemoryStream();
+        return context;
+    }
+
+    private static async Task<(int Status, JsonObject? Body)> ExecuteAsync(IResult result, HttpContext context)
+    {
+        await result.ExecuteAsync(context);
+        context.Response.Body.Position = 0;
+        var text = await new StreamReader(context.Response.Body).ReadToEndAsync();
+        return (context.Response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text)!.AsObject());
+    }
+
+    [Fact]
+    public async Task Collect_ValidTrack_200SuccessAndPublished()
+    {
+        var context = Context("""{"anonymousId":"a1","event":"Viewed"}""");
+        var handler = _services.GetRequiredService<CollectHandler>();
+
+        var (status, body) = await ExecuteAsync(await handler.HandleAsync(context.Request, "track", CancellationToken.None), context);
+
+        Assert.Equal(200, status);
+        Assert.True(body!["success"]!.GetValue<bool>());
+        Assert.Equal(body["messageId"]!.GetValue<string>(), Assert.Single(_stream.Published).MessageId);
+    }
+
+    [Fact]
+    public async Task Collect_TypeIsCaseInsensitive()
+    {
+        var context = Context("""{"userId":"u1"}""");
+        var handler = _services.GetRequiredService<CollectHandler>();
+
+        var (status, _) = await ExecuteAsync(await handler.HandleAsync(context.Request, "Identify", CancellationToken.None), context);
+
+        Assert.Equal(200, status);
+        Assert.Equal(MessageType.Identify, Assert.Single(_stream.Published).Type);
+    }
+
+    [Fact]
+    public async Task Collect_ChunkedBodyOverLimit_413WithoutPublishing()
+    {
+        var context = Context($$$"""{"userId":"u1","traits":{"x":"{{{new string('x', CollectHandler.MaxMessageBytes)}}}"}}""", chunked: true);
+        var handler = _services.GetRequiredService<CollectHandler>();
+
+        var (status, body) = await ExecuteAsync(await handler.HandleAsync(context.Request, "identify", CancellationToken.None), context);
+
+        Assert.Equal(413, status);
+        Assert.Equal(413, body!["status"]!.GetValue<int>());
+        Assert.Empty(_stream.Published);
+    }
+
+    [Fact]
+    public async Task Collect_Invalid_400ListsEveryBadField()
+    {
+        var context = Context("""{"event":7,"traits":"x"}""");
+        var handler = _services.GetRequiredService<CollectHandler>();
+
+        var (status, body) = await ExecuteAsync(await handler.HandleAsync(context.Request, "track", CancellationToken.None), context);
+
+        Assert.Equal(400, status);
+        Assert.Equal(new[] { "event", "traits", "userId" }, body!["errors"]!.AsObject().Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Empty(_stream.Published);
+    }
+
+    [Fact]
+    public async Task FindProfile_MissingIdentifier_400NamesIdentifier()
+    {
+        var context = Context();
+        var handler = _services.GetRequiredService<ProfileHandler>();
+
+        var (status, body) = await ExecuteAsync(await handler.FindAsync(context.Request, CancellationToken.None), context);
+
+        Assert.Equal(400, status);
+        Assert.NotNull(body!["errors"]!["identifier"]);
+    }
+
+    [Fact]
+    public async Task JourneyStart_UnreadableField_400NamesThePath()
+    {
+        var context = Context("""{"profileId":"p1","journey":{"id":"j","version":"one","steps":[]}}""");
+
+        var (status, body) = await ExecuteAsync(await JourneyHandler.StartAsync(context.Request, null!, CancellationToken.None), context);
+
+        Assert.Equal(400, status);
+        Assert.NotNull(body!["errors"]!["journey.version"]);
+    }
+
+    private sealed class RecordingStream : IEventStream
+    {
+        public List<Message> Published { get; } = [];
+
+        public Task PublishAsync(IReadOnlyList<Message> messages, CancellationToken cancellationToken)
+        {
+            Published.AddRange(messages);
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed class EmptyIndex : IIdentityIndex
+    {
+        public Task<string?> FindAsync(Identifier identifier, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
+
+        public Task<string> ClaimAsync(Identifier identifier, string profileId, CancellationToken cancellationToken) => throw new InvalidOperationException("Not used by these tests.");
+    }
+
+    private sealed class EmptyStore : IProfileStore
+    {
+        public Task<StoredProfile?> GetAsync(string profileId, CancellationToken cancellationToken) => Task.FromResult<StoredProfile?>(null);
+
+        public Task<bool> TryCreateAsync(Profile profile, CancellationToken cancellationToken) => throw new InvalidOperationException("Not used by these tests.");
+
+        public Task<bool> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken) => throw new InvalidOperationException("Not used by these tests.");
+    }
+}
