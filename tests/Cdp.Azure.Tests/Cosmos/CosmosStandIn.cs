@@ -9,7 +9,7 @@ namespace Cdp.Azure.Tests.Cosmos;
 
 /// <summary>
 /// A Cosmos DB endpoint for over-the-wire tests. By default the Node stand-in <c>@vercel/cosmosdb-server</c>
-/// that scripts/test.sh installs into <c>.tools/node</c>, started here on a free loopback port and stopped
+/// that scripts/test.sh installs into <c>scripts/tools/node</c>, started here on a free loopback port and stopped
 /// at the end. Set <c>CDP_COSMOS_TEST_CONNECTION</c> to a connection string to run the same tests against
 /// the official emulator (or an account) instead.
 /// </summary>
@@ -101,7 +101,7 @@ public sealed class CosmosStandIn : IAsyncLifetime
             directory = directory.Parent;
         }
 
-        var path = Path.Combine(directory?.FullName ?? ".", ".tools", "node", "node_modules", ".bin", "cosmosdb-server");
+        var path = Path.Combine(directory?.FullName ?? ".", "scripts", "tools", "node", "node_modules", ".bin", "cosmosdb-server");
         return File.Exists(path)
             ? path
             : throw new InvalidOperationException(

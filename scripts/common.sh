@@ -1,0 +1,26 @@
+# Shared by the scripts: repository root, quiet .NET CLI, and installs of what the machine may lack.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# apt_install PACKAGE...: installs Debian packages when a command is missing (the scripts run as root on CI).
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq "$@"
+}
+
+require_dotnet() {
+  if ! command -v dotnet >/dev/null 2>&1; then
+    echo "The .NET 10 SDK is required (https://dot.net); install it and run this script again." >&2
+    exit 1
+  fi
+}
+
+require_node() {
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "npm not found: installing Node.js and npm from Debian's packages." >&2
+    apt_install nodejs npm
+  fi
+}

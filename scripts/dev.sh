@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs the whole CDP on this machine: the HTTP API, ingest, the profile change feed and journeys, over
+# the embedded SQLite store in $CDP_DATA_DIR (default .cdp/). No cloud account, no Docker.
+# Extra arguments go to the app (e.g. --urls http://127.0.0.1:8080). Stop with Ctrl+C.
+source "$(dirname "$0")/common.sh"
+cd "$ROOT"
+require_dotnet
+
+export CDP_DATA_DIR="${CDP_DATA_DIR:-$ROOT/.cdp}"
+url="${ASPNETCORE_URLS:-http://127.0.0.1:7071}"
+for ((i = 1; i <= $#; i++)); do
+  if [ "${!i}" = "--urls" ]; then j=$((i + 1)); url="${!j}"; fi
+done
+url="${url%%;*}"
+
+echo "==> Building Cdp.Local"
+dotnet build functions/Cdp.Local/Cdp.Local.csproj -c Release --nologo -v quiet -clp:NoSummary
+
+echo "==> Starting Cdp at $url (data in $CDP_DATA_DIR)"
+dotnet run --project functions/Cdp.Local/Cdp.Local.csproj -c Release --no-build --no-launch-profile -- "$@" &
+app=$!
+trap 'kill "$app" 2>/dev/null; wait "$app" 2>/dev/null' INT TERM EXIT
+
+for _ in $(seq 1 120); do
+  if curl -fs "$url/api/health" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$app" 2>/dev/null; then echo "Cdp.Local exited during start." >&2; exit 1; fi
+  sleep 0.5
+done
+
+cat <<MSG
+
+Cdp is running at $url
+
+  curl -s -X POST $url/api/v1/track    -H 'Content-Type: application/json' \\
+       -d '{"anonymousId":"anon-1","event":"Viewed Page"}'
+  curl -s -X POST $url/api/v1/identify -H 'Content-Type: application/json' \\
+       -d '{"anonymousId":"anon-1","userId":"user-1","traits":{"email":"ada@example.com"}}'
+  curl -s '$url/api/profiles?identifier=user_id:user-1'
+
+Press Ctrl+C to stop. Data stays in $CDP_DATA_DIR.
+MSG
+wait "$app"

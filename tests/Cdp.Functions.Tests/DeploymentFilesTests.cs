@@ -1,0 +1,41 @@
+using System.Text.Json.Nodes;
+using Cdp.Http;
+
+namespace Cdp.Functions.Tests;
+
+/// <summary>The files azd and the Functions host read agree with the code.</summary>
+public class DeploymentFilesTests
+{
+    [Fact]
+    public void HostJson_RoutePrefixIsTheApiPrefix_AndTaskHubIsASetting()
+    {
+        var host = JsonNode.Parse(RepositoryFiles.Read("host.json"))!;
+
+        Assert.Equal("2.0", host["version"]!.GetValue<string>());
+        Assert.Equal(CdpRoutes.Prefix, host["extensions"]!["http"]!["routePrefix"]!.GetValue<string>());
+        Assert.Equal("%CDP_TASKHUB%", host["extensions"]!["durableTask"]!["hubName"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void HostJson_IsLinkedIntoTheFunctionAppOutput()
+    {
+        var output = Path.Combine(AppContext.BaseDirectory, "host.json");
+
+        Assert.True(File.Exists(output), "host.json was not copied to the Function App's output.");
+        Assert.Equal(RepositoryFiles.Read("host.json"), File.ReadAllText(output));
+    }
+
+    [Fact]
+    public void AzureYaml_DeclaresTheFunctionAppAsAFunctionService()
+    {
+        var lines = RepositoryFiles.Read("azure.yaml").Split('\n').Select(l => l.TrimEnd()).ToList();
+
+        Assert.Contains("  functions:", lines);
+        Assert.Contains("    project: ./functions/Cdp.Functions", lines);
+        Assert.Contains("    language: dotnet", lines);
+        Assert.Contains("    host: function", lines);
+        Assert.Contains("  provider: bicep", lines);
+        Assert.True(File.Exists(Path.Combine(RepositoryFiles.Root, "functions", "Cdp.Functions", "Cdp.Functions.csproj")));
+        Assert.True(File.Exists(Path.Combine(RepositoryFiles.Root, "infra", "main.bicep")));
+    }
+}
