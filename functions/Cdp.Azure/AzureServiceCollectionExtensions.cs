@@ -16,27 +16,26 @@ public static class AzureServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the Azure adapters for the Core ports: one <see cref="CosmosClient"/> and one
-    /// <see cref="EventHubProducerClient"/> per process, identity-based unless a connection string is set
-    /// (emulators only).
+    /// <see cref="EventHubProducerClient"/> per process, from the host's <c>IConfiguration</c>, identity-based
+    /// unless a connection string is set (emulators only).
     /// </summary>
-    public static IServiceCollection AddCdpAzure(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddCdpAzure(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(configuration);
         if (services.Any(d => d.ServiceType == typeof(CosmosClient)))
         {
             return services;
         }
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(_ => CreateCosmosClient(configuration));
-        services.AddSingleton(_ => CreateProducer(configuration));
+        services.AddSingleton(sp => CreateCosmosClient(sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton(sp => CreateProducer(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton<IEventStream, EventHubsEventStream>();
         services.AddSingleton<IIdentityIndex>(sp => new CosmosIdentityIndex(
-            ContainerFor(sp, configuration, AzureSettings.IdentitiesContainer, "identities"),
+            ContainerFor(sp, AzureSettings.IdentitiesContainer, "identities"),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IProfileStore>(sp => new CosmosProfileStore(
-            ContainerFor(sp, configuration, AzureSettings.ProfilesContainer, "profiles")));
+            ContainerFor(sp, AzureSettings.ProfilesContainer, "profiles")));
         return services;
     }
 
@@ -88,8 +87,9 @@ public static class AzureServiceCollectionExtensions
         return new EventHubProducerClient(fullyQualifiedNamespace, hub, AzureConnections.CredentialFor(configuration, AzureSettings.EventHubConnection));
     }
 
-    private static Container ContainerFor(IServiceProvider services, IConfiguration configuration, string setting, string defaultName)
+    private static Container ContainerFor(IServiceProvider services, string setting, string defaultName)
     {
+        var configuration = services.GetRequiredService<IConfiguration>();
         var database = configuration[AzureSettings.CosmosDatabase]
             ?? throw new InvalidOperationException($"The setting '{AzureSettings.CosmosDatabase}' is required.");
         return services.GetRequiredService<CosmosClient>().GetContainer(database, configuration[setting] ?? defaultName);

@@ -25,4 +25,7 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Debug, Message = "Processed {Count} profile changes with {Subscribers} subscribers.")]
     public static partial void ProfileChangesProcessed(ILogger logger, int count, int subscribers);
+
+    [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Enrolled profile '{ProfileId}' in journey '{JourneyId}' v{Version} (instance '{InstanceId}').")]
+    public static partial void JourneyEnrolled(ILogger logger, string journeyId, int version, string profileId, string instanceId);
 }

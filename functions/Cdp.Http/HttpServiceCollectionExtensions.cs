@@ -1,14 +1,11 @@
-using Cdp.Core.Collect;
-using Cdp.Core.Profiles;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Cdp.Http;
 
 public static class HttpServiceCollectionExtensions
 {
-    /// <summary>Registers the HTTP handlers and the domain services they call (the stores come from an adapter).</summary>
+    /// <summary>Registers the HTTP handlers and the JSON and problem-details settings of their replies (the domain services come from <c>AddCdpCore</c>).</summary>
     public static IServiceCollection AddCdpHttp(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -17,9 +14,6 @@ public static class HttpServiceCollectionExtensions
             return services;
         }
 
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<CollectService>();
-        services.AddSingleton<ProfileReader>();
         services.AddSingleton<CollectHandler>();
         services.AddSingleton<ProfileHandler>();
         services.AddProblemDetails();

@@ -1,5 +1,4 @@
-using Cdp.Core.Changes;
-using Cdp.Core.Ingest;
+using Cdp.Core;
 using Cdp.Core.Journeys;
 using Cdp.Embedded;
 using Cdp.Embedded.Consumers;
@@ -16,10 +15,10 @@ public static class LocalHost
     public const string DefaultUrl = "http://127.0.0.1:7071";
 
     /// <summary>Wires Core, the embedded store, the HTTP handlers, the consumers and the journey runtime.</summary>
-    public static IServiceCollection AddCdpLocal(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddCdpLocal(this IServiceCollection services)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
-        services.AddCdpEmbeddedStore(options =>
+        services.AddCdpEmbeddedStore();
+        services.AddOptions<EmbeddedOptions>().Configure<IConfiguration>((options, configuration) =>
         {
             var dataDirectory = configuration[EmbeddedOptions.DataDirectoryVariable];
             if (!string.IsNullOrWhiteSpace(dataDirectory))
@@ -27,9 +26,8 @@ public static class LocalHost
                 options.DataDirectory = dataDirectory;
             }
         });
+        services.AddCdpCore();
         services.AddCdpHttp();
-        services.AddSingleton<IngestService>();
-        services.AddSingleton<ProfileChangeProcessor>();
         services.AddHostedService<IngestConsumer>();
         services.AddHostedService<ProfileChangeConsumer>();
 

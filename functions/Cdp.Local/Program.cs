@@ -8,7 +8,7 @@ if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
     builder.WebHost.UseUrls(LocalHost.DefaultUrl);
 }
 
-builder.Services.AddCdpLocal(builder.Configuration);
+builder.Services.AddCdpLocal();
 
 var app = builder.Build();
 app.MapCdpApi();

@@ -25,6 +25,7 @@ public partial class FunctionMetadataTests
         ["ProcessProfileChangesFunction"] =
         [
             """{"name":"profiles","type":"cosmosDBTrigger","direction":"In","databaseName":"%CDP_COSMOS_DATABASE%","containerName":"%CDP_COSMOS_PROFILES_CONTAINER%","connection":"CosmosConnection","leaseContainerName":"%CDP_COSMOS_LEASES_CONTAINER%","leaseContainerPrefix":"profile-changes","feedPollDelay":1000,"maxItemsPerInvocation":100}""",
+            """{"name":"journeys","type":"durableClient","direction":"In"}""",
         ],
         ["JourneyOrchestrator"] =
         [

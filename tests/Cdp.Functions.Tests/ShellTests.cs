@@ -4,14 +4,15 @@ using Cdp.Core.Changes;
 using Cdp.Core.Events;
 using Cdp.Core.Identity;
 using Cdp.Core.Ingest;
-using Cdp.Core.Profiles;
 using Cdp.Embedded;
 using Cdp.Embedded.Sqlite;
 using Cdp.Functions.Ingest;
 using Cdp.Functions.Profiles;
 using Microsoft.Data.Sqlite;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Moq;
 
 namespace Cdp.Functions.Tests;
 
@@ -52,7 +53,7 @@ public sealed class ShellTests : IDisposable
         var json = """[{"schemaVersion":1,"id":"p1","createdAt":"2026-11-28T00:00:00Z","updatedAt":"2026-11-28T00:00:00Z","identifiers":["user_id:u1"],"traits":{},"_etag":"\"0a00\"","_lsn":7}]""";
         var documents = JsonSerializer.Deserialize<List<CosmosProfileDocument>>(json, CdpJson.Options)!;
 
-        await function.RunAsync(documents, CancellationToken.None);
+        await function.RunAsync(documents, new Mock<DurableTaskClient>("test").Object, CancellationToken.None);
 
         var change = Assert.Single(subscriber.Changes);
         Assert.Equal("p1", change.ProfileId);
@@ -66,7 +67,7 @@ public sealed class ShellTests : IDisposable
     {
         public List<ProfileChange> Changes { get; } = [];
 
-        public Task OnProfileChangedAsync(ProfileChange change, CancellationToken cancellationToken)
+        public Task OnProfileChangedAsync(ProfileChange change, ProfileChangeContext context, CancellationToken cancellationToken)
         {
             Changes.Add(change);
             return Task.CompletedTask;

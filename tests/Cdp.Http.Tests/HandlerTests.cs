@@ -1,10 +1,12 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Cdp.Core;
 using Cdp.Core.Events;
 using Cdp.Core.Identity;
 using Cdp.Core.Profiles;
 using Cdp.Core.Streaming;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cdp.Http.Tests;
@@ -22,6 +24,8 @@ public class HandlerTests
         services.AddSingleton<IEventStream>(_stream);
         services.AddSingleton<IIdentityIndex, EmptyIndex>();
         services.AddSingleton<IProfileStore, EmptyStore>();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+        services.AddCdpCore();
         services.AddCdpHttp();
         _services = services.BuildServiceProvider();
     }

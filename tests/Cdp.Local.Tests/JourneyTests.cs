@@ -46,6 +46,44 @@ public class JourneyTests
     }
 
     [Fact]
+    public async Task ConfiguredTrigger_IdentifyWithEmail_EnrollsFromTheChangeFeedAndCallsTheWebhook()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = new LocalApp(new Dictionary<string, string>
+        {
+            ["Cdp:Journeys:0:Id"] = "welcome",
+            ["Cdp:Journeys:0:Version"] = "1",
+            ["Cdp:Journeys:0:Trigger:TraitSet"] = "email",
+            ["Cdp:Journeys:0:Steps:0:Type"] = "webhook",
+            ["Cdp:Journeys:0:Steps:0:Url"] = receiver.Url + "hook",
+        });
+        using var client = app.CreateClient();
+
+        using var identify = await client.PostAsync(
+            "/api/v1/identify",
+            new StringContent("""{"userId":"signup-1","traits":{"email":"ada@example.com"}}""", Encoding.UTF8, "application/json"));
+        var profile = await Eventually.GetAsync(
+            async () =>
+            {
+                using var response = await client.GetAsync("/api/profiles?identifier=user_id:signup-1");
+                return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonObject>() : null;
+            },
+            _ => true);
+        var profileId = profile["id"]!.GetValue<string>();
+        var status = await Eventually.GetAsync(
+            async () =>
+            {
+                using var response = await client.GetAsync($"/api/journeys/runs/journey:welcome:v1:{profileId}");
+                return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonObject>() : null;
+            },
+            s => s["runtimeStatus"]!.GetValue<string>() is "Completed" or "Failed");
+
+        Assert.Equal("Completed", status["runtimeStatus"]!.GetValue<string>());
+        var call = Assert.Single(receiver.Calls);
+        Assert.Equal(profileId, call.Body["profileId"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task InvalidJourney_400ProblemDetailsNamingTheStep()
     {
         await using var app = new LocalApp();

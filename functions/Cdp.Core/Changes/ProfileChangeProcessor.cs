@@ -14,14 +14,14 @@ public sealed class ProfileChangeProcessor(IEnumerable<IProfileChangeSubscriber>
 {
     private readonly IProfileChangeSubscriber[] _subscribers = [.. subscribers];
 
-    public async Task ProcessAsync(IReadOnlyList<ProfileChange> changes, CancellationToken cancellationToken)
+    public async Task ProcessAsync(IReadOnlyList<ProfileChange> changes, ProfileChangeContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
         foreach (var change in changes)
         {
             foreach (var subscriber in _subscribers)
             {
-                await subscriber.OnProfileChangedAsync(change, cancellationToken);
+                await subscriber.OnProfileChangedAsync(change, context, cancellationToken);
             }
         }
 

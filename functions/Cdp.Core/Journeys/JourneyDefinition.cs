@@ -1,10 +1,17 @@
 namespace Cdp.Core.Journeys;
 
 /// <summary>
-/// A journey as data: an id, a version and the steps to take, in order. A running instance keeps the
-/// definition it started with.
+/// A journey as data: an id, a version, the steps to take in order, and optionally what enrolls a profile
+/// automatically. A running instance keeps the definition it started with.
 /// </summary>
-public sealed record JourneyDefinition(string Id, int Version, IReadOnlyList<JourneyStep> Steps);
+public sealed record JourneyDefinition(string Id, int Version, IReadOnlyList<JourneyStep> Steps, JourneyTrigger? Trigger = null);
+
+/// <summary>
+/// What enrolls a profile without an explicit request, evaluated on every profile change.
+/// <see cref="TraitSet"/>: the profile has a non-null value for that trait (e.g. <c>email</c> for a welcome
+/// journey). Segment-based triggers replace this once segments exist.
+/// </summary>
+public sealed record JourneyTrigger(string? TraitSet = null);
 
 /// <summary>
 /// One step. <c>wait</c> pauses for <see cref="Duration"/> (ISO 8601, e.g. <c>PT10M</c>, <c>P3D</c>);

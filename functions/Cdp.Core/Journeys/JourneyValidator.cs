@@ -23,35 +23,52 @@ public static class JourneyValidator
             errors.Add("profileId", "'profileId' is required and may not contain '/', '\\', '#' or '?'.");
         }
 
-        var journey = run.Journey;
-        if (journey is null)
+        if (run.Journey is null)
         {
             errors.Add("journey", "'journey' is required.");
             return errors.ToDictionary();
         }
 
-        if (string.IsNullOrWhiteSpace(journey.Id) || journey.Id.Contains(':', StringComparison.Ordinal))
+        ValidateDefinition(run.Journey, "journey", errors);
+        return errors.ToDictionary();
+    }
+
+    /// <summary>Checks a definition on its own; fields are named under <paramref name="path"/>.</summary>
+    public static IReadOnlyDictionary<string, string[]> Validate(JourneyDefinition definition, string path)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var errors = new FieldErrors();
+        ValidateDefinition(definition, path, errors);
+        return errors.ToDictionary();
+    }
+
+    private static void ValidateDefinition(JourneyDefinition journey, string path, FieldErrors errors)
+    {
+        if (string.IsNullOrWhiteSpace(journey.Id) || journey.Id.IndexOfAny([':', '/', '\\', '#', '?']) >= 0)
         {
-            errors.Add("journey.id", "'journey.id' is required and may not contain ':'.");
+            errors.Add($"{path}.id", "A journey id is required and may not contain ':', '/', '\\', '#' or '?'.");
         }
 
         if (journey.Version < 1)
         {
-            errors.Add("journey.version", "'journey.version' must be 1 or more.");
+            errors.Add($"{path}.version", "A journey version must be 1 or more.");
+        }
+
+        if (journey.Trigger is { } trigger && string.IsNullOrWhiteSpace(trigger.TraitSet))
+        {
+            errors.Add($"{path}.trigger.traitSet", "A trigger names the trait whose presence enrolls a profile.");
         }
 
         if (journey.Steps is null || journey.Steps.Count == 0)
         {
-            errors.Add("journey.steps", "A journey needs at least one step.");
-            return errors.ToDictionary();
+            errors.Add($"{path}.steps", "A journey needs at least one step.");
+            return;
         }
 
         for (var i = 0; i < journey.Steps.Count; i++)
         {
-            ValidateStep(journey.Steps[i], $"journey.steps[{i}]", errors);
+            ValidateStep(journey.Steps[i], $"{path}.steps[{i}]", errors);
         }
-
-        return errors.ToDictionary();
     }
 
     /// <summary>Parses an ISO 8601 duration such as <c>PT30S</c> or <c>P1DT2H</c>.</summary>

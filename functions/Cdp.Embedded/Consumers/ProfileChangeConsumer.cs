@@ -1,4 +1,5 @@
 using Cdp.Core.Changes;
+using Cdp.Core.Journeys;
 using Cdp.Embedded.Sqlite;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -9,7 +10,7 @@ namespace Cdp.Embedded.Consumers;
 /// Reads the embedded profile change log and hands changes to the profile change processor (the local
 /// counterpart of the Cosmos DB change-feed–triggered function).
 /// </summary>
-public sealed class ProfileChangeConsumer(SqliteProfileStore feed, ProfileChangeProcessor processor, TimeProvider time, ILogger<ProfileChangeConsumer> logger) : BackgroundService
+public sealed class ProfileChangeConsumer(SqliteProfileStore feed, ProfileChangeProcessor processor, IJourneyRuntime journeys, TimeProvider time, ILogger<ProfileChangeConsumer> logger) : BackgroundService
 {
     public const string Name = "profile-changes";
 
@@ -26,7 +27,7 @@ public sealed class ProfileChangeConsumer(SqliteProfileStore feed, ProfileChange
             return false;
         }
 
-        await processor.ProcessAsync(batch.Changes, cancellationToken);
+        await processor.ProcessAsync(batch.Changes, new ProfileChangeContext(journeys), cancellationToken);
         await feed.CheckpointAsync(Name, batch, cancellationToken);
         return true;
     }

@@ -1,12 +1,15 @@
 using Cdp.Azure;
 using Cdp.Azure.Cosmos;
 using Cdp.Core.Changes;
+using Cdp.Journeys;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 
 namespace Cdp.Functions.Profiles;
 
 /// <summary>
-/// The profile change feed (Cosmos DB change-feed trigger on <c>profiles</c>, leases in <c>leases</c>). A
+/// The profile change feed (Cosmos DB change-feed trigger on <c>profiles</c>, leases in <c>leases</c>): hands
+/// each change to the profile change processor, with the Durable client for journey enrollments. A
 /// failure is retried before the lease moves on, so no change is skipped.
 /// </summary>
 public sealed class ProcessProfileChangesFunction(ProfileChangeProcessor processor)
@@ -23,12 +26,13 @@ public sealed class ProcessProfileChangesFunction(ProfileChangeProcessor process
             FeedPollDelay = 1000,
             MaxItemsPerInvocation = 100)]
         IReadOnlyList<CosmosProfileDocument> profiles,
+        [DurableClient] DurableTaskClient journeys,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(profiles);
         var changes = profiles
             .Select(p => new ProfileChange(p.Id, p.ETag ?? throw new InvalidOperationException($"Change of profile '{p.Id}' has no _etag."), p.ToProfileDocument()))
             .ToList();
-        return processor.ProcessAsync(changes, cancellationToken);
+        return processor.ProcessAsync(changes, new ProfileChangeContext(new DurableJourneyRuntime(journeys)), cancellationToken);
     }
 }

@@ -1,0 +1,65 @@
+using Cdp.Core.Changes;
+using Cdp.Core.Collect;
+using Cdp.Core.Ingest;
+using Cdp.Core.Journeys;
+using Cdp.Core.Profiles;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Cdp.Core;
+
+public static class CoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the domain services both hosts run (collect, ingest, profile reads, the profile change
+    /// processor and its journey triggers) and binds <see cref="JourneyOptions"/> from <c>Cdp:Journeys</c> of
+    /// the host's <c>IConfiguration</c>, refusing to start when a configured journey is invalid. The ports
+    /// come from an adapter.
+    /// </summary>
+    public static IServiceCollection AddCdpCore(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (services.Any(d => d.ServiceType == typeof(IngestService)))
+        {
+            return services;
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<CollectService>();
+        services.AddSingleton<IngestService>();
+        services.AddSingleton<ProfileReader>();
+        services.AddSingleton<ProfileChangeProcessor>();
+        services.AddSingleton<IProfileChangeSubscriber, JourneyTriggers>();
+        services.AddOptions<JourneyOptions>()
+            .BindConfiguration(JourneyOptions.Section)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<JourneyOptions>, JourneyOptionsValidator>();
+        return services;
+    }
+
+    /// <summary>Names every bad field of every configured journey, as <c>Cdp:Journeys[i].steps[j].duration</c>.</summary>
+    private sealed class JourneyOptionsValidator : IValidateOptions<JourneyOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, JourneyOptions options)
+        {
+            var failures = new List<string>();
+            var ids = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < options.Journeys.Count; i++)
+            {
+                var journey = options.Journeys[i];
+                foreach (var (field, problems) in JourneyValidator.Validate(journey, $"Cdp:Journeys[{i}]"))
+                {
+                    failures.AddRange(problems.Select(problem => $"{field}: {problem}"));
+                }
+
+                if (!ids.Add(journey.Id))
+                {
+                    failures.Add($"Cdp:Journeys[{i}].id: the id '{journey.Id}' is used twice.");
+                }
+            }
+
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using Cdp.Core.Changes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Cdp.Core.Journeys;
+
+/// <summary>
+/// Enrolls a changed profile in every configured journey whose trigger it now meets. Idempotent: the
+/// enrollment's instance id is derived from the journey, its version and the profile, and the runtime
+/// starts an id only once, so redelivered changes and later changes never enroll the profile again.
+/// </summary>
+public sealed class JourneyTriggers(IOptions<JourneyOptions> options, ILogger<JourneyTriggers> logger) : IProfileChangeSubscriber
+{
+    private readonly JourneyDefinition[] _triggered = [.. options.Value.Journeys.Where(j => j.Trigger is not null)];
+
+    public async Task OnProfileChangedAsync(ProfileChange change, ProfileChangeContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(context);
+        foreach (var journey in _triggered)
+        {
+            if (!Meets(change, journey.Trigger!))
+            {
+                continue;
+            }
+
+            var run = new JourneyRun(journey, change.ProfileId);
+            var instanceId = JourneyService.InstanceIdFor(run);
+            if (await context.Journeys.StartAsync(instanceId, run, cancellationToken))
+            {
+                Logs.JourneyEnrolled(logger, journey.Id, journey.Version, change.ProfileId, instanceId);
+            }
+        }
+    }
+
+    private static bool Meets(ProfileChange change, JourneyTrigger trigger) =>
+        trigger.TraitSet is { } trait
+        && change.Profile.Traits.TryGetValue(trait, out var value)
+        && value.Value is not null
+        && value.Value.GetValueKind() != JsonValueKind.Null;
+}
