@@ -8,11 +8,17 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Cdp.Embedded.Tests;
 
-/// <summary>A real embedded store in a temporary data folder; <see cref="Reopen"/> simulates a restart.</summary>
+/// <summary>
+/// A real embedded store in a temporary data folder, deleted on dispose; <see cref="Reopen"/> simulates a
+/// restart (the reopened store shares the folder and leaves it to its original).
+/// </summary>
 public sealed class EmbeddedStore : IDisposable
 {
+    private readonly bool _ownsDirectory;
+
     public EmbeddedStore(string? directory = null, int partitions = 4)
     {
+        _ownsDirectory = directory is null;
         Options = Microsoft.Extensions.Options.Options.Create(new EmbeddedOptions
         {
             DataDirectory = directory ?? Path.Combine(Path.GetTempPath(), "cdp-tests", Guid.NewGuid().ToString("N")),
@@ -45,5 +51,12 @@ public sealed class EmbeddedStore : IDisposable
         return new EmbeddedStore(Options.Value.DataDirectory, Options.Value.Partitions);
     }
 
-    public void Dispose() => SqliteConnection.ClearAllPools();
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        if (_ownsDirectory && Directory.Exists(Options.Value.DataDirectory))
+        {
+            Directory.Delete(Options.Value.DataDirectory, recursive: true);
+        }
+    }
 }

@@ -19,10 +19,10 @@ namespace Cdp.Functions.Tests;
 /// <summary>The stream triggers are thin: they decode what the host hands them and call one Core service.</summary>
 public sealed class ShellTests : IDisposable
 {
-    private readonly SqliteDatabase _database = new(Options.Create(new EmbeddedOptions
-    {
-        DataDirectory = Path.Combine(Path.GetTempPath(), "cdp-tests", Guid.NewGuid().ToString("N")),
-    }));
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "cdp-tests", Guid.NewGuid().ToString("N"));
+    private readonly SqliteDatabase _database;
+
+    public ShellTests() => _database = new(Options.Create(new EmbeddedOptions { DataDirectory = _dataDirectory }));
 
     [Fact]
     public async Task IngestEventsFunction_EventBodies_AreIngested()
@@ -61,7 +61,14 @@ public sealed class ShellTests : IDisposable
         Assert.Equal(["user_id:u1"], change.Profile.Identifiers);
     }
 
-    public void Dispose() => SqliteConnection.ClearAllPools();
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_dataDirectory))
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+    }
 
     private sealed class RecordingSubscriber : IProfileChangeSubscriber
     {

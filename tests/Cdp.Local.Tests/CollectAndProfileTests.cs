@@ -42,10 +42,9 @@ public class CollectAndProfileTests
     public async Task Restart_ProfileIsStillThere()
     {
         string profileId;
-        string dataDirectory;
-        await using (var first = new LocalApp())
+        var dataDirectory = LocalApp.NewDataDirectory();
+        await using (var first = new LocalApp(dataDirectory))
         {
-            dataDirectory = first.DataDirectory;
             using var client = first.CreateClient();
             using var response = await client.PostAsync("/api/v1/identify", Json("""{"userId":"restart-user","traits":{"plan":"pro"}}"""));
             profileId = (await Eventually.GetAsync(() => FindAsync(client, "user_id:restart-user"), _ => true))["id"]!.GetValue<string>();
@@ -56,6 +55,8 @@ public class CollectAndProfileTests
         var profile = await again.GetFromJsonAsync<JsonObject>($"/api/profiles/{profileId}");
 
         Assert.Equal("pro", profile!["traits"]!["plan"]!["value"]!.GetValue<string>());
+        await second.DisposeAsync();
+        Directory.Delete(dataDirectory, recursive: true);
     }
 
     [Fact]

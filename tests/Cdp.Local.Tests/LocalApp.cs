@@ -5,19 +5,31 @@ using Microsoft.Extensions.Configuration;
 
 namespace Cdp.Local.Tests;
 
-/// <summary>Cdp.Local hosted in-process over a data folder of its own; a second instance over the same folder is a restart.</summary>
-public sealed class LocalApp(string dataDirectory, IReadOnlyDictionary<string, string>? settings = null) : WebApplicationFactory<Program>
+/// <summary>
+/// Cdp.Local hosted in-process. Without a data folder it makes one of its own and deletes it on dispose;
+/// given one (a restart test's), it leaves it alone.
+/// </summary>
+public sealed class LocalApp : WebApplicationFactory<Program>
 {
+    private readonly IReadOnlyDictionary<string, string>? _settings;
+    private readonly bool _ownsDirectory;
+
     public LocalApp(IReadOnlyDictionary<string, string>? settings = null)
-        : this(Path.Combine(Path.GetTempPath(), "cdp-tests", Guid.NewGuid().ToString("N")), settings)
+        : this(NewDataDirectory(), settings) => _ownsDirectory = true;
+
+    public LocalApp(string dataDirectory, IReadOnlyDictionary<string, string>? settings = null)
     {
+        DataDirectory = dataDirectory;
+        _settings = settings;
     }
 
-    public string DataDirectory { get; } = dataDirectory;
+    public string DataDirectory { get; }
+
+    public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "cdp-tests", Guid.NewGuid().ToString("N"));
 
     protected override void ConfigureWebHost(IWebHostBuilder builder) =>
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(
-            (settings ?? new Dictionary<string, string>())
+            (_settings ?? new Dictionary<string, string>())
                 .Select(pair => KeyValuePair.Create(pair.Key, (string?)pair.Value))
                 .Append(KeyValuePair.Create("CDP_DATA_DIR", (string?)DataDirectory))));
 
@@ -25,5 +37,9 @@ public sealed class LocalApp(string dataDirectory, IReadOnlyDictionary<string, s
     {
         await base.DisposeAsync();
         SqliteConnection.ClearAllPools();
+        if (_ownsDirectory && Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
     }
 }
