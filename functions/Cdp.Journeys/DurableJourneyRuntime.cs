@@ -4,7 +4,10 @@ using Microsoft.DurableTask.Client;
 
 namespace Cdp.Journeys;
 
-/// <summary>The journey runtime over a Durable Task client (Durable Functions, or the in-process host).</summary>
+/// <summary>
+/// The journey runtime over a Durable Task client (Durable Functions, or the in-process host). Starting is
+/// idempotent by instance id: an existing instance, or one created concurrently, is not started again.
+/// </summary>
 public sealed class DurableJourneyRuntime(DurableTaskClient client) : IJourneyRuntime
 {
     public async Task<bool> StartAsync(string instanceId, JourneyRun run, CancellationToken cancellationToken)
@@ -14,8 +17,22 @@ public sealed class DurableJourneyRuntime(DurableTaskClient client) : IJourneyRu
             return false;
         }
 
-        await client.ScheduleNewOrchestrationInstanceAsync(JourneyOrchestrator.Name, run, new StartOrchestrationOptions(instanceId), cancellationToken);
-        return true;
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(JourneyOrchestrator.Name, run, new StartOrchestrationOptions(instanceId), cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Backends report "already exists" with different exceptions; the instance's presence is the
+            // answer: another enrollment with the same id won the race between the check and the schedule.
+            if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not null)
+            {
+                return false;
+            }
+
+            throw;
+        }
     }
 
     public async Task<JourneyRunStatus?> GetStatusAsync(string instanceId, CancellationToken cancellationToken)

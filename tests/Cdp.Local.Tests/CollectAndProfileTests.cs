@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Nodes;
 
 namespace Cdp.Local.Tests;
@@ -8,13 +7,10 @@ namespace Cdp.Local.Tests;
 /// <summary>End to end over HTTP: collect, the stream, ingest, the profile API; and a restart.</summary>
 public class CollectAndProfileTests
 {
-    private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
+    private static StringContent Json(string json) => HttpJson.Body(json);
 
-    private static async Task<JsonObject?> FindAsync(HttpClient client, string identifier)
-    {
-        using var response = await client.GetAsync($"/api/profiles?identifier={Uri.EscapeDataString(identifier)}");
-        return response.StatusCode == HttpStatusCode.NotFound ? null : (await response.Content.ReadFromJsonAsync<JsonObject>())!;
-    }
+    private static Task<JsonObject?> FindAsync(HttpClient client, string identifier) =>
+        client.GetOrNullAsync($"/api/profiles?identifier={Uri.EscapeDataString(identifier)}");
 
     [Fact]
     public async Task TrackThenIdentify_OneProfileFoundByBothIdentifiers()

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -27,15 +26,15 @@ public class JourneyTests
               {"type":"webhook","url":"{{{receiver.Url}}}hook"}]}}
             """;
 
-        using var start = await client.PostAsync("/api/journeys/runs", new StringContent(body, Encoding.UTF8, "application/json"));
-        using var again = await client.PostAsync("/api/journeys/runs", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var start = await client.PostAsync("/api/journeys/runs", HttpJson.Body(body));
+        using var again = await client.PostAsync("/api/journeys/runs", HttpJson.Body(body));
 
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.False((await again.Content.ReadFromJsonAsync<JsonObject>())!["started"]!.GetValue<bool>());
         var location = start.Headers.Location!.OriginalString;
         var status = await Eventually.GetAsync(
-            () => client.GetFromJsonAsync<JsonObject>(location),
+            () => client.GetOrNullAsync(location),
             s => s["runtimeStatus"]!.GetValue<string>() is "Completed" or "Failed");
         Assert.Equal("Completed", status["runtimeStatus"]!.GetValue<string>());
         Assert.Equal(2, status["outcome"]!["stepsCompleted"]!.GetValue<int>());
@@ -61,21 +60,11 @@ public class JourneyTests
 
         using var identify = await client.PostAsync(
             "/api/v1/identify",
-            new StringContent("""{"userId":"signup-1","traits":{"email":"ada@example.com"}}""", Encoding.UTF8, "application/json"));
-        var profile = await Eventually.GetAsync(
-            async () =>
-            {
-                using var response = await client.GetAsync("/api/profiles?identifier=user_id:signup-1");
-                return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonObject>() : null;
-            },
-            _ => true);
+            HttpJson.Body("""{"userId":"signup-1","traits":{"email":"ada@example.com"}}"""));
+        var profile = await Eventually.GetAsync(() => client.GetOrNullAsync("/api/profiles?identifier=user_id:signup-1"), _ => true);
         var profileId = profile["id"]!.GetValue<string>();
         var status = await Eventually.GetAsync(
-            async () =>
-            {
-                using var response = await client.GetAsync($"/api/journeys/runs/journey:welcome:v1:{profileId}");
-                return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonObject>() : null;
-            },
+            () => client.GetOrNullAsync($"/api/journeys/runs/journey:welcome:v1:{profileId}"),
             s => s["runtimeStatus"]!.GetValue<string>() is "Completed" or "Failed");
 
         Assert.Equal("Completed", status["runtimeStatus"]!.GetValue<string>());
@@ -90,7 +79,7 @@ public class JourneyTests
         using var client = app.CreateClient();
         var body = """{"profileId":"p1","journey":{"id":"j","version":1,"steps":[{"type":"wait","duration":"soon"}]}}""";
 
-        using var response = await client.PostAsync("/api/journeys/runs", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await client.PostAsync("/api/journeys/runs", HttpJson.Body(body));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
