@@ -5,6 +5,7 @@
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 require_dotnet
+command -v curl >/dev/null 2>&1 || apt_install curl
 
 export CDP_DATA_DIR="${CDP_DATA_DIR:-$ROOT/.cdp}"
 url="${ASPNETCORE_URLS:-http://127.0.0.1:7071}"
