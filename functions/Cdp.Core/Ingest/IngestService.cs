@@ -88,36 +88,45 @@ public sealed class IngestService(IIdentityIndex index, IProfileStore profiles, 
 
     /// <summary>
     /// Picks the profile for a message: the owner of its strongest known identifier, else a new profile.
-    /// Then claims the message's identifiers for it and returns those it owns.
+    /// Then claims the message's identifiers for it and returns those it owns. If every claim for a new
+    /// profile was lost to concurrent claims, resolves again: the identifiers now have owners.
     /// </summary>
     private async Task<(string ProfileId, List<Identifier> Owned)> ResolveAsync(Message message, List<Identifier> identifiers, CancellationToken cancellationToken)
     {
-        string? profileId = null;
-        foreach (var identifier in identifiers)
+        for (var attempt = 1; ; attempt++)
         {
-            profileId = await index.FindAsync(identifier, cancellationToken);
-            if (profileId is not null)
+            string? profileId = null;
+            foreach (var identifier in identifiers)
             {
-                break;
+                profileId = await index.FindAsync(identifier, cancellationToken);
+                if (profileId is not null)
+                {
+                    break;
+                }
+            }
+
+            profileId ??= NewProfileId(message.MessageId);
+            var owned = new List<Identifier>(identifiers.Count);
+            foreach (var identifier in identifiers)
+            {
+                var owner = await index.ClaimAsync(identifier, profileId, cancellationToken);
+                if (owner == profileId)
+                {
+                    owned.Add(identifier);
+                }
+                else
+                {
+                    Logs.IdentifierHeldByOtherProfile(logger, identifier.Type, owner, profileId, message.MessageId);
+                }
+            }
+
+            if (owned.Count > 0 || attempt >= MaxConcurrencyRetries)
+            {
+                return owned.Count > 0
+                    ? (profileId, owned)
+                    : throw new InvalidOperationException($"Message '{message.MessageId}' could not claim any identifier after {attempt} attempts.");
             }
         }
-
-        profileId ??= NewProfileId(message.MessageId);
-        var owned = new List<Identifier>(identifiers.Count);
-        foreach (var identifier in identifiers)
-        {
-            var owner = await index.ClaimAsync(identifier, profileId, cancellationToken);
-            if (owner == profileId)
-            {
-                owned.Add(identifier);
-            }
-            else
-            {
-                Logs.IdentifierHeldByOtherProfile(logger, identifier.Type, owner, profileId, message.MessageId);
-            }
-        }
-
-        return (profileId, owned);
     }
 
     private static List<Identifier> IdentifiersOf(Message message)

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Cdp.Core.Identity;
+using Cdp.Core.Ingest;
 using Cdp.Core.Profiles;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cdp.Embedded.Tests.Ingest;
 
@@ -104,5 +106,39 @@ public class IngestServiceTests
         var profile = (await store.Profiles.GetAsync(userProfile!, CancellationToken.None))!.Profile;
         Assert.Equal([User], profile.Identifiers);
         Assert.True(profile.Traits.ContainsKey("plan"));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_NewProfileLosesEveryClaimToAConcurrentOne_JoinsTheWinner()
+    {
+        using var store = new EmbeddedStore();
+        await store.Identities.ClaimAsync(Anonymous, "p_winner", CancellationToken.None);
+        var ingest = new IngestService(new StaleFirstRead(store.Identities), store.Profiles, NullLogger<IngestService>.Instance);
+        var message = Messages.Track("m1", anonymousId: "a1");
+
+        await ingest.ProcessAsync([message], CancellationToken.None);
+
+        Assert.Equal([Anonymous], (await store.Profiles.GetAsync("p_winner", CancellationToken.None))!.Profile.Identifiers);
+        Assert.Null(await store.Profiles.GetAsync(IngestService.NewProfileId("m1"), CancellationToken.None));
+    }
+
+    /// <summary>Drives a rare race: the first lookup misses an identifier that another consumer has just claimed.</summary>
+    private sealed class StaleFirstRead(IIdentityIndex inner) : IIdentityIndex
+    {
+        private bool _stale = true;
+
+        public Task<string?> FindAsync(Identifier identifier, CancellationToken cancellationToken)
+        {
+            if (_stale)
+            {
+                _stale = false;
+                return Task.FromResult<string?>(null);
+            }
+
+            return inner.FindAsync(identifier, cancellationToken);
+        }
+
+        public Task<string> ClaimAsync(Identifier identifier, string profileId, CancellationToken cancellationToken) =>
+            inner.ClaimAsync(identifier, profileId, cancellationToken);
     }
 }
