@@ -8,6 +8,22 @@ require_dotnet
 command -v curl >/dev/null 2>&1 || apt_install curl
 
 export CDP_DATA_DIR="${CDP_DATA_DIR:-$ROOT/.cdp}"
+
+# The `dev` source: its write key is $CDP_WRITE_KEY, else one generated on the first run and kept in the
+# data folder. Only its SHA-256 reaches the app's configuration.
+key_file="$CDP_DATA_DIR/dev-write-key"
+if [ -n "${CDP_WRITE_KEY:-}" ]; then
+  write_key="$CDP_WRITE_KEY"
+else
+  if [ ! -s "$key_file" ]; then
+    mkdir -p "$CDP_DATA_DIR"
+    (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=\n' > "$key_file")
+  fi
+  write_key="$(cat "$key_file")"
+fi
+export Cdp__Sources__0__Id=dev
+export Cdp__Sources__0__Name="Local development"
+export Cdp__Sources__0__WriteKeySha256="$(printf '%s' "$write_key" | sha256sum | cut -d' ' -f1)"
 url="${ASPNETCORE_URLS:-http://127.0.0.1:7071}"
 for ((i = 1; i <= $#; i++)); do
   if [ "${!i}" = "--urls" ]; then j=$((i + 1)); url="${!j}"; fi
@@ -31,10 +47,11 @@ done
 cat <<MSG
 
 Cdp is running at $url
+The write key of the 'dev' source is: $write_key
 
-  curl -s -X POST $url/api/v1/track    -H 'Content-Type: application/json' \\
+  curl -s -u '$write_key:' $url/api/v1/track    -H 'Content-Type: application/json' \\
        -d '{"anonymousId":"anon-1","event":"Viewed Page"}'
-  curl -s -X POST $url/api/v1/identify -H 'Content-Type: application/json' \\
+  curl -s -u '$write_key:' $url/api/v1/identify -H 'Content-Type: application/json' \\
        -d '{"anonymousId":"anon-1","userId":"user-1","traits":{"email":"ada@example.com"}}'
   curl -s '$url/api/profiles?identifier=user_id:user-1'
 

@@ -1,8 +1,12 @@
 using Azure.Messaging.EventHubs.Producer;
+using Azure.Storage.Blobs;
+using Cdp.Azure.Storage;
 using Cdp.Azure.Cosmos;
 using Cdp.Azure.EventHubs;
+using Cdp.Core.DeadLetters;
 using Cdp.Core.Events;
 using Cdp.Core.Identity;
+using Cdp.Core.Ingest;
 using Cdp.Core.Profiles;
 using Cdp.Core.Streaming;
 using Microsoft.Azure.Cosmos;
@@ -36,6 +40,9 @@ public static class AzureServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IProfileStore>(sp => new CosmosProfileStore(
             ContainerFor(sp, AzureSettings.ProfilesContainer, "profiles")));
+        services.AddSingleton<IProcessedMessageLog>(sp => new CosmosProcessedMessageLog(
+            ContainerFor(sp, AzureSettings.MessagesContainer, "messages")));
+        services.AddSingleton<IDeadLetterStore>(sp => new BlobDeadLetterStore(CreateDeadLetterContainer(sp.GetRequiredService<IConfiguration>())));
         return services;
     }
 
@@ -85,6 +92,25 @@ public static class AzureServiceCollectionExtensions
 
         var fullyQualifiedNamespace = AzureConnections.Required(configuration, AzureSettings.EventHubConnection, "fullyQualifiedNamespace");
         return new EventHubProducerClient(fullyQualifiedNamespace, hub, AzureConnections.CredentialFor(configuration, AzureSettings.EventHubConnection));
+    }
+
+    /// <summary>
+    /// The dead-letter container: <c>DeadLetterStorage</c> as a connection string when set (Azurite), else
+    /// <c>DeadLetterStorage__blobServiceUri</c> with a token credential; the name from
+    /// <c>CDP_DEADLETTER_CONTAINER</c> (default <c>deadletters</c>).
+    /// </summary>
+    public static BlobContainerClient CreateDeadLetterContainer(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var name = configuration[AzureSettings.DeadLetterContainer] ?? "deadletters";
+        var connectionString = configuration[AzureSettings.DeadLetterStorage];
+        if (!string.IsNullOrWhiteSpace(connectionString))
+        {
+            return new BlobContainerClient(connectionString, name);
+        }
+
+        var serviceUri = new Uri(AzureConnections.Required(configuration, AzureSettings.DeadLetterStorage, "blobServiceUri"));
+        return new BlobServiceClient(serviceUri, AzureConnections.CredentialFor(configuration, AzureSettings.DeadLetterStorage)).GetBlobContainerClient(name);
     }
 
     private static Container ContainerFor(IServiceProvider services, string setting, string defaultName)

@@ -12,11 +12,16 @@ public static class AzureSettings
     /// <summary>Connection prefix for Cosmos DB: <c>CosmosConnection__accountEndpoint</c>.</summary>
     public const string CosmosConnection = "CosmosConnection";
 
+    /// <summary>Connection prefix for the dead-letter blobs: <c>DeadLetterStorage__blobServiceUri</c>.</summary>
+    public const string DeadLetterStorage = "DeadLetterStorage";
+
+    public const string DeadLetterContainer = "CDP_DEADLETTER_CONTAINER";
     public const string EventHubName = "CDP_EVENTHUB_NAME";
     public const string EventHubConsumerGroup = "CDP_EVENTHUB_CONSUMER_GROUP";
     public const string CosmosDatabase = "CDP_COSMOS_DATABASE";
     public const string IdentitiesContainer = "CDP_COSMOS_IDENTITIES_CONTAINER";
     public const string ProfilesContainer = "CDP_COSMOS_PROFILES_CONTAINER";
     public const string LeasesContainer = "CDP_COSMOS_LEASES_CONTAINER";
+    public const string MessagesContainer = "CDP_COSMOS_MESSAGES_CONTAINER";
     public const string TaskHub = "CDP_TASKHUB";
 }

@@ -3,6 +3,7 @@ using Cdp.Core.Collect;
 using Cdp.Core.Ingest;
 using Cdp.Core.Journeys;
 using Cdp.Core.Profiles;
+using Cdp.Core.Sources;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -13,9 +14,9 @@ public static class CoreServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the domain services both hosts run (collect, ingest, profile reads, the profile change
-    /// processor and its journey triggers) and binds <see cref="JourneyOptions"/> from <c>Cdp:Journeys</c> of
-    /// the host's <c>IConfiguration</c>, refusing to start when a configured journey is invalid. The ports
-    /// come from an adapter.
+    /// processor and its journey triggers) and binds <see cref="SourceOptions"/> (<c>Cdp:Sources</c>) and
+    /// <see cref="JourneyOptions"/> (<c>Cdp:Journeys</c>) from the host's <c>IConfiguration</c>, refusing to
+    /// start when either is invalid. The ports come from an adapter.
     /// </summary>
     public static IServiceCollection AddCdpCore(this IServiceCollection services)
     {
@@ -28,7 +29,13 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CollectService>();
         services.AddSingleton<IngestService>();
+        services.AddSingleton<ProfileResolver>();
         services.AddSingleton<ProfileReader>();
+        services.AddSingleton<SourceRegistry>();
+        services.AddOptions<SourceOptions>()
+            .BindConfiguration(SourceOptions.Section)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SourceOptions>, SourceOptionsValidator>();
         services.AddSingleton<ProfileChangeProcessor>();
         services.AddSingleton<IProfileChangeSubscriber, JourneyTriggers>();
         services.AddOptions<JourneyOptions>()

@@ -8,14 +8,17 @@ namespace Cdp.Core;
 /// </summary>
 internal static partial class Logs
 {
-    [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "Accepted {Type} message '{MessageId}'.")]
-    public static partial void MessageAccepted(ILogger logger, string messageId, Events.MessageType type);
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Source '{SourceId}': refused {Rejected} messages (kept as dead letters), accepted {Accepted}.")]
+    public static partial void MessagesRejected(ILogger logger, string sourceId, int rejected, int accepted);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Rejected a {Type} message; bad fields: {Fields}.")]
-    public static partial void MessageRejected(ILogger logger, Events.MessageType type, IEnumerable<string> fields);
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Replayed dead letter '{DeadLetterId}': {Count} messages accepted; the letter is removed.")]
+    public static partial void DeadLetterReplayed(ILogger logger, string deadLetterId, int count);
 
-    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Ingested a batch of {Count} messages; {Changed} changed a profile.")]
-    public static partial void BatchIngested(ILogger logger, int count, int changed);
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Ingested a batch of {Count} messages: {Changed} changed a profile, {Duplicates} were repeats, {DeadLettered} became dead letters.")]
+    public static partial void BatchIngested(ILogger logger, int count, int changed, int duplicates, int deadLettered);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning, Message = "Message '{MessageId}' cannot be processed and is kept as a dead letter: {Reason}")]
+    public static partial void MessageDeadLettered(ILogger logger, string messageId, string reason);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "Profile '{ProfileId}' changed under us (attempt {Attempt}); reloading.")]
     public static partial void ProfileWriteConflict(ILogger logger, string profileId, int attempt);

@@ -1,4 +1,6 @@
 using Cdp.Core.Changes;
+using Cdp.Core.DeadLetters;
+using Cdp.Core.Ingest;
 using Cdp.Core.Identity;
 using Cdp.Core.Profiles;
 using Cdp.Core.Streaming;
@@ -11,7 +13,10 @@ namespace Cdp.Embedded;
 
 public static class EmbeddedServiceCollectionExtensions
 {
-    /// <summary>Registers the SQLite adapters for the Core ports (event stream, identity index, profiles, change feed).</summary>
+    /// <summary>
+    /// Registers the SQLite adapters for the Core ports: event stream, identity index, profiles, change
+    /// feed, processed-message log and dead letters.
+    /// </summary>
     public static IServiceCollection AddCdpEmbeddedStore(this IServiceCollection services, Action<EmbeddedOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -35,6 +40,9 @@ public static class EmbeddedServiceCollectionExtensions
         services.AddSingleton<SqliteProfileStore>();
         services.AddSingleton<IProfileStore>(sp => sp.GetRequiredService<SqliteProfileStore>());
         services.AddSingleton<IProfileChangeFeed>(sp => sp.GetRequiredService<SqliteProfileStore>());
+        services.AddSingleton<SqliteProcessedMessageLog>();
+        services.AddSingleton<IProcessedMessageLog>(sp => sp.GetRequiredService<SqliteProcessedMessageLog>());
+        services.AddSingleton<IDeadLetterStore, SqliteDeadLetterStore>();
         return services;
     }
 }

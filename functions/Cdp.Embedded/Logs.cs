@@ -7,4 +7,7 @@ internal static partial class Logs
 {
     [LoggerMessage(EventId = 250, Level = LogLevel.Error, Message = "Consumer '{Consumer}' failed; its checkpoint is kept and the batch is retried in {RetryWait}.")]
     public static partial void ConsumerFailed(ILogger logger, Exception exception, string consumer, TimeSpan retryWait);
+
+    [LoggerMessage(EventId = 251, Level = LogLevel.Debug, Message = "Forgot {Count} processed-message entries past the retention.")]
+    public static partial void ProcessedMessagesPruned(ILogger logger, int count);
 }

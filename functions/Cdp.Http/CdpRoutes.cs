@@ -8,8 +8,23 @@ public static class CdpRoutes
 {
     public const string Prefix = "api";
 
-    /// <summary><c>POST</c>: one Segment-style message; <c>{type}</c> is <c>identify</c> or <c>track</c>.</summary>
+    /// <summary>
+    /// <c>POST</c>: the Segment HTTP Tracking API; <c>{type}</c> is <c>identify</c>, <c>track</c>, <c>page</c>,
+    /// <c>screen</c>, <c>group</c>, <c>alias</c> (one message) or <c>batch</c>.
+    /// </summary>
     public const string Collect = "v1/{type}";
+
+    /// <summary><c>POST</c>: a Tracardi-style track request.</summary>
+    public const string Track = "track";
+
+    /// <summary><c>GET</c> (admin): dead letters, oldest first.</summary>
+    public const string DeadLetters = "deadletters";
+
+    /// <summary><c>POST</c> (admin): replay one dead letter.</summary>
+    public const string DeadLetterReplay = "deadletters/{id}/replay";
+
+    /// <summary><c>POST</c> (admin): replay every dead letter.</summary>
+    public const string DeadLettersReplay = "deadletters/replay";
 
     /// <summary><c>GET</c>: one profile by id.</summary>
     public const string Profile = "profiles/{id}";

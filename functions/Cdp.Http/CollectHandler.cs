@@ -4,38 +4,39 @@ using Microsoft.AspNetCore.Http;
 
 namespace Cdp.Http;
 
-/// <summary><c>POST /api/v1/{type}</c>: accepts one Segment-style message and answers as Segment does.</summary>
+/// <summary>
+/// The Segment HTTP Tracking API: <c>POST /api/v1/{identify|track|page|screen|group|alias}</c> with one
+/// message, <c>POST /api/v1/batch</c> with many; write key as HTTP Basic user or <c>writeKey</c> in the body.
+/// </summary>
 public sealed class CollectHandler(CollectService collect)
 {
-    /// <summary>Segment's limit for one message: 32 KB.</summary>
-    public const int MaxMessageBytes = 32 * 1024;
+    /// <summary>Segment's limit for a batch request: 500 KB.</summary>
+    public const int MaxBatchBytes = 500 * 1024;
 
-    private static readonly Dictionary<string, MessageType> Accepted = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["identify"] = MessageType.Identify,
-        ["track"] = MessageType.Track,
-    };
+    public const string Batch = "batch";
 
     public async Task<IResult> HandleAsync(HttpRequest request, string type, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!Accepted.TryGetValue(type, out var messageType))
+        MessageType? messageType = null;
+        if (!type.Equals(Batch, StringComparison.OrdinalIgnoreCase))
         {
-            return Problems.NotFound($"There is no collection endpoint for '{type}'; use one of: {string.Join(", ", Accepted.Keys)}.");
+            if (!MessageReader.TryParseType(type, out var parsed))
+            {
+                return Problems.NotFound($"There is no collection endpoint 'v1/{type}'; use identify, track, page, screen, group, alias or batch.");
+            }
+
+            messageType = parsed;
         }
 
-        var body = await RequestBody.ReadAsync(request, MaxMessageBytes, cancellationToken);
-        if (body is null)
+        var limit = messageType is null ? MaxBatchBytes : MessageReader.MaxMessageBytes;
+        var read = await RequestBody.ReadAsync(request, limit, cancellationToken);
+        if (read.Body is not { } body)
         {
-            return Problems.TooLarge(MaxMessageBytes);
+            return read.ToProblem(limit);
         }
 
-        var result = await collect.CollectAsync(body.Value, messageType, cancellationToken);
-        return result.Accepted is null
-            ? Problems.Invalid(result.Errors, $"The {type} message is not valid.")
-            : TypedResults.Ok(new CollectReply(true, result.Accepted.MessageId));
+        var result = await collect.CollectAsync(new CollectRequest(body, messageType, Replies.BasicUser(request)), cancellationToken);
+        return Replies.From(result, messageType is null ? "The batch holds invalid messages." : $"The {type} message is not valid.");
     }
 }
-
-/// <summary>The reply to an accepted message (Segment's clients read only the status and <c>success</c>).</summary>
-public sealed record CollectReply(bool Success, string MessageId);

@@ -16,6 +16,8 @@ public static class HttpServiceCollectionExtensions
 
         services.AddSingleton<CollectHandler>();
         services.AddSingleton<ProfileHandler>();
+        services.AddSingleton<TracardiHandler>();
+        services.AddSingleton<DeadLetterHandler>();
         services.AddProblemDetails();
         services.Configure<JsonOptions>(options =>
         {

@@ -18,16 +18,16 @@ public static class JourneyHandler
     public static async Task<IResult> StartAsync(HttpRequest request, IJourneyRuntime runtime, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var body = await RequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken);
-        if (body is null)
+        var read = await RequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken);
+        if (read.Body is not { } body)
         {
-            return Problems.TooLarge(MaxBodyBytes);
+            return read.ToProblem(MaxBodyBytes);
         }
 
         JourneyRun? run;
         try
         {
-            run = JsonSerializer.Deserialize<JourneyRun>(body.Value.Span, CdpJson.Options);
+            run = JsonSerializer.Deserialize<JourneyRun>(body.Span, CdpJson.Options);
         }
         catch (JsonException ex)
         {

@@ -1,31 +1,67 @@
+using System.IO.Compression;
 using Microsoft.AspNetCore.Http;
 
 namespace Cdp.Http;
 
-/// <summary>Reads a request body into memory, refusing bodies over a limit without reading them whole.</summary>
+/// <summary>
+/// Reads a request body into memory, decompressing <c>Content-Encoding: gzip</c> (as Segment's libraries
+/// send), and refusing bodies whose decompressed size is over a limit without reading them whole.
+/// </summary>
 internal static class RequestBody
 {
-    /// <summary>The body, or null when it is longer than <paramref name="limit"/> bytes.</summary>
-    public static async Task<ReadOnlyMemory<byte>?> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    /// <summary>The body, or <see cref="BodyRead.TooLarge"/>, or why it cannot be read (an unsupported encoding, corrupt gzip).</summary>
+    public static async Task<BodyRead> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > limit)
+        var encoding = request.Headers.ContentEncoding.ToString();
+        var gzip = encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase);
+        if (!gzip && encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
         {
-            return null;
+            return new BodyRead(null, $"Content-Encoding '{encoding}' is not supported; send gzip or no encoding.");
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        if (!gzip && request.ContentLength > limit)
         {
-            if (buffer.Length + read > limit)
+            return BodyRead.TooLarge;
+        }
+
+        var source = gzip ? new GZipStream(request.Body, CompressionMode.Decompress, leaveOpen: true) : request.Body;
+        try
+        {
+            using var buffer = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            int read;
+            while ((read = await source.ReadAsync(chunk, cancellationToken)) > 0)
             {
-                return null;
+                if (buffer.Length + read > limit)
+                {
+                    return BodyRead.TooLarge;
+                }
+
+                buffer.Write(chunk, 0, read);
             }
 
-            buffer.Write(chunk, 0, read);
+            return new BodyRead(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), null);
         }
-
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        catch (InvalidDataException ex)
+        {
+            return new BodyRead(null, $"The gzip body is corrupt: {ex.Message}");
+        }
+        finally
+        {
+            if (gzip)
+            {
+                await source.DisposeAsync();
+            }
+        }
     }
+}
+
+/// <summary>A body read: the bytes, or why there are none (<see cref="Problem"/>; null with no bytes means too large).</summary>
+internal sealed record BodyRead(ReadOnlyMemory<byte>? Body, string? Problem)
+{
+    public static BodyRead TooLarge { get; } = new(null, null);
+
+    /// <summary>The problem details reply for a body that could not be read (413 when too large, else 400).</summary>
+    public IResult ToProblem(int limit) =>
+        Problem is null ? Problems.TooLarge(limit) : Problems.Invalid("body", Problem, "The request body cannot be read.");
 }

@@ -14,6 +14,8 @@ public static class LocalHost
 {
     public const string DefaultUrl = "http://127.0.0.1:7071";
 
+    private const string CollectCors = "collect";
+
     /// <summary>Wires Core, the embedded store, the HTTP handlers, the consumers and the journey runtime.</summary>
     public static IServiceCollection AddCdpLocal(this IServiceCollection services)
     {
@@ -30,6 +32,10 @@ public static class LocalHost
         services.AddCdpHttp();
         services.AddHostedService<IngestConsumer>();
         services.AddHostedService<ProfileChangeConsumer>();
+        services.AddHostedService<ProcessedMessagePruner>();
+
+        // Browser libraries (analytics.js) post from other origins; collection is authenticated by write key.
+        services.AddCors(cors => cors.AddPolicy(CollectCors, policy => policy.AllowAnyOrigin().AllowAnyHeader().WithMethods("POST")));
 
         services.AddJourneyActivities();
         services.AddInMemoryDurableTask(registry => registry.AddJourneyTasks());
@@ -41,7 +47,13 @@ public static class LocalHost
     public static IEndpointRouteBuilder MapCdpApi(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/" + CdpRoutes.Prefix);
-        api.MapPost(CdpRoutes.Collect, (HttpRequest request, string type, CollectHandler handler, CancellationToken ct) => handler.HandleAsync(request, type, ct));
+        api.MapPost(CdpRoutes.Collect, (HttpRequest request, string type, CollectHandler handler, CancellationToken ct) => handler.HandleAsync(request, type, ct))
+            .RequireCors(CollectCors);
+        api.MapPost(CdpRoutes.Track, (HttpRequest request, TracardiHandler handler, CancellationToken ct) => handler.HandleAsync(request, ct))
+            .RequireCors(CollectCors);
+        api.MapGet(CdpRoutes.DeadLetters, (HttpRequest request, DeadLetterHandler handler, CancellationToken ct) => handler.ListAsync(request, ct));
+        api.MapPost(CdpRoutes.DeadLetterReplay, (HttpRequest request, string id, DeadLetterHandler handler, CancellationToken ct) => handler.ReplayAsync(request, id, ct));
+        api.MapPost(CdpRoutes.DeadLettersReplay, (DeadLetterHandler handler, CancellationToken ct) => handler.ReplayAllAsync(ct));
         api.MapGet(CdpRoutes.Profile, (string id, ProfileHandler handler, CancellationToken ct) => handler.GetAsync(id, ct));
         api.MapGet(CdpRoutes.Profiles, (HttpRequest request, ProfileHandler handler, CancellationToken ct) => handler.FindAsync(request, ct));
         api.MapPost(CdpRoutes.JourneyRuns, (HttpRequest request, IJourneyRuntime runtime, CancellationToken ct) => JourneyHandler.StartAsync(request, runtime, ct));

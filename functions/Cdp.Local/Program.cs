@@ -11,6 +11,7 @@ if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
 builder.Services.AddCdpLocal();
 
 var app = builder.Build();
+app.UseCors();
 app.MapCdpApi();
 app.Run();
 

@@ -1,4 +1,6 @@
+using Cdp.Core.Collect;
 using Cdp.Core.Ingest;
+using Cdp.Core.Sources;
 using Cdp.Embedded.Sqlite;
 using Cdp.Embedded.Streaming;
 using Microsoft.Data.Sqlite;
@@ -28,6 +30,8 @@ public sealed class EmbeddedStore : IDisposable
         Log = new SqliteEventLog(Database, Options, Time);
         Identities = new SqliteIdentityIndex(Database, Time);
         Profiles = new SqliteProfileStore(Database);
+        Processed = new SqliteProcessedMessageLog(Database);
+        DeadLetters = new SqliteDeadLetterStore(Database);
     }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero));
@@ -42,7 +46,19 @@ public sealed class EmbeddedStore : IDisposable
 
     public SqliteProfileStore Profiles { get; }
 
-    public IngestService Ingest => new(Identities, Profiles, NullLogger<IngestService>.Instance);
+    public SqliteProcessedMessageLog Processed { get; }
+
+    public SqliteDeadLetterStore DeadLetters { get; }
+
+    public IngestService Ingest => IngestWith(Identities);
+
+    /// <summary>The collection API over this store, with the given sources.</summary>
+    public CollectService Collect(SourceRegistry sources) =>
+        new(Log, DeadLetters, sources, new ProfileResolver(Identities, Profiles), Time, NullLogger<CollectService>.Instance);
+
+    /// <summary>Ingest over this store, with another identity index (e.g. one that injects a fault).</summary>
+    public IngestService IngestWith(Core.Identity.IIdentityIndex index) =>
+        new(index, Profiles, Processed, DeadLetters, Time, NullLogger<IngestService>.Instance);
 
     /// <summary>A new store over the same data folder, as after a process restart.</summary>
     public EmbeddedStore Reopen()

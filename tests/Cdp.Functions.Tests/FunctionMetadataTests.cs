@@ -57,6 +57,26 @@ public partial class FunctionMetadataTests
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["get"],"route":"profiles"}""",
             """{"name":"$return","type":"http","direction":"Out"}""",
         ],
+        ["TracardiTrackFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["post"],"route":"track"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["ListDeadLettersFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"deadletters"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["ReplayDeadLetterFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["post"],"route":"deadletters/{id}/replay"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["ReplayDeadLettersFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["post"],"route":"deadletters/replay"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
         ["HealthFunction"] =
         [
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["get"],"route":"health"}""",

@@ -28,7 +28,7 @@ public sealed class ShellTests : IDisposable
     public async Task IngestEventsFunction_EventBodies_AreIngested()
     {
         var index = new SqliteIdentityIndex(_database, TimeProvider.System);
-        var function = new IngestEventsFunction(new IngestService(index, new SqliteProfileStore(_database), NullLogger<IngestService>.Instance));
+        var function = new IngestEventsFunction(Ingest(index));
         var message = new Message { MessageId = "m1", Type = MessageType.Track, Event = "Viewed", AnonymousId = "a1", ReceivedAt = DateTimeOffset.UnixEpoch };
 
         await function.RunAsync([JsonSerializer.Serialize(message, CdpJson.Options)], CancellationToken.None);
@@ -39,8 +39,7 @@ public sealed class ShellTests : IDisposable
     [Fact]
     public async Task IngestEventsFunction_UnreadableEvent_FailsTheBatchSoItIsRetried()
     {
-        var function = new IngestEventsFunction(new IngestService(
-            new SqliteIdentityIndex(_database, TimeProvider.System), new SqliteProfileStore(_database), NullLogger<IngestService>.Instance));
+        var function = new IngestEventsFunction(Ingest(new SqliteIdentityIndex(_database, TimeProvider.System)));
 
         await Assert.ThrowsAnyAsync<JsonException>(() => function.RunAsync(["{not json"], CancellationToken.None));
     }
@@ -60,6 +59,9 @@ public sealed class ShellTests : IDisposable
         Assert.Equal("\"0a00\"", change.VersionTag);
         Assert.Equal(["user_id:u1"], change.Profile.Identifiers);
     }
+
+    private IngestService Ingest(SqliteIdentityIndex index) => new(
+        index, new SqliteProfileStore(_database), new SqliteProcessedMessageLog(_database), new SqliteDeadLetterStore(_database), TimeProvider.System, NullLogger<IngestService>.Instance);
 
     public void Dispose()
     {

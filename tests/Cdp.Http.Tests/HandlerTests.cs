@@ -1,6 +1,9 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using System.IO.Compression;
 using Cdp.Core;
+using Cdp.Core.DeadLetters;
+using Cdp.Core.Sources;
 using Cdp.Core.Events;
 using Cdp.Core.Identity;
 using Cdp.Core.Profiles;
@@ -14,7 +17,9 @@ namespace Cdp.Http.Tests;
 /// <summary>The shared handlers, executed against a plain HttpContext exactly as either host runs them.</summary>
 public class HandlerTests
 {
+    private const string WriteKey = "wk";
     private readonly RecordingStream _stream = new();
+    private readonly RecordingDeadLetters _deadLetters = new();
     private readonly ServiceProvider _services;
 
     public HandlerTests()
@@ -24,16 +29,42 @@ public class HandlerTests
         services.AddSingleton<IEventStream>(_stream);
         services.AddSingleton<IIdentityIndex, EmptyIndex>();
         services.AddSingleton<IProfileStore, EmptyStore>();
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cdp:Sources:0:Id"] = "web",
+            ["Cdp:Sources:0:WriteKeySha256"] = SourceRegistry.HashWriteKey(WriteKey),
+        }).Build());
+        services.AddSingleton<IDeadLetterStore>(_deadLetters);
         services.AddCdpCore();
         services.AddCdpHttp();
         _services = services.BuildServiceProvider();
     }
 
-    private DefaultHttpContext Context(string body = "", bool chunked = false)
+    private DefaultHttpContext Context(string body = "", bool chunked = false, string? writeKey = WriteKey, bool gzip = false)
     {
         var bytes = Encoding.UTF8.GetBytes(body);
+        if (gzip)
+        {
+            using var compressed = new MemoryStream();
+            using (var zip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                zip.Write(bytes);
+            }
+
+            bytes = compressed.ToArray();
+        }
+
         var context = new DefaultHttpContext { RequestServices = _services };
+        if (writeKey is not null)
+        {
+            context.Request.Headers.Authorization = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(writeKey + ":"));
+        }
+
+        if (gzip)
+        {
+            context.Request.Headers.ContentEncoding = "gzip";
+        }
+
         context.Request.Body = new MemoryStream(bytes);
         context.Request.ContentLength = chunked ? null : bytes.Length;
         context.Response.Body = new MemoryStream();
@@ -58,7 +89,7 @@ public class HandlerTests
 
         Assert.Equal(200, status);
         Assert.True(body!["success"]!.GetValue<bool>());
-        Assert.Equal(body["messageId"]!.GetValue<string>(), Assert.Single(_stream.Published).MessageId);
+        Assert.Equal("web", Assert.Single(_stream.Published).SourceId);
     }
 
     [Fact]
@@ -76,7 +107,7 @@ public class HandlerTests
     [Fact]
     public async Task Collect_ChunkedBodyOverLimit_413WithoutPublishing()
     {
-        var context = Context($$$"""{"userId":"u1","traits":{"x":"{{{new string('x', CollectHandler.MaxMessageBytes)}}}"}}""", chunked: true);
+        var context = Context($$$"""{"userId":"u1","traits":{"x":"{{{new string('x', Cdp.Core.Collect.MessageReader.MaxMessageBytes)}}}"}}""", chunked: true);
         var handler = _services.GetRequiredService<CollectHandler>();
 
         var (status, body) = await ExecuteAsync(await handler.HandleAsync(context.Request, "identify", CancellationToken.None), context);
@@ -96,6 +127,45 @@ public class HandlerTests
 
         Assert.Equal(400, status);
         Assert.Equal(new[] { "event", "traits", "userId" }, body!["errors"]!.AsObject().Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Empty(_stream.Published);
+        Assert.Equal(_deadLetters.Letters.Keys, body["deadLetters"]!.AsArray().Select(id => id!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Collect_GzipBatch_IsDecompressed()
+    {
+        var context = Context("""{"batch":[{"type":"track","userId":"u1","event":"A"},{"type":"page","userId":"u1","name":"Home"}]}""", gzip: true);
+        var handler = _services.GetRequiredService<CollectHandler>();
+
+        var (status, _) = await ExecuteAsync(await handler.HandleAsync(context.Request, "batch", CancellationToken.None), context);
+
+        Assert.Equal(200, status);
+        Assert.Equal([MessageType.Track, MessageType.Page], _stream.Published.Select(m => m.Type));
+    }
+
+    [Fact]
+    public async Task Collect_CorruptGzip_400NamesBody()
+    {
+        var context = Context("not gzip at all");
+        context.Request.Headers.ContentEncoding = "gzip";
+        var handler = _services.GetRequiredService<CollectHandler>();
+
+        var (status, body) = await ExecuteAsync(await handler.HandleAsync(context.Request, "track", CancellationToken.None), context);
+
+        Assert.Equal(400, status);
+        Assert.NotNull(body!["errors"]!["body"]);
+    }
+
+    [Fact]
+    public async Task Collect_UnknownWriteKey_401WithBasicChallenge()
+    {
+        var context = Context("""{"userId":"u1"}""", writeKey: "wrong");
+        var handler = _services.GetRequiredService<CollectHandler>();
+
+        var (status, _) = await ExecuteAsync(await handler.HandleAsync(context.Request, "identify", CancellationToken.None), context);
+
+        Assert.Equal(401, status);
+        Assert.StartsWith("Basic", context.Response.Headers.WWWAuthenticate.ToString(), StringComparison.Ordinal);
         Assert.Empty(_stream.Published);
     }
 
@@ -129,6 +199,28 @@ public class HandlerTests
         public Task PublishAsync(IReadOnlyList<Message> messages, CancellationToken cancellationToken)
         {
             Published.AddRange(messages);
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed class RecordingDeadLetters : IDeadLetterStore
+    {
+        public Dictionary<string, DeadLetter> Letters { get; } = [];
+
+        public Task AddAsync(DeadLetter letter, CancellationToken cancellationToken)
+        {
+            Letters.TryAdd(letter.Id, letter);
+            return Task.CompletedTask;
+        }
+
+        public Task<DeadLetter?> GetAsync(string id, CancellationToken cancellationToken) => Task.FromResult(Letters.GetValueOrDefault(id));
+
+        public Task<IReadOnlyList<DeadLetter>> ListAsync(int maxCount, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<DeadLetter>>([.. Letters.Values.Take(maxCount)]);
+
+        public Task RemoveAsync(string id, CancellationToken cancellationToken)
+        {
+            Letters.Remove(id);
             return Task.CompletedTask;
         }
     }

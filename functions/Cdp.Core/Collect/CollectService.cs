@@ -1,42 +1,318 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cdp.Core.DeadLetters;
 using Cdp.Core.Events;
+using Cdp.Core.Ingest;
+using Cdp.Core.Sources;
 using Cdp.Core.Streaming;
 using Microsoft.Extensions.Logging;
 
 namespace Cdp.Core.Collect;
 
 /// <summary>
-/// Accepts messages from the collection API: reads and checks them, stamps them with the server's
-/// clock and an id, and hands them to the event stream. Resolution happens later, in ingest.
+/// The collection API's one implementation: authenticates the source by its write key, applies its
+/// request limit, reads and checks each message, stamps it (server time, id, clock-skew correction,
+/// source), drops known crawlers, hands the rest to the event stream, and keeps every refused message as
+/// a dead letter with its reason. Resolution happens later, in ingest.
 /// </summary>
-public sealed class CollectService(IEventStream stream, TimeProvider time, ILogger<CollectService> logger)
+public sealed class CollectService(
+    IEventStream stream,
+    IDeadLetterStore deadLetters,
+    SourceRegistry sources,
+    ProfileResolver resolver,
+    TimeProvider time,
+    ILogger<CollectService> logger)
 {
-    /// <summary>Reads, stamps and publishes one message; returns the problems instead when it is invalid.</summary>
-    public async Task<CollectResult> CollectAsync(ReadOnlyMemory<byte> body, MessageType type, CancellationToken cancellationToken)
+    /// <summary>Handles one request to <c>/v1/{type}</c> or <c>/v1/batch</c>.</summary>
+    public async Task<CollectResult> CollectAsync(CollectRequest request, CancellationToken cancellationToken)
     {
-        var read = MessageReader.Read(body, type);
-        if (read.Message is null)
+        ArgumentNullException.ThrowIfNull(request);
+        var root = MessageReader.Parse(request.Body, out var parseError);
+        var json = root as JsonObject;
+        var source = sources.FindByWriteKey(request.WriteKey ?? WriteKeyIn(json));
+        if (source is null)
         {
-            Logs.MessageRejected(logger, type, read.Errors.Keys);
-            return new CollectResult(null, read.Errors);
+            // An unauthenticated body is not kept: anyone could fill the store.
+            return json is null
+                ? new CollectResult(CollectOutcome.Invalid, [], Single("body", parseError ?? "The body must be a JSON object."), [])
+                : CollectResult.Unauthorized;
         }
 
-        var message = Stamp(read.Message);
-        await stream.PublishAsync([message], cancellationToken);
-        Logs.MessageAccepted(logger, message.MessageId, type);
-        return new CollectResult(message, read.Errors);
+        if (sources.TryAcquire(source) is { } retryAfter)
+        {
+            return CollectResult.RateLimited(retryAfter);
+        }
+
+        var receivedAt = time.GetUtcNow();
+        if (json is null)
+        {
+            var reason = parseError ?? "The body must be a JSON object.";
+            var id = await DeadLetterAsync(source.Id, reason, Encoding.UTF8.GetString(request.Body.Span), null, receivedAt, cancellationToken);
+            return new CollectResult(CollectOutcome.Invalid, [], Single("body", reason), [id]);
+        }
+
+        var items = request.Type is { } type ? [new Item(Standalone(json, type), type, string.Empty, null)] : ReadBatch(json);
+        return await CollectItemsAsync(source, items, receivedAt, cancellationToken);
     }
 
-    private Message Stamp(Message message)
+    /// <summary>
+    /// Handles a Tracardi-style <c>/api/track</c> body (see <see cref="TracardiTrackReader"/>) and tells the
+    /// profile id the client should keep: the one ingest will apply the events to.
+    /// </summary>
+    public async Task<TracardiTrackResult> CollectTracardiAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
-        var receivedAt = time.GetUtcNow();
+        var json = MessageReader.Parse(body, out var parseError) as JsonObject;
+        if (json is null)
+        {
+            return new TracardiTrackResult(new CollectResult(CollectOutcome.Invalid, [], Single("body", parseError ?? "The body must be a JSON object."), []), null);
+        }
+
+        var source = sources.FindByWriteKey((json["source"] as JsonObject)?["id"] is JsonValue id && id.GetValueKind() == JsonValueKind.String ? id.GetValue<string>() : null);
+        if (source is null)
+        {
+            return new TracardiTrackResult(CollectResult.Unauthorized, null);
+        }
+
+        if (sources.TryAcquire(source) is { } retryAfter)
+        {
+            return new TracardiTrackResult(CollectResult.RateLimited(retryAfter), null);
+        }
+
+        var read = TracardiTrackReader.Read(json);
+        var items = read.Items.Select((item, i) => new Item(item, MessageType.Track, $"events[{i}].", null)).ToList();
+        var result = await CollectItemsAsync(source, items, time.GetUtcNow(), cancellationToken, read.Errors, read.ProfileId);
+        if (result.Accepted.Count == 0)
+        {
+            return new TracardiTrackResult(result, read.ProfileId);
+        }
+
+        // The id ingest will give the profile (by the same rule), so that the client can keep it now.
+        var first = result.Accepted[0];
+        return new TracardiTrackResult(result, await resolver.ResolveAsync(first, ProfileResolver.IdentifiersOf(first), cancellationToken));
+    }
+
+    /// <summary>
+    /// Replays a dead letter after a fix (optionally with a corrected body): a collect-stage letter is read
+    /// and accepted again, an ingest-stage letter is put back on the stream. On success the letter is
+    /// removed; otherwise it stays, and the problems are returned.
+    /// </summary>
+    public async Task<CollectResult> ReplayAsync(DeadLetter letter, string? correctedBody, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(letter);
+        var body = correctedBody ?? letter.Body;
+        CollectResult result;
+        if (letter.Stage == DeadLetter.IngestStage && correctedBody is null)
+        {
+            var message = JsonSerializer.Deserialize<Message>(body, CdpJson.Options)
+                ?? throw new InvalidDataException($"Dead letter '{letter.Id}' holds an empty message.");
+            await stream.PublishAsync([message], cancellationToken);
+            result = new CollectResult(CollectOutcome.Accepted, [message], FieldErrors.None, []);
+        }
+        else
+        {
+            var source = letter.SourceId is null ? null : sources.Find(letter.SourceId);
+            if (source is null)
+            {
+                return new CollectResult(CollectOutcome.Invalid, [], Single("sourceId", $"The source '{letter.SourceId}' is not configured."), []);
+            }
+
+            var json = MessageReader.Parse(Encoding.UTF8.GetBytes(body), out var parseError) as JsonObject;
+            if (json is null)
+            {
+                return new CollectResult(CollectOutcome.Invalid, [], Single("body", parseError ?? "The body must be a JSON object."), []);
+            }
+
+            var items = ReadBatchOrSingle(json);
+            result = await CollectItemsAsync(source, items, time.GetUtcNow(), cancellationToken, keepRejected: false);
+        }
+
+        if (result.Outcome == CollectOutcome.Accepted)
+        {
+            await deadLetters.RemoveAsync(letter.Id, cancellationToken);
+            Logs.DeadLetterReplayed(logger, letter.Id, result.Accepted.Count);
+        }
+
+        return result;
+    }
+
+    private async Task<CollectResult> CollectItemsAsync(
+        SourceDefinition source,
+        IReadOnlyList<Item> items,
+        DateTimeOffset receivedAt,
+        CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string[]>? envelopeErrors = null,
+        string? profileIdHint = null,
+        bool keepRejected = true)
+    {
+        var errors = new FieldErrors();
+        errors.AddRange(envelopeErrors ?? FieldErrors.None);
+        var accepted = new List<Message>(items.Count);
+        var letters = new List<DeadLetter>();
+        var bots = 0;
+        foreach (var item in items)
+        {
+            var raw = item.Json.ToJsonString();
+            var read = Encoding.UTF8.GetByteCount(raw) > MessageReader.MaxMessageBytes
+                ? new MessageReadResult(null, Single(item.Prefix.TrimEnd('.') is { Length: > 0 } p ? p : "body", $"A message may hold at most {MessageReader.MaxMessageBytes} bytes of JSON."))
+                : item.Error is { } error ? new MessageReadResult(null, error) : MessageReader.Read(item.Json, item.Type, item.Prefix);
+            if (read.Message is null)
+            {
+                errors.AddRange(read.Errors);
+                letters.Add(NewDeadLetter(source.Id, Describe(read.Errors), raw, null, receivedAt));
+                continue;
+            }
+
+            var message = Stamp(read.Message, source, receivedAt, profileIdHint);
+            if (source.DropBots && BotFilter.IsBot(message.Context))
+            {
+                bots++;
+                continue;
+            }
+
+            accepted.Add(message);
+        }
+
+        if (accepted.Count > 0)
+        {
+            await stream.PublishAsync(accepted, cancellationToken);
+        }
+
+        if (keepRejected)
+        {
+            foreach (var letter in letters)
+            {
+                await deadLetters.AddAsync(letter, cancellationToken);
+            }
+        }
+
+        var tag = KeyValuePair.Create<string, object?>("source", source.Id);
+        CdpMetrics.MessagesAccepted.Add(accepted.Count, tag);
+        CdpMetrics.MessagesRejected.Add(letters.Count, tag);
+        CdpMetrics.BotsDropped.Add(bots, tag);
+        if (errors.Count > 0)
+        {
+            Logs.MessagesRejected(logger, source.Id, letters.Count, accepted.Count);
+        }
+
+        return new CollectResult(
+            errors.Count > 0 ? CollectOutcome.Invalid : CollectOutcome.Accepted,
+            accepted,
+            errors.ToDictionary(),
+            keepRejected ? [.. letters.Select(l => l.Id)] : [],
+            bots);
+    }
+
+    /// <summary>
+    /// The collector's fields win over the client's: source, receive time, id when absent, and the
+    /// timestamp corrected for the client's clock skew, keeping the client's as <c>originalTimestamp</c>.
+    /// </summary>
+    private static Message Stamp(Message message, SourceDefinition source, DateTimeOffset receivedAt, string? profileIdHint)
+    {
+        var original = message.Timestamp;
+        var timestamp = original is null
+            ? receivedAt
+            : message.SentAt is { } sentAt ? receivedAt - (sentAt - original.Value) : original.Value;
         return message with
         {
             MessageId = message.MessageId.Length > 0 ? message.MessageId : Guid.CreateVersion7(receivedAt).ToString(),
+            SourceId = source.Id,
             ReceivedAt = receivedAt,
-            Timestamp = message.Timestamp ?? receivedAt,
+            Timestamp = timestamp,
+            OriginalTimestamp = original,
+            ProfileId = profileIdHint,
         };
     }
-}
 
-/// <summary>The accepted (stamped) message, or the problems by field when it was refused.</summary>
-public sealed record CollectResult(Message? Accepted, IReadOnlyDictionary<string, string[]> Errors);
+    /// <summary>
+    /// The messages of a <c>/v1/batch</c> body, each made standalone: the batch's <c>context</c> merged
+    /// under the message's own, and the batch's <c>sentAt</c> when the message has none.
+    /// </summary>
+    private static List<Item> ReadBatch(JsonObject envelope)
+    {
+        if (envelope["batch"] is not JsonArray batch)
+        {
+            return [new Item(envelope, MessageType.Track, string.Empty, Single("batch", "'batch' must be an array of messages."))];
+        }
+
+        var context = envelope["context"] as JsonObject;
+        var sentAt = envelope["sentAt"];
+        var items = new List<Item>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var prefix = $"batch[{i}].";
+            if (batch[i] is not JsonObject message)
+            {
+                items.Add(new Item(new JsonObject(), MessageType.Track, prefix, Single($"batch[{i}]", "Each batch entry must be a JSON object.")));
+                continue;
+            }
+
+            var standalone = (JsonObject)message.DeepClone();
+            if (context is not null)
+            {
+                standalone["context"] = Merge(context, standalone["context"] as JsonObject);
+            }
+
+            if (sentAt is not null && !standalone.ContainsKey("sentAt"))
+            {
+                standalone["sentAt"] = sentAt.DeepClone();
+            }
+
+            var typeName = standalone["type"] is JsonValue t && t.GetValueKind() == JsonValueKind.String ? t.GetValue<string>() : null;
+            items.Add(MessageReader.TryParseType(typeName, out var type)
+                ? new Item(standalone, type, prefix, null)
+                : new Item(standalone, MessageType.Track, prefix, Single($"batch[{i}].type", $"'type' must be one of identify, track, page, screen, group, alias (was '{typeName}').")));
+        }
+
+        return items;
+    }
+
+    /// <summary>
+    /// A single message as it is kept if refused: with its <c>type</c>, so that it replays on its own, and
+    /// without the write key, which is never stored.
+    /// </summary>
+    private static JsonObject Standalone(JsonObject json, MessageType type)
+    {
+        var standalone = (JsonObject)json.DeepClone();
+        standalone.Remove("writeKey");
+        standalone["type"] ??= MessageReader.Name(type);
+        return standalone;
+    }
+
+    /// <summary>A replayed body is either a standalone message (with its <c>type</c>) or a batch.</summary>
+    private static List<Item> ReadBatchOrSingle(JsonObject json) =>
+        json.ContainsKey("batch") ? ReadBatch(json) : ReadBatch(new JsonObject { ["batch"] = new JsonArray(json.DeepClone()) })
+            .Select(item => item with { Prefix = string.Empty })
+            .ToList();
+
+    private static JsonObject Merge(JsonObject under, JsonObject? over)
+    {
+        var merged = (JsonObject)under.DeepClone();
+        foreach (var (key, value) in over ?? [])
+        {
+            merged[key] = value?.DeepClone();
+        }
+
+        return merged;
+    }
+
+    private static string? WriteKeyIn(JsonObject? json) =>
+        json?["writeKey"] is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;
+
+    private static DeadLetter NewDeadLetter(string sourceId, string reason, string body, string? messageId, DateTimeOffset at) =>
+        new(Guid.CreateVersion7(at).ToString(), DeadLetter.CollectStage, sourceId, reason, body, at, messageId);
+
+    private async Task<string> DeadLetterAsync(string sourceId, string reason, string body, string? messageId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var letter = NewDeadLetter(sourceId, reason, body, messageId, at);
+        await deadLetters.AddAsync(letter, cancellationToken);
+        return letter.Id;
+    }
+
+    private static string Describe(IReadOnlyDictionary<string, string[]> errors) =>
+        string.Join(" ", errors.SelectMany(pair => pair.Value.Select(problem => $"{pair.Key}: {problem}")));
+
+    private static Dictionary<string, string[]> Single(string field, string problem) => new() { [field] = [problem] };
+
+    private sealed record Item(JsonObject Json, MessageType Type, string Prefix, IReadOnlyDictionary<string, string[]>? Error);
+}

@@ -1,7 +1,10 @@
 namespace Cdp.Core.Collect;
 
-/// <summary>Problems found in an input, grouped by the field they concern, in the order found.</summary>
-internal sealed class FieldErrors
+/// <summary>
+/// Problems found in an input, grouped by the field they concern (named under a prefix such as
+/// <c>batch[3].</c>), in the order found.
+/// </summary>
+internal sealed class FieldErrors(string prefix = "")
 {
     public static readonly IReadOnlyDictionary<string, string[]> None = new Dictionary<string, string[]>();
 
@@ -9,14 +12,28 @@ internal sealed class FieldErrors
 
     public int Count => _errors.Count;
 
-    public bool Contains(string field) => _errors.ContainsKey(field);
+    public bool Contains(string field) => _errors.ContainsKey(prefix + field);
 
-    public void Add(string field, string problem)
+    public void Add(string field, string problem) => Append(prefix + field, problem);
+
+    /// <summary>Adds every problem of <paramref name="other"/> as it is named there (no prefix).</summary>
+    public void AddRange(IReadOnlyDictionary<string, string[]> other)
     {
-        if (!_errors.TryGetValue(field, out var list))
+        foreach (var (field, problems) in other)
+        {
+            foreach (var problem in problems)
+            {
+                Append(field, problem);
+            }
+        }
+    }
+
+    private void Append(string key, string problem)
+    {
+        if (!_errors.TryGetValue(key, out var list))
         {
             list = [];
-            _errors[field] = list;
+            _errors[key] = list;
         }
 
         list.Add(problem);

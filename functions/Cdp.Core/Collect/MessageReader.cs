@@ -6,32 +6,52 @@ using Cdp.Core.Events;
 namespace Cdp.Core.Collect;
 
 /// <summary>
-/// Reads one Segment-style message from a request body and checks its shape, collecting every problem
-/// with the name of the field it concerns (so that the HTTP reply can name each bad field).
+/// Reads Segment-style messages from JSON and checks their shape per type, collecting every problem with
+/// the name of the field it concerns (so that the HTTP reply can name each bad field).
 /// </summary>
 public static class MessageReader
 {
+    /// <summary>Segment's limit for one message: 32 KB of JSON.</summary>
+    public const int MaxMessageBytes = 32 * 1024;
+
+    private static readonly JsonNodeOptions NodeOptions = new() { PropertyNameCaseInsensitive = false };
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
 
-    /// <summary>Reads <paramref name="body"/> as a message of type <paramref name="type"/>.</summary>
-    public static MessageReadResult Read(ReadOnlyMemory<byte> body, MessageType type)
+    /// <summary>Parses a request body; the error says why it is not JSON.</summary>
+    public static JsonNode? Parse(ReadOnlyMemory<byte> body, out string? error)
     {
-        JsonNode? root;
+        error = null;
         try
         {
-            root = JsonNode.Parse(body.Span, documentOptions: DocumentOptions);
+            return JsonNode.Parse(body.Span, NodeOptions, DocumentOptions);
         }
         catch (JsonException ex)
         {
-            return MessageReadResult.Invalid("body", $"The body is not valid JSON: {ex.Message}");
+            error = $"The body is not valid JSON: {ex.Message}";
+            return null;
         }
+    }
 
-        if (root is not JsonObject json)
+    /// <summary>Reads <paramref name="body"/> as one message of type <paramref name="type"/>.</summary>
+    public static MessageReadResult Read(ReadOnlyMemory<byte> body, MessageType type)
+    {
+        var root = Parse(body, out var error);
+        if (error is not null)
         {
-            return MessageReadResult.Invalid("body", "The body must be a JSON object.");
+            return MessageReadResult.Invalid("body", error);
         }
 
-        var errors = new FieldErrors();
+        return root is JsonObject json ? Read(json, type, string.Empty) : MessageReadResult.Invalid("body", "The body must be a JSON object.");
+    }
+
+    /// <summary>
+    /// Reads one message of type <paramref name="type"/>; fields are named with <paramref name="prefix"/>
+    /// (e.g. <c>batch[3].</c>).
+    /// </summary>
+    public static MessageReadResult Read(JsonObject json, MessageType type, string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var errors = new FieldErrors(prefix);
         var declaredType = ReadString(json, "type", errors);
         if (declaredType is not null && !string.Equals(declaredType, Name(type), StringComparison.OrdinalIgnoreCase))
         {
@@ -52,6 +72,27 @@ public static class MessageReader
             errors.Add("event", "A track message needs a non-empty event name.");
         }
 
+        var groupId = ReadId(json, "groupId", errors);
+        if (type == MessageType.Group && groupId is null && !errors.Contains("groupId"))
+        {
+            errors.Add("groupId", "A group message needs a groupId.");
+        }
+
+        var previousId = ReadId(json, "previousId", errors);
+        if (type == MessageType.Alias)
+        {
+            if (previousId is null && !errors.Contains("previousId"))
+            {
+                errors.Add("previousId", "An alias message needs a previousId.");
+            }
+
+            if (userId is null && !errors.Contains("userId"))
+            {
+                errors.Add("userId", "An alias message needs the userId that previousId becomes.");
+            }
+        }
+
+        var name = ReadString(json, "name", errors);
         var traits = ReadObject(json, "traits", errors);
         var properties = ReadObject(json, "properties", errors);
         var context = ReadObject(json, "context", errors);
@@ -69,8 +110,11 @@ public static class MessageReader
                 MessageId = string.IsNullOrWhiteSpace(messageId) ? string.Empty : messageId,
                 Type = type,
                 Event = eventName,
+                Name = name,
                 UserId = userId,
                 AnonymousId = anonymousId,
+                GroupId = groupId,
+                PreviousId = previousId,
                 Traits = traits,
                 Properties = properties,
                 Context = context,
@@ -82,6 +126,16 @@ public static class MessageReader
 
     /// <summary>The spec's lower-case name of a message type (the route segment and the <c>type</c> field).</summary>
     public static string Name(MessageType type) => type.ToString().ToLowerInvariant();
+
+    /// <summary>Parses a message type name as the spec writes it (<c>identify</c>, <c>track</c>, …).</summary>
+    public static bool TryParseType(string? name, out MessageType type)
+    {
+        type = default;
+        return name is not null
+            && !int.TryParse(name, CultureInfo.InvariantCulture, out _)
+            && Enum.TryParse(name, ignoreCase: true, out type)
+            && Enum.IsDefined(type);
+    }
 
     private static string? ReadString(JsonObject json, string field, FieldErrors errors)
     {
@@ -156,7 +210,7 @@ public static class MessageReader
     }
 }
 
-/// <summary>The message read from a body, or the problems found, by field name.</summary>
+/// <summary>The message read, or the problems found, by field name.</summary>
 public sealed record MessageReadResult(Message? Message, IReadOnlyDictionary<string, string[]> Errors)
 {
     public bool IsValid => Message is not null;

@@ -18,8 +18,27 @@ public sealed record Message
 
     public required MessageType Type { get; init; }
 
+    /// <summary>The source the message came in through (set by the collector, never by the client).</summary>
+    public string? SourceId { get; init; }
+
     /// <summary>The event name; required for <see cref="MessageType.Track"/>.</summary>
     public string? Event { get; init; }
+
+    /// <summary>The page or screen name (<see cref="MessageType.Page"/>, <see cref="MessageType.Screen"/>).</summary>
+    public string? Name { get; init; }
+
+    /// <summary>The group (account) id; required for <see cref="MessageType.Group"/>.</summary>
+    public string? GroupId { get; init; }
+
+    /// <summary>The id the person was known by before; required for <see cref="MessageType.Alias"/>.</summary>
+    public string? PreviousId { get; init; }
+
+    /// <summary>
+    /// A profile id the client already holds (Tracardi-style <c>profile.id</c>), used by ingest as a hint
+    /// when none of the message's identifiers is known yet. Set by the collector, never read from a
+    /// Segment body.
+    /// </summary>
+    public string? ProfileId { get; init; }
 
     public string? UserId { get; init; }
 
@@ -31,8 +50,14 @@ public sealed record Message
 
     public JsonObject? Context { get; init; }
 
-    /// <summary>When the event happened, by the client's clock (defaults to <see cref="ReceivedAt"/>).</summary>
+    /// <summary>
+    /// When the event happened, on the server's time line: the client's timestamp corrected for the
+    /// client's clock skew (<c>receivedAt - (sentAt - originalTimestamp)</c>), else <see cref="ReceivedAt"/>.
+    /// </summary>
     public DateTimeOffset? Timestamp { get; init; }
+
+    /// <summary>The timestamp exactly as the client sent it, before clock-skew correction.</summary>
+    public DateTimeOffset? OriginalTimestamp { get; init; }
 
     /// <summary>When the client sent the message, by the client's clock.</summary>
     public DateTimeOffset? SentAt { get; init; }
@@ -40,11 +65,11 @@ public sealed record Message
     /// <summary>When the server received the message, by the server's clock.</summary>
     public DateTimeOffset? ReceivedAt { get; init; }
 
-    /// <summary>The key that orders a person's messages on the stream: the device first, then the user.</summary>
+    /// <summary>The key that orders a person's messages on the stream: the user id, else the anonymous id.</summary>
     /// <remarks>
-    /// The anonymous id comes first so that a device's anonymous events and the identify that links it
-    /// to a user id land on the same partition, in order.
+    /// Once a person is identified every message carries the user id, so all of their messages, from
+    /// every device, stay in order on one partition.
     /// </remarks>
     [JsonIgnore]
-    public string PartitionKey => AnonymousId ?? UserId ?? MessageId;
+    public string PartitionKey => UserId ?? AnonymousId ?? MessageId;
 }

@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
-using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cdp.Core.DeadLetters;
 using Cdp.Core.Events;
 using Cdp.Core.Identity;
 using Cdp.Core.Profiles;
@@ -9,49 +9,92 @@ using Microsoft.Extensions.Logging;
 namespace Cdp.Core.Ingest;
 
 /// <summary>
-/// Ingest: for each message of a batch, finds or creates the person's profile through the identity index,
-/// links the message's identifiers to it, and applies its traits.
+/// Ingest: for each message of a batch, in order, skips it if it was applied before, finds or creates the
+/// person's profile through the identity index, links the message's identifiers to it, applies its
+/// traits, and records the message as applied. A message that cannot be processed becomes a dead letter.
 /// </summary>
 /// <remarks>
-/// Idempotent: a replayed message claims identifiers its profile already holds and sets traits to the
-/// values they have, so it changes nothing and writes nothing. A new profile's id is derived from the
-/// message id, so a replay after a crash between the claim and the profile write completes the same
-/// profile instead of creating a second one. Merging two existing profiles is not done here yet: when a
-/// message's identifiers already belong to different profiles, the strongest identifier's profile is
-/// updated and the conflict is logged.
+/// Idempotent: besides the processed-message log, every step converges on replay. Claiming identifiers a
+/// profile already holds and setting traits to the values they have write nothing; a new profile's id is
+/// derived from the message id, so a crash between the claim and the profile write is completed by the
+/// replay under the same id. Merging two existing profiles is not done here yet: when a message's
+/// identifiers already belong to different profiles, the strongest identifier's profile is updated and
+/// the conflict is logged. Store failures propagate, so the caller redelivers the batch.
 /// </remarks>
-public sealed class IngestService(IIdentityIndex index, IProfileStore profiles, ILogger<IngestService> logger)
+public sealed class IngestService(
+    IIdentityIndex index,
+    IProfileStore profiles,
+    IProcessedMessageLog processed,
+    IDeadLetterStore deadLetters,
+    TimeProvider time,
+    ILogger<IngestService> logger)
 {
     private const int MaxConcurrencyRetries = 10;
+
+    private readonly ProfileResolver _resolver = new(index, profiles);
 
     /// <summary>Processes a batch in order. Throws when a store fails; the caller redelivers the batch.</summary>
     public async Task<IngestSummary> ProcessAsync(IReadOnlyList<Message> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var changed = 0;
+        var duplicates = 0;
+        var deadLettered = 0;
         foreach (var message in batch)
         {
-            if (await ProcessAsync(message, cancellationToken))
+            var key = IProcessedMessageLog.KeyFor(message.SourceId, message.MessageId);
+            if (await processed.ContainsAsync(key, cancellationToken))
+            {
+                duplicates++;
+                CdpMetrics.DuplicatesSkipped.Add(1, KeyValuePair.Create<string, object?>("source", message.SourceId));
+                continue;
+            }
+
+            if (Unprocessable(message) is { } reason)
+            {
+                await DeadLetterAsync(message, reason, cancellationToken);
+                deadLettered++;
+            }
+            else if (await ApplyAsync(message, cancellationToken))
             {
                 changed++;
             }
+
+            await processed.AddAsync(key, time.GetUtcNow(), cancellationToken);
         }
 
-        Logs.BatchIngested(logger, batch.Count, changed);
-        return new IngestSummary(batch.Count, changed);
+        Logs.BatchIngested(logger, batch.Count, changed, duplicates, deadLettered);
+        return new IngestSummary(batch.Count, changed, duplicates, deadLettered);
     }
 
-    private async Task<bool> ProcessAsync(Message message, CancellationToken cancellationToken)
+    /// <summary>Why a message can never be applied (it would fail the same way on every retry), or null.</summary>
+    private static string? Unprocessable(Message message)
     {
-        var identifiers = IdentifiersOf(message);
-        if (identifiers.Count == 0)
+        if (ProfileResolver.IdentifiersOf(message).Count == 0)
         {
-            // The collection API refuses such messages; one that reaches the stream anyway is a bug upstream.
-            throw new InvalidOperationException($"Message '{message.MessageId}' carries no identifier.");
+            return "The message carries no identifier (userId or anonymousId).";
         }
 
-        var (profileId, owned) = await ResolveAsync(message, identifiers, cancellationToken);
-        var observedAt = message.Timestamp ?? message.ReceivedAt ?? throw new InvalidOperationException($"Message '{message.MessageId}' is not stamped.");
+        return message.Timestamp is null && message.ReceivedAt is null ? "The message was never stamped (no timestamp or receivedAt)." : null;
+    }
+
+    private async Task DeadLetterAsync(Message message, string reason, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        // The id is derived from the message, so a redelivered batch writes the same letter again, not a second one.
+        var id = "ingest-" + IProcessedMessageLog.KeyFor(message.SourceId, message.MessageId);
+        await deadLetters.AddAsync(
+            new DeadLetter(id, DeadLetter.IngestStage, message.SourceId, reason, JsonSerializer.Serialize(message, CdpJson.Options), now, message.MessageId),
+            cancellationToken);
+        CdpMetrics.IngestDeadLettered.Add(1);
+        Logs.MessageDeadLettered(logger, message.MessageId, reason);
+    }
+
+    private async Task<bool> ApplyAsync(Message message, CancellationToken cancellationToken)
+    {
+        var identifiers = ProfileResolver.IdentifiersOf(message);
+        var (profileId, owned) = await ClaimAsync(message, identifiers, cancellationToken);
+        var observedAt = message.Timestamp ?? message.ReceivedAt!.Value;
 
         for (var attempt = 1; ; attempt++)
         {
@@ -87,25 +130,14 @@ public sealed class IngestService(IIdentityIndex index, IProfileStore profiles, 
     }
 
     /// <summary>
-    /// Picks the profile for a message: the owner of its strongest known identifier, else a new profile.
-    /// Then claims the message's identifiers for it and returns those it owns. If every claim for a new
-    /// profile was lost to concurrent claims, resolves again: the identifiers now have owners.
+    /// Resolves the message's profile and claims its identifiers for it; returns those it owns. If every
+    /// claim for a new profile was lost to concurrent claims, resolves again: the identifiers now have owners.
     /// </summary>
-    private async Task<(string ProfileId, List<Identifier> Owned)> ResolveAsync(Message message, List<Identifier> identifiers, CancellationToken cancellationToken)
+    private async Task<(string ProfileId, List<Identifier> Owned)> ClaimAsync(Message message, List<Identifier> identifiers, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            string? profileId = null;
-            foreach (var identifier in identifiers)
-            {
-                profileId = await index.FindAsync(identifier, cancellationToken);
-                if (profileId is not null)
-                {
-                    break;
-                }
-            }
-
-            profileId ??= NewProfileId(message.MessageId);
+            var profileId = await _resolver.ResolveAsync(message, identifiers, cancellationToken);
             var owned = new List<Identifier>(identifiers.Count);
             foreach (var identifier in identifiers)
             {
@@ -120,41 +152,30 @@ public sealed class IngestService(IIdentityIndex index, IProfileStore profiles, 
                 }
             }
 
-            if (owned.Count > 0 || attempt >= MaxConcurrencyRetries)
+            if (owned.Count > 0)
             {
-                return owned.Count > 0
-                    ? (profileId, owned)
-                    : throw new InvalidOperationException($"Message '{message.MessageId}' could not claim any identifier after {attempt} attempts.");
+                return (profileId, owned);
+            }
+
+            if (attempt >= MaxConcurrencyRetries)
+            {
+                throw new InvalidOperationException($"Message '{message.MessageId}' could not claim any identifier after {attempt} attempts.");
             }
         }
     }
 
-    private static List<Identifier> IdentifiersOf(Message message)
-    {
-        var identifiers = new List<Identifier>(2);
-        if (message.UserId is { Length: > 0 } userId)
-        {
-            identifiers.Add(new Identifier(Identifier.UserId, userId));
-        }
-
-        if (message.AnonymousId is { Length: > 0 } anonymousId)
-        {
-            identifiers.Add(new Identifier(Identifier.AnonymousId, anonymousId));
-        }
-
-        return identifiers;
-    }
-
     private static bool ApplyTraits(Profile profile, Message message, DateTimeOffset observedAt)
     {
-        // identify carries traits at the top level; other messages may carry them in context.traits.
-        var traits = message.Traits ?? (message.Context?["traits"] as JsonObject);
-        var changed = false;
+        // identify carries the person's traits at the top level (a group's top-level traits are the
+        // group's, not the person's); any message may carry the person's traits in context.traits.
+        var traits = message.Type == MessageType.Group ? null : message.Traits;
+        traits ??= message.Context?["traits"] as JsonObject;
         if (traits is null)
         {
             return false;
         }
 
+        var changed = false;
         foreach (var (name, value) in traits)
         {
             if (!string.IsNullOrWhiteSpace(name))
@@ -165,14 +186,7 @@ public sealed class IngestService(IIdentityIndex index, IProfileStore profiles, 
 
         return changed;
     }
-
-    /// <summary>A deterministic id for the profile a message creates: the same message always yields the same id.</summary>
-    internal static string NewProfileId(string messageId)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(messageId));
-        return "p_" + Convert.ToHexStringLower(hash, 0, 12);
-    }
 }
 
-/// <summary>How many messages a batch held and how many changed a profile.</summary>
-public sealed record IngestSummary(int Messages, int ProfilesChanged);
+/// <summary>How many messages a batch held, how many changed a profile, were repeats, or became dead letters.</summary>
+public sealed record IngestSummary(int Messages, int ProfilesChanged, int Duplicates = 0, int DeadLettered = 0);

@@ -8,7 +8,7 @@ namespace Cdp.Embedded.Sqlite;
 /// </summary>
 public sealed class SqliteDatabase
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS events (
@@ -37,6 +37,18 @@ public sealed class SqliteDatabase
             profile_id TEXT NOT NULL,
             version INTEGER NOT NULL,
             body TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS processed_messages (
+            key TEXT PRIMARY KEY,
+            processed_at TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS processed_messages_by_time ON processed_messages (processed_at);
+        CREATE TABLE IF NOT EXISTS dead_letters (
+            id TEXT PRIMARY KEY,
+            stage TEXT NOT NULL,
+            source_id TEXT,
+            reason TEXT NOT NULL,
+            body TEXT NOT NULL,
+            at TEXT NOT NULL,
+            message_id TEXT);
         """;
 
     private readonly string _connectionString;

@@ -27,7 +27,7 @@ public class ConsumerTests
     {
         using var store = new EmbeddedStore();
         var index = new FlakyIndex(store.Identities, failures: 1);
-        var consumer = new IngestConsumer(store.Log, new IngestService(index, store.Profiles, NullLogger<IngestService>.Instance), store.Time, NullLogger<IngestConsumer>.Instance);
+        var consumer = new IngestConsumer(store.Log, store.IngestWith(index), store.Time, NullLogger<IngestConsumer>.Instance);
         await consumer.StartAsync(CancellationToken.None);
 
         await store.Log.PublishAsync([Messages.Track("m1", anonymousId: "a1")], CancellationToken.None);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Cdp.Core.DeadLetters;
 using Cdp.Core.Identity;
 using Cdp.Core.Ingest;
 using Cdp.Core.Profiles;
@@ -113,13 +114,69 @@ public class IngestServiceTests
     {
         using var store = new EmbeddedStore();
         await store.Identities.ClaimAsync(Anonymous, "p_winner", CancellationToken.None);
-        var ingest = new IngestService(new StaleFirstRead(store.Identities), store.Profiles, NullLogger<IngestService>.Instance);
+        var ingest = store.IngestWith(new StaleFirstRead(store.Identities));
         var message = Messages.Track("m1", anonymousId: "a1");
 
         await ingest.ProcessAsync([message], CancellationToken.None);
 
         Assert.Equal([Anonymous], (await store.Profiles.GetAsync("p_winner", CancellationToken.None))!.Profile.Identifiers);
-        Assert.Null(await store.Profiles.GetAsync(IngestService.NewProfileId("m1"), CancellationToken.None));
+        Assert.Null(await store.Profiles.GetAsync(ProfileResolver.NewProfileId("m1"), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_SameMessageThreeTimes_AppliedOnce()
+    {
+        using var store = new EmbeddedStore();
+        var message = Messages.Identify("m1", "a1", "u1", new JsonObject { ["plan"] = "pro" }) with { SourceId = "web" };
+
+        var summaries = new List<IngestSummary>();
+        for (var i = 0; i < 3; i++)
+        {
+            summaries.Add(await store.Ingest.ProcessAsync([message], CancellationToken.None));
+        }
+
+        Assert.Equal([1, 0, 0], summaries.Select(s => s.ProfilesChanged));
+        Assert.Equal([0, 1, 1], summaries.Select(s => s.Duplicates));
+        Assert.Single((await store.Profiles.ReadAsync("c", 100, CancellationToken.None)).Changes);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_RedeliveredBatch_EveryMessageIsARepeat()
+    {
+        using var store = new EmbeddedStore();
+        var batch = Enumerable.Range(0, 5).Select(i => Messages.Track($"m{i}", anonymousId: $"a{i}") with { SourceId = "web" }).ToList();
+        await store.Ingest.ProcessAsync(batch, CancellationToken.None);
+
+        var again = await store.Ingest.ProcessAsync(batch, CancellationToken.None);
+
+        Assert.Equal((5, 0), (again.Duplicates, again.ProfilesChanged));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_SameMessageIdFromAnotherSource_IsNotARepeat()
+    {
+        using var store = new EmbeddedStore();
+        await store.Ingest.ProcessAsync([Messages.Track("m1", anonymousId: "a1") with { SourceId = "web" }], CancellationToken.None);
+
+        var other = await store.Ingest.ProcessAsync([Messages.Track("m1", anonymousId: "a2") with { SourceId = "ios" }], CancellationToken.None);
+
+        Assert.Equal((0, 1), (other.Duplicates, other.ProfilesChanged));
+    }
+
+    [Fact]
+    public async Task ProcessAsync_UnprocessableMessage_BecomesOneDeadLetter_TheBatchGoesOn()
+    {
+        using var store = new EmbeddedStore();
+        var bad = Messages.Track("m-bad") with { SourceId = "web" };
+        var batch = new[] { bad, Messages.Track("m-ok", anonymousId: "a1") with { SourceId = "web" } };
+
+        var summary = await store.Ingest.ProcessAsync(batch, CancellationToken.None);
+        await store.Ingest.ProcessAsync([bad with { MessageId = "m-bad" }], CancellationToken.None);
+
+        Assert.Equal((1, 1), (summary.DeadLettered, summary.ProfilesChanged));
+        var letter = Assert.Single(await store.DeadLetters.ListAsync(10, CancellationToken.None));
+        Assert.Equal((DeadLetter.IngestStage, "m-bad", "web"), (letter.Stage, letter.MessageId, letter.SourceId));
+        Assert.Contains("no identifier", letter.Reason, StringComparison.Ordinal);
     }
 
     /// <summary>Drives a rare race: the first lookup misses an identifier that another consumer has just claimed.</summary>

@@ -21,3 +21,26 @@ public sealed class SqliteProfileStoreContractTests : ProfileStoreContract, IDis
 
     public void Dispose() => _store.Dispose();
 }
+
+public sealed class SqliteDeadLetterStoreContractTests : DeadLetterStoreContract, IDisposable
+{
+    private readonly List<EmbeddedStore> _stores = [];
+
+    protected override Task<Core.DeadLetters.IDeadLetterStore> CreateAsync()
+    {
+        var store = new EmbeddedStore();
+        _stores.Add(store);
+        return Task.FromResult<Core.DeadLetters.IDeadLetterStore>(store.DeadLetters);
+    }
+
+    public void Dispose() => _stores.ForEach(s => s.Dispose());
+}
+
+public sealed class SqliteProcessedMessageLogContractTests : ProcessedMessageLogContract, IDisposable
+{
+    private readonly EmbeddedStore _store = new();
+
+    protected override Core.Ingest.IProcessedMessageLog Log => _store.Processed;
+
+    public void Dispose() => _store.Dispose();
+}

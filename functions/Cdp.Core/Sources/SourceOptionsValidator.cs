@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Options;
+
+namespace Cdp.Core.Sources;
+
+/// <summary>Refuses to start with a source that has no id, a malformed write key hash, a duplicate, or bad limits.</summary>
+internal sealed class SourceOptionsValidator : IValidateOptions<SourceOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SourceOptions options)
+    {
+        var failures = new List<string>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var keys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < options.Sources.Count; i++)
+        {
+            var source = options.Sources[i];
+            var path = $"Cdp:Sources[{i}]";
+            if (string.IsNullOrWhiteSpace(source.Id))
+            {
+                failures.Add($"{path}.id: a source needs an id.");
+            }
+            else if (!ids.Add(source.Id))
+            {
+                failures.Add($"{path}.id: the id '{source.Id}' is used twice.");
+            }
+
+            if (source.WriteKeySha256.Length != 64 || !source.WriteKeySha256.All(Uri.IsHexDigit))
+            {
+                failures.Add($"{path}.writeKeySha256: 64 hex digits, the SHA-256 of the write key.");
+            }
+            else if (!keys.Add(source.WriteKeySha256))
+            {
+                failures.Add($"{path}.writeKeySha256: two sources share a write key.");
+            }
+
+            if (source.RequestsPerSecond < 1 || source.Burst < 1)
+            {
+                failures.Add($"{path}: requestsPerSecond and burst must be 1 or more.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,274 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Cdp.Core.Collect;
+using Cdp.Core.DeadLetters;
+using Cdp.Core.Events;
+using Cdp.Core.Ingest;
+using Cdp.Core.Sources;
+using Microsoft.Extensions.Options;
+
+namespace Cdp.Embedded.Tests.Collect;
+
+/// <summary>The collection API's one implementation, over the real embedded log and dead-letter store.</summary>
+public sealed class CollectServiceTests : IDisposable
+{
+    private const string WriteKey = "wk-web";
+    private readonly EmbeddedStore _store = new(partitions: 1);
+    private readonly SourceRegistry _sources;
+
+    public CollectServiceTests() => _sources = Sources(new SourceDefinition { Id = "web", WriteKeySha256 = SourceRegistry.HashWriteKey(WriteKey) });
+
+    private CollectService Collect => _store.Collect(_sources);
+
+    private static SourceRegistry Sources(params SourceDefinition[] sources)
+    {
+        var options = new SourceOptions();
+        options.Sources.AddRange(sources);
+        return new SourceRegistry(Options.Create(options));
+    }
+
+    private static CollectRequest Request(string json, MessageType? type, string? writeKey = WriteKey) =>
+        new(Encoding.UTF8.GetBytes(json), type, writeKey);
+
+    private async Task<IReadOnlyList<Message>> PublishedAsync() =>
+        (await _store.Log.ReadAsync("test", 0, 1000, CancellationToken.None)).Messages;
+
+    [Fact]
+    public async Task Single_WithBasicAuthKey_IsStampedAndPublished()
+    {
+        var result = await Collect.CollectAsync(Request("""{"anonymousId":"a1","event":"Viewed"}""", MessageType.Track), CancellationToken.None);
+
+        Assert.Equal(CollectOutcome.Accepted, result.Outcome);
+        var message = Assert.Single(await PublishedAsync());
+        Assert.Equal("web", message.SourceId);
+        Assert.Equal(_store.Time.GetUtcNow(), message.ReceivedAt);
+        Assert.Equal(_store.Time.GetUtcNow(), message.Timestamp);
+        Assert.True(Guid.TryParse(message.MessageId, out _));
+    }
+
+    [Fact]
+    public async Task Single_WriteKeyInBody_IsAccepted()
+    {
+        var result = await Collect.CollectAsync(Request($$$"""{"writeKey":"{{{WriteKey}}}","userId":"u1","traits":{"plan":"pro"}}""", MessageType.Identify, writeKey: null), CancellationToken.None);
+
+        Assert.Equal(CollectOutcome.Accepted, result.Outcome);
+        Assert.Equal("web", Assert.Single(await PublishedAsync()).SourceId);
+    }
+
+    [Theory]
+    [InlineData("nope")]
+    [InlineData(null)]
+    public async Task UnknownOrMissingKey_Unauthorized_NothingKept(string? key)
+    {
+        var result = await Collect.CollectAsync(Request("""{"userId":"u1"}""", MessageType.Identify, key), CancellationToken.None);
+
+        Assert.Equal(CollectOutcome.Unauthorized, result.Outcome);
+        Assert.Empty(await PublishedAsync());
+        Assert.Empty(await _store.DeadLetters.ListAsync(10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task OverTheSourceLimit_RateLimitedWithRetryAfter()
+    {
+        using var sources = Sources(new SourceDefinition { Id = "web", WriteKeySha256 = SourceRegistry.HashWriteKey(WriteKey), Burst = 2, RequestsPerSecond = 1 });
+        var collect = _store.Collect(sources);
+
+        var results = new List<CollectResult>();
+        for (var i = 0; i < 3; i++)
+        {
+            results.Add(await collect.CollectAsync(Request("""{"userId":"u1"}""", MessageType.Identify), CancellationToken.None));
+        }
+
+        Assert.Equal([CollectOutcome.Accepted, CollectOutcome.Accepted, CollectOutcome.RateLimited], results.Select(r => r.Outcome));
+        Assert.True(results[2].RetryAfter > TimeSpan.Zero);
+        Assert.Equal(2, (await PublishedAsync()).Count);
+    }
+
+    [Fact]
+    public async Task ClientClockAnHourAhead_TimestampIsCorrected_OriginalKept()
+    {
+        var now = _store.Time.GetUtcNow();
+        var clientNow = now.AddHours(1);
+        var json = $$$"""{"userId":"u1","event":"Paid","timestamp":"{{{clientNow.AddSeconds(-30):O}}}","sentAt":"{{{clientNow:O}}}"}""";
+
+        await Collect.CollectAsync(Request(json, MessageType.Track), CancellationToken.None);
+
+        var message = Assert.Single(await PublishedAsync());
+        Assert.Equal(now.AddSeconds(-30), message.Timestamp);
+        Assert.Equal(clientNow.AddSeconds(-30), message.OriginalTimestamp);
+    }
+
+    [Fact]
+    public async Task Batch_EveryTypeWithEnvelopeContextAndSentAt_IsAccepted()
+    {
+        var now = _store.Time.GetUtcNow();
+        var json = $$$"""
+            {"writeKey":"{{{WriteKey}}}","sentAt":"{{{now.AddMinutes(10):O}}}","context":{"library":{"name":"analytics-node"},"locale":"fr"},
+             "batch":[
+              {"type":"identify","userId":"u1","traits":{"email":"ada@example.com"}},
+              {"type":"track","userId":"u1","event":"Signed Up","timestamp":"{{{now.AddMinutes(9):O}}}","context":{"locale":"en"}},
+              {"type":"page","anonymousId":"a1","name":"Home"},
+              {"type":"screen","anonymousId":"a1","name":"Settings"},
+              {"type":"group","userId":"u1","groupId":"acme","traits":{"name":"Acme"}},
+              {"type":"alias","userId":"u1","previousId":"a1"}]}
+            """;
+
+        var result = await Collect.CollectAsync(Request(json, null, writeKey: null), CancellationToken.None);
+
+        Assert.Equal(CollectOutcome.Accepted, result.Outcome);
+        var published = await PublishedAsync();
+        Assert.Equal([MessageType.Identify, MessageType.Track, MessageType.Page, MessageType.Screen, MessageType.Group, MessageType.Alias], published.Select(m => m.Type));
+        Assert.All(published, m => Assert.Equal("analytics-node", m.Context!["library"]!["name"]!.GetValue<string>()));
+        Assert.Equal("en", published[1].Context!["locale"]!.GetValue<string>());
+        Assert.Equal("fr", published[0].Context!["locale"]!.GetValue<string>());
+        Assert.Equal(now.AddMinutes(-1), published[1].Timestamp);
+        Assert.Equal("Home", published[2].Name);
+        Assert.Equal("acme", published[4].GroupId);
+        Assert.Equal("a1", published[5].PreviousId);
+    }
+
+    [Fact]
+    public async Task Batch_MixedValidAndInvalid_AcceptsValid_KeepsEachInvalidAsDeadLetter()
+    {
+        var json = """
+            {"batch":[
+              {"type":"track","userId":"u1","event":"Ok"},
+              {"type":"track","userId":"u1"},
+              {"type":"group","userId":"u1"},
+              {"type":"alias","previousId":"a1"},
+              {"type":"teleport","userId":"u1"},
+              7]}
+            """;
+
+        var result = await Collect.CollectAsync(Request(json, null), CancellationToken.None);
+
+        Assert.Equal(CollectOutcome.Invalid, result.Outcome);
+        Assert.Equal("Ok", Assert.Single(await PublishedAsync()).Event);
+        Assert.Equal(
+            new[] { "batch[1].event", "batch[2].groupId", "batch[3].userId", "batch[4].type", "batch[5]" },
+            result.Errors.Keys.Order(StringComparer.Ordinal));
+        var letters = await _store.DeadLetters.ListAsync(10, CancellationToken.None);
+        Assert.Equal(5, letters.Count);
+        Assert.Equal(result.DeadLetterIds.Order(StringComparer.Ordinal), letters.Select(l => l.Id).Order(StringComparer.Ordinal));
+        Assert.All(letters, l => Assert.Equal(("web", DeadLetter.CollectStage), (l.SourceId, l.Stage)));
+        Assert.Contains(letters, l => l.Reason.Contains("batch[1].event", StringComparison.Ordinal) && l.Body.Contains("\"type\":\"track\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task SingleInvalid_KeptWithoutTheWriteKey_ThenReplayedAfterAFix()
+    {
+        var result = await Collect.CollectAsync(Request($$$"""{"writeKey":"{{{WriteKey}}}","userId":"u1"}""", MessageType.Track, writeKey: null), CancellationToken.None);
+        var letter = (await _store.DeadLetters.GetAsync(Assert.Single(result.DeadLetterIds), CancellationToken.None))!;
+
+        Assert.DoesNotContain(WriteKey, letter.Body, StringComparison.Ordinal);
+        var unchanged = await Collect.ReplayAsync(letter, null, CancellationToken.None);
+        Assert.Equal(CollectOutcome.Invalid, unchanged.Outcome);
+        Assert.NotNull(await _store.DeadLetters.GetAsync(letter.Id, CancellationToken.None));
+
+        var fixedBody = JsonNode.Parse(letter.Body)!.AsObject();
+        fixedBody["event"] = "Fixed";
+        var replayed = await Collect.ReplayAsync(letter, fixedBody.ToJsonString(), CancellationToken.None);
+
+        Assert.Equal(CollectOutcome.Accepted, replayed.Outcome);
+        Assert.Equal("Fixed", Assert.Single(await PublishedAsync()).Event);
+        Assert.Null(await _store.DeadLetters.GetAsync(letter.Id, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task MalformedJson_WithBasicAuth_IsKept_WithoutAuth_IsNot()
+    {
+        var kept = await Collect.CollectAsync(Request("""{"userId":""", MessageType.Identify), CancellationToken.None);
+        var notKept = await Collect.CollectAsync(Request("""{"userId":""", MessageType.Identify, writeKey: null), CancellationToken.None);
+
+        Assert.Equal(CollectOutcome.Invalid, kept.Outcome);
+        Assert.Contains("body", kept.Errors.Keys);
+        Assert.Single(kept.DeadLetterIds);
+        Assert.Equal(CollectOutcome.Invalid, notKept.Outcome);
+        Assert.Empty(notKept.DeadLetterIds);
+        Assert.Single(await _store.DeadLetters.ListAsync(10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task MessageOver32KbInBatch_IsRefusedAndKept()
+    {
+        var big = new string('x', MessageReader.MaxMessageBytes);
+        var result = await Collect.CollectAsync(Request($$$"""{"batch":[{"type":"track","userId":"u","event":"E","properties":{"p":"{{{big}}}"}}]}""", null), CancellationToken.None);
+
+        Assert.Equal(["batch[0]"], result.Errors.Keys);
+        Assert.Single(result.DeadLetterIds);
+    }
+
+    [Theory]
+    [InlineData("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", true)]
+    [InlineData("Mozilla/5.0 (compatible; bingbot/2.0)", true)]
+    [InlineData("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 HeadlessChrome/120.0", true)]
+    [InlineData("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Safari/605.1.15", false)]
+    public async Task KnownCrawler_IsDroppedAndCounted(string userAgent, bool dropped)
+    {
+        var result = await Collect.CollectAsync(Request($$$"""{"anonymousId":"a1","event":"Viewed","context":{"userAgent":"{{{userAgent}}}"}}""", MessageType.Track), CancellationToken.None);
+
+        Assert.Equal(CollectOutcome.Accepted, result.Outcome);
+        Assert.Equal(dropped ? 1 : 0, result.BotsDropped);
+        Assert.Equal(dropped ? 0 : 1, (await PublishedAsync()).Count);
+    }
+
+    [Fact]
+    public async Task KnownCrawler_SourceKeepsBots_IsAccepted()
+    {
+        using var sources = Sources(new SourceDefinition { Id = "web", WriteKeySha256 = SourceRegistry.HashWriteKey(WriteKey), DropBots = false });
+
+        var result = await _store.Collect(sources).CollectAsync(Request("""{"anonymousId":"a1","event":"V","context":{"userAgent":"Googlebot/2.1"}}""", MessageType.Track), CancellationToken.None);
+
+        Assert.Equal(0, result.BotsDropped);
+        Assert.Single(await PublishedAsync());
+    }
+
+    [Fact]
+    public async Task Tracardi_EventsBecomeTracks_AndTheReplyNamesTheProfileIngestCreates()
+    {
+        var json = $$$"""
+            {"source":{"id":"{{{WriteKey}}}"},"session":{"id":"s1"},"context":{"page":{"url":"https://shop.example/"}},
+             "events":[{"type":"product-viewed","properties":{"sku":"A1"}},{"type":"added-to-cart","properties":{"sku":"A1"},"options":{"saveEvent":true}}]}
+            """;
+
+        var tracked = await Collect.CollectTracardiAsync(Encoding.UTF8.GetBytes(json), CancellationToken.None);
+        var published = await PublishedAsync();
+        await _store.Ingest.ProcessAsync(published, CancellationToken.None);
+
+        Assert.Equal(CollectOutcome.Accepted, tracked.Result.Outcome);
+        Assert.Equal(["product-viewed", "added-to-cart"], published.Select(m => m.Event));
+        Assert.All(published, m => Assert.Equal(("s1", "https://shop.example/"), (m.AnonymousId, m.Context!["page"]!["url"]!.GetValue<string>())));
+        Assert.NotNull(tracked.ProfileId);
+        Assert.NotNull(await _store.Profiles.GetAsync(tracked.ProfileId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Tracardi_KnownProfileIdWithANewSession_StaysOnThatProfile()
+    {
+        var first = await Collect.CollectTracardiAsync(Encoding.UTF8.GetBytes($$$"""{"source":{"id":"{{{WriteKey}}}"},"session":{"id":"s1"},"events":[{"type":"visit"}]}"""), CancellationToken.None);
+        await _store.Ingest.ProcessAsync(await PublishedAsync(), CancellationToken.None);
+        await _store.Log.CheckpointAsync("test", await _store.Log.ReadAsync("test", 0, 1000, CancellationToken.None), CancellationToken.None);
+
+        var second = await Collect.CollectTracardiAsync(Encoding.UTF8.GetBytes($$$"""{"source":{"id":"{{{WriteKey}}}"},"session":{"id":"s2"},"profile":{"id":"{{{first.ProfileId}}}"},"events":[{"type":"visit"}]}"""), CancellationToken.None);
+        await _store.Ingest.ProcessAsync(await PublishedAsync(), CancellationToken.None);
+
+        Assert.Equal(first.ProfileId, second.ProfileId);
+        var profile = (await _store.Profiles.GetAsync(first.ProfileId!, CancellationToken.None))!.Profile;
+        Assert.Equal(["anonymous_id:s1", "anonymous_id:s2"], profile.Identifiers.Select(i => i.ToString()));
+    }
+
+    [Fact]
+    public async Task Tracardi_MissingSessionAndEvents_NamesBoth()
+    {
+        var tracked = await Collect.CollectTracardiAsync(Encoding.UTF8.GetBytes($$$"""{"source":{"id":"{{{WriteKey}}}"}}"""), CancellationToken.None);
+
+        Assert.Equal(CollectOutcome.Invalid, tracked.Result.Outcome);
+        Assert.Equal(["events", "session.id"], tracked.Result.Errors.Keys.Order(StringComparer.Ordinal));
+    }
+
+    public void Dispose()
+    {
+        _sources.Dispose();
+        _store.Dispose();
+    }
+}

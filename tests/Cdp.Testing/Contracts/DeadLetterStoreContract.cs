@@ -1,0 +1,64 @@
+using Cdp.Core.DeadLetters;
+
+namespace Cdp.Testing.Contracts;
+
+/// <summary>What every <see cref="IDeadLetterStore"/> must do. Each adapter's tests derive from this.</summary>
+public abstract class DeadLetterStoreContract
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
+
+    /// <summary>An empty store for this test.</summary>
+    protected abstract Task<IDeadLetterStore> CreateAsync();
+
+    private static DeadLetter Letter(string id, int minutes, string? sourceId = "web", string? messageId = null) =>
+        new(id, DeadLetter.CollectStage, sourceId, $"reason {id}", $$"""{"type":"track","note":"é {{id}}"}""", T0.AddMinutes(minutes), messageId);
+
+    [Fact]
+    public async Task AddAsync_ThenGet_RoundTripsEveryField()
+    {
+        var store = await CreateAsync();
+        var letter = Letter("dl-1", 0, messageId: "m1");
+
+        await store.AddAsync(letter, CancellationToken.None);
+
+        Assert.Equal(letter, await store.GetAsync("dl-1", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AddAsync_SameIdTwice_KeepsTheFirst()
+    {
+        var store = await CreateAsync();
+        await store.AddAsync(Letter("dl-1", 0), CancellationToken.None);
+
+        await store.AddAsync(Letter("dl-1", 5) with { Reason = "second" }, CancellationToken.None);
+
+        var kept = Assert.Single(await store.ListAsync(10, CancellationToken.None));
+        Assert.Equal("reason dl-1", kept.Reason);
+    }
+
+    [Fact]
+    public async Task ListAsync_OldestFirst_UpToTheLimit()
+    {
+        var store = await CreateAsync();
+        await store.AddAsync(Letter("dl-c", 2, sourceId: null), CancellationToken.None);
+        await store.AddAsync(Letter("dl-a", 0), CancellationToken.None);
+        await store.AddAsync(Letter("dl-b", 1), CancellationToken.None);
+
+        Assert.Equal(["dl-a", "dl-b"], (await store.ListAsync(2, CancellationToken.None)).Select(l => l.Id));
+        Assert.Null((await store.ListAsync(3, CancellationToken.None))[2].SourceId);
+    }
+
+    [Fact]
+    public async Task RemoveAsync_RemovesOne_AndMissingIsNotAnError()
+    {
+        var store = await CreateAsync();
+        await store.AddAsync(Letter("dl-1", 0), CancellationToken.None);
+        await store.AddAsync(Letter("dl-2", 1), CancellationToken.None);
+
+        await store.RemoveAsync("dl-1", CancellationToken.None);
+        await store.RemoveAsync("dl-missing", CancellationToken.None);
+
+        Assert.Null(await store.GetAsync("dl-1", CancellationToken.None));
+        Assert.Equal(["dl-2"], (await store.ListAsync(10, CancellationToken.None)).Select(l => l.Id));
+    }
+}
