@@ -46,4 +46,21 @@ public class AzureSettingsTests
         Assert.Equal("events", producer.EventHubName);
         Assert.Equal("cdp-test.servicebus.windows.net", producer.FullyQualifiedNamespace);
     }
+
+    [Fact]
+    public void CreateDeadLetterContainer_NoConnection_NamesTheMissingSetting()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => AzureServiceCollectionExtensions.CreateDeadLetterContainer(Settings()));
+
+        Assert.Contains("DeadLetterStorage__blobServiceUri", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CreateDeadLetterContainer_ServiceUri_DefaultContainerName()
+    {
+        var container = AzureServiceCollectionExtensions.CreateDeadLetterContainer(Settings(("DeadLetterStorage:blobServiceUri", "https://cdptest.blob.core.windows.net")));
+
+        Assert.Equal("deadletters", container.Name);
+        Assert.Equal("cdptest", container.AccountName);
+    }
 }

@@ -37,11 +37,31 @@ public sealed class ShellTests : IDisposable
     }
 
     [Fact]
-    public async Task IngestEventsFunction_UnreadableEvent_FailsTheBatchSoItIsRetried()
+    public async Task IngestEventsFunction_UnreadableEvent_BecomesADeadLetter_TheRestIsIngested()
     {
-        var function = new IngestEventsFunction(Ingest(new SqliteIdentityIndex(_database, TimeProvider.System)));
+        var index = new SqliteIdentityIndex(_database, TimeProvider.System);
+        var function = new IngestEventsFunction(Ingest(index));
+        var message = new Message { MessageId = "m1", Type = MessageType.Track, Event = "Viewed", AnonymousId = "a1", ReceivedAt = DateTimeOffset.UnixEpoch };
 
-        await Assert.ThrowsAnyAsync<JsonException>(() => function.RunAsync(["{not json"], CancellationToken.None));
+        await function.RunAsync(["{not json", "null", JsonSerializer.Serialize(message, CdpJson.Options)], CancellationToken.None);
+
+        var letters = await new SqliteDeadLetterStore(_database).ListAsync(10, CancellationToken.None);
+        Assert.Equal(["null", "{not json"], letters.Select(l => l.Body).Order(StringComparer.Ordinal));
+        Assert.NotNull(await index.FindAsync(new Identifier(Identifier.AnonymousId, "a1"), CancellationToken.None));
+    }
+
+    [Fact]
+    public void EverySettingNameInCode_IsInLocalSettingsSample()
+    {
+        var sample = System.Text.Json.Nodes.JsonNode.Parse(RepositoryFiles.Read("local.settings.sample.json"))!["Values"]!.AsObject().Select(p => p.Key).ToList();
+        var settings = typeof(Cdp.Azure.AzureSettings).GetFields().Select(f => (string)f.GetRawConstantValue()!);
+
+        foreach (var setting in settings)
+        {
+            Assert.True(
+                sample.Contains(setting) || sample.Any(key => key.StartsWith(setting + "__", StringComparison.Ordinal)),
+                $"'{setting}' is read by the code but not in local.settings.sample.json");
+        }
     }
 
     [Fact]

@@ -67,6 +67,51 @@ public sealed class IngestService(
         return new IngestSummary(batch.Count, changed, duplicates, deadLettered);
     }
 
+    /// <summary>
+    /// Processes a batch of events as the stream delivered them (JSON messages). An event that is not a
+    /// readable message becomes a dead letter with its raw body; the rest are processed in order.
+    /// </summary>
+    public async Task<IngestSummary> ProcessJsonAsync(IReadOnlyList<string> events, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var messages = new List<Message>(events.Count);
+        var unreadable = 0;
+        foreach (var body in events)
+        {
+            Message? message;
+            try
+            {
+                message = JsonSerializer.Deserialize<Message>(body, CdpJson.Options);
+            }
+            catch (JsonException ex)
+            {
+                await KeepUnreadableAsync(body, $"The event is not a readable message: {ex.Message}", cancellationToken);
+                unreadable++;
+                continue;
+            }
+
+            if (message is null || string.IsNullOrEmpty(message.MessageId))
+            {
+                await KeepUnreadableAsync(body, "The event is not a message (null, or no messageId).", cancellationToken);
+                unreadable++;
+                continue;
+            }
+
+            messages.Add(message);
+        }
+
+        var summary = await ProcessAsync(messages, cancellationToken);
+        return summary with { Messages = events.Count, DeadLettered = summary.DeadLettered + unreadable };
+    }
+
+    private async Task KeepUnreadableAsync(string body, string reason, CancellationToken cancellationToken)
+    {
+        var hash = IProcessedMessageLog.KeyFor(null, body);
+        await deadLetters.AddAsync(new DeadLetter("ingest-raw-" + hash, DeadLetter.IngestStage, null, reason, body, time.GetUtcNow()), cancellationToken);
+        CdpMetrics.IngestDeadLettered.Add(1);
+        Logs.MessageDeadLettered(logger, "(unreadable)", reason);
+    }
+
     /// <summary>Why a message can never be applied (it would fail the same way on every retry), or null.</summary>
     private static string? Unprocessable(Message message)
     {

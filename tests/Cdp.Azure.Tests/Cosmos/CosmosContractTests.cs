@@ -16,3 +16,9 @@ public sealed class CosmosProfileStoreContractTests(CosmosStandIn cosmos) : Prof
 {
     protected override IProfileStore Store { get; } = new CosmosProfileStore(cosmos.ContainerAsync("profiles").GetAwaiter().GetResult());
 }
+
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosProcessedMessageLogContractTests(CosmosStandIn cosmos) : ProcessedMessageLogContract
+{
+    protected override Core.Ingest.IProcessedMessageLog Log { get; } = new CosmosProcessedMessageLog(cosmos.ContainerAsync("messages").GetAwaiter().GetResult());
+}

@@ -1,6 +1,5 @@
-using System.Diagnostics;
+using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Cdp.Azure;
 using Microsoft.Azure.Cosmos;
@@ -24,7 +23,7 @@ public sealed class CosmosStandIn : IAsyncLifetime
     // The well-known emulator key; the stand-in accepts any key.
     private const string EmulatorKey = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DjzJmu8qAnjK9jw3nqvS2+xzA8aAvWk4hZ4pPuwuvmzUqg==";
 
-    private Process? _process;
+    private NodeTool? _standIn;
 
     public CosmosClient Client { get; private set; } = null!;
 
@@ -35,9 +34,8 @@ public sealed class CosmosStandIn : IAsyncLifetime
         var connection = Environment.GetEnvironmentVariable(ConnectionVariable);
         if (string.IsNullOrWhiteSpace(connection))
         {
-            var port = FreePort();
-            _process = await StartStandInAsync(port);
-            connection = $"AccountEndpoint=http://127.0.0.1:{port}/;AccountKey={EmulatorKey}";
+            _standIn = await NodeTool.StartAsync("cosmosdb-server", port => ["--host", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "--no-ssl"], "Ready");
+            connection = $"AccountEndpoint=http://127.0.0.1:{_standIn.Port}/;AccountKey={EmulatorKey}";
         }
 
         var options = AzureServiceCollectionExtensions.CreateCosmosClientOptions(emulator: true);
@@ -53,66 +51,10 @@ public sealed class CosmosStandIn : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Client?.Dispose();
-        if (_process is { HasExited: false })
+        if (_standIn is not null)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            await _standIn.DisposeAsync();
         }
-
-        _process?.Dispose();
-    }
-
-    private static async Task<Process> StartStandInAsync(int port)
-    {
-        var executable = StandInExecutable();
-        var start = new ProcessStartInfo(executable, ["--host", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--no-ssl"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {executable}.");
-        var output = new StringBuilder();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!limit.IsCancellationRequested)
-        {
-            var line = await process.StandardOutput.ReadLineAsync(limit.Token);
-            if (line is null)
-            {
-                break;
-            }
-
-            output.AppendLine(line);
-            if (line.Contains("Ready", StringComparison.Ordinal))
-            {
-                return process;
-            }
-        }
-
-        process.Kill(entireProcessTree: true);
-        throw new InvalidOperationException($"The Cosmos DB stand-in did not start:\n{output}{await process.StandardError.ReadToEndAsync(CancellationToken.None)}");
-    }
-
-    private static string StandInExecutable()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Cdp.Functions.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        var path = Path.Combine(directory?.FullName ?? ".", "scripts", "tools", "node", "node_modules", ".bin", "cosmosdb-server");
-        return File.Exists(path)
-            ? path
-            : throw new InvalidOperationException(
-                $"The Cosmos DB stand-in is not installed at {path}. Run scripts/test.sh (it installs it), or set {ConnectionVariable} to an emulator's connection string.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Turns the stand-in's 500 on a read of a missing item into the 404 Cosmos DB returns.</summary>
