@@ -69,6 +69,8 @@ public sealed class EmbeddedStore : IDisposable
 
     public void Dispose()
     {
+        Log.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        Database.Dispose();
         SqliteConnection.ClearAllPools();
         if (_ownsDirectory && Directory.Exists(Options.Value.DataDirectory))
         {

@@ -7,11 +7,25 @@ namespace Cdp.Azure.Cosmos;
 /// <summary>
 /// The processed-message log in the Cosmos DB <c>messages</c> container (partition key <c>/id</c>), one
 /// small item per message, expired by the container's default TTL (set by Bicep to the retention).
-/// Point operations only: a read to check, a create to record (409 = already recorded).
+/// Point operations only, issued concurrently for a batch: a read to check, a create to record (409 =
+/// already recorded).
 /// </summary>
 public sealed class CosmosProcessedMessageLog(Container messages) : IProcessedMessageLog
 {
-    public async Task<bool> ContainsAsync(string key, CancellationToken cancellationToken)
+    public async Task<IReadOnlySet<string>> FindAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var found = await Task.WhenAll(keys.Select(async key => await ContainsAsync(key, cancellationToken) ? key : null));
+        return found.OfType<string>().ToHashSet(StringComparer.Ordinal);
+    }
+
+    public Task AddAsync(IReadOnlyCollection<string> keys, DateTimeOffset processedAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        return Task.WhenAll(keys.Select(key => AddAsync(key, processedAt, cancellationToken)));
+    }
+
+    private async Task<bool> ContainsAsync(string key, CancellationToken cancellationToken)
     {
         using var response = await messages.ReadItemStreamAsync(key, new PartitionKey(key), cancellationToken: cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
@@ -23,7 +37,7 @@ public sealed class CosmosProcessedMessageLog(Container messages) : IProcessedMe
         return true;
     }
 
-    public async Task AddAsync(string key, DateTimeOffset processedAt, CancellationToken cancellationToken)
+    private async Task AddAsync(string key, DateTimeOffset processedAt, CancellationToken cancellationToken)
     {
         try
         {

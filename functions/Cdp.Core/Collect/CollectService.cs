@@ -52,7 +52,9 @@ public sealed class CollectService(
             return new CollectResult(CollectOutcome.Invalid, [], Single("body", reason), [id]);
         }
 
-        var items = request.Type is { } type ? [new Item(Standalone(json, type), type, string.Empty, null)] : ReadBatch(json);
+        var items = request.Type is { } type
+            ? [new Item(Standalone(json, type), type, string.Empty, null, request.Body.Length)]
+            : ReadBatch(json, BatchEntrySizes(request.Body.Span));
         return await CollectItemsAsync(source, items, receivedAt, cancellationToken);
     }
 
@@ -80,7 +82,7 @@ public sealed class CollectService(
         }
 
         var read = TracardiTrackReader.Read(json);
-        var items = read.Items.Select((item, i) => new Item(item, MessageType.Track, $"events[{i}].", null)).ToList();
+        var items = read.Items.Select((item, i) => new Item(item, MessageType.Track, $"events[{i}].", null, null)).ToList();
         var result = await CollectItemsAsync(source, items, time.GetUtcNow(), cancellationToken, read.Errors, read.ProfileId);
         if (result.Accepted.Count == 0)
         {
@@ -152,14 +154,13 @@ public sealed class CollectService(
         var bots = 0;
         foreach (var item in items)
         {
-            var raw = item.Json.ToJsonString();
-            var read = Encoding.UTF8.GetByteCount(raw) > MessageReader.MaxMessageBytes
+            var read = (item.Size ?? Encoding.UTF8.GetByteCount(item.Json.ToJsonString())) > MessageReader.MaxMessageBytes
                 ? new MessageReadResult(null, Single(item.Prefix.TrimEnd('.') is { Length: > 0 } p ? p : "body", $"A message may hold at most {MessageReader.MaxMessageBytes} bytes of JSON."))
                 : item.Error is { } error ? new MessageReadResult(null, error) : MessageReader.Read(item.Json, item.Type, item.Prefix);
             if (read.Message is null)
             {
                 errors.AddRange(read.Errors);
-                letters.Add(NewDeadLetter(source.Id, Describe(read.Errors), raw, null, receivedAt));
+                letters.Add(NewDeadLetter(source.Id, Describe(read.Errors), item.Json.ToJsonString(), null, receivedAt));
                 continue;
             }
 
@@ -228,11 +229,11 @@ public sealed class CollectService(
     /// The messages of a <c>/v1/batch</c> body, each made standalone: the batch's <c>context</c> merged
     /// under the message's own, and the batch's <c>sentAt</c> when the message has none.
     /// </summary>
-    private static List<Item> ReadBatch(JsonObject envelope)
+    private static List<Item> ReadBatch(JsonObject envelope, IReadOnlyList<int>? sizes = null)
     {
         if (envelope["batch"] is not JsonArray batch)
         {
-            return [new Item(envelope, MessageType.Track, string.Empty, Single("batch", "'batch' must be an array of messages."))];
+            return [new Item(envelope, MessageType.Track, string.Empty, Single("batch", "'batch' must be an array of messages."), null)];
         }
 
         var context = envelope["context"] as JsonObject;
@@ -241,13 +242,15 @@ public sealed class CollectService(
         for (var i = 0; i < batch.Count; i++)
         {
             var prefix = $"batch[{i}].";
+            var size = sizes is not null && i < sizes.Count ? sizes[i] : (int?)null;
             if (batch[i] is not JsonObject message)
             {
-                items.Add(new Item(new JsonObject(), MessageType.Track, prefix, Single($"batch[{i}]", "Each batch entry must be a JSON object.")));
+                items.Add(new Item(new JsonObject(), MessageType.Track, prefix, Single($"batch[{i}]", "Each batch entry must be a JSON object."), size));
                 continue;
             }
 
-            var standalone = (JsonObject)message.DeepClone();
+            // The tree was parsed for this request only, so each message is completed in place.
+            var standalone = message;
             if (context is not null)
             {
                 standalone["context"] = Merge(context, standalone["context"] as JsonObject);
@@ -260,8 +263,8 @@ public sealed class CollectService(
 
             var typeName = standalone["type"] is JsonValue t && t.GetValueKind() == JsonValueKind.String ? t.GetValue<string>() : null;
             items.Add(MessageReader.TryParseType(typeName, out var type)
-                ? new Item(standalone, type, prefix, null)
-                : new Item(standalone, MessageType.Track, prefix, Single($"batch[{i}].type", $"'type' must be one of identify, track, page, screen, group, alias (was '{typeName}').")));
+                ? new Item(standalone, type, prefix, null, size)
+                : new Item(standalone, MessageType.Track, prefix, Single($"batch[{i}].type", $"'type' must be one of identify, track, page, screen, group, alias (was '{typeName}')."), size));
         }
 
         return items;
@@ -314,5 +317,41 @@ public sealed class CollectService(
 
     private static Dictionary<string, string[]> Single(string field, string problem) => new() { [field] = [problem] };
 
-    private sealed record Item(JsonObject Json, MessageType Type, string Prefix, IReadOnlyDictionary<string, string[]>? Error);
+    /// <summary>
+    /// The size in bytes of each entry of the top-level <c>batch</c> array, as sent: measured by scanning the
+    /// body once, so that the 32 KB limit per message costs no re-serialization. Empty when not found.
+    /// </summary>
+    internal static IReadOnlyList<int> BatchEntrySizes(ReadOnlySpan<byte> body)
+    {
+        var sizes = new List<int>();
+        var reader = new Utf8JsonReader(body);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return sizes;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isBatch = reader.ValueTextEquals("batch"u8);
+            reader.Read();
+            if (!isBatch || reader.TokenType != JsonTokenType.StartArray)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                var start = reader.TokenStartIndex;
+                reader.Skip();
+                sizes.Add((int)(reader.BytesConsumed - start));
+            }
+
+            return sizes;
+        }
+
+        return sizes;
+    }
+
+    private sealed record Item(JsonObject Json, MessageType Type, string Prefix, IReadOnlyDictionary<string, string[]>? Error, int? Size);
 }

@@ -189,7 +189,8 @@ public static class MessageReader
             return null;
         }
 
-        return (JsonObject)obj.DeepClone();
+        // The tree was parsed for this request only: the message takes the node as it is.
+        return obj;
     }
 
     private static DateTimeOffset? ReadTime(JsonObject json, string field, FieldErrors errors)

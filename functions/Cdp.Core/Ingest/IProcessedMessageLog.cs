@@ -9,18 +9,20 @@ namespace Cdp.Core.Ingest;
 /// <see cref="Retention"/>, so that a message sent again or a batch redelivered by the stream is applied once.
 /// </summary>
 /// <remarks>
-/// Ingest records a message after applying it. A crash in between applies it again on redelivery, which
-/// the profile changes tolerate (they are idempotent); the log makes repeats cheap and keeps counters right.
+/// Ingest records a batch's messages after applying them. A crash in between applies them again on
+/// redelivery, which the profile changes tolerate (they are idempotent); the log makes repeats cheap and
+/// keeps counters right.
 /// </remarks>
 public interface IProcessedMessageLog
 {
     /// <summary>How long a message id is remembered at least.</summary>
     static readonly TimeSpan Retention = TimeSpan.FromDays(7);
 
-    Task<bool> ContainsAsync(string key, CancellationToken cancellationToken);
+    /// <summary>Which of <paramref name="keys"/> have been recorded (one round trip per batch where the store allows).</summary>
+    Task<IReadOnlySet<string>> FindAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken);
 
-    /// <summary>Records <paramref name="key"/>; recording it again is not an error.</summary>
-    Task AddAsync(string key, DateTimeOffset processedAt, CancellationToken cancellationToken);
+    /// <summary>Records <paramref name="keys"/>; recording a key again is not an error.</summary>
+    Task AddAsync(IReadOnlyCollection<string> keys, DateTimeOffset processedAt, CancellationToken cancellationToken);
 
     /// <summary>The log's key for a message: base64url SHA-256 of source and message id (safe as any store's id).</summary>
     static string KeyFor(string? sourceId, string messageId) =>

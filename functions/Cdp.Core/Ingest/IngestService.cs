@@ -40,10 +40,13 @@ public sealed class IngestService(
         var changed = 0;
         var duplicates = 0;
         var deadLettered = 0;
-        foreach (var message in batch)
+        var keys = batch.Select(m => IProcessedMessageLog.KeyFor(m.SourceId, m.MessageId)).ToList();
+        var seen = new HashSet<string>(await processed.FindAsync(keys, cancellationToken), StringComparer.Ordinal);
+        var applied = new List<string>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
         {
-            var key = IProcessedMessageLog.KeyFor(message.SourceId, message.MessageId);
-            if (await processed.ContainsAsync(key, cancellationToken))
+            var message = batch[i];
+            if (!seen.Add(keys[i]))
             {
                 duplicates++;
                 CdpMetrics.DuplicatesSkipped.Add(1, KeyValuePair.Create<string, object?>("source", message.SourceId));
@@ -60,7 +63,12 @@ public sealed class IngestService(
                 changed++;
             }
 
-            await processed.AddAsync(key, time.GetUtcNow(), cancellationToken);
+            applied.Add(keys[i]);
+        }
+
+        if (applied.Count > 0)
+        {
+            await processed.AddAsync(applied, time.GetUtcNow(), cancellationToken);
         }
 
         Logs.BatchIngested(logger, batch.Count, changed, duplicates, deadLettered);
@@ -182,11 +190,13 @@ public sealed class IngestService(
     {
         for (var attempt = 1; ; attempt++)
         {
-            var profileId = await _resolver.ResolveAsync(message, identifiers, cancellationToken);
+            var (profileId, owners) = await _resolver.LookUpAsync(message, identifiers, cancellationToken);
             var owned = new List<Identifier>(identifiers.Count);
-            foreach (var identifier in identifiers)
+            for (var i = 0; i < identifiers.Count; i++)
             {
-                var owner = await index.ClaimAsync(identifier, profileId, cancellationToken);
+                var identifier = identifiers[i];
+                // Only unclaimed identifiers are claimed: a known person's message writes nothing to the index.
+                var owner = owners[i] ?? await index.ClaimAsync(identifier, profileId, cancellationToken);
                 if (owner == profileId)
                 {
                     owned.Add(identifier);

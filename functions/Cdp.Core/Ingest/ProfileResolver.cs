@@ -40,24 +40,31 @@ public sealed class ProfileResolver(IIdentityIndex index, IProfileStore profiles
     }
 
     /// <summary>The profile the message belongs to by the rule above (nothing is claimed or written).</summary>
-    public async Task<string> ResolveAsync(Message message, IReadOnlyList<Identifier> identifiers, CancellationToken cancellationToken)
+    public async Task<string> ResolveAsync(Message message, IReadOnlyList<Identifier> identifiers, CancellationToken cancellationToken) =>
+        (await LookUpAsync(message, identifiers, cancellationToken)).ProfileId;
+
+    /// <summary>
+    /// The profile the message belongs to, and the current owner of each of its identifiers (null when
+    /// unclaimed), so that the caller claims only what is not already held.
+    /// </summary>
+    public async Task<Resolution> LookUpAsync(Message message, IReadOnlyList<Identifier> identifiers, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(identifiers);
-        foreach (var identifier in identifiers)
+        var owners = new string?[identifiers.Count];
+        string? profileId = null;
+        for (var i = 0; i < identifiers.Count; i++)
         {
-            if (await index.FindAsync(identifier, cancellationToken) is { } owner)
-            {
-                return owner;
-            }
+            owners[i] = await index.FindAsync(identifiers[i], cancellationToken);
+            profileId ??= owners[i];
         }
 
-        if (message.ProfileId is { Length: > 0 } hint && await profiles.GetAsync(hint, cancellationToken) is not null)
+        if (profileId is null && message.ProfileId is { Length: > 0 } hint && await profiles.GetAsync(hint, cancellationToken) is not null)
         {
-            return hint;
+            profileId = hint;
         }
 
-        return NewProfileId(message.MessageId);
+        return new Resolution(profileId ?? NewProfileId(message.MessageId), owners);
     }
 
     /// <summary>A deterministic id for the profile a message creates: the same message always yields the same id.</summary>
@@ -68,3 +75,6 @@ public sealed class ProfileResolver(IIdentityIndex index, IProfileStore profiles
         return "p_" + Convert.ToHexStringLower(hash, 0, 12);
     }
 }
+
+/// <summary>The profile a message belongs to, and the owner of each of its identifiers (in the same order; null = unclaimed).</summary>
+public sealed record Resolution(string ProfileId, IReadOnlyList<string?> Owners);

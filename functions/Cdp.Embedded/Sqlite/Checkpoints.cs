@@ -14,9 +14,10 @@ internal static class Checkpoints
         return select.ExecuteScalar() is long position ? position : 0;
     }
 
-    public static void Write(SqliteConnection connection, string consumer, int partition, long position)
-    {
-        using var upsert = connection.Command(
+    public static void Write(SqliteDatabase database, string consumer, int partition, long position) =>
+        database.Write(transaction =>
+        {
+            using var upsert = transaction.Command(
             """
             INSERT INTO checkpoints (consumer, partition, position) VALUES ($consumer, $partition, $position)
             ON CONFLICT (consumer, partition) DO UPDATE SET position = max(position, excluded.position)
@@ -24,6 +25,6 @@ internal static class Checkpoints
             ("$consumer", consumer),
             ("$partition", partition),
             ("$position", position));
-        upsert.ExecuteNonQuery();
-    }
+            return upsert.ExecuteNonQuery();
+        });
 }

@@ -16,4 +16,12 @@ internal static class SqliteCommands
 
         return command;
     }
+
+    /// <summary>A command inside <paramref name="transaction"/>.</summary>
+    public static SqliteCommand Command(this SqliteTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = transaction.Connection!.Command(sql, parameters);
+        command.Transaction = transaction;
+        return command;
+    }
 }

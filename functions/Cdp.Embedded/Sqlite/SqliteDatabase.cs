@@ -6,7 +6,7 @@ namespace Cdp.Embedded.Sqlite;
 /// <summary>
 /// The one embedded database file (WAL mode): opens pooled connections and creates the schema on first use.
 /// </summary>
-public sealed class SqliteDatabase
+public sealed class SqliteDatabase : IDisposable
 {
     private const int SchemaVersion = 2;
 
@@ -53,6 +53,10 @@ public sealed class SqliteDatabase
 
     private readonly string _connectionString;
 
+    // SQLite has one writer at a time. Writers queue here, in process, rather than in SQLite's busy
+    // handler, which sleeps in growing steps and wrecks latency under load.
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
     public SqliteDatabase(IOptions<EmbeddedOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -84,6 +88,27 @@ public sealed class SqliteDatabase
         pragma.ExecuteNonQuery();
         return connection;
     }
+
+    /// <summary>Runs <paramref name="work"/> in one write transaction, committed when it returns.</summary>
+    public T Write<T>(Func<SqliteTransaction, T> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        _writeLock.Wait();
+        try
+        {
+            using var connection = Open();
+            using var transaction = connection.BeginTransaction();
+            var result = work(transaction);
+            transaction.Commit();
+            return result;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public void Dispose() => _writeLock.Dispose();
 
     private void Initialize()
     {

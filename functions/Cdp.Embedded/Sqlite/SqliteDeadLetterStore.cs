@@ -12,8 +12,9 @@ public sealed class SqliteDeadLetterStore(SqliteDatabase database) : IDeadLetter
     public Task AddAsync(DeadLetter letter, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(letter);
-        using var connection = database.Open();
-        using var insert = connection.Command(
+        database.Write(transaction =>
+        {
+            using var insert = transaction.Command(
             $"INSERT INTO dead_letters ({Columns}) VALUES ($id, $stage, $source, $reason, $body, $at, $message) ON CONFLICT (id) DO NOTHING",
             ("$id", letter.Id),
             ("$stage", letter.Stage),
@@ -22,7 +23,8 @@ public sealed class SqliteDeadLetterStore(SqliteDatabase database) : IDeadLetter
             ("$body", letter.Body),
             ("$at", letter.At.ToString("O", CultureInfo.InvariantCulture)),
             ("$message", letter.MessageId));
-        insert.ExecuteNonQuery();
+            return insert.ExecuteNonQuery();
+        });
         return Task.CompletedTask;
     }
 
@@ -50,9 +52,11 @@ public sealed class SqliteDeadLetterStore(SqliteDatabase database) : IDeadLetter
 
     public Task RemoveAsync(string id, CancellationToken cancellationToken)
     {
-        using var connection = database.Open();
-        using var delete = connection.Command("DELETE FROM dead_letters WHERE id = $id", ("$id", id));
-        delete.ExecuteNonQuery();
+        database.Write(transaction =>
+        {
+            using var delete = transaction.Command("DELETE FROM dead_letters WHERE id = $id", ("$id", id));
+            return delete.ExecuteNonQuery();
+        });
         return Task.CompletedTask;
     }
 

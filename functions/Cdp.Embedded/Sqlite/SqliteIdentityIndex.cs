@@ -18,9 +18,10 @@ public sealed class SqliteIdentityIndex(SqliteDatabase database, TimeProvider ti
     {
         ArgumentNullException.ThrowIfNull(identifier);
         ArgumentException.ThrowIfNullOrWhiteSpace(profileId);
-        using var connection = database.Open();
-        // One statement: insert unless present, then report the owner. Atomic under SQLite's write lock.
-        using var claim = connection.Command(
+        // Insert unless present, then report the owner, in one write transaction.
+        return Task.FromResult(database.Write(transaction =>
+        {
+            using var claim = transaction.Command(
             """
             INSERT INTO identities (id, profile_id, claimed_at) VALUES ($id, $profile, $at) ON CONFLICT (id) DO NOTHING;
             SELECT profile_id FROM identities WHERE id = $id;
@@ -28,6 +29,7 @@ public sealed class SqliteIdentityIndex(SqliteDatabase database, TimeProvider ti
             ("$id", identifier.IndexKey),
             ("$profile", profileId),
             ("$at", time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)));
-        return Task.FromResult((string)claim.ExecuteScalar()!);
+            return (string)claim.ExecuteScalar()!;
+        }));
     }
 }

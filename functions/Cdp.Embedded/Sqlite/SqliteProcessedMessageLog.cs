@@ -6,30 +6,57 @@ namespace Cdp.Embedded.Sqlite;
 /// <summary>The processed-message log in SQLite; <see cref="PruneAsync"/> forgets entries past the retention.</summary>
 public sealed class SqliteProcessedMessageLog(SqliteDatabase database) : IProcessedMessageLog
 {
-    public Task<bool> ContainsAsync(string key, CancellationToken cancellationToken)
+    public Task<IReadOnlySet<string>> FindAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(keys);
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        if (keys.Count == 0)
+        {
+            return Task.FromResult<IReadOnlySet<string>>(found);
+        }
+
         using var connection = database.Open();
-        using var select = connection.Command("SELECT 1 FROM processed_messages WHERE key = $key", ("$key", key));
-        return Task.FromResult(select.ExecuteScalar() is not null);
+        var names = keys.Select((_, i) => $"$k{i}").ToArray();
+        using var select = connection.Command(
+            $"SELECT key FROM processed_messages WHERE key IN ({string.Join(", ", names)})",
+            [.. keys.Select((key, i) => (names[i], (object?)key))]);
+        using var reader = select.ExecuteReader();
+        while (reader.Read())
+        {
+            found.Add(reader.GetString(0));
+        }
+
+        return Task.FromResult<IReadOnlySet<string>>(found);
     }
 
-    public Task AddAsync(string key, DateTimeOffset processedAt, CancellationToken cancellationToken)
+    public Task AddAsync(IReadOnlyCollection<string> keys, DateTimeOffset processedAt, CancellationToken cancellationToken)
     {
-        using var connection = database.Open();
-        using var insert = connection.Command(
-            "INSERT INTO processed_messages (key, processed_at) VALUES ($key, $at) ON CONFLICT (key) DO NOTHING",
-            ("$key", key),
-            ("$at", Format(processedAt)));
-        insert.ExecuteNonQuery();
+        ArgumentNullException.ThrowIfNull(keys);
+        database.Write(transaction =>
+        {
+            using var insert = transaction.Command(
+                "INSERT INTO processed_messages (key, processed_at) VALUES ($key, $at) ON CONFLICT (key) DO NOTHING",
+                ("$key", string.Empty),
+                ("$at", Format(processedAt)));
+            foreach (var key in keys)
+            {
+                insert.Parameters["$key"].Value = key;
+                insert.ExecuteNonQuery();
+            }
+
+            return keys.Count;
+        });
         return Task.CompletedTask;
     }
 
     /// <summary>Deletes entries processed before <paramref name="before"/>; returns how many.</summary>
     public Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken)
     {
-        using var connection = database.Open();
-        using var delete = connection.Command("DELETE FROM processed_messages WHERE processed_at < $before", ("$before", Format(before)));
-        return Task.FromResult(delete.ExecuteNonQuery());
+        return Task.FromResult(database.Write(transaction =>
+        {
+            using var delete = transaction.Command("DELETE FROM processed_messages WHERE processed_at < $before", ("$before", Format(before)));
+            return delete.ExecuteNonQuery();
+        }));
     }
 
     // Fixed-width UTC text, so that text order is time order.

@@ -67,8 +67,7 @@ public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore,
     public Task CheckpointAsync(string consumer, ProfileChangeBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        using var connection = database.Open();
-        Checkpoints.Write(connection, ChangeConsumer(consumer), ChangeFeedPartition, batch.Position);
+        Checkpoints.Write(database, ChangeConsumer(consumer), ChangeFeedPartition, batch.Position);
         return Task.CompletedTask;
     }
 
@@ -77,32 +76,33 @@ public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore,
         ArgumentNullException.ThrowIfNull(profile);
         var body = JsonSerializer.Serialize(profile.ToDocument(), CdpJson.Options);
         var newVersion = (expectedVersion ?? 0) + 1;
-        using (var connection = database.Open())
-        using (var transaction = connection.BeginTransaction())
+        var written = database.Write(transaction =>
         {
             using var write = expectedVersion is null
-                ? connection.Command(
+                ? transaction.Command(
                     "INSERT INTO profiles (id, version, body) VALUES ($id, $version, $body) ON CONFLICT (id) DO NOTHING",
                     ("$id", profile.Id), ("$version", newVersion), ("$body", body))
-                : connection.Command(
+                : transaction.Command(
                     "UPDATE profiles SET version = $version, body = $body WHERE id = $id AND version = $expected",
                     ("$id", profile.Id), ("$version", newVersion), ("$body", body), ("$expected", expectedVersion));
-            write.Transaction = transaction;
             if (write.ExecuteNonQuery() == 0)
             {
                 return false;
             }
 
-            using var log = connection.Command(
+            using var log = transaction.Command(
                 "INSERT INTO profile_changes (profile_id, version, body) VALUES ($id, $version, $body)",
                 ("$id", profile.Id), ("$version", newVersion), ("$body", body));
-            log.Transaction = transaction;
             log.ExecuteNonQuery();
-            transaction.Commit();
+            return true;
+        });
+
+        if (written)
+        {
+            Changed.Notify();
         }
 
-        Changed.Notify();
-        return true;
+        return written;
     }
 
     private static string ChangeConsumer(string consumer) => "changes:" + consumer;

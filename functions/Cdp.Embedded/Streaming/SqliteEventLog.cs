@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 using Cdp.Core.Events;
 using Cdp.Core.Streaming;
 using Cdp.Embedded.Sqlite;
@@ -15,11 +16,28 @@ namespace Cdp.Embedded.Streaming;
 /// <remarks>
 /// Order is kept within a partition. A consumer reads after its checkpoint and checkpoints after handling,
 /// so a crash in between redelivers (at least once). Appends are durable when <see cref="PublishAsync"/>
-/// returns; a batch is appended in one transaction.
+/// returns. Concurrent publishes are group-committed: one writer takes every append waiting at that
+/// moment and writes them in one transaction, so many requests share one commit.
 /// </remarks>
-public sealed class SqliteEventLog(SqliteDatabase database, IOptions<EmbeddedOptions> options, TimeProvider time) : IEventStream
+public sealed class SqliteEventLog : IEventStream, IAsyncDisposable
 {
-    private readonly int _partitions = Math.Max(1, options.Value.Partitions);
+    /// <summary>The most appends (publish calls) written in one transaction.</summary>
+    public const int MaxGroup = 256;
+
+    private readonly SqliteDatabase _database;
+    private readonly TimeProvider _time;
+    private readonly int _partitions;
+    private readonly Channel<PendingAppend> _appends = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+
+    public SqliteEventLog(SqliteDatabase database, IOptions<EmbeddedOptions> options, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _database = database;
+        _time = time;
+        _partitions = Math.Max(1, options.Value.Partitions);
+        _writer = Task.Run(WriteAppendsAsync);
+    }
 
     /// <summary>Signalled after every append.</summary>
     public ChangeSignal Appended { get; } = new();
@@ -29,34 +47,26 @@ public sealed class SqliteEventLog(SqliteDatabase database, IOptions<EmbeddedOpt
     public Task PublishAsync(IReadOnlyList<Message> messages, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        using (var connection = database.Open())
-        using (var transaction = connection.BeginTransaction())
+        if (messages.Count == 0)
         {
-            var appendedAt = time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
-            foreach (var message in messages)
-            {
-                using var insert = connection.Command(
-                    "INSERT INTO events (partition, partition_key, message_id, body, appended_at) VALUES ($partition, $key, $id, $body, $at)",
-                    ("$partition", PartitionOf(message.PartitionKey)),
-                    ("$key", message.PartitionKey),
-                    ("$id", message.MessageId),
-                    ("$body", JsonSerializer.Serialize(message, CdpJson.Options)),
-                    ("$at", appendedAt));
-                insert.Transaction = transaction;
-                insert.ExecuteNonQuery();
-            }
-
-            transaction.Commit();
+            return Task.CompletedTask;
         }
 
-        Appended.Notify();
-        return Task.CompletedTask;
+        // Serialize outside the writer, on the caller's thread.
+        var rows = messages.Select(m => new Row(PartitionOf(m.PartitionKey), m.PartitionKey, m.MessageId, JsonSerializer.Serialize(m, CdpJson.Options))).ToArray();
+        var pending = new PendingAppend(rows, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_appends.Writer.TryWrite(pending))
+        {
+            throw new ObjectDisposedException(nameof(SqliteEventLog), "The event log is shut down.");
+        }
+
+        return pending.Done.Task;
     }
 
     /// <summary>Up to <paramref name="maxCount"/> messages of <paramref name="partition"/> after <paramref name="consumer"/>'s checkpoint.</summary>
     public Task<EventLogBatch> ReadAsync(string consumer, int partition, int maxCount, CancellationToken cancellationToken)
     {
-        using var connection = database.Open();
+        using var connection = _database.Open();
         var after = Checkpoints.Read(connection, consumer, partition);
         using var select = connection.Command(
             "SELECT seq, body FROM events WHERE partition = $partition AND seq > $after ORDER BY seq LIMIT $max",
@@ -80,8 +90,7 @@ public sealed class SqliteEventLog(SqliteDatabase database, IOptions<EmbeddedOpt
     public Task CheckpointAsync(string consumer, EventLogBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        using var connection = database.Open();
-        Checkpoints.Write(connection, consumer, batch.Partition, batch.Position);
+        Checkpoints.Write(_database, consumer, batch.Partition, batch.Position);
         return Task.CompletedTask;
     }
 
@@ -96,6 +105,65 @@ public sealed class SqliteEventLog(SqliteDatabase database, IOptions<EmbeddedOpt
 
         return (int)(hash % (uint)_partitions);
     }
+
+    public async ValueTask DisposeAsync()
+    {
+        _appends.Writer.TryComplete();
+        await _writer;
+    }
+
+    private async Task WriteAppendsAsync()
+    {
+        var group = new List<PendingAppend>(MaxGroup);
+        while (await _appends.Reader.WaitToReadAsync())
+        {
+            while (group.Count < MaxGroup && _appends.Reader.TryRead(out var pending))
+            {
+                group.Add(pending);
+            }
+
+            try
+            {
+                Append(group);
+                group.ForEach(p => p.Done.TrySetResult());
+                Appended.Notify();
+            }
+#pragma warning disable CA1031 // The failure is handed to every caller waiting on this group; the writer goes on.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                group.ForEach(p => p.Done.TrySetException(ex));
+            }
+
+            group.Clear();
+        }
+    }
+
+    private void Append(List<PendingAppend> group) => _database.Write(transaction =>
+    {
+        using var insert = transaction.Command(
+            "INSERT INTO events (partition, partition_key, message_id, body, appended_at) VALUES ($partition, $key, $id, $body, $at)",
+            ("$partition", 0),
+            ("$key", string.Empty),
+            ("$id", string.Empty),
+            ("$body", string.Empty),
+            ("$at", _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)));
+        insert.Prepare();
+        foreach (var row in group.SelectMany(p => p.Rows))
+        {
+            insert.Parameters["$partition"].Value = row.Partition;
+            insert.Parameters["$key"].Value = row.Key;
+            insert.Parameters["$id"].Value = row.MessageId;
+            insert.Parameters["$body"].Value = row.Body;
+            insert.ExecuteNonQuery();
+        }
+
+        return group.Count;
+    });
+
+    private sealed record Row(int Partition, string Key, string MessageId, string Body);
+
+    private sealed record PendingAppend(Row[] Rows, TaskCompletionSource Done);
 }
 
 /// <summary>Messages read from one partition, and the position to checkpoint once they are handled.</summary>

@@ -153,6 +153,17 @@ public class IngestServiceTests
     }
 
     [Fact]
+    public async Task ProcessAsync_SameMessageTwiceInOneBatch_AppliedOnce()
+    {
+        using var store = new EmbeddedStore();
+        var message = Messages.Track("m1", anonymousId: "a1") with { SourceId = "web" };
+
+        var summary = await store.Ingest.ProcessAsync([message, message], CancellationToken.None);
+
+        Assert.Equal((1, 1), (summary.ProfilesChanged, summary.Duplicates));
+    }
+
+    [Fact]
     public async Task ProcessAsync_SameMessageIdFromAnotherSource_IsNotARepeat()
     {
         using var store = new EmbeddedStore();

@@ -48,13 +48,12 @@ public class SqliteStoreTests
     public async Task ProcessedMessages_PruneAsync_ForgetsOnlyEntriesPastTheCutoff()
     {
         using var store = new EmbeddedStore();
-        await store.Processed.AddAsync("old", Messages.T0.AddDays(-8), CancellationToken.None);
-        await store.Processed.AddAsync("recent", Messages.T0.AddDays(-1), CancellationToken.None);
+        await store.Processed.AddAsync(["old"], Messages.T0.AddDays(-8), CancellationToken.None);
+        await store.Processed.AddAsync(["recent"], Messages.T0.AddDays(-1), CancellationToken.None);
 
         var pruned = await store.Processed.PruneAsync(Messages.T0 - Core.Ingest.IProcessedMessageLog.Retention, CancellationToken.None);
 
         Assert.Equal(1, pruned);
-        Assert.False(await store.Processed.ContainsAsync("old", CancellationToken.None));
-        Assert.True(await store.Processed.ContainsAsync("recent", CancellationToken.None));
+        Assert.Equal(["recent"], await store.Processed.FindAsync(["old", "recent"], CancellationToken.None));
     }
 }

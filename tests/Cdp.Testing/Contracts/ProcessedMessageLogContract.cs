@@ -13,24 +13,26 @@ public abstract class ProcessedMessageLogContract
     private static string NewKey() => IProcessedMessageLog.KeyFor("web", Guid.NewGuid().ToString());
 
     [Fact]
-    public async Task ContainsAsync_AfterAdd_True_Before_False()
+    public async Task FindAsync_ReturnsExactlyTheRecordedKeys()
     {
-        var key = NewKey();
+        var (a, b, c) = (NewKey(), NewKey(), NewKey());
 
-        Assert.False(await Log.ContainsAsync(key, CancellationToken.None));
-        await Log.AddAsync(key, T0, CancellationToken.None);
-        Assert.True(await Log.ContainsAsync(key, CancellationToken.None));
+        Assert.Empty(await Log.FindAsync([a, b, c], CancellationToken.None));
+        await Log.AddAsync([a, c], T0, CancellationToken.None);
+
+        Assert.Equal(new[] { a, c }.Order(StringComparer.Ordinal), (await Log.FindAsync([a, b, c], CancellationToken.None)).Order(StringComparer.Ordinal));
+        Assert.Empty(await Log.FindAsync([], CancellationToken.None));
     }
 
     [Fact]
     public async Task AddAsync_Twice_IsNotAnError()
     {
         var key = NewKey();
-        await Log.AddAsync(key, T0, CancellationToken.None);
+        await Log.AddAsync([key], T0, CancellationToken.None);
 
-        await Log.AddAsync(key, T0.AddMinutes(1), CancellationToken.None);
+        await Log.AddAsync([key, key], T0.AddMinutes(1), CancellationToken.None);
 
-        Assert.True(await Log.ContainsAsync(key, CancellationToken.None));
+        Assert.Equal([key], await Log.FindAsync([key], CancellationToken.None));
     }
 
     [Fact]
