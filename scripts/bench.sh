@@ -93,8 +93,9 @@ on loopback on the same machine ({cpu} cores), one after the other. Each request
 analytics-node-shaped messages (1 identify, 19 track) with fresh message ids, HTTP Basic write key. The
 bare endpoint (`scripts/bench/Cdp.Bench.Bare`) reads the body and parses it as a JSON tree, nothing
 else. Cdp.Local authenticates the source, reads, validates and stamps every message, appends the batch
-to the embedded SQLite event log (durable before the reply), while ingest consumes the log in the
-background on the same cores. Logging at Warning.
+to the embedded SQLite event log (committed before the reply; WAL with synchronous=NORMAL survives a
+process crash, not necessarily a power cut), while ingest consumes the log in the background on the
+same cores. Logging at Warning.
 
 | endpoint | requests/s | messages/s |
 |---|---|---|
