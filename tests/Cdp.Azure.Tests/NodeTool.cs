@@ -23,7 +23,7 @@ internal sealed class NodeTool : IAsyncDisposable
 
     public static async Task<NodeTool> StartAsync(string tool, Func<int, IEnumerable<string>> arguments, string readyText)
     {
-        var executable = Path.Combine(RepositoryRoot(), "scripts", "tools", "node", "node_modules", ".bin", tool);
+        var executable = Path.Combine(Cdp.Testing.RepositoryFiles.Root, "scripts", "tools", "node", "node_modules", ".bin", tool);
         if (!File.Exists(executable))
         {
             throw new InvalidOperationException($"{tool} is not installed at {executable}. Run scripts/test.sh: it installs the test tools.");
@@ -68,17 +68,6 @@ internal sealed class NodeTool : IAsyncDisposable
         }
 
         _process.Dispose();
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Cdp.Functions.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Cdp.Functions.sln not found above the test's folder.");
     }
 
     private static int FreePort()

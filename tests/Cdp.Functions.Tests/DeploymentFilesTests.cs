@@ -1,3 +1,4 @@
+using Cdp.Testing;
 using System.Text.Json.Nodes;
 using Cdp.Http;
 

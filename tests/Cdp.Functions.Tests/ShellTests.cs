@@ -1,3 +1,4 @@
+using Cdp.Testing;
 using System.Text.Json;
 using Cdp.Azure.Cosmos;
 using Cdp.Core.Changes;

@@ -12,6 +12,10 @@ namespace Cdp.Local.Tests;
 /// <c>http://host/api</c>): <c>POST {host}/v1/batch</c> with HTTP Basic auth (write key, empty password), a
 /// JSON body of <c>batch</c> and <c>sentAt</c>, gzip when enabled; single calls to <c>/v1/{type}</c>.
 /// </summary>
+/// <remarks>
+/// As from a browser library, every message of the batch carries the device's anonymous id, so they share
+/// one stream partition and are applied in order (see docs/decisions.md on the partition key).
+/// </remarks>
 public class SegmentCompatibilityTests
 {
     private static ByteArrayContent Gzip(string json)
@@ -31,11 +35,11 @@ public class SegmentCompatibilityTests
     private static string LibraryBatch(string prefix) => $$$"""
         {"batch":[
           {"type":"identify","messageId":"{{{prefix}}}-1","userId":"{{{prefix}}}-user","anonymousId":"{{{prefix}}}-anon","traits":{"email":"{{{prefix}}}@example.com","plan":"pro"},"context":{"library":{"name":"analytics-python","version":"2.3.3"}},"integrations":{},"timestamp":"2026-11-28T09:00:00+00:00"},
-          {"type":"track","messageId":"{{{prefix}}}-2","userId":"{{{prefix}}}-user","anonymousId":null,"event":"Order Completed","properties":{"total":42.5},"context":{"traits":{"lastOrder":"o-1"}},"timestamp":"2026-11-28T09:01:00+00:00"},
-          {"type":"page","messageId":"{{{prefix}}}-3","anonymousId":"{{{prefix}}}-anon","name":"Pricing","category":null,"properties":{"url":"https://example.com/pricing"}},
-          {"type":"screen","messageId":"{{{prefix}}}-4","userId":"{{{prefix}}}-user","name":"Settings"},
-          {"type":"group","messageId":"{{{prefix}}}-5","userId":"{{{prefix}}}-user","groupId":"acme","traits":{"name":"Acme Inc"}},
-          {"type":"alias","messageId":"{{{prefix}}}-6","userId":"{{{prefix}}}-user","previousId":"{{{prefix}}}-old-id"}],
+          {"type":"track","messageId":"{{{prefix}}}-2","userId":"{{{prefix}}}-user","anonymousId":"{{{prefix}}}-anon","event":"Order Completed","properties":{"total":42.5},"context":{"traits":{"lastOrder":"o-1"}},"timestamp":"2026-11-28T09:01:00+00:00"},
+          {"type":"page","messageId":"{{{prefix}}}-3","userId":"{{{prefix}}}-user","anonymousId":"{{{prefix}}}-anon","name":"Pricing","category":null,"properties":{"url":"https://example.com/pricing"}},
+          {"type":"screen","messageId":"{{{prefix}}}-4","userId":"{{{prefix}}}-user","anonymousId":"{{{prefix}}}-anon","name":"Settings"},
+          {"type":"group","messageId":"{{{prefix}}}-5","userId":"{{{prefix}}}-user","anonymousId":"{{{prefix}}}-anon","groupId":"acme","traits":{"name":"Acme Inc"}},
+          {"type":"alias","messageId":"{{{prefix}}}-6","userId":"{{{prefix}}}-user","anonymousId":"{{{prefix}}}-anon","previousId":"{{{prefix}}}-old-id"}],
          "sentAt":"2026-11-28T09:02:00+00:00"}
         """;
 

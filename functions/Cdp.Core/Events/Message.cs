@@ -65,11 +65,14 @@ public sealed record Message
     /// <summary>When the server received the message, by the server's clock.</summary>
     public DateTimeOffset? ReceivedAt { get; init; }
 
-    /// <summary>The key that orders a person's messages on the stream: the user id, else the anonymous id.</summary>
+    /// <summary>The key that orders messages on the stream: the anonymous id, else the user id.</summary>
     /// <remarks>
-    /// Once a person is identified every message carries the user id, so all of their messages, from
-    /// every device, stay in order on one partition.
+    /// The device's anonymous id comes first so that a device's anonymous events and the identify that
+    /// links it to a user id are applied in order: applied concurrently, they could each start a profile
+    /// for the same person, and until profiles can be merged that split would stay. Messages of one
+    /// identified person from several devices or servers may travel on several partitions; they are
+    /// applied with optimistic concurrency to the one profile their user id names. See docs/decisions.md.
     /// </remarks>
     [JsonIgnore]
-    public string PartitionKey => UserId ?? AnonymousId ?? MessageId;
+    public string PartitionKey => AnonymousId ?? UserId ?? MessageId;
 }

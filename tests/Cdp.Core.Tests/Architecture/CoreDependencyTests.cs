@@ -1,6 +1,6 @@
-using System.Reflection;
 using System.Xml.Linq;
 using Cdp.Core.Events;
+using Cdp.Testing;
 
 namespace Cdp.Core.Tests.Architecture;
 
@@ -32,7 +32,7 @@ public class CoreDependencyTests
     [Fact]
     public void CoreProject_HasNoForbiddenPackageOrProjectReference()
     {
-        var project = XDocument.Load(Path.Combine(RepositoryRoot(), "functions", "Cdp.Core", "Cdp.Core.csproj"));
+        var project = XDocument.Load(Path.Combine(RepositoryFiles.Root, "functions", "Cdp.Core", "Cdp.Core.csproj"));
         var includes = project.Descendants()
             .Where(e => e.Name.LocalName is "PackageReference" or "ProjectReference" or "FrameworkReference")
             .Select(e => Path.GetFileNameWithoutExtension((string?)e.Attribute("Include") ?? string.Empty))
@@ -40,16 +40,5 @@ public class CoreDependencyTests
 
         Assert.DoesNotContain(includes, name => Forbidden.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal)));
         Assert.DoesNotContain(includes, name => name.StartsWith("Cdp.", StringComparison.Ordinal));
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Cdp.Functions.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Cdp.Functions.sln not found above the test's folder.");
     }
 }

@@ -75,6 +75,14 @@ public class MessageReaderTests
     }
 
     [Fact]
+    public void Read_NullIdentifier_CountsAsAbsent()
+    {
+        var message = Read("""{"userId":"u1","anonymousId":null,"event":"E"}""").Message!;
+
+        Assert.Null(message.AnonymousId);
+    }
+
+    [Fact]
     public void Read_NumericUserId_IsReadAsString()
     {
         Assert.Equal("42", Read("""{"userId":42,"event":"E"}""").Message!.UserId);

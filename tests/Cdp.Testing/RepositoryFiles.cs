@@ -1,6 +1,7 @@
-namespace Cdp.Functions.Tests;
+namespace Cdp.Testing;
 
-internal static class RepositoryFiles
+/// <summary>Files of the repository the tests run from (found by walking up to Cdp.Functions.sln).</summary>
+public static class RepositoryFiles
 {
     /// <summary>The repository root: the folder above the test's output that holds Cdp.Functions.sln.</summary>
     public static string Root { get; } = FindRoot();
