@@ -117,11 +117,18 @@ public class SegmentCompatibilityTests
         await using var app = new LocalApp(new Dictionary<string, string> { ["Cdp:Sources:0:Burst"] = "1", ["Cdp:Sources:0:RequestsPerSecond"] = "1" });
         using var client = app.CreateClient();
 
-        using var first = await client.PostAsync("/api/v1/track", HttpJson.Body("""{"userId":"u","event":"E"}"""));
-        using var second = await client.PostAsync("/api/v1/track", HttpJson.Body("""{"userId":"u","event":"E"}"""));
+        // Burst 1 and 1 per second: of 5 quick requests, at most 2 fit (one more token may arrive meanwhile).
+        var replies = new List<HttpResponseMessage>();
+        for (var i = 0; i < 5; i++)
+        {
+            replies.Add(await client.PostAsync("/api/v1/track", HttpJson.Body("""{"userId":"u","event":"E"}""")));
+        }
 
-        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.TooManyRequests), (first.StatusCode, second.StatusCode));
-        Assert.True(second.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.OK, replies[0].StatusCode);
+        var limited = replies.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        Assert.InRange(limited.Count, 3, 4);
+        Assert.All(limited, r => Assert.True(r.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1)));
+        replies.ForEach(r => r.Dispose());
     }
 
     [Fact]

@@ -73,15 +73,18 @@ public sealed class CollectServiceTests : IDisposable
         using var sources = Sources(new SourceDefinition { Id = "web", WriteKeySha256 = SourceRegistry.HashWriteKey(WriteKey), Burst = 2, RequestsPerSecond = 1 });
         var collect = _store.Collect(sources);
 
+        // Burst 2 and 1 per second: of 6 quick requests, 2 or 3 fit (one more token may arrive meanwhile).
         var results = new List<CollectResult>();
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < 6; i++)
         {
             results.Add(await collect.CollectAsync(Request("""{"userId":"u1"}""", MessageType.Identify), CancellationToken.None));
         }
 
-        Assert.Equal([CollectOutcome.Accepted, CollectOutcome.Accepted, CollectOutcome.RateLimited], results.Select(r => r.Outcome));
-        Assert.True(results[2].RetryAfter > TimeSpan.Zero);
-        Assert.Equal(2, (await PublishedAsync()).Count);
+        Assert.Equal([CollectOutcome.Accepted, CollectOutcome.Accepted], results.Take(2).Select(r => r.Outcome));
+        var limited = results.Where(r => r.Outcome == CollectOutcome.RateLimited).ToList();
+        Assert.InRange(limited.Count, 3, 4);
+        Assert.All(limited, r => Assert.True(r.RetryAfter > TimeSpan.Zero));
+        Assert.Equal(6 - limited.Count, (await PublishedAsync()).Count);
     }
 
     [Fact]
