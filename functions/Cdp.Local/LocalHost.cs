@@ -14,6 +14,9 @@ public static class LocalHost
 {
     public const string DefaultUrl = "http://127.0.0.1:7071";
 
+    /// <summary>The environment variable naming an extra JSON configuration file (sources, journeys, …).</summary>
+    public const string ConfigFileVariable = "CDP_CONFIG_FILE";
+
     private const string CollectCors = "collect";
 
     /// <summary>Wires Core, the embedded store, the HTTP handlers, the consumers and the journey runtime.</summary>

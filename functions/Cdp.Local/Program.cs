@@ -2,6 +2,12 @@ using Cdp.Local;
 
 var builder = WebApplication.CreateBuilder(args);
 
+// Sources, journeys and other settings may also come from a JSON file of the operator's.
+if (builder.Configuration[LocalHost.ConfigFileVariable] is { Length: > 0 } configFile)
+{
+    builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+}
+
 // Loopback by default; --urls or ASPNETCORE_URLS choose another address.
 if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
 {
