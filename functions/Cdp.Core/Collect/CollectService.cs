@@ -96,18 +96,32 @@ public sealed class CollectService(
 
     /// <summary>
     /// Replays a dead letter after a fix (optionally with a corrected body): a collect-stage letter is read
-    /// and accepted again, an ingest-stage letter is put back on the stream. On success the letter is
-    /// removed; otherwise it stays, and the problems are returned.
+    /// and accepted again as a Segment message of its source; an ingest-stage letter (a stream message) is
+    /// put back on the stream. On success the letter is removed; otherwise it stays, and the problems are
+    /// returned.
     /// </summary>
     public async Task<CollectResult> ReplayAsync(DeadLetter letter, string? correctedBody, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(letter);
         var body = correctedBody ?? letter.Body;
         CollectResult result;
-        if (letter.Stage == DeadLetter.IngestStage && correctedBody is null)
+        if (letter.Stage == DeadLetter.IngestStage)
         {
-            var message = JsonSerializer.Deserialize<Message>(body, CdpJson.Options)
-                ?? throw new InvalidDataException($"Dead letter '{letter.Id}' holds an empty message.");
+            Message? message;
+            try
+            {
+                message = JsonSerializer.Deserialize<Message>(body, CdpJson.Options);
+            }
+            catch (JsonException ex)
+            {
+                return new CollectResult(CollectOutcome.Invalid, [], Single("body", $"Not a stream message: {ex.Message}"), []);
+            }
+
+            if (message is null || string.IsNullOrEmpty(message.MessageId))
+            {
+                return new CollectResult(CollectOutcome.Invalid, [], Single("body", "Not a stream message (null, or no messageId)."), []);
+            }
+
             await stream.PublishAsync([message], cancellationToken);
             result = new CollectResult(CollectOutcome.Accepted, [message], FieldErrors.None, []);
         }

@@ -55,10 +55,13 @@ public sealed class IngestService(
 
             if (Unprocessable(message) is { } reason)
             {
+                // Not recorded as applied: once fixed and replayed, the same message id must go through.
                 await DeadLetterAsync(message, reason, cancellationToken);
                 deadLettered++;
+                continue;
             }
-            else if (await ApplyAsync(message, cancellationToken))
+
+            if (await ApplyAsync(message, cancellationToken))
             {
                 changed++;
             }

@@ -190,6 +190,39 @@ public class IngestServiceTests
         Assert.Contains("no identifier", letter.Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task DeadLetteredInIngest_FixedAndReplayed_IsAppliedNotSkippedAsARepeat()
+    {
+        using var store = new EmbeddedStore(partitions: 1);
+        using var sources = new Core.Sources.SourceRegistry(Microsoft.Extensions.Options.Options.Create(new Core.Sources.SourceOptions()));
+        await store.Ingest.ProcessAsync([Messages.Track("m-bad") with { SourceId = "web" }], CancellationToken.None);
+        var letter = Assert.Single(await store.DeadLetters.ListAsync(10, CancellationToken.None));
+        var fixedMessage = System.Text.Json.Nodes.JsonNode.Parse(letter.Body)!.AsObject();
+        fixedMessage["anonymousId"] = "a-fixed";
+
+        var replay = await store.Collect(sources).ReplayAsync(letter, fixedMessage.ToJsonString(), CancellationToken.None);
+        var summary = await store.Ingest.ProcessAsync((await store.Log.ReadAsync("t", 0, 10, CancellationToken.None)).Messages, CancellationToken.None);
+
+        Assert.Equal(Core.Collect.CollectOutcome.Accepted, replay.Outcome);
+        Assert.Equal((1, 0), (summary.ProfilesChanged, summary.Duplicates));
+        Assert.NotNull(await store.Identities.FindAsync(new Identifier(Identifier.AnonymousId, "a-fixed"), CancellationToken.None));
+        Assert.Empty(await store.DeadLetters.ListAsync(10, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task DeadLetteredInIngest_ReplayWithAnUnreadableBody_StaysNamingTheBody()
+    {
+        using var store = new EmbeddedStore();
+        using var sources = new Core.Sources.SourceRegistry(Microsoft.Extensions.Options.Options.Create(new Core.Sources.SourceOptions()));
+        await store.Ingest.ProcessJsonAsync(["{not json"], CancellationToken.None);
+        var letter = Assert.Single(await store.DeadLetters.ListAsync(10, CancellationToken.None));
+
+        var replay = await store.Collect(sources).ReplayAsync(letter, null, CancellationToken.None);
+
+        Assert.Equal(["body"], replay.Errors.Keys);
+        Assert.Single(await store.DeadLetters.ListAsync(10, CancellationToken.None));
+    }
+
     /// <summary>Drives a rare race: the first lookup misses an identifier that another consumer has just claimed.</summary>
     private sealed class StaleFirstRead(IIdentityIndex inner) : IIdentityIndex
     {
