@@ -290,10 +290,10 @@ public sealed class CollectService(
     /// </summary>
     private static JsonObject Standalone(JsonObject json, MessageType type)
     {
-        var standalone = (JsonObject)json.DeepClone();
-        standalone.Remove("writeKey");
-        standalone["type"] ??= MessageReader.Name(type);
-        return standalone;
+        // The tree was parsed for this request only, so it is completed in place.
+        json.Remove("writeKey");
+        json["type"] ??= MessageReader.Name(type);
+        return json;
     }
 
     /// <summary>A replayed body is either a standalone message (with its <c>type</c>) or a batch.</summary>
