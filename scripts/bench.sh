@@ -12,6 +12,7 @@ duration="${1:-20}"
 connections=32
 cdp_port=7181
 bare_port=7182
+intake_port=7183
 write_key="bench-write-key"
 work=$(mktemp -d)
 pids=()
@@ -26,24 +27,35 @@ echo "==> Building (Release)"
 dotnet build functions/Cdp.Local/Cdp.Local.csproj -c Release --nologo -v quiet -clp:NoSummary
 dotnet build scripts/bench/Cdp.Bench.Bare/Cdp.Bench.Bare.csproj -c Release --nologo -v quiet -clp:NoSummary
 
-echo "==> Starting Cdp.Local (fresh data folder, a source without a practical request limit) and the bare endpoint"
-CDP_DATA_DIR="$work/data" \
-  Logging__LogLevel__Default=Warning \
-  Cdp__Sources__0__Id=bench \
-  Cdp__Sources__0__WriteKeySha256="$(printf '%s' "$write_key" | sha256sum | cut -d' ' -f1)" \
-  Cdp__Sources__0__RequestsPerSecond=1000000 \
-  Cdp__Sources__0__Burst=1000000 \
-  dotnet functions/Cdp.Local/bin/Release/net10.0/Cdp.Local.dll --urls "http://127.0.0.1:$cdp_port" >"$work/cdp.log" 2>&1 &
-pids+=($!)
-dotnet scripts/bench/Cdp.Bench.Bare/bin/Release/net10.0/Cdp.Bench.Bare.dll --urls "http://127.0.0.1:$bare_port" >"$work/bare.log" 2>&1 &
-pids+=($!)
-for port in $cdp_port $bare_port; do
+# start_cdp PORT INGEST(on|off): Cdp.Local on a fresh data folder, a source without a practical limit.
+start_cdp() {
+  CDP_DATA_DIR="$work/data-$1" \
+    CDP_INGEST="$2" \
+    Logging__LogLevel__Default=Warning \
+    Cdp__Sources__0__Id=bench \
+    Cdp__Sources__0__WriteKeySha256="$(printf '%s' "$write_key" | sha256sum | cut -d' ' -f1)" \
+    Cdp__Sources__0__RequestsPerSecond=1000000 \
+    Cdp__Sources__0__Burst=1000000 \
+    dotnet functions/Cdp.Local/bin/Release/net10.0/Cdp.Local.dll --urls "http://127.0.0.1:$1" >"$work/cdp-$1.log" 2>&1 &
+  pids+=($!)
+}
+
+wait_for() {
   for _ in $(seq 1 120); do
     curl -fs -o /dev/null -X POST -u "$write_key:" -H 'Content-Type: application/json' \
-      -d '{"batch":[{"type":"track","userId":"warmup","event":"Warm"}]}' "http://127.0.0.1:$port/api/v1/batch" && break
+      -d '{"batch":[{"type":"track","userId":"warmup","event":"Warm"}]}' "http://127.0.0.1:$1/api/v1/batch" && return 0
     sleep 0.5
   done
-done
+  echo "The server on port $1 did not start." >&2
+  return 1
+}
+
+# stop_last: stops the server started last, so that it takes no CPU during the next run.
+stop_last() {
+  local pid="${pids[-1]}"
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
 
 # Each request: a batch of 20 track/identify messages with fresh message ids, as analytics-node sends them.
 cat >"$work/batch.lua" <<'LUA'
@@ -71,37 +83,51 @@ run() {
   awk '/^Requests\/sec:/ { print $2 }' "$work/$2.txt"
 }
 
+# One server at a time, each stopped after its run (a Cdp with ingest still has a backlog to apply).
 echo "==> Bare endpoint, ${duration}s" >&2
+dotnet scripts/bench/Cdp.Bench.Bare/bin/Release/net10.0/Cdp.Bench.Bare.dll --urls "http://127.0.0.1:$bare_port" >"$work/bare.log" 2>&1 &
+pids+=($!)
+wait_for $bare_port
 bare=$(run $bare_port bare)
-echo "==> Cdp.Local, ${duration}s" >&2
+stop_last
+echo "==> Cdp.Local with ingest, ${duration}s" >&2
+start_cdp $cdp_port on
+wait_for $cdp_port
 cdp=$(run $cdp_port cdp)
-non2xx_cdp=$(awk '/Non-2xx/ { print $NF }' "$work/cdp.txt")
+stop_last
+echo "==> Cdp.Local, intake only (CDP_INGEST=off), ${duration}s" >&2
+start_cdp $intake_port off
+wait_for $intake_port
+intake=$(run $intake_port intake)
+stop_last
+non2xx_cdp=$(cat "$work/cdp.txt" "$work/intake.txt" | awk '/Non-2xx/ { n += $NF } END { print n + 0 }')
 ratio=$(awk -v a="$cdp" -v b="$bare" 'BEGIN { printf "%.2f", a / b }')
-echo "bare: $bare req/s; cdp: $cdp req/s; ratio $ratio"
-[ -z "$non2xx_cdp" ] || echo "warning: Cdp answered $non2xx_cdp non-2xx replies" >&2
+intake_ratio=$(awk -v a="$intake" -v b="$bare" 'BEGIN { printf "%.2f", a / b }')
+echo "bare: $bare req/s; cdp: $cdp req/s (ratio $ratio); intake only: $intake req/s (ratio $intake_ratio)"
+[ "$non2xx_cdp" = 0 ] || echo "warning: Cdp answered $non2xx_cdp non-2xx replies" >&2
 
-python3 - "$bare" "$cdp" "$ratio" "$duration" "$connections" "${non2xx_cdp:-0}" <<'PY'
+python3 - "$bare" "$cdp" "$ratio" "$duration" "$connections" "$non2xx_cdp" "$intake" "$intake_ratio" <<'PY'
 import datetime, os, re, subprocess, sys
-bare, cdp, ratio, duration, connections, non2xx = sys.argv[1:]
+bare, cdp, ratio, duration, connections, non2xx, intake, intake_ratio = sys.argv[1:]
 path = "docs/performance.md"
 text = open(path).read() if os.path.exists(path) else "# Performance\n\nMeasured numbers, each with the command that produced it. Benchmarks are not tests: they run on demand.\n"
 cpu = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
 section = f"""## Collection: `POST /api/v1/batch` on Cdp.Local vs a bare Kestrel endpoint
 
-Command: `scripts/bench.sh {duration}` — wrk, 2 threads, {connections} connections, {duration} s per run, both servers
-on loopback on the same machine ({cpu} cores), one after the other. Each request is a batch of 20
+Command: `scripts/bench.sh {duration}` — wrk, 2 threads, {connections} connections, {duration} s per run, each server
+alone on loopback on the same machine ({cpu} cores), one after the other. Each request is a batch of 20
 analytics-node-shaped messages (1 identify, 19 track) with fresh message ids, HTTP Basic write key. The
 bare endpoint (`scripts/bench/Cdp.Bench.Bare`) reads the body and parses it as a JSON tree, nothing
 else. Cdp.Local authenticates the source, reads, validates and stamps every message, appends the batch
 to the embedded SQLite event log (committed before the reply; WAL with synchronous=NORMAL survives a
 process crash, not necessarily a power cut), while ingest consumes the log in the background on the
-same cores. Logging at Warning.
+same cores; the intake-only run leaves ingest off (`CDP_INGEST=off`). Logging at Warning.
 
-| endpoint | requests/s | messages/s |
-|---|---|---|
-| bare Kestrel, parse only | {float(bare):,.0f} | {float(bare)*20:,.0f} |
-| Cdp.Local `/api/v1/batch` | {float(cdp):,.0f} | {float(cdp)*20:,.0f} |
-| **ratio** | **{ratio}×** | |
+| endpoint | requests/s | messages/s | ratio to bare |
+|---|---|---|---|
+| bare Kestrel, parse only | {float(bare):,.0f} | {float(bare)*20:,.0f} | 1 |
+| Cdp.Local `/api/v1/batch`, ingest running | {float(cdp):,.0f} | {float(cdp)*20:,.0f} | **{ratio}×** |
+| Cdp.Local `/api/v1/batch`, intake only (`CDP_INGEST=off`) | {float(intake):,.0f} | {float(intake)*20:,.0f} | {intake_ratio}× |
 
 Non-2xx replies from Cdp during the run: {non2xx}. Measured {datetime.date.today().isoformat()}.
 """

@@ -17,10 +17,16 @@ public static class LocalHost
     /// <summary>The environment variable naming an extra JSON configuration file (sources, journeys, …).</summary>
     public const string ConfigFileVariable = "CDP_CONFIG_FILE";
 
+    /// <summary>
+    /// The setting that, set to <c>off</c>, keeps the ingest consumer from running: messages are accepted
+    /// and stored on the log, and applied when the host runs again with ingest on (benchmarks, troubleshooting).
+    /// </summary>
+    public const string IngestVariable = "CDP_INGEST";
+
     private const string CollectCors = "collect";
 
     /// <summary>Wires Core, the embedded store, the HTTP handlers, the consumers and the journey runtime.</summary>
-    public static IServiceCollection AddCdpLocal(this IServiceCollection services)
+    public static IServiceCollection AddCdpLocal(this IServiceCollection services, bool ingest = true)
     {
         services.AddCdpEmbeddedStore();
         services.AddOptions<EmbeddedOptions>().Configure<IConfiguration>((options, configuration) =>
@@ -33,7 +39,11 @@ public static class LocalHost
         });
         services.AddCdpCore();
         services.AddCdpHttp();
-        services.AddHostedService<IngestConsumer>();
+        if (ingest)
+        {
+            services.AddHostedService<IngestConsumer>();
+        }
+
         services.AddHostedService<ProfileChangeConsumer>();
         services.AddHostedService<ProcessedMessagePruner>();
 

@@ -14,7 +14,7 @@ if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
     builder.WebHost.UseUrls(LocalHost.DefaultUrl);
 }
 
-builder.Services.AddCdpLocal();
+builder.Services.AddCdpLocal(ingest: !string.Equals(builder.Configuration[LocalHost.IngestVariable], "off", StringComparison.OrdinalIgnoreCase));
 
 var app = builder.Build();
 app.UseCors();

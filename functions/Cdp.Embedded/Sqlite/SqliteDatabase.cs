@@ -8,17 +8,16 @@ namespace Cdp.Embedded.Sqlite;
 /// </summary>
 public sealed class SqliteDatabase : IDisposable
 {
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
 
     private const string Schema = """
-        CREATE TABLE IF NOT EXISTS events (
+        CREATE TABLE IF NOT EXISTS event_records (
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             partition INTEGER NOT NULL,
-            partition_key TEXT NOT NULL,
-            message_id TEXT NOT NULL,
+            count INTEGER NOT NULL,
             body TEXT NOT NULL,
             appended_at TEXT NOT NULL);
-        CREATE INDEX IF NOT EXISTS events_by_partition ON events (partition, seq);
+        CREATE INDEX IF NOT EXISTS event_records_by_partition ON event_records (partition, seq);
         CREATE TABLE IF NOT EXISTS checkpoints (
             consumer TEXT NOT NULL,
             partition INTEGER NOT NULL,

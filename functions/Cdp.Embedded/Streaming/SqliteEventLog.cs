@@ -15,9 +15,10 @@ namespace Cdp.Embedded.Streaming;
 /// </summary>
 /// <remarks>
 /// Order is kept within a partition. A consumer reads after its checkpoint and checkpoints after handling,
-/// so a crash in between redelivers (at least once). Appends are durable when <see cref="PublishAsync"/>
-/// returns. Concurrent publishes are group-committed: one writer takes every append waiting at that
-/// moment and writes them in one transaction, so many requests share one commit.
+/// so a crash in between redelivers (at least once). Appends are committed when <see cref="PublishAsync"/>
+/// returns. A publish call's messages are stored as one record per partition (a JSON array, in order),
+/// and concurrent publishes are group-committed: one writer takes every append waiting at that moment
+/// and writes them in one transaction, so many requests share one commit.
 /// </remarks>
 public sealed class SqliteEventLog : IEventStream, IAsyncDisposable
 {
@@ -52,8 +53,11 @@ public sealed class SqliteEventLog : IEventStream, IAsyncDisposable
             return Task.CompletedTask;
         }
 
-        // Serialize outside the writer, on the caller's thread.
-        var rows = messages.Select(m => new Row(PartitionOf(m.PartitionKey), m.PartitionKey, m.MessageId, JsonSerializer.Serialize(m, CdpJson.Options))).ToArray();
+        // One record per partition, in the messages' order, serialized on the caller's thread.
+        var rows = messages
+            .GroupBy(m => PartitionOf(m.PartitionKey))
+            .Select(group => new Row(group.Key, group.Count(), JsonSerializer.Serialize(group.ToList(), CdpJson.Options)))
+            .ToArray();
         var pending = new PendingAppend(rows, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_appends.Writer.TryWrite(pending))
         {
@@ -69,18 +73,19 @@ public sealed class SqliteEventLog : IEventStream, IAsyncDisposable
         using var connection = _database.Open();
         var after = Checkpoints.Read(connection, consumer, partition);
         using var select = connection.Command(
-            "SELECT seq, body FROM events WHERE partition = $partition AND seq > $after ORDER BY seq LIMIT $max",
+            "SELECT seq, body FROM event_records WHERE partition = $partition AND seq > $after ORDER BY seq LIMIT $max",
             ("$partition", partition),
             ("$after", after),
             ("$max", maxCount));
         using var reader = select.ExecuteReader();
         var messages = new List<Message>();
         var position = after;
-        while (reader.Read())
+        // Whole records only, so that the checkpoint falls between records; stop once maxCount is reached.
+        while (messages.Count < maxCount && reader.Read())
         {
             position = reader.GetInt64(0);
-            messages.Add(JsonSerializer.Deserialize<Message>(reader.GetString(1), CdpJson.Options)
-                ?? throw new InvalidDataException($"Event {position} of the embedded log is empty."));
+            messages.AddRange(JsonSerializer.Deserialize<List<Message>>(reader.GetString(1), CdpJson.Options)
+                ?? throw new InvalidDataException($"Record {position} of the embedded log is empty."));
         }
 
         return Task.FromResult(new EventLogBatch(partition, messages, position));
@@ -142,18 +147,16 @@ public sealed class SqliteEventLog : IEventStream, IAsyncDisposable
     private void Append(List<PendingAppend> group) => _database.Write(transaction =>
     {
         using var insert = transaction.Command(
-            "INSERT INTO events (partition, partition_key, message_id, body, appended_at) VALUES ($partition, $key, $id, $body, $at)",
+            "INSERT INTO event_records (partition, count, body, appended_at) VALUES ($partition, $count, $body, $at)",
             ("$partition", 0),
-            ("$key", string.Empty),
-            ("$id", string.Empty),
+            ("$count", 0),
             ("$body", string.Empty),
             ("$at", _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture)));
         insert.Prepare();
         foreach (var row in group.SelectMany(p => p.Rows))
         {
             insert.Parameters["$partition"].Value = row.Partition;
-            insert.Parameters["$key"].Value = row.Key;
-            insert.Parameters["$id"].Value = row.MessageId;
+            insert.Parameters["$count"].Value = row.Count;
             insert.Parameters["$body"].Value = row.Body;
             insert.ExecuteNonQuery();
         }
@@ -161,7 +164,7 @@ public sealed class SqliteEventLog : IEventStream, IAsyncDisposable
         return group.Count;
     });
 
-    private sealed record Row(int Partition, string Key, string MessageId, string Body);
+    private sealed record Row(int Partition, int Count, string Body);
 
     private sealed record PendingAppend(Row[] Rows, TaskCompletionSource Done);
 }

@@ -40,7 +40,8 @@ public class SqliteEventLogTests
     public async Task CheckpointAsync_MovesPastBatch_PerConsumer()
     {
         using var store = new EmbeddedStore(partitions: 1);
-        await store.Log.PublishAsync([Messages.Track("m1", "a1"), Messages.Track("m2", "a1"), Messages.Track("m3", "a1")], CancellationToken.None);
+        await store.Log.PublishAsync([Messages.Track("m1", "a1"), Messages.Track("m2", "a1")], CancellationToken.None);
+        await store.Log.PublishAsync([Messages.Track("m3", "a1")], CancellationToken.None);
 
         var first = await store.Log.ReadAsync(Consumer, 0, 2, CancellationToken.None);
         await store.Log.CheckpointAsync(Consumer, first, CancellationToken.None);
@@ -70,7 +71,8 @@ public class SqliteEventLogTests
     public async Task Restart_KeepsMessagesAndCheckpoints()
     {
         using var store = new EmbeddedStore(partitions: 1);
-        await store.Log.PublishAsync([Messages.Track("m1", "a1"), Messages.Track("m2", "a1")], CancellationToken.None);
+        await store.Log.PublishAsync([Messages.Track("m1", "a1")], CancellationToken.None);
+        await store.Log.PublishAsync([Messages.Track("m2", "a1")], CancellationToken.None);
         await store.Log.CheckpointAsync(Consumer, await store.Log.ReadAsync(Consumer, 0, 1, CancellationToken.None), CancellationToken.None);
 
         using var restarted = store.Reopen();
@@ -79,5 +81,38 @@ public class SqliteEventLogTests
         var message = Assert.Single(batch.Messages);
         Assert.Equal("m2", message.MessageId);
         Assert.Equal("Viewed", message.Event);
+    }
+
+    [Fact]
+    public async Task ReadAsync_APublishIsReadWhole_EvenPastMaxCount()
+    {
+        using var store = new EmbeddedStore(partitions: 1);
+        await store.Log.PublishAsync([Messages.Track("m1", "a1"), Messages.Track("m2", "a2"), Messages.Track("m3", "a3")], CancellationToken.None);
+        await store.Log.PublishAsync([Messages.Track("m4", "a1")], CancellationToken.None);
+
+        var batch = await store.Log.ReadAsync(Consumer, 0, 2, CancellationToken.None);
+
+        Assert.Equal(["m1", "m2", "m3"], batch.Messages.Select(m => m.MessageId));
+    }
+
+    [Fact]
+    public async Task PublishAsync_ConcurrentCalls_AllCommittedAndEachCallInOrder()
+    {
+        using var store = new EmbeddedStore(partitions: 2);
+
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i => Task.Run(() =>
+            store.Log.PublishAsync([Messages.Track($"c{i}-1", $"k{i}"), Messages.Track($"c{i}-2", $"k{i}")], CancellationToken.None))));
+
+        var all = new List<Core.Events.Message>();
+        for (var partition = 0; partition < 2; partition++)
+        {
+            all.AddRange((await store.Log.ReadAsync(Consumer, partition, 1000, CancellationToken.None)).Messages);
+        }
+
+        Assert.Equal(100, all.Count);
+        for (var i = 0; i < 50; i++)
+        {
+            Assert.True(all.FindIndex(m => m.MessageId == $"c{i}-1") < all.FindIndex(m => m.MessageId == $"c{i}-2"));
+        }
     }
 }
