@@ -36,7 +36,7 @@ public class JourneyTriggersTests
     }
 
     [Fact]
-    public async Task OnProfileChanged_TraitPresent_EnrollsOnceWithDeterministicId()
+    public async Task OnProfileChanged_TraitPresent_EnrollsOnceWithDeterministicId_AndAsksTheRuntimeOnce()
     {
         var triggers = Triggers(Welcome, Manual);
         var change = Change("p1", JsonValue.Create("ada@example.com"));
@@ -47,6 +47,18 @@ public class JourneyTriggersTests
         var (instanceId, run) = Assert.Single(_runtime.Started);
         Assert.Equal("journey:welcome:v1:p1", instanceId);
         Assert.Equal("p1", run.ProfileId);
+        Assert.Equal(1, _runtime.Attempts);
+    }
+
+    [Fact]
+    public async Task OnProfileChanged_AfterARestart_TheRuntimeDedupes()
+    {
+        var change = Change("p1", JsonValue.Create("ada@example.com"));
+
+        await Triggers(Welcome).OnProfileChangedAsync(change, new ProfileChangeContext(_runtime), CancellationToken.None);
+        await Triggers(Welcome).OnProfileChangedAsync(change, new ProfileChangeContext(_runtime), CancellationToken.None);
+
+        Assert.Single(_runtime.Started);
         Assert.Equal(2, _runtime.Attempts);
     }
 
