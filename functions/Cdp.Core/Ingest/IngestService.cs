@@ -33,7 +33,11 @@ public sealed class IngestService(
 
     private readonly ProfileResolver _resolver = new(index, profiles);
 
-    /// <summary>Processes a batch in order. Throws when a store fails; the caller redelivers the batch.</summary>
+    /// <summary>
+    /// Processes a batch in order: identifiers are claimed message by message, and each profile the batch
+    /// changes is read once and written once, at the end. Throws when a store fails; the caller redelivers
+    /// the batch. The summary counts profiles written, repeats skipped and dead letters.
+    /// </summary>
     public async Task<IngestSummary> ProcessAsync(IReadOnlyList<Message> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
@@ -43,6 +47,7 @@ public sealed class IngestService(
         var keys = batch.Select(m => IProcessedMessageLog.KeyFor(m.SourceId, m.MessageId)).ToList();
         var seen = new HashSet<string>(await processed.FindAsync(keys, cancellationToken), StringComparer.Ordinal);
         var applied = new List<string>(batch.Count);
+        var pending = new Dictionary<string, PendingProfile>(StringComparer.Ordinal);
         for (var i = 0; i < batch.Count; i++)
         {
             var message = batch[i];
@@ -61,12 +66,17 @@ public sealed class IngestService(
                 continue;
             }
 
-            if (await ApplyAsync(message, cancellationToken))
+            await ApplyAsync(message, pending, cancellationToken);
+            applied.Add(keys[i]);
+        }
+
+        // Each profile the batch touched is written once, after all of its messages are applied.
+        foreach (var profile in pending.Values)
+        {
+            if (await SaveAsync(profile, cancellationToken))
             {
                 changed++;
             }
-
-            applied.Add(keys[i]);
         }
 
         if (applied.Count > 0)
@@ -146,31 +156,35 @@ public sealed class IngestService(
         Logs.MessageDeadLettered(logger, message.MessageId, reason);
     }
 
-    private async Task<bool> ApplyAsync(Message message, CancellationToken cancellationToken)
+    /// <summary>Claims the message's identifiers and applies it to its profile, as loaded for this batch.</summary>
+    private async Task ApplyAsync(Message message, Dictionary<string, PendingProfile> pending, CancellationToken cancellationToken)
     {
-        var identifiers = ProfileResolver.IdentifiersOf(message);
-        var (profileId, owned) = await ClaimAsync(message, identifiers, cancellationToken);
-        var observedAt = message.Timestamp ?? message.ReceivedAt!.Value;
+        var (profileId, owned) = await ClaimAsync(message, ProfileResolver.IdentifiersOf(message), cancellationToken);
+        if (!pending.TryGetValue(profileId, out var profile))
+        {
+            profile = new PendingProfile(profileId, await profiles.GetAsync(profileId, cancellationToken));
+            pending[profileId] = profile;
+        }
 
+        profile.Apply(message, owned);
+    }
+
+    /// <summary>
+    /// Writes a profile the batch changed. When it changed under us (another consumer wrote it), reloads it
+    /// and applies the batch's messages again: the changes are idempotent and independent of order.
+    /// </summary>
+    private async Task<bool> SaveAsync(PendingProfile profile, CancellationToken cancellationToken)
+    {
         for (var attempt = 1; ; attempt++)
         {
-            var stored = await profiles.GetAsync(profileId, cancellationToken);
-            var profile = stored?.Profile ?? new Profile(profileId, observedAt);
-            var changed = stored is null;
-            foreach (var identifier in owned)
-            {
-                changed |= profile.AddIdentifier(identifier, observedAt);
-            }
-
-            changed |= ApplyTraits(profile, message, observedAt);
-            if (!changed)
+            if (!profile.Changed)
             {
                 return false;
             }
 
-            var saved = stored is null
-                ? await profiles.TryCreateAsync(profile, cancellationToken)
-                : await profiles.TryReplaceAsync(profile, stored.VersionTag, cancellationToken);
+            var saved = profile.Stored is null
+                ? await profiles.TryCreateAsync(profile.Profile, cancellationToken)
+                : await profiles.TryReplaceAsync(profile.Profile, profile.Stored.VersionTag, cancellationToken);
             if (saved)
             {
                 return true;
@@ -178,10 +192,11 @@ public sealed class IngestService(
 
             if (attempt >= MaxConcurrencyRetries)
             {
-                throw new InvalidOperationException($"Profile '{profileId}' kept changing under message '{message.MessageId}'; giving up after {attempt} attempts.");
+                throw new InvalidOperationException($"Profile '{profile.Id}' kept changing under this batch; giving up after {attempt} attempts.");
             }
 
-            Logs.ProfileWriteConflict(logger, profileId, attempt);
+            Logs.ProfileWriteConflict(logger, profile.Id, attempt);
+            profile.Reload(await profiles.GetAsync(profile.Id, cancellationToken));
         }
     }
 
@@ -222,7 +237,7 @@ public sealed class IngestService(
         }
     }
 
-    private static bool ApplyTraits(Profile profile, Message message, DateTimeOffset observedAt)
+    internal static bool ApplyTraits(Profile profile, Message message, DateTimeOffset observedAt)
     {
         // identify carries the person's traits at the top level (a group's top-level traits are the
         // group's, not the person's); any message may carry the person's traits in context.traits.
@@ -246,5 +261,54 @@ public sealed class IngestService(
     }
 }
 
-/// <summary>How many messages a batch held, how many changed a profile, were repeats, or became dead letters.</summary>
+/// <summary>A profile as loaded for one batch, the batch's messages applied to it, and whether it changed.</summary>
+internal sealed class PendingProfile(string id, StoredProfile? stored)
+{
+    private readonly List<(Message Message, IReadOnlyList<Identifier> Owned)> _applied = [];
+
+    public string Id { get; } = id;
+
+    public StoredProfile? Stored { get; private set; } = stored;
+
+    private Profile? _profile = stored?.Profile;
+
+    /// <summary>The profile with the batch's messages applied (a new one is created at its first message's time).</summary>
+    public Profile Profile => _profile ?? throw new InvalidOperationException($"No message was applied to profile '{Id}'.");
+
+    /// <summary>True when the profile is new or a message changed it.</summary>
+    public bool Changed { get; private set; }
+
+    public void Apply(Message message, IReadOnlyList<Identifier> owned)
+    {
+        _applied.Add((message, owned));
+        Changed |= ApplyOne(message, owned);
+    }
+
+    /// <summary>Starts again from the stored profile as it is now, and re-applies the batch's messages.</summary>
+    public void Reload(StoredProfile? stored)
+    {
+        Stored = stored;
+        _profile = stored?.Profile;
+        Changed = false;
+        foreach (var (message, owned) in _applied)
+        {
+            Changed |= ApplyOne(message, owned);
+        }
+    }
+
+    private bool ApplyOne(Message message, IReadOnlyList<Identifier> owned)
+    {
+        var observedAt = message.Timestamp ?? message.ReceivedAt!.Value;
+        _profile ??= new Profile(Id, observedAt);
+        var changed = Stored is null;
+        foreach (var identifier in owned)
+        {
+            changed |= _profile.AddIdentifier(identifier, observedAt);
+        }
+
+        return IngestService.ApplyTraits(_profile, message, observedAt) | changed;
+    }
+}
+
+/// <summary>How many messages a batch held, how many profiles it wrote, how many messages were repeats or became dead letters.</summary>
 public sealed record IngestSummary(int Messages, int ProfilesChanged, int Duplicates = 0, int DeadLettered = 0);

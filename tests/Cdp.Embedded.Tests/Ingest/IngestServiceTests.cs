@@ -164,6 +164,45 @@ public class IngestServiceTests
     }
 
     [Fact]
+    public async Task ProcessAsync_ManyMessagesOfOneProfile_OneWrite()
+    {
+        using var store = new EmbeddedStore();
+        var batch = Enumerable.Range(0, 20)
+            .Select(i => Messages.Identify($"m{i}", "a1", "u1", new JsonObject { [$"t{i}"] = i }, Messages.T0.AddSeconds(i)) with { SourceId = "web" })
+            .ToList();
+
+        var summary = await store.Ingest.ProcessAsync(batch, CancellationToken.None);
+
+        Assert.Equal(1, summary.ProfilesChanged);
+        var change = Assert.Single((await store.Profiles.ReadAsync("c", 100, CancellationToken.None)).Changes);
+        Assert.Equal(20, change.Profile.Traits.Count);
+        Assert.Equal(Messages.T0, change.Profile.CreatedAt);
+        Assert.Equal(Messages.T0.AddSeconds(19), change.Profile.UpdatedAt);
+    }
+
+    [Fact]
+    public async Task ProcessAsync_ProfileChangedByAnotherWriterBeforeTheSave_ReloadsAndKeepsBothChanges()
+    {
+        using var store = new EmbeddedStore();
+        await store.Ingest.ProcessAsync([Messages.Identify("m0", "a1", "u1", new JsonObject { ["plan"] = "free" })], CancellationToken.None);
+        var profileId = (await store.Identities.FindAsync(User, CancellationToken.None))!;
+        var racing = new RacingProfileStore(store.Profiles, async () =>
+        {
+            var other = (await store.Profiles.GetAsync(profileId, CancellationToken.None))!;
+            other.Profile.SetTrait("name", JsonValue.Create("Ada"), Messages.T0.AddMinutes(1), "other");
+            await store.Profiles.TryReplaceAsync(other.Profile, other.VersionTag, CancellationToken.None);
+        });
+        var ingest = new IngestService(store.Identities, racing, store.Processed, store.DeadLetters, store.Time, NullLogger<IngestService>.Instance);
+
+        await ingest.ProcessAsync([Messages.Identify("m1", "a1", "u1", new JsonObject { ["plan"] = "pro" }, Messages.T0.AddMinutes(2))], CancellationToken.None);
+
+        var profile = (await store.Profiles.GetAsync(profileId, CancellationToken.None))!.Profile;
+        Assert.Equal("pro", profile.Traits["plan"].Value!.GetValue<string>());
+        Assert.Equal("Ada", profile.Traits["name"].Value!.GetValue<string>());
+        Assert.Equal(1, racing.Races);
+    }
+
+    [Fact]
     public async Task ProcessAsync_SameMessageIdFromAnotherSource_IsNotARepeat()
     {
         using var store = new EmbeddedStore();
@@ -221,6 +260,27 @@ public class IngestServiceTests
 
         Assert.Equal(["body"], replay.Errors.Keys);
         Assert.Single(await store.DeadLetters.ListAsync(10, CancellationToken.None));
+    }
+
+    /// <summary>Drives a rare race: another writer changes the profile just before the first replace.</summary>
+    private sealed class RacingProfileStore(IProfileStore inner, Func<Task> race) : IProfileStore
+    {
+        public int Races { get; private set; }
+
+        public Task<StoredProfile?> GetAsync(string profileId, CancellationToken cancellationToken) => inner.GetAsync(profileId, cancellationToken);
+
+        public Task<bool> TryCreateAsync(Profile profile, CancellationToken cancellationToken) => inner.TryCreateAsync(profile, cancellationToken);
+
+        public async Task<bool> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken)
+        {
+            if (Races == 0)
+            {
+                Races++;
+                await race();
+            }
+
+            return await inner.TryReplaceAsync(profile, versionTag, cancellationToken);
+        }
     }
 
     /// <summary>Drives a rare race: the first lookup misses an identifier that another consumer has just claimed.</summary>
