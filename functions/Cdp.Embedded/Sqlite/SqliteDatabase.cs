@@ -76,15 +76,14 @@ public sealed class SqliteDatabase : IDisposable
     /// <summary>The database file.</summary>
     public string Path { get; }
 
-    /// <summary>Opens a connection; the caller disposes it (which returns it to the pool).</summary>
+    /// <summary>
+    /// Opens a pooled connection for reading; the caller disposes it (which returns it to the pool). In WAL
+    /// mode readers never wait for the writer. Writes go through <see cref="Write{T}"/>.
+    /// </summary>
     public SqliteConnection Open()
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        using var pragma = connection.CreateCommand();
-        // busy_timeout makes a writer wait for another instead of failing with SQLITE_BUSY.
-        pragma.CommandText = "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL;";
-        pragma.ExecuteNonQuery();
         return connection;
     }
 
@@ -96,6 +95,13 @@ public sealed class SqliteDatabase : IDisposable
         try
         {
             using var connection = Open();
+            using (var pragma = connection.CreateCommand())
+            {
+                // WAL with synchronous=NORMAL: a commit survives a process crash; fsync happens at checkpoints.
+                pragma.CommandText = "PRAGMA synchronous = NORMAL;";
+                pragma.ExecuteNonQuery();
+            }
+
             using var transaction = connection.BeginTransaction();
             var result = work(transaction);
             transaction.Commit();
