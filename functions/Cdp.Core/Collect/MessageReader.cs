@@ -96,6 +96,7 @@ public static class MessageReader
         var traits = ReadObject(json, "traits", errors);
         var properties = ReadObject(json, "properties", errors);
         var context = ReadObject(json, "context", errors);
+        var integrations = ReadObject(json, "integrations", errors);
         var timestamp = ReadTime(json, "timestamp", errors);
         var sentAt = ReadTime(json, "sentAt", errors);
 
@@ -118,6 +119,7 @@ public static class MessageReader
                 Traits = traits,
                 Properties = properties,
                 Context = context,
+                Integrations = integrations,
                 Timestamp = timestamp,
                 SentAt = sentAt,
             },

@@ -50,6 +50,9 @@ public sealed record Message
 
     public JsonObject? Context { get; init; }
 
+    /// <summary>Segment's per-destination switches (<c>{"All": false, "Mixpanel": true}</c>), kept for destinations.</summary>
+    public JsonObject? Integrations { get; init; }
+
     /// <summary>
     /// When the event happened, on the server's time line: the client's timestamp corrected for the
     /// client's clock skew (<c>receivedAt - (sentAt - originalTimestamp)</c>), else <see cref="ReceivedAt"/>.

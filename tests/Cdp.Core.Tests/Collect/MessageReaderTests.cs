@@ -67,10 +67,10 @@ public class MessageReaderTests
     [Fact]
     public void Read_WrongTypes_NamesEveryBadField()
     {
-        var result = Read("""{"userId":true,"anonymousId":"a","event":3,"traits":[],"properties":"p","context":1,"timestamp":"yesterday","sentAt":5,"messageId":7}""");
+        var result = Read("""{"userId":true,"anonymousId":"a","event":3,"traits":[],"properties":"p","context":1,"timestamp":"yesterday","sentAt":5,"messageId":7,"integrations":[]}""");
 
         Assert.Equal(
-            new[] { "context", "event", "messageId", "properties", "sentAt", "timestamp", "traits", "userId" },
+            new[] { "context", "event", "integrations", "messageId", "properties", "sentAt", "timestamp", "traits", "userId" },
             result.Errors.Keys.Order(StringComparer.Ordinal));
     }
 

@@ -241,6 +241,7 @@ public sealed class CollectServiceTests : IDisposable
         Assert.Equal(CollectOutcome.Accepted, tracked.Result.Outcome);
         Assert.Equal(["product-viewed", "added-to-cart"], published.Select(m => m.Event));
         Assert.All(published, m => Assert.Equal(("s1", "https://shop.example/"), (m.AnonymousId, m.Context!["page"]!["url"]!.GetValue<string>())));
+        Assert.True(published[1].Integrations!["saveEvent"]!.GetValue<bool>());
         Assert.NotNull(tracked.ProfileId);
         Assert.NotNull(await _store.Profiles.GetAsync(tracked.ProfileId, CancellationToken.None));
     }
