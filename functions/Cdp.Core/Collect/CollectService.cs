@@ -267,7 +267,7 @@ public sealed class CollectService(
             var standalone = message;
             if (context is not null)
             {
-                standalone["context"] = Merge(context, standalone["context"] as JsonObject);
+                standalone["context"] = JsonMerge.Merge(context, standalone["context"] as JsonObject);
             }
 
             if (sentAt is not null && !standalone.ContainsKey("sentAt"))
@@ -275,13 +275,19 @@ public sealed class CollectService(
                 standalone["sentAt"] = sentAt.DeepClone();
             }
 
-            var typeName = standalone["type"] is JsonValue t && t.GetValueKind() == JsonValueKind.String ? t.GetValue<string>() : null;
-            items.Add(MessageReader.TryParseType(typeName, out var type)
-                ? new Item(standalone, type, prefix, null, size)
-                : new Item(standalone, MessageType.Track, prefix, Single($"batch[{i}].type", $"'type' must be one of identify, track, page, screen, group, alias (was '{typeName}')."), size));
+            items.Add(ReadEntry(standalone, prefix, size));
         }
 
         return items;
+    }
+
+    /// <summary>A message that names its own type (a batch entry, or a replayed letter).</summary>
+    private static Item ReadEntry(JsonObject message, string prefix, int? size)
+    {
+        var typeName = message["type"] is JsonValue t && t.GetValueKind() == JsonValueKind.String ? t.GetValue<string>() : null;
+        return MessageReader.TryParseType(typeName, out var type)
+            ? new Item(message, type, prefix, null, size)
+            : new Item(message, MessageType.Track, prefix, Single($"{prefix}type", $"'type' must be one of identify, track, page, screen, group, alias (was '{typeName}')."), size);
     }
 
     /// <summary>
@@ -296,22 +302,9 @@ public sealed class CollectService(
         return json;
     }
 
-    /// <summary>A replayed body is either a standalone message (with its <c>type</c>) or a batch.</summary>
+    /// <summary>A replayed body is either a batch or one message with its <c>type</c>.</summary>
     private static List<Item> ReadBatchOrSingle(JsonObject json) =>
-        json.ContainsKey("batch") ? ReadBatch(json) : ReadBatch(new JsonObject { ["batch"] = new JsonArray(json.DeepClone()) })
-            .Select(item => item with { Prefix = string.Empty })
-            .ToList();
-
-    private static JsonObject Merge(JsonObject under, JsonObject? over)
-    {
-        var merged = (JsonObject)under.DeepClone();
-        foreach (var (key, value) in over ?? [])
-        {
-            merged[key] = value?.DeepClone();
-        }
-
-        return merged;
-    }
+        json.ContainsKey("batch") ? ReadBatch(json) : [ReadEntry(json, string.Empty, null)];
 
     private static string? WriteKeyIn(JsonObject? json) =>
         json?["writeKey"] is JsonValue value && value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : null;

@@ -45,8 +45,8 @@ public static class TracardiTrackReader
                 ["type"] = "track",
                 ["event"] = ev["type"]?.DeepClone(),
                 ["anonymousId"] = sessionId,
-                ["properties"] = Merge(properties, ev["properties"] as JsonObject),
-                ["context"] = Merge(context, ev["context"] as JsonObject),
+                ["properties"] = JsonMerge.Merge(properties, ev["properties"] as JsonObject),
+                ["context"] = JsonMerge.Merge(context, ev["context"] as JsonObject),
             };
             if (ev["options"] is JsonObject options)
             {
@@ -63,22 +63,6 @@ public static class TracardiTrackReader
         json?[field] is JsonValue value && value.GetValueKind() == JsonValueKind.String && !string.IsNullOrWhiteSpace(value.GetValue<string>())
             ? value.GetValue<string>()
             : null;
-
-    private static JsonObject? Merge(JsonObject? under, JsonObject? over)
-    {
-        if (under is null && over is null)
-        {
-            return null;
-        }
-
-        var merged = (JsonObject?)under?.DeepClone() ?? [];
-        foreach (var (key, value) in over ?? [])
-        {
-            merged[key] = value?.DeepClone();
-        }
-
-        return merged;
-    }
 }
 
 /// <summary>The track messages read from a Tracardi body, the problems found, and the client's profile id hint.</summary>

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Cdp.Core.DeadLetters;
 using Cdp.Core.Events;
 using Cdp.Core.Identity;
@@ -58,7 +57,8 @@ public sealed class IngestService(
                 continue;
             }
 
-            if (Unprocessable(message) is { } reason)
+            var identifiers = ProfileResolver.IdentifiersOf(message);
+            if (Unprocessable(message, identifiers) is { } reason)
             {
                 // Not recorded as applied: once fixed and replayed, the same message id must go through.
                 await DeadLetterAsync(message, reason, cancellationToken);
@@ -66,7 +66,7 @@ public sealed class IngestService(
                 continue;
             }
 
-            await ApplyAsync(message, pending, cancellationToken);
+            await ApplyAsync(message, identifiers, pending, cancellationToken);
             applied.Add(keys[i]);
         }
 
@@ -134,9 +134,9 @@ public sealed class IngestService(
     }
 
     /// <summary>Why a message can never be applied (it would fail the same way on every retry), or null.</summary>
-    private static string? Unprocessable(Message message)
+    private static string? Unprocessable(Message message, List<Identifier> identifiers)
     {
-        if (ProfileResolver.IdentifiersOf(message).Count == 0)
+        if (identifiers.Count == 0)
         {
             return "The message carries no identifier (userId or anonymousId).";
         }
@@ -157,9 +157,9 @@ public sealed class IngestService(
     }
 
     /// <summary>Claims the message's identifiers and applies it to its profile, as loaded for this batch.</summary>
-    private async Task ApplyAsync(Message message, Dictionary<string, PendingProfile> pending, CancellationToken cancellationToken)
+    private async Task ApplyAsync(Message message, List<Identifier> identifiers, Dictionary<string, PendingProfile> pending, CancellationToken cancellationToken)
     {
-        var (profileId, owned) = await ClaimAsync(message, ProfileResolver.IdentifiersOf(message), cancellationToken);
+        var (profileId, owned) = await ClaimAsync(message, identifiers, cancellationToken);
         if (!pending.TryGetValue(profileId, out var profile))
         {
             profile = new PendingProfile(profileId, await profiles.GetAsync(profileId, cancellationToken));
@@ -235,78 +235,6 @@ public sealed class IngestService(
                 throw new InvalidOperationException($"Message '{message.MessageId}' could not claim any identifier after {attempt} attempts.");
             }
         }
-    }
-
-    internal static bool ApplyTraits(Profile profile, Message message, DateTimeOffset observedAt)
-    {
-        // identify carries the person's traits at the top level (a group's top-level traits are the
-        // group's, not the person's); any message may carry the person's traits in context.traits.
-        var traits = message.Type == MessageType.Group ? null : message.Traits;
-        traits ??= message.Context?["traits"] as JsonObject;
-        if (traits is null)
-        {
-            return false;
-        }
-
-        var changed = false;
-        foreach (var (name, value) in traits)
-        {
-            if (!string.IsNullOrWhiteSpace(name))
-            {
-                changed |= profile.SetTrait(name, value, observedAt, message.MessageId);
-            }
-        }
-
-        return changed;
-    }
-}
-
-/// <summary>A profile as loaded for one batch, the batch's messages applied to it, and whether it changed.</summary>
-internal sealed class PendingProfile(string id, StoredProfile? stored)
-{
-    private readonly List<(Message Message, IReadOnlyList<Identifier> Owned)> _applied = [];
-
-    public string Id { get; } = id;
-
-    public StoredProfile? Stored { get; private set; } = stored;
-
-    private Profile? _profile = stored?.Profile;
-
-    /// <summary>The profile with the batch's messages applied (a new one is created at its first message's time).</summary>
-    public Profile Profile => _profile ?? throw new InvalidOperationException($"No message was applied to profile '{Id}'.");
-
-    /// <summary>True when the profile is new or a message changed it.</summary>
-    public bool Changed { get; private set; }
-
-    public void Apply(Message message, IReadOnlyList<Identifier> owned)
-    {
-        _applied.Add((message, owned));
-        Changed |= ApplyOne(message, owned);
-    }
-
-    /// <summary>Starts again from the stored profile as it is now, and re-applies the batch's messages.</summary>
-    public void Reload(StoredProfile? stored)
-    {
-        Stored = stored;
-        _profile = stored?.Profile;
-        Changed = false;
-        foreach (var (message, owned) in _applied)
-        {
-            Changed |= ApplyOne(message, owned);
-        }
-    }
-
-    private bool ApplyOne(Message message, IReadOnlyList<Identifier> owned)
-    {
-        var observedAt = message.Timestamp ?? message.ReceivedAt!.Value;
-        _profile ??= new Profile(Id, observedAt);
-        var changed = Stored is null;
-        foreach (var identifier in owned)
-        {
-            changed |= _profile.AddIdentifier(identifier, observedAt);
-        }
-
-        return IngestService.ApplyTraits(_profile, message, observedAt) | changed;
     }
 }
 
