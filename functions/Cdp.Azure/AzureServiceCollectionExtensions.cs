@@ -40,6 +40,10 @@ public static class AzureServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IProfileStore>(sp => new CosmosProfileStore(
             ContainerFor(sp, AzureSettings.ProfilesContainer, "profiles")));
+        services.AddSingleton<IIdentityLedger>(sp => new CosmosIdentityLedger(
+            ContainerFor(sp, AzureSettings.LedgerContainer, "ledger")));
+        services.AddSingleton<IProfileEventStore>(sp => new CosmosProfileEventStore(
+            ContainerFor(sp, AzureSettings.EventsContainer, "events")));
         services.AddSingleton<IProcessedMessageLog>(sp => new CosmosProcessedMessageLog(
             ContainerFor(sp, AzureSettings.MessagesContainer, "messages")));
         services.AddSingleton<IDeadLetterStore>(sp => new BlobDeadLetterStore(CreateDeadLetterContainer(sp.GetRequiredService<IConfiguration>())));

@@ -23,5 +23,7 @@ public static class AzureSettings
     public const string ProfilesContainer = "CDP_COSMOS_PROFILES_CONTAINER";
     public const string LeasesContainer = "CDP_COSMOS_LEASES_CONTAINER";
     public const string MessagesContainer = "CDP_COSMOS_MESSAGES_CONTAINER";
+    public const string LedgerContainer = "CDP_COSMOS_LEDGER_CONTAINER";
+    public const string EventsContainer = "CDP_COSMOS_EVENTS_CONTAINER";
     public const string TaskHub = "CDP_TASKHUB";
 }

@@ -23,4 +23,16 @@ public static class CdpMetrics
 
     /// <summary>Messages ingest could not process (each kept as a dead letter).</summary>
     public static readonly Counter<long> IngestDeadLettered = Meter.CreateCounter<long>("cdp.ingest.dead_lettered");
+
+    /// <summary>Profiles merged into another.</summary>
+    public static readonly Counter<long> ProfilesMerged = Meter.CreateCounter<long>("cdp.identity.merges");
+
+    /// <summary>Messages whose merge was past a cap (profiles per merge, identifiers per profile); applied without merging.</summary>
+    public static readonly Counter<long> MergesCapped = Meter.CreateCounter<long>("cdp.identity.merges_capped");
+
+    /// <summary>Identifiers not linked because linking them would break a limit, tagged by type.</summary>
+    public static readonly Counter<long> IdentifiersDropped = Meter.CreateCounter<long>("cdp.identity.identifiers_dropped");
+
+    /// <summary>Device identifiers moved to the person seen with them latest.</summary>
+    public static readonly Counter<long> IdentifiersMoved = Meter.CreateCounter<long>("cdp.identity.identifiers_moved");
 }

@@ -1,5 +1,6 @@
 using Cdp.Core.Changes;
 using Cdp.Core.Collect;
+using Cdp.Core.Identity;
 using Cdp.Core.Ingest;
 using Cdp.Core.Journeys;
 using Cdp.Core.Profiles;
@@ -14,9 +15,10 @@ public static class CoreServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the domain services both hosts run (collect, ingest, profile reads, the profile change
-    /// processor and its journey triggers) and binds <see cref="SourceOptions"/> (<c>Cdp:Sources</c>) and
-    /// <see cref="JourneyOptions"/> (<c>Cdp:Journeys</c>) from the host's <c>IConfiguration</c>, refusing to
-    /// start when either is invalid. The ports come from an adapter.
+    /// processor and its journey triggers) and binds <see cref="SourceOptions"/> (<c>Cdp:Sources</c>),
+    /// <see cref="IdentityOptions"/> (<c>Cdp:Identity</c>), <see cref="MergePolicyOptions"/> (<c>Cdp:MergePolicy</c>)
+    /// and <see cref="JourneyOptions"/> (<c>Cdp:Journeys</c>) from the host's <c>IConfiguration</c>, refusing to
+    /// start when any is invalid. The ports come from an adapter.
     /// </summary>
     public static IServiceCollection AddCdpCore(this IServiceCollection services)
     {
@@ -29,7 +31,17 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CollectService>();
         services.AddSingleton<IngestService>();
-        services.AddSingleton<ProfileResolver>();
+        services.AddSingleton<IdentityResolver>();
+        services.AddSingleton<IdentityRules>();
+        services.AddSingleton<MergePolicy>();
+        services.AddOptions<IdentityOptions>()
+            .BindConfiguration(IdentityOptions.Section)
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<IdentityOptions>, IdentityOptionsValidator>();
+        services.AddOptions<MergePolicyOptions>()
+            .BindConfiguration(MergePolicyOptions.Section)
+            .Validate(o => o.HistoryLimit >= 0 && o.RecentMessages >= 1, "Cdp:MergePolicy: HistoryLimit must be 0 or more and RecentMessages 1 or more.")
+            .ValidateOnStart();
         services.AddSingleton<ProfileReader>();
         services.AddSingleton<SourceRegistry>();
         services.AddOptions<SourceOptions>()

@@ -23,8 +23,20 @@ internal static partial class Logs
     [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "Profile '{ProfileId}' changed under us (attempt {Attempt}); reloading.")]
     public static partial void ProfileWriteConflict(ILogger logger, string profileId, int attempt);
 
-    [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "A {IdentifierType} identifier of message '{MessageId}' belongs to profile '{Owner}', not '{ProfileId}'; not merged (merging is not implemented yet).")]
-    public static partial void IdentifierHeldByOtherProfile(ILogger logger, string identifierType, string owner, string profileId, string messageId);
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Message '{MessageId}': its {IdentifierType} identifier was not linked to profile '{ProfileId}': linking it would break the type's limit (priority rule).")]
+    public static partial void IdentifierDropped(ILogger logger, string messageId, string identifierType, string profileId);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Message '{MessageId}': merged profile '{MergedId}' into '{SurvivorId}' (shared {IdentifierTypes}).")]
+    public static partial void ProfilesMerged(ILogger logger, string messageId, string mergedId, string survivorId, IReadOnlyList<string> identifierTypes);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Message '{MessageId}': a merge of {Profiles} profiles ({Identifiers} identifiers) is past the caps; applied to '{ProfileId}' without merging.")]
+    public static partial void MergeCapped(ILogger logger, string messageId, int profiles, int identifiers, string profileId);
+
+    [LoggerMessage(EventId = 303, Level = LogLevel.Information, Message = "Message '{MessageId}': moved a {IdentifierType} identifier from profile '{FromId}' to '{ToId}', the person seen with it latest.")]
+    public static partial void IdentifierMoved(ILogger logger, string messageId, string identifierType, string fromId, string toId);
+
+    [LoggerMessage(EventId = 304, Level = LogLevel.Debug, Message = "Identity changed under this batch ({Reason}); resolving it again (attempt {Attempt}).")]
+    public static partial void ResolutionRace(ILogger logger, string reason, int attempt);
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Debug, Message = "Processed {Count} profile changes with {Subscribers} subscribers.")]
     public static partial void ProfileChangesProcessed(ILogger logger, int count, int subscribers);

@@ -8,6 +8,7 @@ using Cdp.Embedded.Sqlite;
 using Cdp.Embedded.Streaming;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Cdp.Embedded;
 
@@ -15,7 +16,8 @@ public static class EmbeddedServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the SQLite adapters for the Core ports: event stream, identity index, profiles, change
-    /// feed, processed-message log and dead letters.
+    /// feed, processed-message log, dead letters, identity ledger and profile events. Unless
+    /// <c>Cdp:Identity:HashKey</c> is set, the index's hash key is generated into the data folder.
     /// </summary>
     public static IServiceCollection AddCdpEmbeddedStore(this IServiceCollection services, Action<EmbeddedOptions>? configure = null)
     {
@@ -43,6 +45,17 @@ public static class EmbeddedServiceCollectionExtensions
         services.AddSingleton<SqliteProcessedMessageLog>();
         services.AddSingleton<IProcessedMessageLog>(sp => sp.GetRequiredService<SqliteProcessedMessageLog>());
         services.AddSingleton<IDeadLetterStore, SqliteDeadLetterStore>();
+        services.AddSingleton<IIdentityLedger, SqliteIdentityLedger>();
+        services.AddSingleton<IProfileEventStore, SqliteProfileEventStore>();
+
+        // One machine needs no operator-made secret: the identity index's hash key is generated once and kept in the data folder.
+        services.AddOptions<IdentityOptions>().PostConfigure<IOptions<EmbeddedOptions>>((identity, embedded) =>
+        {
+            if (string.IsNullOrEmpty(identity.HashKey))
+            {
+                identity.HashKey = LocalSecret.ReadOrCreate(Path.Combine(Path.GetFullPath(embedded.Value.DataDirectory), "identity-hash-key"));
+            }
+        });
         return services;
     }
 }

@@ -29,6 +29,12 @@ public static class CdpRoutes
     /// <summary><c>GET</c>: one profile by id.</summary>
     public const string Profile = "profiles/{id}";
 
+    /// <summary><c>GET</c>: a profile's ledger (links, merges, moves with their evidence).</summary>
+    public const string ProfileLedger = "profiles/{id}/ledger";
+
+    /// <summary><c>GET</c> with optional <c>?limit=N</c>: a profile's newest events, including merged profiles'.</summary>
+    public const string ProfileEvents = "profiles/{id}/events";
+
     /// <summary><c>GET</c> with <c>?identifier=type:value</c>: the profile that holds an identifier.</summary>
     public const string Profiles = "profiles";
 

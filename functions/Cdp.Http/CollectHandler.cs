@@ -37,6 +37,9 @@ public sealed class CollectHandler(CollectService collect)
         }
 
         var result = await collect.CollectAsync(new CollectRequest(body, messageType, Replies.BasicUser(request)), cancellationToken);
-        return Replies.From(result, messageType is null ? "The batch holds invalid messages." : $"The {type} message is not valid.");
+        return Replies.From(
+            result,
+            messageType is null ? "The batch holds invalid messages." : $"The {type} message is not valid.",
+            () => CollectReply.Of(result, batch: messageType is null));
     }
 }

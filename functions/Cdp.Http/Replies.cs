@@ -10,7 +10,7 @@ internal static class Replies
 {
     public static IResult From(CollectResult result, string title, Func<object>? success = null) => result.Outcome switch
     {
-        CollectOutcome.Accepted => TypedResults.Ok(success?.Invoke() ?? new CollectReply(true)),
+        CollectOutcome.Accepted => TypedResults.Ok(success?.Invoke() ?? CollectReply.Of(result, batch: true)),
         CollectOutcome.Unauthorized => new WithHeader(
             TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unknown write key.", detail: "Send a source's write key as the HTTP Basic user name (empty password) or as 'writeKey' in the body."),
             "WWW-Authenticate",
@@ -64,5 +64,21 @@ internal static class Replies
     }
 }
 
-/// <summary>The reply to accepted messages: Segment's clients read only the status and <c>success</c>.</summary>
-public sealed record CollectReply(bool Success);
+/// <summary>
+/// The reply to accepted messages: Segment's clients read only the status and <c>success</c>. For an
+/// early-binding source it also names the resolved profile: <c>profileId</c> for one message, <c>profileIds</c>
+/// (in the order of the accepted messages) for a batch.
+/// </summary>
+public sealed record CollectReply(bool Success, string? ProfileId = null, IReadOnlyList<string>? ProfileIds = null)
+{
+    public static CollectReply Of(CollectResult result, bool batch)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return result.BoundProfileIds switch
+        {
+            null => new CollectReply(true),
+            [var one] when !batch => new CollectReply(true, one),
+            var many => new CollectReply(true, ProfileIds: many),
+        };
+    }
+}

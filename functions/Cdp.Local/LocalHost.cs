@@ -69,6 +69,8 @@ public static class LocalHost
         api.MapPost(CdpRoutes.DeadLettersReplay, (DeadLetterHandler handler, CancellationToken ct) => handler.ReplayAllAsync(ct));
         api.MapGet(CdpRoutes.Profile, (string id, ProfileHandler handler, CancellationToken ct) => handler.GetAsync(id, ct));
         api.MapGet(CdpRoutes.Profiles, (HttpRequest request, ProfileHandler handler, CancellationToken ct) => handler.FindAsync(request, ct));
+        api.MapGet(CdpRoutes.ProfileLedger, (string id, ProfileHandler handler, CancellationToken ct) => handler.LedgerAsync(id, ct));
+        api.MapGet(CdpRoutes.ProfileEvents, (HttpRequest request, string id, ProfileHandler handler, CancellationToken ct) => handler.EventsAsync(request, id, ct));
         api.MapPost(CdpRoutes.JourneyRuns, (HttpRequest request, IJourneyRuntime runtime, CancellationToken ct) => JourneyHandler.StartAsync(request, runtime, ct));
         api.MapGet(CdpRoutes.JourneyRun, (string instanceId, IJourneyRuntime runtime, CancellationToken ct) => JourneyHandler.GetStatusAsync(instanceId, runtime, ct));
         api.MapGet(CdpRoutes.Health, () => HealthHandler.Get());

@@ -1,5 +1,8 @@
 using Cdp.Core.Collect;
+using Cdp.Core.Identity;
 using Cdp.Core.Ingest;
+using Cdp.Core.Profiles;
+using Cdp.Testing;
 using Cdp.Core.Sources;
 using Cdp.Embedded.Sqlite;
 using Cdp.Embedded.Streaming;
@@ -32,6 +35,8 @@ public sealed class EmbeddedStore : IDisposable
         Profiles = new SqliteProfileStore(Database);
         Processed = new SqliteProcessedMessageLog(Database);
         DeadLetters = new SqliteDeadLetterStore(Database);
+        Ledger = new SqliteIdentityLedger(Database);
+        Events = new SqliteProfileEventStore(Database);
     }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero));
@@ -50,15 +55,32 @@ public sealed class EmbeddedStore : IDisposable
 
     public SqliteDeadLetterStore DeadLetters { get; }
 
+    public SqliteIdentityLedger Ledger { get; }
+
+    public SqliteProfileEventStore Events { get; }
+
+    public IdentityRules Rules { get; } = TestDomain.Rules();
+
+    public MergePolicy Policy { get; } = TestDomain.Policy();
+
+    /// <summary>The profile the index names for an identifier (type and raw value, normalized by the rules).</summary>
+    public Task<string?> OwnerAsync(Identifier identifier) =>
+        Identities.FindAsync(Rules.KeyOf(identifier), CancellationToken.None);
+
+    public ProfileReader Reader => new(Rules, Identities, Profiles, Ledger, Events);
+
     public IngestService Ingest => IngestWith(Identities);
 
     /// <summary>The collection API over this store, with the given sources.</summary>
     public CollectService Collect(SourceRegistry sources) =>
-        new(Log, DeadLetters, sources, new ProfileResolver(Identities, Profiles), Time, NullLogger<CollectService>.Instance);
+        new(Log, DeadLetters, sources, Resolver(Identities), Ingest, Time, NullLogger<CollectService>.Instance);
 
     /// <summary>Ingest over this store, with another identity index (e.g. one that injects a fault).</summary>
-    public IngestService IngestWith(Core.Identity.IIdentityIndex index) =>
-        new(index, Profiles, Processed, DeadLetters, Time, NullLogger<IngestService>.Instance);
+    public IngestService IngestWith(IIdentityIndex index) =>
+        new(Resolver(index), Policy, Ledger, Events, Processed, DeadLetters, Time, NullLogger<IngestService>.Instance);
+
+    private IdentityResolver Resolver(IIdentityIndex index) =>
+        new(Rules, Policy, index, Profiles, Ledger, NullLogger<IdentityResolver>.Instance);
 
     /// <summary>A new store over the same data folder, as after a process restart.</summary>
     public EmbeddedStore Reopen()

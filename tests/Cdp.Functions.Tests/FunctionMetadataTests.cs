@@ -53,6 +53,16 @@ public partial class FunctionMetadataTests
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["get"],"route":"profiles/{id}"}""",
             """{"name":"$return","type":"http","direction":"Out"}""",
         ],
+        ["GetProfileLedgerFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["get"],"route":"profiles/{id}/ledger"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["GetProfileEventsFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["get"],"route":"profiles/{id}/events"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
         ["FindProfileFunction"] =
         [
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["get"],"route":"profiles"}""",

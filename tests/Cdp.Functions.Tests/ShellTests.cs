@@ -34,7 +34,7 @@ public sealed class ShellTests : IDisposable
 
         await function.RunAsync([JsonSerializer.Serialize(message, CdpJson.Options)], CancellationToken.None);
 
-        Assert.NotNull(await index.FindAsync(new Identifier(Identifier.AnonymousId, "a1"), CancellationToken.None));
+        Assert.NotNull(await index.FindAsync(TestDomain.Rules().KeyOf(new Identifier("anonymous_id", "a1")), CancellationToken.None));
     }
 
     [Fact]
@@ -48,7 +48,7 @@ public sealed class ShellTests : IDisposable
 
         var letters = await new SqliteDeadLetterStore(_database).ListAsync(10, CancellationToken.None);
         Assert.Equal(["null", "{not json"], letters.Select(l => l.Body).Order(StringComparer.Ordinal));
-        Assert.NotNull(await index.FindAsync(new Identifier(Identifier.AnonymousId, "a1"), CancellationToken.None));
+        Assert.NotNull(await index.FindAsync(TestDomain.Rules().KeyOf(new Identifier("anonymous_id", "a1")), CancellationToken.None));
     }
 
     [Fact]
@@ -66,23 +66,27 @@ public sealed class ShellTests : IDisposable
     }
 
     [Fact]
-    public async Task ProcessProfileChangesFunction_ChangeFeedDocuments_ReachSubscribersWithTheirETag()
+    public async Task ProcessProfileChangesFunction_ChangeFeedDocuments_ReachSubscribersWithTheirETag_SchemaVersion1Included()
     {
         var subscriber = new RecordingSubscriber();
         var function = new ProcessProfileChangesFunction(new ProfileChangeProcessor([subscriber], NullLogger<ProfileChangeProcessor>.Instance));
         var json = """[{"schemaVersion":1,"id":"p1","createdAt":"2026-11-28T00:00:00Z","updatedAt":"2026-11-28T00:00:00Z","identifiers":["user_id:u1"],"traits":{},"_etag":"\"0a00\"","_lsn":7}]""";
-        var documents = JsonSerializer.Deserialize<List<CosmosProfileDocument>>(json, CdpJson.Options)!;
+        var documents = JsonSerializer.Deserialize<List<JsonElement>>(json)!;
 
         await function.RunAsync(documents, new Mock<DurableTaskClient>("test").Object, CancellationToken.None);
 
         var change = Assert.Single(subscriber.Changes);
         Assert.Equal("p1", change.ProfileId);
         Assert.Equal("\"0a00\"", change.VersionTag);
-        Assert.Equal(["user_id:u1"], change.Profile.Identifiers);
+        Assert.Equal(["user_id:u1"], change.Profile.Identifiers.Select(i => i.ToString()));
     }
 
-    private IngestService Ingest(SqliteIdentityIndex index) => new(
-        index, new SqliteProfileStore(_database), new SqliteProcessedMessageLog(_database), new SqliteDeadLetterStore(_database), TimeProvider.System, NullLogger<IngestService>.Instance);
+    private IngestService Ingest(SqliteIdentityIndex index)
+    {
+        var (rules, policy, ledger, profiles) = (TestDomain.Rules(), TestDomain.Policy(), new SqliteIdentityLedger(_database), new SqliteProfileStore(_database));
+        var resolver = new IdentityResolver(rules, policy, index, profiles, ledger, NullLogger<IdentityResolver>.Instance);
+        return new(resolver, policy, ledger, new SqliteProfileEventStore(_database), new SqliteProcessedMessageLog(_database), new SqliteDeadLetterStore(_database), TimeProvider.System, NullLogger<IngestService>.Instance);
+    }
 
     public void Dispose()
     {

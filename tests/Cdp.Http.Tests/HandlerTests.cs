@@ -6,8 +6,11 @@ using Cdp.Core.DeadLetters;
 using Cdp.Core.Sources;
 using Cdp.Core.Events;
 using Cdp.Core.Identity;
+using Cdp.Core.Ingest;
 using Cdp.Core.Profiles;
 using Cdp.Core.Streaming;
+using Cdp.Testing;
+using Cdp.Testing.InMemory;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,12 +30,17 @@ public class HandlerTests
         var services = new ServiceCollection();
         services.AddLogging();
         services.AddSingleton<IEventStream>(_stream);
-        services.AddSingleton<IIdentityIndex, EmptyIndex>();
-        services.AddSingleton<IProfileStore, EmptyStore>();
+        var stores = new InMemoryStores();
+        services.AddSingleton<IIdentityIndex>(stores);
+        services.AddSingleton<IProfileStore>(stores);
+        services.AddSingleton<IIdentityLedger>(stores);
+        services.AddSingleton<IProfileEventStore>(stores);
+        services.AddSingleton<IProcessedMessageLog>(stores);
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Cdp:Sources:0:Id"] = "web",
             ["Cdp:Sources:0:WriteKeySha256"] = SourceRegistry.HashWriteKey(WriteKey),
+            ["Cdp:Identity:HashKey"] = TestDomain.HashKey,
         }).Build());
         services.AddSingleton<IDeadLetterStore>(_deadLetters);
         services.AddCdpCore();
@@ -223,21 +231,5 @@ public class HandlerTests
             Letters.Remove(id);
             return Task.CompletedTask;
         }
-    }
-
-    private sealed class EmptyIndex : IIdentityIndex
-    {
-        public Task<string?> FindAsync(Identifier identifier, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
-
-        public Task<string> ClaimAsync(Identifier identifier, string profileId, CancellationToken cancellationToken) => throw new InvalidOperationException("Not used by these tests.");
-    }
-
-    private sealed class EmptyStore : IProfileStore
-    {
-        public Task<StoredProfile?> GetAsync(string profileId, CancellationToken cancellationToken) => Task.FromResult<StoredProfile?>(null);
-
-        public Task<bool> TryCreateAsync(Profile profile, CancellationToken cancellationToken) => throw new InvalidOperationException("Not used by these tests.");
-
-        public Task<bool> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken) => throw new InvalidOperationException("Not used by these tests.");
     }
 }

@@ -28,7 +28,7 @@ public class CollectAndProfileTests
         var byAnonymous = await FindAsync(client, "anonymous_id:anon-1");
         Assert.Equal(byUser["id"]!.GetValue<string>(), byAnonymous!["id"]!.GetValue<string>());
         Assert.Equal("ada@example.com", byUser["traits"]!["email"]!["value"]!.GetValue<string>());
-        Assert.Equal(["anonymous_id:anon-1", "user_id:user-1"], byUser["identifiers"]!.AsArray().Select(i => i!.GetValue<string>()));
+        Assert.Equal(["anonymous_id:anon-1", "email:ada@example.com", "user_id:user-1"], HttpJson.Identifiers(byUser));
 
         var byId = await client.GetFromJsonAsync<JsonObject>($"/api/profiles/{byUser["id"]}");
         Assert.Equal(byUser["id"]!.GetValue<string>(), byId!["id"]!.GetValue<string>());

@@ -14,4 +14,8 @@ internal static class HttpJson
         using var response = await client.GetAsync(path);
         return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonObject>() : null;
     }
+
+    /// <summary>A served profile's identifiers as sorted <c>type:value</c> texts.</summary>
+    public static IEnumerable<string> Identifiers(JsonObject profile) =>
+        profile["identifiers"]!.AsArray().Select(i => $"{i!["type"]}:{i["value"]}").Order(StringComparer.Ordinal);
 }

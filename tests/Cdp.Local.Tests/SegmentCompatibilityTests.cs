@@ -60,10 +60,10 @@ public class SegmentCompatibilityTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True((await response.Content.ReadFromJsonAsync<JsonObject>())!["success"]!.GetValue<bool>());
-        var profile = await ProfileOfAsync(client, $"user_id:{prefix}-user", p => p["identifiers"]!.AsArray().Count == 3 && p["traits"]?["lastOrder"] is not null);
+        var profile = await ProfileOfAsync(client, $"user_id:{prefix}-user", p => p["identifiers"]!.AsArray().Count == 4 && p["traits"]?["lastOrder"] is not null);
         Assert.Equal(
-            new[] { $"anonymous_id:{prefix}-anon", $"anonymous_id:{prefix}-old-id", $"user_id:{prefix}-user" },
-            profile["identifiers"]!.AsArray().Select(i => i!.GetValue<string>()).Order(StringComparer.Ordinal));
+            new[] { $"anonymous_id:{prefix}-anon", $"anonymous_id:{prefix}-old-id", $"email:{prefix}@example.com", $"user_id:{prefix}-user" },
+            HttpJson.Identifiers(profile));
         Assert.Equal($"{prefix}@example.com", profile["traits"]!["email"]!["value"]!.GetValue<string>());
         Assert.Equal("o-1", profile["traits"]!["lastOrder"]!["value"]!.GetValue<string>());
         Assert.Null(profile["traits"]!["name"]);

@@ -33,6 +33,9 @@ public sealed record CollectResult(
     int BotsDropped = 0,
     TimeSpan? RetryAfter = null)
 {
+    /// <summary>For an early-binding source: the profile id of each accepted message, resolved before the reply; else null.</summary>
+    public IReadOnlyList<string>? BoundProfileIds { get; init; }
+
     internal static CollectResult Unauthorized { get; } = new(CollectOutcome.Unauthorized, [], FieldErrors.None, []);
 
     internal static CollectResult RateLimited(TimeSpan retryAfter) => new(CollectOutcome.RateLimited, [], FieldErrors.None, [], RetryAfter: retryAfter);

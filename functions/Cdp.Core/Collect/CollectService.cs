@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cdp.Core.DeadLetters;
 using Cdp.Core.Events;
+using Cdp.Core.Identity;
 using Cdp.Core.Ingest;
 using Cdp.Core.Sources;
 using Cdp.Core.Streaming;
@@ -14,13 +15,16 @@ namespace Cdp.Core.Collect;
 /// The collection API's one implementation: authenticates the source by its write key, applies its
 /// request limit, reads and checks each message, stamps it (server time, id, clock-skew correction,
 /// source), drops known crawlers, hands the rest to the event stream, and keeps every refused message as
-/// a dead letter with its reason. Resolution happens later, in ingest.
+/// a dead letter with its reason. For a late-binding source resolution happens later, in ingest; for an
+/// early-binding source each message's profile is resolved before the reply, which names it, and the
+/// message carries it.
 /// </summary>
 public sealed class CollectService(
     IEventStream stream,
     IDeadLetterStore deadLetters,
     SourceRegistry sources,
-    ProfileResolver resolver,
+    IdentityResolver identity,
+    IngestService ingest,
     TimeProvider time,
     ILogger<CollectService> logger)
 {
@@ -89,9 +93,10 @@ public sealed class CollectService(
             return new TracardiTrackResult(result, read.ProfileId);
         }
 
-        // The id ingest will give the profile (by the same rule), so that the client can keep it now.
+        // The id ingest will give the profile (resolved now for an early-binding source; looked up for a late
+        // one, by the same rule), so that the client can keep it.
         var first = result.Accepted[0];
-        return new TracardiTrackResult(result, await resolver.ResolveAsync(first, ProfileResolver.IdentifiersOf(first), cancellationToken));
+        return new TracardiTrackResult(result, first.ProfileId is { } bound && source.Binding == BindingMode.Early ? bound : await identity.PeekAsync(first, identity.IdentifiersOf(first), cancellationToken));
     }
 
     /// <summary>
@@ -185,6 +190,11 @@ public sealed class CollectService(
                 continue;
             }
 
+            if (source.Binding == BindingMode.Early)
+            {
+                message = message with { ProfileId = await ingest.BindAsync(message, cancellationToken) };
+            }
+
             accepted.Add(message);
         }
 
@@ -215,7 +225,10 @@ public sealed class CollectService(
             accepted,
             errors.ToDictionary(),
             keepRejected ? [.. letters.Select(l => l.Id)] : [],
-            bots);
+            bots)
+        {
+            BoundProfileIds = source.Binding == BindingMode.Early ? [.. accepted.Select(m => m.ProfileId!)] : null,
+        };
     }
 
     /// <summary>

@@ -10,3 +10,19 @@ public enum MessageType
     Group,
     Alias,
 }
+
+/// <summary>Names of message types as the Segment spec writes them.</summary>
+public static class MessageTypes
+{
+    /// <summary>The lower-case name (<c>track</c>), without allocating.</summary>
+    public static string Name(MessageType type) => type switch
+    {
+        MessageType.Identify => "identify",
+        MessageType.Track => "track",
+        MessageType.Page => "page",
+        MessageType.Screen => "screen",
+        MessageType.Group => "group",
+        MessageType.Alias => "alias",
+        _ => type.ToString().ToLowerInvariant(),
+    };
+}

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Cdp.Core.DeadLetters;
 using Cdp.Core.Events;
 using Cdp.Core.Identity;
@@ -8,45 +9,44 @@ using Microsoft.Extensions.Logging;
 namespace Cdp.Core.Ingest;
 
 /// <summary>
-/// Ingest: for each message of a batch, in order, skips it if it was applied before, finds or creates the
-/// person's profile through the identity index, links the message's identifiers to it, applies its
-/// traits, and records the message as applied. A message that cannot be processed becomes a dead letter.
+/// Ingest: for each message of a batch, in order, skips it if it was applied before, resolves its profile
+/// (<see cref="IdentityResolver"/>: claims, merges, moves), links its identifiers, applies its traits by the
+/// merge policy and counts it. At the end of the batch it records the ledger's links and the events, writes
+/// each changed profile once, and records the messages as applied. A message that cannot be processed
+/// becomes a dead letter.
 /// </summary>
 /// <remarks>
-/// Idempotent: besides the processed-message log, every step converges on replay. Claiming identifiers a
-/// profile already holds and setting traits to the values they have write nothing; a new profile's id is
-/// derived from the message id, so a crash between the claim and the profile write is completed by the
-/// replay under the same id. Merging two existing profiles is not done here yet: when a message's
-/// identifiers already belong to different profiles, the strongest identifier's profile is updated and
-/// the conflict is logged. Store failures propagate, so the caller redelivers the batch.
+/// Idempotent: besides the processed-message log, each profile remembers the messages recently applied to
+/// it (so a batch replayed after a crash between the profile write and the log write counts nothing twice),
+/// ledger entries and events have ids derived from what they record, and a new profile's id is derived from
+/// the message id. When identity changed under the batch (a profile it used was merged away by another
+/// consumer), the batch is resolved again from the stores; store failures propagate, so the caller
+/// redelivers the batch.
 /// </remarks>
 public sealed class IngestService(
-    IIdentityIndex index,
-    IProfileStore profiles,
+    IdentityResolver resolver,
+    MergePolicy policy,
+    IIdentityLedger ledger,
+    IProfileEventStore events,
     IProcessedMessageLog processed,
     IDeadLetterStore deadLetters,
     TimeProvider time,
     ILogger<IngestService> logger)
 {
-    private const int MaxConcurrencyRetries = 10;
-
-    private readonly ProfileResolver _resolver = new(index, profiles);
+    private const int MaxResolutionAttempts = 5;
 
     /// <summary>
-    /// Processes a batch in order: identifiers are claimed message by message, and each profile the batch
-    /// changes is read once and written once, at the end. Throws when a store fails; the caller redelivers
-    /// the batch. The summary counts profiles written, repeats skipped and dead letters.
+    /// Processes a batch in order. Throws when a store fails; the caller redelivers the batch. The summary
+    /// counts profiles written, repeats skipped and dead letters.
     /// </summary>
     public async Task<IngestSummary> ProcessAsync(IReadOnlyList<Message> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var changed = 0;
         var duplicates = 0;
         var deadLettered = 0;
         var keys = batch.Select(m => IProcessedMessageLog.KeyFor(m.SourceId, m.MessageId)).ToList();
         var seen = new HashSet<string>(await processed.FindAsync(keys, cancellationToken), StringComparer.Ordinal);
-        var applied = new List<string>(batch.Count);
-        var pending = new Dictionary<string, PendingProfile>(StringComparer.Ordinal);
+        var work = new List<(Message Message, string Key, List<MessageIdentifier> Identifiers)>(batch.Count);
         for (var i = 0; i < batch.Count; i++)
         {
             var message = batch[i];
@@ -57,7 +57,7 @@ public sealed class IngestService(
                 continue;
             }
 
-            var identifiers = ProfileResolver.IdentifiersOf(message);
+            var identifiers = resolver.IdentifiersOf(message);
             if (Unprocessable(message, identifiers) is { } reason)
             {
                 // Not recorded as applied: once fixed and replayed, the same message id must go through.
@@ -66,22 +66,13 @@ public sealed class IngestService(
                 continue;
             }
 
-            await ApplyAsync(message, identifiers, pending, cancellationToken);
-            applied.Add(keys[i]);
+            work.Add((message, keys[i], identifiers));
         }
 
-        // Each profile the batch touched is written once, after all of its messages are applied.
-        foreach (var profile in pending.Values)
+        var changed = work.Count == 0 ? 0 : await ApplyAsync(work, cancellationToken);
+        if (work.Count > 0)
         {
-            if (await SaveAsync(profile, cancellationToken))
-            {
-                changed++;
-            }
-        }
-
-        if (applied.Count > 0)
-        {
-            await processed.AddAsync(applied, time.GetUtcNow(), cancellationToken);
+            await processed.AddAsync([.. work.Select(w => w.Key)], time.GetUtcNow(), cancellationToken);
         }
 
         Logs.BatchIngested(logger, batch.Count, changed, duplicates, deadLettered);
@@ -125,6 +116,147 @@ public sealed class IngestService(
         return summary with { Messages = events.Count, DeadLettered = summary.DeadLettered + unreadable };
     }
 
+    /// <summary>
+    /// Resolves a message's profile before the collector replies (early binding): claims, merges and moves are
+    /// written and the identifiers linked; traits and counters wait for ingest, which finds the same profile.
+    /// </summary>
+    public async Task<string> BindAsync(Message message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var identifiers = resolver.IdentifiersOf(message);
+        if (identifiers.Count == 0)
+        {
+            return await resolver.PeekAsync(message, identifiers, cancellationToken);
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var session = resolver.OpenSession();
+                var resolved = await resolver.ResolveAsync(session, message, identifiers, cancellationToken);
+                var at = message.Timestamp ?? message.ReceivedAt!.Value;
+                await LinkAsync(session, resolved, message, at, cancellationToken);
+                await CommitAsync(session, cancellationToken);
+                return resolved.ProfileId;
+            }
+            catch (ResolutionRaceException ex) when (attempt < MaxResolutionAttempts)
+            {
+                Logs.ResolutionRace(logger, ex.Message, attempt);
+            }
+        }
+    }
+
+    private async Task<int> ApplyAsync(List<(Message Message, string Key, List<MessageIdentifier> Identifiers)> work, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var session = resolver.OpenSession();
+                foreach (var (message, key, identifiers) in work)
+                {
+                    var resolved = await resolver.ResolveAsync(session, message, identifiers, cancellationToken);
+                    var at = message.Timestamp ?? message.ReceivedAt!.Value;
+                    var pending = await LinkAsync(session, resolved, message, at, cancellationToken);
+                    pending.Apply(profile => ApplyMessage(profile, message, key, at));
+                    session.Events.Add(ProfileEvent.Of(resolved.ProfileId, message));
+                }
+
+                return await CommitAsync(session, cancellationToken);
+            }
+            catch (ResolutionRaceException ex) when (attempt < MaxResolutionAttempts)
+            {
+                Logs.ResolutionRace(logger, ex.Message, attempt);
+            }
+        }
+    }
+
+    /// <summary>Links the resolved identifiers to the profile (creating it at the message's time if new), with a ledger entry for each new link.</summary>
+    private static async Task<PendingProfile> LinkAsync(ProfileSession session, Resolved resolved, Message message, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var pending = await session.OpenAsync(resolved.ProfileId, at, cancellationToken);
+        var isNew = pending.Stored is null;
+        var fresh = resolved.Linked.Where(i => !pending.Profile!.Holds(i.Identifier)).ToList();
+        if (fresh.Count > 0)
+        {
+            session.Ledger.Add(new LedgerEntry(
+                IdentityResolver.EntryId(LedgerEntry.Link, resolved.ProfileId, message.MessageId),
+                resolved.ProfileId,
+                LedgerEntry.Link,
+                at,
+                message.MessageId,
+                isNew ? "new-profile" : "matched-profile",
+                [.. fresh.Select(i => i.Type.Name).Distinct()],
+                [.. fresh.Select(i => i.Key)]));
+        }
+
+        var linked = resolved.Linked;
+        pending.Apply(profile =>
+        {
+            var changed = false;
+            foreach (var identifier in linked)
+            {
+                changed |= profile.Link(identifier.Identifier, at);
+            }
+
+            return changed;
+        });
+        return pending;
+    }
+
+    /// <summary>Applies a message's traits and counts it, unless the profile already took it in.</summary>
+    private bool ApplyMessage(Profile profile, Message message, string key, DateTimeOffset at)
+    {
+        if (profile.HasApplied(key))
+        {
+            return false;
+        }
+
+        // identify carries the person's traits at the top level (a group's top-level traits are the
+        // group's, not the person's); any message may carry the person's traits in context.traits.
+        var traits = message.Type == MessageType.Group ? null : message.Traits;
+        traits ??= message.Context?["traits"] as JsonObject;
+        if (traits is not null)
+        {
+            var confidence = policy.ConfidenceOf(message.SourceId);
+            foreach (var (name, value) in traits)
+            {
+                if (!string.IsNullOrWhiteSpace(name))
+                {
+                    profile.SetTrait(name, new Trait(value?.DeepClone(), at, message.MessageId, message.SourceId, confidence), policy);
+                }
+            }
+        }
+
+        profile.Count(MessageTypes.Name(message.Type), at);
+        profile.Remember(key, policy.RecentMessages);
+        return true;
+    }
+
+    /// <summary>Records the ledger's links and the events, then writes each changed profile once; returns how many were written.</summary>
+    private async Task<int> CommitAsync(ProfileSession session, CancellationToken cancellationToken)
+    {
+        if (session.Ledger.Count > 0)
+        {
+            await ledger.AppendAsync(session.Ledger, cancellationToken);
+        }
+
+        if (session.Events.Count > 0)
+        {
+            await events.AppendAsync(session.Events, cancellationToken);
+        }
+
+        var written = 0;
+        foreach (var pending in session.Profiles.Where(p => p.Changed).ToList())
+        {
+            await session.SaveAsync(pending, cancellationToken);
+            written++;
+        }
+
+        return written;
+    }
+
     private async Task KeepUnreadableAsync(string body, string reason, CancellationToken cancellationToken)
     {
         var hash = IProcessedMessageLog.KeyFor(null, body);
@@ -134,11 +266,11 @@ public sealed class IngestService(
     }
 
     /// <summary>Why a message can never be applied (it would fail the same way on every retry), or null.</summary>
-    private static string? Unprocessable(Message message, List<Identifier> identifiers)
+    private static string? Unprocessable(Message message, List<MessageIdentifier> identifiers)
     {
         if (identifiers.Count == 0)
         {
-            return "The message carries no identifier (userId or anonymousId).";
+            return "The message carries no usable identifier (userId, anonymousId or a configured identifier type; placeholder values such as 'null' or 'unknown' are ignored).";
         }
 
         return message.Timestamp is null && message.ReceivedAt is null ? "The message was never stamped (no timestamp or receivedAt)." : null;
@@ -154,87 +286,6 @@ public sealed class IngestService(
             cancellationToken);
         CdpMetrics.IngestDeadLettered.Add(1);
         Logs.MessageDeadLettered(logger, message.MessageId, reason);
-    }
-
-    /// <summary>Claims the message's identifiers and applies it to its profile, as loaded for this batch.</summary>
-    private async Task ApplyAsync(Message message, List<Identifier> identifiers, Dictionary<string, PendingProfile> pending, CancellationToken cancellationToken)
-    {
-        var (profileId, owned) = await ClaimAsync(message, identifiers, cancellationToken);
-        if (!pending.TryGetValue(profileId, out var profile))
-        {
-            profile = new PendingProfile(profileId, await profiles.GetAsync(profileId, cancellationToken));
-            pending[profileId] = profile;
-        }
-
-        profile.Apply(message, owned);
-    }
-
-    /// <summary>
-    /// Writes a profile the batch changed. When it changed under us (another consumer wrote it), reloads it
-    /// and applies the batch's messages again: the changes are idempotent and independent of order.
-    /// </summary>
-    private async Task<bool> SaveAsync(PendingProfile profile, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            if (!profile.Changed)
-            {
-                return false;
-            }
-
-            var saved = profile.Stored is null
-                ? await profiles.TryCreateAsync(profile.Profile, cancellationToken)
-                : await profiles.TryReplaceAsync(profile.Profile, profile.Stored.VersionTag, cancellationToken);
-            if (saved)
-            {
-                return true;
-            }
-
-            if (attempt >= MaxConcurrencyRetries)
-            {
-                throw new InvalidOperationException($"Profile '{profile.Id}' kept changing under this batch; giving up after {attempt} attempts.");
-            }
-
-            Logs.ProfileWriteConflict(logger, profile.Id, attempt);
-            profile.Reload(await profiles.GetAsync(profile.Id, cancellationToken));
-        }
-    }
-
-    /// <summary>
-    /// Resolves the message's profile and claims its identifiers for it; returns those it owns. If every
-    /// claim for a new profile was lost to concurrent claims, resolves again: the identifiers now have owners.
-    /// </summary>
-    private async Task<(string ProfileId, List<Identifier> Owned)> ClaimAsync(Message message, List<Identifier> identifiers, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            var (profileId, owners) = await _resolver.LookUpAsync(message, identifiers, cancellationToken);
-            var owned = new List<Identifier>(identifiers.Count);
-            for (var i = 0; i < identifiers.Count; i++)
-            {
-                var identifier = identifiers[i];
-                // Only unclaimed identifiers are claimed: a known person's message writes nothing to the index.
-                var owner = owners[i] ?? await index.ClaimAsync(identifier, profileId, cancellationToken);
-                if (owner == profileId)
-                {
-                    owned.Add(identifier);
-                }
-                else
-                {
-                    Logs.IdentifierHeldByOtherProfile(logger, identifier.Type, owner, profileId, message.MessageId);
-                }
-            }
-
-            if (owned.Count > 0)
-            {
-                return (profileId, owned);
-            }
-
-            if (attempt >= MaxConcurrencyRetries)
-            {
-                throw new InvalidOperationException($"Message '{message.MessageId}' could not claim any identifier after {attempt} attempts.");
-            }
-        }
     }
 }
 

@@ -1,78 +1,73 @@
-using System.Text.Json.Nodes;
-using Cdp.Core.Events;
-using Cdp.Core.Identity;
 using Cdp.Core.Profiles;
 
 namespace Cdp.Core.Ingest;
 
-/// <summary>A profile as loaded for one batch, the batch's messages applied to it, and whether it changed.</summary>
+/// <summary>
+/// A profile as loaded for one batch (or one early-binding request), the changes made to it since, and
+/// whether it must be written. The changes are kept as operations so that, when another consumer wrote the
+/// profile in the meantime, they are applied again to the profile as it is now (they are idempotent).
+/// </summary>
 internal sealed class PendingProfile(string id, StoredProfile? stored)
 {
-    private readonly List<(Message Message, IReadOnlyList<Identifier> Owned)> _applied = [];
+    private readonly List<Func<Profile, bool>> _changes = [];
+    private DateTimeOffset? _createdAt;
 
     public string Id { get; } = id;
 
     public StoredProfile? Stored { get; private set; } = stored;
 
-    private Profile? _profile = stored?.Profile;
+    /// <summary>The profile with this batch's changes, or null when it is neither stored nor created yet.</summary>
+    public Profile? Profile { get; private set; } = stored?.Profile;
 
-    /// <summary>The profile with the batch's messages applied (a new one is created at its first message's time).</summary>
-    public Profile Profile => _profile ?? throw new InvalidOperationException($"No message was applied to profile '{Id}'.");
-
-    /// <summary>True when the profile is new or a message changed it.</summary>
+    /// <summary>True when the profile must be written (it is new, or a change changed it).</summary>
     public bool Changed { get; private set; }
 
-    public void Apply(Message message, IReadOnlyList<Identifier> owned)
+    /// <summary>Starts a new profile at <paramref name="createdAt"/> (the event time of the message creating it).</summary>
+    public Profile Create(DateTimeOffset createdAt)
     {
-        _applied.Add((message, owned));
-        Changed |= ApplyOne(message, owned);
+        _createdAt = createdAt;
+        Profile = new Profile(Id, createdAt);
+        Changed = true;
+        return Profile;
     }
 
-    /// <summary>Starts again from the stored profile as it is now, and re-applies the batch's messages.</summary>
+    /// <summary>Applies a change now and keeps it to apply again after a reload.</summary>
+    public void Apply(Func<Profile, bool> change)
+    {
+        _changes.Add(change);
+        Changed |= change(Profile ?? throw new InvalidOperationException($"Profile '{Id}' is neither stored nor created."));
+    }
+
+    /// <summary>The profile was written: it now stands as stored under <paramref name="versionTag"/>, nothing pending.</summary>
+    public void Saved(string versionTag)
+    {
+        Stored = new StoredProfile(Profile!, versionTag);
+        _changes.Clear();
+        _createdAt = null;
+        Changed = false;
+    }
+
+    /// <summary>
+    /// Starts again from the profile as stored now and applies this batch's changes again. Throws
+    /// <see cref="ResolutionRaceException"/> when the profile was merged away meanwhile: its changes belong
+    /// to the survivor, so the batch is resolved again.
+    /// </summary>
     public void Reload(StoredProfile? stored)
     {
+        if (stored?.Profile.MergedInto is { } survivor)
+        {
+            throw new ResolutionRaceException($"profile '{Id}' was merged into '{survivor}'");
+        }
+
         Stored = stored;
-        _profile = stored?.Profile;
-        Changed = false;
-        foreach (var (message, owned) in _applied)
+        Profile = stored?.Profile ?? (_createdAt is { } createdAt ? new Profile(Id, createdAt) : null);
+        Changed = stored is null && Profile is not null;
+        foreach (var change in _changes)
         {
-            Changed |= ApplyOne(message, owned);
+            Changed |= change(Profile!);
         }
-    }
-
-    private bool ApplyOne(Message message, IReadOnlyList<Identifier> owned)
-    {
-        var observedAt = message.Timestamp ?? message.ReceivedAt!.Value;
-        _profile ??= new Profile(Id, observedAt);
-        var changed = Stored is null;
-        foreach (var identifier in owned)
-        {
-            changed |= _profile.AddIdentifier(identifier, observedAt);
-        }
-
-        return ApplyTraits(_profile, message, observedAt) | changed;
-    }
-
-    private static bool ApplyTraits(Profile profile, Message message, DateTimeOffset observedAt)
-    {
-        // identify carries the person's traits at the top level (a group's top-level traits are the
-        // group's, not the person's); any message may carry the person's traits in context.traits.
-        var traits = message.Type == MessageType.Group ? null : message.Traits;
-        traits ??= message.Context?["traits"] as JsonObject;
-        if (traits is null)
-        {
-            return false;
-        }
-
-        var changed = false;
-        foreach (var (name, value) in traits)
-        {
-            if (!string.IsNullOrWhiteSpace(name))
-            {
-                changed |= profile.SetTrait(name, value, observedAt, message.MessageId);
-            }
-        }
-
-        return changed;
     }
 }
+
+/// <summary>Identity changed under a batch (a profile it used was merged away, a claim was lost): the batch is resolved again.</summary>
+internal sealed class ResolutionRaceException(string reason) : Exception(reason);

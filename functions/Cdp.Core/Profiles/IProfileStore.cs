@@ -14,11 +14,14 @@ public interface IProfileStore
     /// <summary>The profile and its version tag, or null when there is none with that id.</summary>
     Task<StoredProfile?> GetAsync(string profileId, CancellationToken cancellationToken);
 
-    /// <summary>Creates the profile; false when one with that id already exists.</summary>
-    Task<bool> TryCreateAsync(Profile profile, CancellationToken cancellationToken);
+    /// <summary>Creates the profile; returns its version tag, or null when one with that id already exists.</summary>
+    Task<string?> TryCreateAsync(Profile profile, CancellationToken cancellationToken);
 
-    /// <summary>Replaces the profile if its stored version tag is still <paramref name="versionTag"/>; false when stale.</summary>
-    Task<bool> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken);
+    /// <summary>
+    /// Replaces the profile if its stored version tag is still <paramref name="versionTag"/>; returns the new
+    /// version tag, or null when stale (or gone).
+    /// </summary>
+    Task<string?> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken);
 }
 
 /// <summary>A profile as read from a store, with the version tag to replace it against.</summary>

@@ -1,81 +1,217 @@
-using System.Text.Json.Nodes;
 using Cdp.Core.Identity;
 
 namespace Cdp.Core.Profiles;
 
 /// <summary>
-/// One person: the identifiers that name them and their traits with provenance. State changes go through
-/// methods that report whether anything changed, so a replayed message leads to no write.
+/// One person: the identifiers that name them (with when they were seen), traits with provenance decided by
+/// the <see cref="MergePolicy"/>, event counters, the profiles merged into it, and the messages recently
+/// applied. A merged-away profile is a redirect: <see cref="MergedInto"/> names the survivor and its content
+/// stays frozen as it was at the merge. State changes go through methods that report whether anything
+/// changed, so a replayed message leads to no write.
 /// </summary>
 public sealed class Profile
 {
-    private readonly List<Identifier> _identifiers;
+    private readonly List<ProfileIdentifier> _identifiers;
     private readonly SortedDictionary<string, Trait> _traits;
+    private readonly SortedDictionary<string, EventCounter> _counters;
+    private readonly SortedSet<string> _merged;
+    private readonly List<string> _recent;
 
     public Profile(string id, DateTimeOffset createdAt)
-        : this(id, createdAt, createdAt, [], new Dictionary<string, Trait>())
+        : this(new ProfileDocument(ProfileDocument.CurrentSchemaVersion, id, createdAt, createdAt, [], new Dictionary<string, Trait>()))
     {
     }
 
-    private Profile(string id, DateTimeOffset createdAt, DateTimeOffset updatedAt, IEnumerable<Identifier> identifiers, IEnumerable<KeyValuePair<string, Trait>> traits)
+    private Profile(ProfileDocument document)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(id);
-        Id = id;
-        CreatedAt = createdAt;
-        UpdatedAt = updatedAt;
-        _identifiers = [.. identifiers];
-        _traits = new SortedDictionary<string, Trait>(traits.ToDictionary(), StringComparer.Ordinal);
+        ArgumentException.ThrowIfNullOrWhiteSpace(document.Id);
+        Id = document.Id;
+        CreatedAt = document.CreatedAt;
+        UpdatedAt = document.UpdatedAt;
+        MergedInto = document.MergedInto;
+        _identifiers = [.. document.Identifiers.Select(i => i.FirstSeen == default ? i with { FirstSeen = document.CreatedAt, LastSeen = document.CreatedAt } : i)];
+        _traits = new SortedDictionary<string, Trait>(document.Traits.ToDictionary(), StringComparer.Ordinal);
+        _counters = new SortedDictionary<string, EventCounter>(document.Counters?.Events.ToDictionary() ?? [], StringComparer.Ordinal);
+        _merged = new SortedSet<string>(document.Merged ?? [], StringComparer.Ordinal);
+        _recent = [.. document.RecentMessages ?? []];
     }
 
     public string Id { get; }
 
+    /// <summary>The event time of the message that created the profile; never changes (it orders merge survivors).</summary>
     public DateTimeOffset CreatedAt { get; }
 
     /// <summary>The latest event time that changed this profile.</summary>
     public DateTimeOffset UpdatedAt { get; private set; }
 
-    public IReadOnlyList<Identifier> Identifiers => _identifiers;
+    /// <summary>The survivor this profile was merged into, or null for a live profile.</summary>
+    public string? MergedInto { get; private set; }
+
+    public IReadOnlyList<ProfileIdentifier> Identifiers => _identifiers;
 
     public IReadOnlyDictionary<string, Trait> Traits => _traits;
 
-    /// <summary>Adds an identifier; false when the profile already had it.</summary>
-    public bool AddIdentifier(Identifier identifier, DateTimeOffset observedAt)
+    public IReadOnlyDictionary<string, EventCounter> Counters => _counters;
+
+    /// <summary>Every profile merged into this one, directly or through another merged profile.</summary>
+    public IReadOnlySet<string> Merged => _merged;
+
+    /// <summary>
+    /// The survivor order: a profile that sorts first survives a merge. The oldest (by <see cref="CreatedAt"/>)
+    /// first, then by id, so every consumer picks the same survivor for the same profiles.
+    /// </summary>
+    public static int SurvivorOrder(Profile a, Profile b)
     {
-        if (_identifiers.Contains(identifier))
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        var byAge = a.CreatedAt.CompareTo(b.CreatedAt);
+        return byAge != 0 ? byAge : string.CompareOrdinal(a.Id, b.Id);
+    }
+
+    public bool Holds(Identifier identifier) => IndexOf(identifier) >= 0;
+
+    /// <summary>When the identifier was last seen on this profile, or null when it does not hold it.</summary>
+    public DateTimeOffset? LastSeen(Identifier identifier)
+    {
+        var index = IndexOf(identifier);
+        return index < 0 ? null : _identifiers[index].LastSeen;
+    }
+
+    /// <summary>How many distinct values of <paramref name="type"/> the profile holds.</summary>
+    public int CountOf(string type)
+    {
+        var count = 0;
+        foreach (var held in _identifiers)
+        {
+            count += held.Type == type ? 1 : 0;
+        }
+
+        return count;
+    }
+
+    /// <summary>Links an identifier seen at <paramref name="at"/>; true when the profile did not hold it.</summary>
+    public bool Link(Identifier identifier, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(identifier);
+        var index = IndexOf(identifier);
+        if (index < 0)
+        {
+            _identifiers.Add(new ProfileIdentifier(identifier.Type, identifier.Value, at, at));
+            Touch(at);
+            return true;
+        }
+
+        var held = _identifiers[index];
+        if (at > held.LastSeen || at < held.FirstSeen)
+        {
+            _identifiers[index] = held with { FirstSeen = at < held.FirstSeen ? at : held.FirstSeen, LastSeen = at > held.LastSeen ? at : held.LastSeen };
+        }
+
+        return false;
+    }
+
+    /// <summary>Removes an identifier (it moved to another profile); false when the profile did not hold it.</summary>
+    public bool Unlink(Identifier identifier)
+    {
+        var index = IndexOf(identifier);
+        if (index < 0)
         {
             return false;
         }
 
-        _identifiers.Add(identifier);
-        Touch(observedAt);
+        _identifiers.RemoveAt(index);
         return true;
     }
 
-    /// <summary>
-    /// Sets a trait when the observation is newer than the one held (last writer by event time wins, ties
-    /// broken by message id so that every order of the same messages ends in the same state).
-    /// </summary>
-    public bool SetTrait(string name, JsonNode? value, DateTimeOffset observedAt, string messageId)
+    /// <summary>Applies an observed trait value by the merge policy; true when the trait changed.</summary>
+    public bool SetTrait(string name, Trait observed, MergePolicy policy)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        if (_traits.TryGetValue(name, out var held))
+        ArgumentNullException.ThrowIfNull(observed);
+        ArgumentNullException.ThrowIfNull(policy);
+        var result = _traits.TryGetValue(name, out var held) ? policy.Combine(name, held, observed) : observed;
+        if (ReferenceEquals(result, held))
         {
-            var newer = observedAt > held.ObservedAt
-                || (observedAt == held.ObservedAt && string.CompareOrdinal(messageId, held.MessageId) > 0);
-            if (!newer)
-            {
-                return false;
-            }
-
-            if (JsonNode.DeepEquals(held.Value, value))
-            {
-                _traits[name] = new Trait(held.Value, observedAt, messageId);
-                return false;
-            }
+            return false;
         }
 
-        _traits[name] = new Trait(value?.DeepClone(), observedAt, messageId);
-        Touch(observedAt);
+        _traits[name] = result;
+        Touch(observed.ObservedAt);
+        return true;
+    }
+
+    /// <summary>Counts one event of <paramref name="type"/> at <paramref name="at"/>.</summary>
+    public void Count(string type, DateTimeOffset at)
+    {
+        var one = new EventCounter(1, at, at);
+        _counters[type] = _counters.TryGetValue(type, out var held) ? held.Add(one) : one;
+        Touch(at);
+    }
+
+    /// <summary>True when the message was applied to this profile recently (see <see cref="MergePolicyOptions.RecentMessages"/>).</summary>
+    public bool HasApplied(string messageKey) => _recent.Contains(messageKey);
+
+    /// <summary>Remembers a message as applied, forgetting the oldest beyond <paramref name="limit"/>.</summary>
+    public void Remember(string messageKey, int limit)
+    {
+        _recent.Add(messageKey);
+        if (_recent.Count > limit)
+        {
+            _recent.RemoveRange(0, _recent.Count - limit);
+        }
+    }
+
+    /// <summary>
+    /// Takes in a merged-away profile: its identifiers, its traits decided by the policy, its counters added,
+    /// its recent messages, and it and everything merged into it. False when it was taken in before.
+    /// </summary>
+    public bool Absorb(Profile other, MergePolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        ArgumentNullException.ThrowIfNull(policy);
+        if (other.Id == Id || _merged.Contains(other.Id))
+        {
+            return false;
+        }
+
+        foreach (var held in other._identifiers)
+        {
+            Link(held.Identifier, held.FirstSeen);
+            Link(held.Identifier, held.LastSeen);
+        }
+
+        foreach (var (name, trait) in other._traits)
+        {
+            _traits[name] = _traits.TryGetValue(name, out var mine) ? policy.Combine(name, mine, trait) : trait;
+        }
+
+        foreach (var (type, counter) in other._counters)
+        {
+            _counters[type] = _counters.TryGetValue(type, out var mine) ? mine.Add(counter) : counter;
+        }
+
+        _merged.Add(other.Id);
+        _merged.UnionWith(other._merged);
+        _recent.InsertRange(0, other._recent.Where(k => !_recent.Contains(k)));
+        if (_recent.Count > policy.RecentMessages)
+        {
+            _recent.RemoveRange(0, _recent.Count - policy.RecentMessages);
+        }
+
+        Touch(other.UpdatedAt);
+        return true;
+    }
+
+    /// <summary>Turns this profile into a redirect to <paramref name="survivorId"/>; false when it already is one.</summary>
+    public bool RedirectTo(string survivorId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(survivorId);
+        if (MergedInto == survivorId)
+        {
+            return false;
+        }
+
+        MergedInto = MergedInto is null ? survivorId : throw new InvalidOperationException($"Profile '{Id}' was already merged into '{MergedInto}'.");
         return true;
     }
 
@@ -84,22 +220,37 @@ public sealed class Profile
         Id,
         CreatedAt,
         UpdatedAt,
-        [.. _identifiers.Select(i => i.ToString())],
-        new SortedDictionary<string, Trait>(_traits, StringComparer.Ordinal));
+        [.. _identifiers],
+        new SortedDictionary<string, Trait>(_traits, StringComparer.Ordinal),
+        new ProfileCounters(new SortedDictionary<string, EventCounter>(_counters, StringComparer.Ordinal)),
+        MergedInto,
+        _merged.Count == 0 ? null : [.. _merged],
+        _recent.Count == 0 ? null : [.. _recent]);
 
     public static Profile FromDocument(ProfileDocument document)
     {
         ArgumentNullException.ThrowIfNull(document);
-        var identifiers = document.Identifiers.Select(text =>
-            Identifier.TryParse(text, out var identifier) ? identifier : throw new FormatException($"Profile '{document.Id}' holds an unreadable identifier."));
-        return new Profile(document.Id, document.CreatedAt, document.UpdatedAt, identifiers, document.Traits);
+        return new Profile(document);
     }
 
-    private void Touch(DateTimeOffset observedAt)
+    private int IndexOf(Identifier identifier)
     {
-        if (observedAt > UpdatedAt)
+        for (var i = 0; i < _identifiers.Count; i++)
         {
-            UpdatedAt = observedAt;
+            if (_identifiers[i].Type == identifier.Type && _identifiers[i].Value == identifier.Value)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private void Touch(DateTimeOffset at)
+    {
+        if (at > UpdatedAt)
+        {
+            UpdatedAt = at;
         }
     }
 }

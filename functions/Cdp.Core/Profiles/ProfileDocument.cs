@@ -1,16 +1,21 @@
 namespace Cdp.Core.Profiles;
 
 /// <summary>
-/// The stored and served shape of a profile (JSON, camelCase). Versioned by <see cref="SchemaVersion"/> so
-/// that adapters can read documents written by older code.
+/// The stored shape of a profile (JSON, camelCase). Versioned by <see cref="SchemaVersion"/> so that adapters
+/// read documents written by older code: version 1 held identifiers as <c>"type:value"</c> strings and no
+/// counters, redirects or recent messages.
 /// </summary>
 public sealed record ProfileDocument(
     int SchemaVersion,
     string Id,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    IReadOnlyList<string> Identifiers,
-    IReadOnlyDictionary<string, Trait> Traits)
+    IReadOnlyList<ProfileIdentifier> Identifiers,
+    IReadOnlyDictionary<string, Trait> Traits,
+    ProfileCounters? Counters = null,
+    string? MergedInto = null,
+    IReadOnlyList<string>? Merged = null,
+    IReadOnlyList<string>? RecentMessages = null)
 {
-    public const int CurrentSchemaVersion = 1;
+    public const int CurrentSchemaVersion = 2;
 }

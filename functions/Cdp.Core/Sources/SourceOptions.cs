@@ -29,6 +29,10 @@ public sealed class SourceDefinition
     /// <value>The default is <see cref="BindingMode.Late"/>.</value>
     public BindingMode Binding { get; set; } = BindingMode.Late;
 
+    /// <summary>How far the source's trait values are trusted, from 0 to 1 (the <c>highestConfidence</c> merge strategy).</summary>
+    /// <value>The default is 1.</value>
+    public double Confidence { get; set; } = 1.0;
+
     /// <summary>Requests per second the source may make on average.</summary>
     /// <value>The default is 100.</value>
     public int RequestsPerSecond { get; set; } = SourceDefaults.RequestsPerSecond;

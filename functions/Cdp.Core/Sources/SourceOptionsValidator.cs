@@ -32,6 +32,11 @@ internal sealed class SourceOptionsValidator : IValidateOptions<SourceOptions>
                 failures.Add($"{path}.writeKeySha256: two sources share a write key.");
             }
 
+            if (source.Confidence is < 0 or > 1 || double.IsNaN(source.Confidence))
+            {
+                failures.Add($"{path}.confidence: from 0 to 1.");
+            }
+
             if (source.RequestsPerSecond < 1 || source.Burst < 1)
             {
                 failures.Add($"{path}: requestsPerSecond and burst must be 1 or more.");

@@ -8,7 +8,7 @@ namespace Cdp.Embedded.Sqlite;
 /// </summary>
 public sealed class SqliteDatabase : IDisposable
 {
-    private const int SchemaVersion = 3;
+    private const int SchemaVersion = 4;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS event_records (
@@ -40,6 +40,19 @@ public sealed class SqliteDatabase : IDisposable
             key TEXT PRIMARY KEY,
             processed_at TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS processed_messages_by_time ON processed_messages (processed_at);
+        CREATE TABLE IF NOT EXISTS ledger (
+            id TEXT PRIMARY KEY,
+            profile_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            body TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS ledger_by_profile ON ledger (profile_id, at);
+        CREATE TABLE IF NOT EXISTS profile_events (
+            profile_id TEXT NOT NULL,
+            message_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            body TEXT NOT NULL,
+            PRIMARY KEY (profile_id, message_id));
+        CREATE INDEX IF NOT EXISTS profile_events_by_time ON profile_events (profile_id, at);
         CREATE TABLE IF NOT EXISTS dead_letters (
             id TEXT PRIMARY KEY,
             stage TEXT NOT NULL,

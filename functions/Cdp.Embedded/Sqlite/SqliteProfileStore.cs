@@ -35,11 +35,11 @@ public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore,
         return Task.FromResult<StoredProfile?>(new StoredProfile(Profile.FromDocument(document), version));
     }
 
-    public Task<bool> TryCreateAsync(Profile profile, CancellationToken cancellationToken) =>
+    public Task<string?> TryCreateAsync(Profile profile, CancellationToken cancellationToken) =>
         Task.FromResult(Write(profile, expectedVersion: null));
 
-    public Task<bool> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken) =>
-        Task.FromResult(long.TryParse(versionTag, NumberStyles.None, CultureInfo.InvariantCulture, out var version) && Write(profile, version));
+    public Task<string?> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken) =>
+        Task.FromResult(long.TryParse(versionTag, NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? Write(profile, version) : null);
 
     public Task<ProfileChangeBatch> ReadAsync(string consumer, int maxCount, CancellationToken cancellationToken)
     {
@@ -71,7 +71,8 @@ public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore,
         return Task.CompletedTask;
     }
 
-    private bool Write(Profile profile, long? expectedVersion)
+    /// <summary>Writes the profile and its change; the new version tag, or null when the version was stale.</summary>
+    private string? Write(Profile profile, long? expectedVersion)
     {
         ArgumentNullException.ThrowIfNull(profile);
         var body = JsonSerializer.Serialize(profile.ToDocument(), CdpJson.Options);
@@ -97,12 +98,13 @@ public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore,
             return true;
         });
 
-        if (written)
+        if (!written)
         {
-            Changed.Notify();
+            return null;
         }
 
-        return written;
+        Changed.Notify();
+        return newVersion.ToString(CultureInfo.InvariantCulture);
     }
 
     private static string ChangeConsumer(string consumer) => "changes:" + consumer;

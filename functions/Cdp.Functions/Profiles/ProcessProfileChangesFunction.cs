@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Cdp.Azure;
 using Cdp.Azure.Cosmos;
 using Cdp.Core.Changes;
@@ -25,14 +26,12 @@ public sealed class ProcessProfileChangesFunction(ProfileChangeProcessor process
             LeaseContainerPrefix = "profile-changes",
             FeedPollDelay = 1000,
             MaxItemsPerInvocation = 100)]
-        IReadOnlyList<CosmosProfileDocument> profiles,
+        IReadOnlyList<JsonElement> profiles,
         [DurableClient] DurableTaskClient journeys,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(profiles);
-        var changes = profiles
-            .Select(p => new ProfileChange(p.Id, p.ETag ?? throw new InvalidOperationException($"Change of profile '{p.Id}' has no _etag."), p.ToProfileDocument()))
-            .ToList();
+        var changes = profiles.Select(CosmosProfileStore.ToChange).ToList();
         return processor.ProcessAsync(changes, new ProfileChangeContext(new DurableJourneyRuntime(journeys)), cancellationToken);
     }
 }

@@ -25,6 +25,28 @@ public sealed class FindProfileFunction(ProfileHandler handler)
         handler.FindAsync(request, cancellationToken);
 }
 
+/// <summary><c>GET /api/profiles/{id}/ledger</c>.</summary>
+public sealed class GetProfileLedgerFunction(ProfileHandler handler)
+{
+    [Function(nameof(GetProfileLedgerFunction))]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = CdpRoutes.ProfileLedger)] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        handler.LedgerAsync(id, cancellationToken);
+}
+
+/// <summary><c>GET /api/profiles/{id}/events</c>.</summary>
+public sealed class GetProfileEventsFunction(ProfileHandler handler)
+{
+    [Function(nameof(GetProfileEventsFunction))]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = CdpRoutes.ProfileEvents)] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        handler.EventsAsync(request, id, cancellationToken);
+}
+
 /// <summary><c>GET /api/health</c>.</summary>
 public sealed class HealthFunction
 {

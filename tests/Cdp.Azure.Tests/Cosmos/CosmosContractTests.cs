@@ -22,3 +22,15 @@ public sealed class CosmosProcessedMessageLogContractTests(CosmosStandIn cosmos)
 {
     protected override Core.Ingest.IProcessedMessageLog Log { get; } = new CosmosProcessedMessageLog(cosmos.ContainerAsync("messages").GetAwaiter().GetResult());
 }
+
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosIdentityLedgerContractTests(CosmosStandIn cosmos) : IdentityLedgerContract
+{
+    protected override IIdentityLedger Ledger { get; } = new CosmosIdentityLedger(cosmos.ContainerAsync("ledger", "/profileId").GetAwaiter().GetResult());
+}
+
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosProfileEventStoreContractTests(CosmosStandIn cosmos) : ProfileEventStoreContract
+{
+    protected override IProfileEventStore Events { get; } = new CosmosProfileEventStore(cosmos.ContainerAsync("events", "/profileId").GetAwaiter().GetResult());
+}

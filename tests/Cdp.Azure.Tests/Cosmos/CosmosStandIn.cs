@@ -44,9 +44,9 @@ public sealed class CosmosStandIn : IAsyncLifetime
         Database = (await Client.CreateDatabaseIfNotExistsAsync("cdp-tests-" + Guid.NewGuid().ToString("N")[..8])).Database;
     }
 
-    /// <summary>A container partitioned on <c>/id</c>, as <c>identities</c> and <c>profiles</c> are.</summary>
-    public async Task<Container> ContainerAsync(string name) =>
-        (await Database.CreateContainerIfNotExistsAsync(name, "/id")).Container;
+    /// <summary>A container partitioned on <paramref name="partitionKeyPath"/> (<c>/id</c>, as <c>identities</c> and <c>profiles</c> are).</summary>
+    public async Task<Container> ContainerAsync(string name, string partitionKeyPath = "/id") =>
+        (await Database.CreateContainerIfNotExistsAsync(name, partitionKeyPath)).Container;
 
     public async Task DisposeAsync()
     {

@@ -29,7 +29,7 @@ public class JourneyTriggersTests
         var profile = new Profile(id, T0);
         if (email is not null || id.EndsWith("null", StringComparison.Ordinal))
         {
-            profile.SetTrait("email", email, T0, "m1");
+            profile.SetTrait("email", new Trait(email, T0, "m1"), Cdp.Testing.TestDomain.Policy());
         }
 
         return new ProfileChange(id, "1", profile.ToDocument());

@@ -10,7 +10,7 @@ namespace Cdp.Embedded.Tests.Consumers;
 /// <summary>The background consumers of Cdp.Local, over the real embedded store.</summary>
 public class ConsumerTests
 {
-    private static readonly Identifier Anonymous = new(Identifier.AnonymousId, "a1");
+    private static readonly Identifier Anonymous = new("anonymous_id", "a1");
 
     /// <summary>Advances fake time until <paramref name="done"/> holds (a guard against a hang, not a speed check).</summary>
     private static async Task AdvanceUntilAsync(EmbeddedStore store, Func<Task<bool>> done)
@@ -31,11 +31,11 @@ public class ConsumerTests
         await consumer.StartAsync(CancellationToken.None);
 
         await store.Log.PublishAsync([Messages.Track("m1", anonymousId: "a1")], CancellationToken.None);
-        await AdvanceUntilAsync(store, async () => await store.Identities.FindAsync(Anonymous, CancellationToken.None) is not null);
+        await AdvanceUntilAsync(store, async () => await store.OwnerAsync(Anonymous) is not null);
         await consumer.StopAsync(CancellationToken.None);
 
         Assert.Equal(0, index.FailuresLeft);
-        Assert.NotNull(await store.Identities.FindAsync(Anonymous, CancellationToken.None));
+        Assert.NotNull(await store.OwnerAsync(Anonymous));
         var partition = store.Log.PartitionOf("a1");
         Assert.Empty((await store.Log.ReadAsync(IngestConsumer.Name, partition, 10, CancellationToken.None)).Messages);
     }
@@ -54,7 +54,7 @@ public class ConsumerTests
         await consumer.StopAsync(CancellationToken.None);
 
         var change = Assert.Single(subscriber.Changes);
-        Assert.Equal(["anonymous_id:a1"], change.Profile.Identifiers);
+        Assert.Equal(["anonymous_id:a1"], change.Profile.Identifiers.Select(i => i.ToString()));
         Assert.Empty((await store.Profiles.ReadAsync(ProfileChangeConsumer.Name, 10, CancellationToken.None)).Changes);
     }
 
@@ -63,7 +63,7 @@ public class ConsumerTests
     {
         public int FailuresLeft { get; private set; } = failures;
 
-        public Task<string?> FindAsync(Identifier identifier, CancellationToken cancellationToken)
+        public Task<string?> FindAsync(string key, CancellationToken cancellationToken)
         {
             if (FailuresLeft > 0)
             {
@@ -71,11 +71,14 @@ public class ConsumerTests
                 throw new IOException("disk I/O error");
             }
 
-            return inner.FindAsync(identifier, cancellationToken);
+            return inner.FindAsync(key, cancellationToken);
         }
 
-        public Task<string> ClaimAsync(Identifier identifier, string profileId, CancellationToken cancellationToken) =>
-            inner.ClaimAsync(identifier, profileId, cancellationToken);
+        public Task<string> ClaimAsync(string key, string profileId, CancellationToken cancellationToken) =>
+            inner.ClaimAsync(key, profileId, cancellationToken);
+
+        public Task<string> ReassignAsync(string key, string fromProfileId, string toProfileId, CancellationToken cancellationToken) =>
+            inner.ReassignAsync(key, fromProfileId, toProfileId, cancellationToken);
     }
 
     private sealed class RecordingSubscriber : IProfileChangeSubscriber

@@ -10,8 +10,8 @@ namespace Cdp.Embedded.Tests.Ingest;
 /// <summary>Ingest over the real embedded adapters.</summary>
 public class IngestServiceTests
 {
-    private static readonly Identifier Anonymous = new(Identifier.AnonymousId, "a1");
-    private static readonly Identifier User = new(Identifier.UserId, "u1");
+    private static readonly Identifier Anonymous = new("anonymous_id", "a1");
+    private static readonly Identifier User = new("user_id", "u1");
 
     [Fact]
     public async Task ProcessAsync_TrackThenIdentify_LinksBothIdentifiersToOneProfile()
@@ -23,12 +23,12 @@ public class IngestServiceTests
             [Messages.Identify("m2", "a1", "u1", new JsonObject { ["email"] = "ada@example.com" }, Messages.T0.AddMinutes(1))],
             CancellationToken.None);
 
-        var byAnonymous = await store.Identities.FindAsync(Anonymous, CancellationToken.None);
-        var byUser = await store.Identities.FindAsync(User, CancellationToken.None);
+        var byAnonymous = await store.OwnerAsync(Anonymous);
+        var byUser = await store.OwnerAsync(User);
         Assert.NotNull(byAnonymous);
         Assert.Equal(byAnonymous, byUser);
         var profile = (await store.Profiles.GetAsync(byUser!, CancellationToken.None))!.Profile;
-        Assert.Equal(new[] { Anonymous, User }, profile.Identifiers);
+        Assert.Equal(["anonymous_id:a1", "email:ada@example.com", "user_id:u1"], profile.Identifiers.Select(i => i.ToString()).Order(StringComparer.Ordinal));
         Assert.Equal("ada@example.com", profile.Traits["email"].Value!.GetValue<string>());
         Assert.Equal("m2", profile.Traits["email"].MessageId);
     }
@@ -57,12 +57,12 @@ public class IngestServiceTests
         using var store = new EmbeddedStore();
         var message = Messages.Track("m1", anonymousId: "a1");
         // The claim landed, the profile write did not (a crash in between).
-        var profileId = await store.Identities.ClaimAsync(Anonymous, "p_" + "crashed", CancellationToken.None);
+        var profileId = await store.Identities.ClaimAsync(store.Rules.KeyOf(Anonymous), IdentityResolver.NewProfileId("m1"), CancellationToken.None);
 
         await store.Ingest.ProcessAsync([message], CancellationToken.None);
 
         var profile = (await store.Profiles.GetAsync(profileId, CancellationToken.None))!.Profile;
-        Assert.Equal([Anonymous], profile.Identifiers);
+        Assert.Equal([Anonymous], profile.Identifiers.Select(i => i.Identifier));
     }
 
     [Fact]
@@ -75,8 +75,8 @@ public class IngestServiceTests
         await two.Ingest.ProcessAsync([Messages.Track("m1", anonymousId: "a1")], CancellationToken.None);
 
         Assert.Equal(
-            await one.Identities.FindAsync(Anonymous, CancellationToken.None),
-            await two.Identities.FindAsync(Anonymous, CancellationToken.None));
+            await one.OwnerAsync(Anonymous),
+            await two.OwnerAsync(Anonymous));
     }
 
     [Fact]
@@ -87,40 +87,46 @@ public class IngestServiceTests
         await store.Ingest.ProcessAsync([Messages.Identify("m2", null, "u1", new JsonObject { ["plan"] = "pro" }, Messages.T0.AddHours(1))], CancellationToken.None);
         await store.Ingest.ProcessAsync([Messages.Identify("m1", null, "u1", new JsonObject { ["plan"] = "free" }, Messages.T0)], CancellationToken.None);
 
-        var profileId = await store.Identities.FindAsync(User, CancellationToken.None);
+        var profileId = await store.OwnerAsync(User);
         var profile = (await store.Profiles.GetAsync(profileId!, CancellationToken.None))!.Profile;
         Assert.Equal("pro", profile.Traits["plan"].Value!.GetValue<string>());
     }
 
     [Fact]
-    public async Task ProcessAsync_IdentifiersOfTwoProfiles_UpdatesStrongestAndDoesNotMerge()
+    public async Task ProcessAsync_IdentifiersOfTwoProfiles_MergesIntoTheOlder_OverSqlite()
     {
         using var store = new EmbeddedStore();
         await store.Ingest.ProcessAsync([Messages.Track("m1", anonymousId: "a1")], CancellationToken.None);
-        await store.Ingest.ProcessAsync([Messages.Track("m2", userId: "u1")], CancellationToken.None);
+        await store.Ingest.ProcessAsync([Messages.Track("m2", userId: "u1", at: Messages.T0.AddMinutes(1))], CancellationToken.None);
+        var anonymousProfile = await store.OwnerAsync(Anonymous);
+        var userProfile = await store.OwnerAsync(User);
 
-        await store.Ingest.ProcessAsync([Messages.Identify("m3", "a1", "u1", new JsonObject { ["plan"] = "pro" })], CancellationToken.None);
+        await store.Ingest.ProcessAsync([Messages.Identify("m3", "a1", "u1", new JsonObject { ["plan"] = "pro" }, Messages.T0.AddMinutes(2))], CancellationToken.None);
 
-        var userProfile = await store.Identities.FindAsync(User, CancellationToken.None);
-        var anonymousProfile = await store.Identities.FindAsync(Anonymous, CancellationToken.None);
-        Assert.NotEqual(userProfile, anonymousProfile);
-        var profile = (await store.Profiles.GetAsync(userProfile!, CancellationToken.None))!.Profile;
-        Assert.Equal([User], profile.Identifiers);
-        Assert.True(profile.Traits.ContainsKey("plan"));
+        Assert.Equal(anonymousProfile, await store.OwnerAsync(User));
+        var survivor = (await store.Profiles.GetAsync(anonymousProfile!, CancellationToken.None))!.Profile;
+        Assert.Equal([Anonymous, User], survivor.Identifiers.Select(i => i.Identifier));
+        Assert.True(survivor.Traits.ContainsKey("plan"));
+        Assert.Equal(3, survivor.Counters.Values.Sum(c => c.Count));
+        Assert.Equal(anonymousProfile, (await store.Profiles.GetAsync(userProfile!, CancellationToken.None))!.Profile.MergedInto);
+        var view = (await store.Reader.GetAsync(userProfile!, CancellationToken.None))!;
+        Assert.Equal((anonymousProfile, userProfile), (view.Id, view.RedirectedFrom));
+        Assert.Equal(["m3", "m2", "m1"], (await store.Reader.EventsAsync(userProfile!, 10, CancellationToken.None))!.Select(e => e.MessageId));
+        Assert.Contains(await store.Ledger.ListAsync(anonymousProfile!, CancellationToken.None), e => e.Kind == LedgerEntry.Merge && e.OtherProfileId == userProfile && e.MessageId == "m3");
     }
 
     [Fact]
     public async Task ProcessAsync_NewProfileLosesEveryClaimToAConcurrentOne_JoinsTheWinner()
     {
         using var store = new EmbeddedStore();
-        await store.Identities.ClaimAsync(Anonymous, "p_winner", CancellationToken.None);
+        await store.Identities.ClaimAsync(store.Rules.KeyOf(Anonymous), "p_winner", CancellationToken.None);
         var ingest = store.IngestWith(new StaleFirstRead(store.Identities));
         var message = Messages.Track("m1", anonymousId: "a1");
 
         await ingest.ProcessAsync([message], CancellationToken.None);
 
-        Assert.Equal([Anonymous], (await store.Profiles.GetAsync("p_winner", CancellationToken.None))!.Profile.Identifiers);
-        Assert.Null(await store.Profiles.GetAsync(ProfileResolver.NewProfileId("m1"), CancellationToken.None));
+        Assert.Equal([Anonymous], (await store.Profiles.GetAsync("p_winner", CancellationToken.None))!.Profile.Identifiers.Select(i => i.Identifier));
+        Assert.Null(await store.Profiles.GetAsync(IdentityResolver.NewProfileId("m1"), CancellationToken.None));
     }
 
     [Fact]
@@ -185,14 +191,15 @@ public class IngestServiceTests
     {
         using var store = new EmbeddedStore();
         await store.Ingest.ProcessAsync([Messages.Identify("m0", "a1", "u1", new JsonObject { ["plan"] = "free" })], CancellationToken.None);
-        var profileId = (await store.Identities.FindAsync(User, CancellationToken.None))!;
+        var profileId = (await store.OwnerAsync(User))!;
         var racing = new RacingProfileStore(store.Profiles, async () =>
         {
             var other = (await store.Profiles.GetAsync(profileId, CancellationToken.None))!;
-            other.Profile.SetTrait("name", JsonValue.Create("Ada"), Messages.T0.AddMinutes(1), "other");
+            other.Profile.SetTrait("name", new Trait(JsonValue.Create("Ada"), Messages.T0.AddMinutes(1), "other"), store.Policy);
             await store.Profiles.TryReplaceAsync(other.Profile, other.VersionTag, CancellationToken.None);
         });
-        var ingest = new IngestService(store.Identities, racing, store.Processed, store.DeadLetters, store.Time, NullLogger<IngestService>.Instance);
+        var resolver = new IdentityResolver(store.Rules, store.Policy, store.Identities, racing, store.Ledger, NullLogger<IdentityResolver>.Instance);
+        var ingest = new IngestService(resolver, store.Policy, store.Ledger, store.Events, store.Processed, store.DeadLetters, store.Time, NullLogger<IngestService>.Instance);
 
         await ingest.ProcessAsync([Messages.Identify("m1", "a1", "u1", new JsonObject { ["plan"] = "pro" }, Messages.T0.AddMinutes(2))], CancellationToken.None);
 
@@ -226,7 +233,7 @@ public class IngestServiceTests
         Assert.Equal((1, 1), (summary.DeadLettered, summary.ProfilesChanged));
         var letter = Assert.Single(await store.DeadLetters.ListAsync(10, CancellationToken.None));
         Assert.Equal((DeadLetter.IngestStage, "m-bad", "web"), (letter.Stage, letter.MessageId, letter.SourceId));
-        Assert.Contains("no identifier", letter.Reason, StringComparison.Ordinal);
+        Assert.Contains("no usable identifier", letter.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -244,7 +251,7 @@ public class IngestServiceTests
 
         Assert.Equal(Core.Collect.CollectOutcome.Accepted, replay.Outcome);
         Assert.Equal((1, 0), (summary.ProfilesChanged, summary.Duplicates));
-        Assert.NotNull(await store.Identities.FindAsync(new Identifier(Identifier.AnonymousId, "a-fixed"), CancellationToken.None));
+        Assert.NotNull(await store.OwnerAsync(new Identifier("anonymous_id", "a-fixed")));
         Assert.Empty(await store.DeadLetters.ListAsync(10, CancellationToken.None));
     }
 
@@ -269,9 +276,9 @@ public class IngestServiceTests
 
         public Task<StoredProfile?> GetAsync(string profileId, CancellationToken cancellationToken) => inner.GetAsync(profileId, cancellationToken);
 
-        public Task<bool> TryCreateAsync(Profile profile, CancellationToken cancellationToken) => inner.TryCreateAsync(profile, cancellationToken);
+        public Task<string?> TryCreateAsync(Profile profile, CancellationToken cancellationToken) => inner.TryCreateAsync(profile, cancellationToken);
 
-        public async Task<bool> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken)
+        public async Task<string?> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken)
         {
             if (Races == 0)
             {
@@ -288,7 +295,7 @@ public class IngestServiceTests
     {
         private bool _stale = true;
 
-        public Task<string?> FindAsync(Identifier identifier, CancellationToken cancellationToken)
+        public Task<string?> FindAsync(string key, CancellationToken cancellationToken)
         {
             if (_stale)
             {
@@ -296,10 +303,13 @@ public class IngestServiceTests
                 return Task.FromResult<string?>(null);
             }
 
-            return inner.FindAsync(identifier, cancellationToken);
+            return inner.FindAsync(key, cancellationToken);
         }
 
-        public Task<string> ClaimAsync(Identifier identifier, string profileId, CancellationToken cancellationToken) =>
-            inner.ClaimAsync(identifier, profileId, cancellationToken);
+        public Task<string> ClaimAsync(string key, string profileId, CancellationToken cancellationToken) =>
+            inner.ClaimAsync(key, profileId, cancellationToken);
+
+        public Task<string> ReassignAsync(string key, string fromProfileId, string toProfileId, CancellationToken cancellationToken) =>
+            inner.ReassignAsync(key, fromProfileId, toProfileId, cancellationToken);
     }
 }

@@ -44,3 +44,21 @@ public sealed class SqliteProcessedMessageLogContractTests : ProcessedMessageLog
 
     public void Dispose() => _store.Dispose();
 }
+
+public sealed class SqliteIdentityLedgerContractTests : IdentityLedgerContract, IDisposable
+{
+    private readonly EmbeddedStore _store = new();
+
+    protected override Core.Identity.IIdentityLedger Ledger => _store.Ledger;
+
+    public void Dispose() => _store.Dispose();
+}
+
+public sealed class SqliteProfileEventStoreContractTests : ProfileEventStoreContract, IDisposable
+{
+    private readonly EmbeddedStore _store = new();
+
+    protected override Core.Profiles.IProfileEventStore Events => _store.Events;
+
+    public void Dispose() => _store.Dispose();
+}

@@ -6,7 +6,7 @@ namespace Cdp.Embedded.Tests.Sqlite;
 
 public class SqliteStoreTests
 {
-    private static readonly Identifier User = new(Identifier.UserId, "u1");
+    private static readonly Identifier User = new("user_id", "u1");
 
     [Fact]
     public async Task ChangeFeed_DeliversEveryWriteInOrder_UntilCheckpointed()
@@ -14,7 +14,7 @@ public class SqliteStoreTests
         using var store = new EmbeddedStore();
         await store.Profiles.TryCreateAsync(new Profile("p1", Messages.T0), CancellationToken.None);
         var stored = (await store.Profiles.GetAsync("p1", CancellationToken.None))!;
-        stored.Profile.SetTrait("plan", JsonValue.Create("pro"), Messages.T0, "m1");
+        stored.Profile.SetTrait("plan", new Trait(JsonValue.Create("pro"), Messages.T0, "m1"), store.Policy);
         await store.Profiles.TryReplaceAsync(stored.Profile, stored.VersionTag, CancellationToken.None);
         await store.Profiles.TryReplaceAsync(stored.Profile, stored.VersionTag, CancellationToken.None); // stale: no change
 
@@ -33,13 +33,13 @@ public class SqliteStoreTests
     public async Task Restart_KeepsIdentitiesProfilesAndChangeCheckpoints()
     {
         using var store = new EmbeddedStore();
-        await store.Identities.ClaimAsync(User, "p1", CancellationToken.None);
+        await store.Identities.ClaimAsync(store.Rules.KeyOf(User), "p1", CancellationToken.None);
         await store.Profiles.TryCreateAsync(new Profile("p1", Messages.T0), CancellationToken.None);
         await store.Profiles.CheckpointAsync("c", await store.Profiles.ReadAsync("c", 10, CancellationToken.None), CancellationToken.None);
 
         using var restarted = store.Reopen();
 
-        Assert.Equal("p1", await restarted.Identities.FindAsync(User, CancellationToken.None));
+        Assert.Equal("p1", await restarted.OwnerAsync(User));
         Assert.NotNull(await restarted.Profiles.GetAsync("p1", CancellationToken.None));
         Assert.Empty((await restarted.Profiles.ReadAsync("c", 10, CancellationToken.None)).Changes);
     }

@@ -8,11 +8,14 @@ namespace Cdp.Testing.Contracts;
 public abstract class ProfileStoreContract
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
+    private static readonly MergePolicy Policy = TestDomain.Policy();
 
     /// <summary>A store to test; profile ids are unique per test, so a shared store is fine.</summary>
     protected abstract IProfileStore Store { get; }
 
     private static string NewId() => "p_" + Guid.NewGuid().ToString("N");
+
+    private static Trait Observed(JsonNode? value, DateTimeOffset at, string messageId, string? source = "web") => new(value, at, messageId, source);
 
     [Fact]
     public async Task GetAsync_Unknown_ReturnsNull()
@@ -24,32 +27,57 @@ public abstract class ProfileStoreContract
     public async Task TryCreateAsync_ThenGet_RoundTripsEverything()
     {
         var profile = new Profile(NewId(), T0);
-        profile.AddIdentifier(new Identifier(Identifier.UserId, "u1"), T0);
-        profile.SetTrait("address", new JsonObject { ["city"] = "Lyon", ["zip"] = 69001 }, T0.AddMinutes(1), "m1");
+        profile.Link(new Identifier("user_id", "u1"), T0);
+        profile.Link(new Identifier("user_id", "u1"), T0.AddHours(1));
+        profile.SetTrait("address", Observed(new JsonObject { ["city"] = "Lyon", ["zip"] = 69001 }, T0.AddMinutes(1), "m1"), Policy);
+        profile.SetTrait("address", Observed(new JsonObject { ["city"] = "Paris" }, T0, "m0", "crm"), Policy);
+        profile.Count("track", T0);
+        profile.Count("track", T0.AddDays(1));
+        profile.Remember("k1", 10);
+        var other = new Profile(NewId(), T0.AddDays(2));
+        profile.Absorb(other, Policy);
 
-        Assert.True(await Store.TryCreateAsync(profile, CancellationToken.None));
+        var tag = await Store.TryCreateAsync(profile, CancellationToken.None);
         var stored = await Store.GetAsync(profile.Id, CancellationToken.None);
 
         Assert.NotNull(stored);
-        Assert.False(string.IsNullOrEmpty(stored.VersionTag));
-        Assert.Equal(profile.Identifiers, stored.Profile.Identifiers);
+        Assert.False(string.IsNullOrEmpty(tag));
+        Assert.Equal(tag, stored.VersionTag);
+        var identifier = Assert.Single(stored.Profile.Identifiers);
+        Assert.Equal(new ProfileIdentifier("user_id", "u1", T0, T0.AddHours(1)), identifier);
         Assert.Equal(T0, stored.Profile.CreatedAt);
-        Assert.Equal(T0.AddMinutes(1), stored.Profile.UpdatedAt);
         var trait = stored.Profile.Traits["address"];
-        Assert.Equal("m1", trait.MessageId);
+        Assert.Equal(("m1", "web", 1.0), (trait.MessageId, trait.Source, trait.Confidence));
         Assert.Equal(T0.AddMinutes(1), trait.ObservedAt);
         Assert.True(JsonNode.DeepEquals(new JsonObject { ["city"] = "Lyon", ["zip"] = 69001 }, trait.Value));
+        var lost = Assert.Single(trait.History!);
+        Assert.Equal(("m0", "crm"), (lost.MessageId, lost.Source));
+        Assert.Equal(new EventCounter(2, T0, T0.AddDays(1)), stored.Profile.Counters["track"]);
+        Assert.True(stored.Profile.HasApplied("k1"));
+        Assert.Equal([other.Id], stored.Profile.Merged);
+        Assert.Null(stored.Profile.MergedInto);
     }
 
     [Fact]
-    public async Task TryCreateAsync_Existing_ReturnsFalseAndKeepsFirst()
+    public async Task Redirect_RoundTrips()
+    {
+        var profile = new Profile(NewId(), T0);
+        profile.RedirectTo("p_survivor");
+
+        await Store.TryCreateAsync(profile, CancellationToken.None);
+
+        Assert.Equal("p_survivor", (await Store.GetAsync(profile.Id, CancellationToken.None))!.Profile.MergedInto);
+    }
+
+    [Fact]
+    public async Task TryCreateAsync_Existing_ReturnsNullAndKeepsFirst()
     {
         var id = NewId();
         var first = new Profile(id, T0);
-        first.SetTrait("plan", JsonValue.Create("pro"), T0, "m1");
+        first.SetTrait("plan", Observed(JsonValue.Create("pro"), T0, "m1"), Policy);
         await Store.TryCreateAsync(first, CancellationToken.None);
 
-        Assert.False(await Store.TryCreateAsync(new Profile(id, T0), CancellationToken.None));
+        Assert.Null(await Store.TryCreateAsync(new Profile(id, T0), CancellationToken.None));
         Assert.True((await Store.GetAsync(id, CancellationToken.None))!.Profile.Traits.ContainsKey("plan"));
     }
 
@@ -61,21 +89,22 @@ public abstract class ProfileStoreContract
         var first = (await Store.GetAsync(id, CancellationToken.None))!;
         var second = (await Store.GetAsync(id, CancellationToken.None))!;
 
-        first.Profile.SetTrait("plan", JsonValue.Create("pro"), T0, "m1");
-        Assert.True(await Store.TryReplaceAsync(first.Profile, first.VersionTag, CancellationToken.None));
-        second.Profile.SetTrait("name", JsonValue.Create("Ada"), T0, "m2");
-        Assert.False(await Store.TryReplaceAsync(second.Profile, second.VersionTag, CancellationToken.None));
+        first.Profile.SetTrait("plan", Observed(JsonValue.Create("pro"), T0, "m1"), Policy);
+        var newTag = await Store.TryReplaceAsync(first.Profile, first.VersionTag, CancellationToken.None);
+        Assert.NotNull(newTag);
+        second.Profile.SetTrait("name", Observed(JsonValue.Create("Ada"), T0, "m2"), Policy);
+        Assert.Null(await Store.TryReplaceAsync(second.Profile, second.VersionTag, CancellationToken.None));
 
         var reloaded = (await Store.GetAsync(id, CancellationToken.None))!;
-        Assert.NotEqual(first.VersionTag, reloaded.VersionTag);
-        reloaded.Profile.SetTrait("name", JsonValue.Create("Ada"), T0, "m2");
-        Assert.True(await Store.TryReplaceAsync(reloaded.Profile, reloaded.VersionTag, CancellationToken.None));
+        Assert.Equal(newTag, reloaded.VersionTag);
+        reloaded.Profile.SetTrait("name", Observed(JsonValue.Create("Ada"), T0, "m2"), Policy);
+        Assert.NotNull(await Store.TryReplaceAsync(reloaded.Profile, reloaded.VersionTag, CancellationToken.None));
         Assert.Equal(["name", "plan"], (await Store.GetAsync(id, CancellationToken.None))!.Profile.Traits.Keys);
     }
 
     [Fact]
-    public async Task TryReplaceAsync_Missing_ReturnsFalse()
+    public async Task TryReplaceAsync_Missing_ReturnsNull()
     {
-        Assert.False(await Store.TryReplaceAsync(new Profile(NewId(), T0), "1", CancellationToken.None));
+        Assert.Null(await Store.TryReplaceAsync(new Profile(NewId(), T0), "1", CancellationToken.None));
     }
 }

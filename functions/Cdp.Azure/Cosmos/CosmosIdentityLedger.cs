@@ -1,0 +1,23 @@
+using System.Net;
+using System.Text.Json;
+using Cdp.Core.Events;
+using Cdp.Core.Identity;
+using Microsoft.Azure.Cosmos;
+
+namespace Cdp.Azure.Cosmos;
+
+/// <summary>
+/// The ledger in the Cosmos DB <c>ledger</c> container (partition key <c>/profileId</c>): one item per entry,
+/// created (409 = recorded before). Listing a profile's entries is a single-partition query (admin reads only).
+/// </summary>
+public sealed class CosmosIdentityLedger(Container ledger) : IIdentityLedger
+{
+    public Task AppendAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        return Task.WhenAll(entries.Select(entry => CosmosItems.CreateOnceAsync(ledger, JsonSerializer.SerializeToUtf8Bytes(entry, CdpJson.Options), entry.ProfileId, cancellationToken)));
+    }
+
+    public Task<IReadOnlyList<LedgerEntry>> ListAsync(string profileId, CancellationToken cancellationToken) =>
+        CosmosItems.QueryAsync<LedgerEntry>(ledger, new QueryDefinition("SELECT * FROM c WHERE c.profileId = @p").WithParameter("@p", profileId), profileId, cancellationToken);
+}

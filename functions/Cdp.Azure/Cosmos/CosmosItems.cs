@@ -1,0 +1,40 @@
+using System.Net;
+using System.Text.Json;
+using Cdp.Core.Events;
+using Microsoft.Azure.Cosmos;
+
+namespace Cdp.Azure.Cosmos;
+
+/// <summary>The two item operations the append-only containers share: create once, and read one partition.</summary>
+internal static class CosmosItems
+{
+    /// <summary>Creates the item; an item with that id already in the partition (409) is the same record, written before.</summary>
+    public static async Task CreateOnceAsync(Container container, byte[] json, string partitionKey, CancellationToken cancellationToken)
+    {
+        using var body = new MemoryStream(json);
+        using var response = await container.CreateItemStreamAsync(body, new PartitionKey(partitionKey), new ItemRequestOptions { EnableContentResponseOnWrite = false }, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.Conflict)
+        {
+            response.EnsureSuccessStatusCode();
+        }
+    }
+
+    /// <summary>Every item of one partition that the query selects.</summary>
+    public static async Task<IReadOnlyList<T>> QueryAsync<T>(Container container, QueryDefinition query, string partitionKey, CancellationToken cancellationToken)
+    {
+        var items = new List<T>();
+        using var feed = container.GetItemQueryStreamIterator(query, requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(partitionKey) });
+        while (feed.HasMoreResults)
+        {
+            using var page = await feed.ReadNextAsync(cancellationToken);
+            page.EnsureSuccessStatusCode();
+            var documents = await CosmosJson.ReadAsync<JsonElement>(page.Content, cancellationToken);
+            foreach (var document in documents.GetProperty("Documents").EnumerateArray())
+            {
+                items.Add(document.Deserialize<T>(CdpJson.Options)!);
+            }
+        }
+
+        return items;
+    }
+}

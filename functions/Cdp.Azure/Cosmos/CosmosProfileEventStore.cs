@@ -1,0 +1,35 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cdp.Core.Events;
+using Cdp.Core.Profiles;
+using Microsoft.Azure.Cosmos;
+
+namespace Cdp.Azure.Cosmos;
+
+/// <summary>
+/// Profile event history in the Cosmos DB <c>events</c> container (partition key <c>/profileId</c>, expired by
+/// the container's default TTL): one item per (profile, message), its id a hash of the message id, created
+/// once (409 = events before). Listing is a single-partition query (API reads, not the ingest path).
+/// </summary>
+public sealed class CosmosProfileEventStore(Container container) : IProfileEventStore
+{
+    public Task AppendAsync(IReadOnlyList<ProfileEvent> events, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        return Task.WhenAll(events.Select(item =>
+        {
+            var json = JsonSerializer.SerializeToNode(item, CdpJson.Options)!.AsObject();
+            json["id"] = Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes(item.MessageId)));
+            return CosmosItems.CreateOnceAsync(container, JsonSerializer.SerializeToUtf8Bytes(json, CdpJson.Options), item.ProfileId, cancellationToken);
+        }));
+    }
+
+    public async Task<IReadOnlyList<ProfileEvent>> ListAsync(string profileId, int max, CancellationToken cancellationToken)
+    {
+        var all = await CosmosItems.QueryAsync<ProfileEvent>(container, new QueryDefinition("SELECT * FROM c WHERE c.profileId = @p").WithParameter("@p", profileId), profileId, cancellationToken);
+        return [.. all.OrderByDescending(e => e.Timestamp).ThenByDescending(e => e.MessageId, StringComparer.Ordinal).Take(max)];
+    }
+}

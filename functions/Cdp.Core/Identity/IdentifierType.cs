@@ -1,0 +1,52 @@
+using System.Text.RegularExpressions;
+
+namespace Cdp.Core.Identity;
+
+/// <summary>One identifier type with its defaults applied: the rules identity resolution follows for it.</summary>
+public sealed class IdentifierType
+{
+    private readonly HashSet<string> _blocked;
+    private readonly Regex[] _blockedPatterns;
+
+    internal IdentifierType(string name, IdentifierTypeOptions configured)
+    {
+        var defaults = IdentityDefaults.Types.GetValueOrDefault(name);
+        Name = name;
+        Paths = configured.Paths ?? defaults?.Paths ?? [];
+        Normalization = configured.Normalize ?? defaults?.Normalize ?? IdentifierNormalization.Trim;
+        Priority = configured.Priority ?? defaults?.Priority ?? int.MaxValue;
+        Limit = configured.Limit ?? defaults?.Limit ?? IdentityDefaults.CustomLimit;
+        FollowsLatest = configured.FollowsLatest ?? defaults?.FollowsLatest ?? false;
+        _blocked = new HashSet<string>(configured.Blocked ?? IdentityDefaults.Blocked, StringComparer.OrdinalIgnoreCase);
+        var patterns = configured.BlockedPatterns
+            ?? (Normalization == IdentifierNormalization.Email ? [.. IdentityDefaults.BlockedPatterns, .. IdentityDefaults.BlockedEmailPatterns] : IdentityDefaults.BlockedPatterns);
+        _blockedPatterns = [.. patterns.Select(p => new Regex($"^(?:{p})$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100)))];
+    }
+
+    public string Name { get; }
+
+    public IReadOnlyList<string> Paths { get; }
+
+    public string Normalization { get; }
+
+    /// <summary>1 is the strongest.</summary>
+    public int Priority { get; }
+
+    public int Limit { get; }
+
+    public bool FollowsLatest { get; }
+
+    /// <summary>True when the (normalized) value is a placeholder that must never be matched.</summary>
+    public bool IsBlocked(string normalized) =>
+        _blocked.Contains(normalized) || _blockedPatterns.Any(p => p.IsMatch(normalized));
+}
+
+/// <summary>The normalizations an identifier type may use.</summary>
+public static class IdentifierNormalization
+{
+    public const string Trim = "trim";
+    public const string Email = "email";
+    public const string Phone = "phone";
+
+    public static IReadOnlyList<string> All { get; } = [Trim, Email, Phone];
+}

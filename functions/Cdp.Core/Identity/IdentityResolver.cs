@@ -1,0 +1,310 @@
+using System.Security.Cryptography;
+using System.Text;
+using Cdp.Core.Events;
+using Cdp.Core.Ingest;
+using Cdp.Core.Profiles;
+using Microsoft.Extensions.Logging;
+
+namespace Cdp.Core.Identity;
+
+/// <summary>An identifier of a message, with its index key and its type's rules (computed once per message).</summary>
+public sealed record MessageIdentifier(Identifier Identifier, string Key, IdentifierType Type);
+
+/// <summary>The profile a message belongs to and the identifiers to link to it.</summary>
+internal sealed record Resolved(string ProfileId, IReadOnlyList<MessageIdentifier> Linked);
+
+/// <summary>
+/// Identity resolution: which profile a message belongs to, merging profiles its identifiers show to be
+/// one person. The algorithm (Segment's, see docs/identity.md):
+/// <list type="number">
+/// <item>Look up every identifier; follow merged-away profiles to their survivor.</item>
+/// <item>If linking the message's identifiers to the profiles found (all of them, merged) would give one
+/// profile more values of a type than the type's limit, drop the message's lowest-priority identifier and
+/// try again.</item>
+/// <item>None found: a new profile (id derived from the message id). One: that one. Several: merge them
+/// into the oldest (ties by id). Past the caps (profiles per merge, identifiers per profile): no merge; the
+/// strongest identifier's profile takes the message.</item>
+/// <item>Claim the identifiers nobody holds. A device identifier (<see cref="IdentifierType.FollowsLatest"/>)
+/// dropped because of a limit moves to this profile if the message is later than its holder last saw it.</item>
+/// </list>
+/// </summary>
+/// <remarks>
+/// A merge is a sequence of idempotent steps, each a single write: (1) the ledger entry, (2) the merged-away
+/// profile becomes a redirect (its content frozen), (3) the survivor absorbs it (once: it lists what it
+/// merged), (4) the index entries move to the survivor. A crash after any step is completed by the replay,
+/// or by whoever next follows the redirect (<see cref="RootAsync"/> finishes an unfinished absorb).
+/// </remarks>
+public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, IIdentityIndex index, IProfileStore profiles, IIdentityLedger ledger, ILogger<IdentityResolver> logger)
+{
+    private const int MaxRedirects = 32;
+
+    public IdentityRules Rules => rules;
+
+    /// <summary>The message's identifiers with their keys, strongest first.</summary>
+    public List<MessageIdentifier> IdentifiersOf(Message message)
+    {
+        var identifiers = rules.IdentifiersOf(message);
+        var result = new List<MessageIdentifier>(identifiers.Count);
+        foreach (var identifier in identifiers)
+        {
+            result.Add(new MessageIdentifier(identifier, rules.KeyOf(identifier), rules.TypeOf(identifier.Type)));
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Which profile a message would go to now, without writing anything: the survivor of its strongest
+    /// known identifier's profile; else the hinted profile if it exists; else the profile the message would create.
+    /// </summary>
+    public async Task<string> PeekAsync(Message message, IReadOnlyList<MessageIdentifier> identifiers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(identifiers);
+        foreach (var identifier in identifiers)
+        {
+            if (await index.FindAsync(identifier.Key, cancellationToken) is { } owner)
+            {
+                for (var hops = 0; hops < MaxRedirects && await profiles.GetAsync(owner, cancellationToken) is { Profile.MergedInto: { } next }; hops++)
+                {
+                    owner = next;
+                }
+
+                return owner;
+            }
+        }
+
+        return message.ProfileId is { Length: > 0 } hint && await profiles.GetAsync(hint, cancellationToken) is { Profile.MergedInto: null }
+            ? hint
+            : NewProfileId(message.MessageId);
+    }
+
+    /// <summary>A deterministic id for the profile a message creates: the same message always yields the same id.</summary>
+    public static string NewProfileId(string messageId)
+    {
+        ArgumentNullException.ThrowIfNull(messageId);
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(messageId));
+        return "p_" + Convert.ToHexStringLower(hash, 0, 12);
+    }
+
+    internal ProfileSession OpenSession() => new(index, profiles, logger);
+
+    /// <summary>Resolves the message's profile in <paramref name="session"/>: claims, merges and moves are written; the profile's own changes are left pending.</summary>
+    internal async Task<Resolved> ResolveAsync(ProfileSession session, Message message, IReadOnlyList<MessageIdentifier> identifiers, CancellationToken cancellationToken)
+    {
+        var at = message.Timestamp ?? message.ReceivedAt ?? throw new ArgumentException("The message has no time.", nameof(message));
+
+        // 1. The live profile (survivor) behind each identifier; null when unclaimed.
+        var roots = new PendingProfile?[identifiers.Count];
+        for (var i = 0; i < identifiers.Count; i++)
+        {
+            if (await session.OwnerAsync(identifiers[i].Key, cancellationToken) is { } owner)
+            {
+                roots[i] = await RootAsync(session, owner, at, cancellationToken);
+            }
+        }
+
+        // 2. Drop the lowest-priority identifier while the union would break a limit.
+        var kept = Enumerable.Range(0, identifiers.Count).ToList();
+        while (kept.Count > 1 && BreaksLimit(identifiers, roots, kept))
+        {
+            var dropped = kept[^1];
+            kept.RemoveAt(kept.Count - 1);
+            CdpMetrics.IdentifiersDropped.Add(1, KeyValuePair.Create<string, object?>("type", identifiers[dropped].Type.Name));
+            Logs.IdentifierDropped(logger, message.MessageId, identifiers[dropped].Type.Name, roots[dropped]?.Id ?? "(new)");
+        }
+
+        // 3. The target: none found, one, or the survivor of a merge (unless past the caps).
+        var candidates = kept.Where(i => roots[i] is not null).Select(i => roots[i]!).DistinctBy(p => p.Id).ToList();
+        PendingProfile? target;
+        if (candidates.Count <= 1)
+        {
+            target = candidates.FirstOrDefault() ?? await HintAsync(session, message, at, cancellationToken);
+        }
+        else if (candidates.Count > rules.MaxProfilesPerMerge || UnionCount(candidates, identifiers, kept) > rules.MaxIdentifiersPerProfile)
+        {
+            target = roots[kept.First(i => roots[i] is not null)]!;
+            CdpMetrics.MergesCapped.Add(1);
+            Logs.MergeCapped(logger, message.MessageId, candidates.Count, UnionCount(candidates, identifiers, kept), target.Id);
+            kept = [.. kept.Where(i => roots[i] is null || roots[i]!.Id == target.Id)];
+        }
+        else
+        {
+            candidates.Sort((a, b) => Profile.SurvivorOrder(a.Profile!, b.Profile!));
+            target = candidates[0];
+            foreach (var merged in candidates.Skip(1))
+            {
+                var shared = kept.Where(i => roots[i]?.Id == merged.Id).Select(i => identifiers[i]).ToList();
+                await MergeAsync(session, merged.Id, target.Id, message, at, shared, cancellationToken);
+            }
+        }
+
+        var profileId = target?.Id ?? NewProfileId(message.MessageId);
+
+        // 4. Claim what nobody holds; a lost claim means another consumer linked it meanwhile: resolve again.
+        var linked = new List<MessageIdentifier>(identifiers.Count);
+        foreach (var i in kept)
+        {
+            if (roots[i] is null && await session.ClaimAsync(identifiers[i].Key, profileId, cancellationToken) != profileId)
+            {
+                throw new ResolutionRaceException($"another profile claimed a {identifiers[i].Type.Name} identifier of message '{message.MessageId}'");
+            }
+
+            linked.Add(identifiers[i]);
+        }
+
+        for (var i = 0; i < identifiers.Count; i++)
+        {
+            if (!kept.Contains(i) && identifiers[i].Type.FollowsLatest && await MoveAsync(session, identifiers[i], roots[i], profileId, message, at, cancellationToken))
+            {
+                linked.Add(identifiers[i]);
+            }
+        }
+
+        return new Resolved(profileId, linked);
+    }
+
+    /// <summary>
+    /// The live profile behind <paramref name="profileId"/>, following redirects; finishes any merge on the way
+    /// whose absorb did not happen (a crash between steps 2 and 3). A profile that is claimed but not written
+    /// (its creator's batch crashed, or is still running elsewhere) is started here at the message's time:
+    /// whichever writes second finds it and adds its changes, so both converge on one profile.
+    /// </summary>
+    private async Task<PendingProfile> RootAsync(ProfileSession session, string profileId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var pending = await session.OpenAsync(profileId, at, cancellationToken);
+        var chain = new List<PendingProfile>();
+        while (pending.Profile!.MergedInto is { } next)
+        {
+            chain.Add(pending);
+            if (chain.Count > MaxRedirects)
+            {
+                throw new InvalidOperationException($"Profile '{profileId}' redirects more than {MaxRedirects} times.");
+            }
+
+            pending = await session.LoadAsync(next, cancellationToken) ?? throw new InvalidOperationException($"Profile '{profileId}' redirects to '{next}', which does not exist.");
+        }
+
+        foreach (var merged in chain.Where(c => !pending.Profile.Merged.Contains(c.Id)))
+        {
+            await AbsorbAsync(session, merged.Profile!, pending.Id, cancellationToken);
+        }
+
+        return pending;
+    }
+
+    private async Task<PendingProfile?> HintAsync(ProfileSession session, Message message, DateTimeOffset at, CancellationToken cancellationToken) =>
+        message.ProfileId is { Length: > 0 } hint && await session.LoadAsync(hint, cancellationToken) is { } hinted
+            ? await RootAsync(session, hinted.Id, at, cancellationToken)
+            : null;
+
+    /// <summary>
+    /// True when linking the kept identifiers to the profiles found would leave one profile with more values
+    /// of a type than the type's limit (a profile already past it, from older rules, is not made worse).
+    /// </summary>
+    private bool BreaksLimit(IReadOnlyList<MessageIdentifier> identifiers, PendingProfile?[] roots, List<int> kept)
+    {
+        var candidates = kept.Where(i => roots[i] is not null).Select(i => roots[i]!.Profile!).DistinctBy(p => p.Id).ToList();
+        foreach (var type in rules.Types)
+        {
+            var values = new HashSet<string>(StringComparer.Ordinal);
+            var most = 0;
+            foreach (var profile in candidates)
+            {
+                var count = 0;
+                foreach (var held in profile.Identifiers)
+                {
+                    if (held.Type == type.Name)
+                    {
+                        values.Add(held.Value);
+                        count++;
+                    }
+                }
+
+                most = Math.Max(most, count);
+            }
+
+            foreach (var i in kept)
+            {
+                if (identifiers[i].Type == type)
+                {
+                    values.Add(identifiers[i].Identifier.Value);
+                }
+            }
+
+            if (values.Count > Math.Max(type.Limit, most))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static int UnionCount(List<PendingProfile> candidates, IReadOnlyList<MessageIdentifier> identifiers, List<int> kept) =>
+        candidates.SelectMany(p => p.Profile!.Identifiers.Select(i => i.Identifier)).Concat(kept.Select(i => identifiers[i].Identifier)).Distinct().Count();
+
+    /// <summary>Merges <paramref name="mergedId"/> into <paramref name="survivorId"/> (steps 1 to 4).</summary>
+    private async Task MergeAsync(ProfileSession session, string mergedId, string survivorId, Message message, DateTimeOffset at, List<MessageIdentifier> shared, CancellationToken cancellationToken)
+    {
+        var types = shared.Select(s => s.Type.Name).Distinct().Order(StringComparer.Ordinal).ToList();
+        await ledger.AppendAsync(
+            [new LedgerEntry(EntryId(LedgerEntry.Merge, survivorId, mergedId), survivorId, LedgerEntry.Merge, at, message.MessageId, "shared-identifier", types, [.. shared.Select(s => s.Key)], mergedId)],
+            cancellationToken);
+        var merged = await session.WriteNowAsync(mergedId, p => p.RedirectTo(survivorId), cancellationToken);
+        await AbsorbAsync(session, merged.Profile!, survivorId, cancellationToken);
+        CdpMetrics.ProfilesMerged.Add(1);
+        Logs.ProfilesMerged(logger, message.MessageId, mergedId, survivorId, types);
+    }
+
+    /// <summary>The survivor takes in a merged-away profile's frozen content (once), then the index entries move.</summary>
+    private async Task AbsorbAsync(ProfileSession session, Profile merged, string survivorId, CancellationToken cancellationToken)
+    {
+        await session.WriteNowAsync(survivorId, p => p.Absorb(merged, policy), cancellationToken);
+        foreach (var held in merged.Identifiers)
+        {
+            await session.ReassignAsync(rules.KeyOf(held.Identifier), merged.Id, survivorId, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Moves a device identifier the limits kept off <paramref name="holder"/>'s person to <paramref name="profileId"/>,
+    /// when the message is the later sighting and the profile has room. True when it now belongs to <paramref name="profileId"/>.
+    /// </summary>
+    private async Task<bool> MoveAsync(ProfileSession session, MessageIdentifier identifier, PendingProfile? holder, string profileId, Message message, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var target = await session.LoadAsync(profileId, cancellationToken);
+        if (target?.Profile is { } profile && (profile.Holds(identifier.Identifier) || profile.CountOf(identifier.Type.Name) >= identifier.Type.Limit))
+        {
+            return target.Profile.Holds(identifier.Identifier);
+        }
+
+        if (holder is null)
+        {
+            return await session.ClaimAsync(identifier.Key, profileId, cancellationToken) == profileId;
+        }
+
+        // The later sighting wins (by event time, so the outcome does not depend on the order of processing).
+        if (holder.Profile!.LastSeen(identifier.Identifier) is { } seen && seen >= at)
+        {
+            return false;
+        }
+
+        await ledger.AppendAsync(
+            [new LedgerEntry(EntryId(LedgerEntry.Move, profileId, identifier.Key, message.MessageId), profileId, LedgerEntry.Move, at, message.MessageId, "follows-latest", [identifier.Type.Name], [identifier.Key], holder.Id)],
+            cancellationToken);
+        await session.WriteNowAsync(holder.Id, p => p.Unlink(identifier.Identifier), cancellationToken);
+        if (await session.ReassignAsync(identifier.Key, holder.Id, profileId, cancellationToken) != profileId)
+        {
+            throw new ResolutionRaceException($"a {identifier.Type.Name} identifier moved meanwhile");
+        }
+
+        CdpMetrics.IdentifiersMoved.Add(1);
+        Logs.IdentifierMoved(logger, message.MessageId, identifier.Type.Name, holder.Id, profileId);
+        return true;
+    }
+
+    /// <summary>A ledger entry's id, derived from what it records, so that a replay writes the same entry.</summary>
+    internal static string EntryId(params string[] parts) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', parts))), 0, 16);
+}

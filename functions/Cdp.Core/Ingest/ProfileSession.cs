@@ -1,0 +1,114 @@
+using Cdp.Core.Identity;
+using Cdp.Core.Profiles;
+using Microsoft.Extensions.Logging;
+
+namespace Cdp.Core.Ingest;
+
+/// <summary>
+/// The stores as one batch (or one early-binding request) sees them: index look-ups and claims, profiles
+/// read once and written once at the end with their pending changes, and the ledger entries and events to
+/// record. Merges and moves write at once (see <see cref="IdentityResolver"/>).
+/// </summary>
+internal sealed class ProfileSession(IIdentityIndex index, IProfileStore store, ILogger logger)
+{
+    private const int MaxConcurrencyRetries = 10;
+    private readonly Dictionary<string, PendingProfile> _profiles = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _owners = new(StringComparer.Ordinal);
+
+    public List<LedgerEntry> Ledger { get; } = [];
+
+    public List<ProfileEvent> Events { get; } = [];
+
+    public IEnumerable<PendingProfile> Profiles => _profiles.Values;
+
+    /// <summary>The profile the index names for <paramref name="key"/> (looked up once per session).</summary>
+    public async ValueTask<string?> OwnerAsync(string key, CancellationToken cancellationToken)
+    {
+        if (!_owners.TryGetValue(key, out var owner))
+        {
+            owner = await index.FindAsync(key, cancellationToken);
+            _owners[key] = owner;
+        }
+
+        return owner;
+    }
+
+    public async ValueTask<string> ClaimAsync(string key, string profileId, CancellationToken cancellationToken)
+    {
+        var owner = await index.ClaimAsync(key, profileId, cancellationToken);
+        _owners[key] = owner;
+        return owner;
+    }
+
+    public async ValueTask<string> ReassignAsync(string key, string fromProfileId, string toProfileId, CancellationToken cancellationToken)
+    {
+        var owner = await index.ReassignAsync(key, fromProfileId, toProfileId, cancellationToken);
+        _owners[key] = owner;
+        return owner;
+    }
+
+    /// <summary>The profile with this session's changes, or null when it is not stored and not created here.</summary>
+    public async ValueTask<PendingProfile?> LoadAsync(string profileId, CancellationToken cancellationToken)
+    {
+        if (!_profiles.TryGetValue(profileId, out var pending))
+        {
+            pending = new PendingProfile(profileId, await store.GetAsync(profileId, cancellationToken));
+            _profiles[profileId] = pending;
+        }
+
+        return pending.Profile is null ? null : pending;
+    }
+
+    /// <summary>The profile, created at <paramref name="createdAt"/> when there is none yet.</summary>
+    public async ValueTask<PendingProfile> OpenAsync(string profileId, DateTimeOffset createdAt, CancellationToken cancellationToken)
+    {
+        if (await LoadAsync(profileId, cancellationToken) is { } pending)
+        {
+            return pending;
+        }
+
+        pending = _profiles[profileId];
+        pending.Create(createdAt);
+        return pending;
+    }
+
+    /// <summary>
+    /// Writes the profile's pending changes now and then applies <paramref name="change"/> and writes again
+    /// until it sticks (reloading when another writer got there first). For merges and moves, which other
+    /// consumers must see before this session goes on.
+    /// </summary>
+    public async Task<PendingProfile> WriteNowAsync(string profileId, Func<Profile, bool> change, CancellationToken cancellationToken)
+    {
+        var pending = await LoadAsync(profileId, cancellationToken) ?? throw new ResolutionRaceException($"profile '{profileId}' is not stored yet");
+        pending.Apply(change);
+        await SaveAsync(pending, cancellationToken);
+        return pending;
+    }
+
+    /// <summary>Writes a changed profile; on a stale version reloads it and applies the session's changes again.</summary>
+    public async Task SaveAsync(PendingProfile pending, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; pending.Changed; attempt++)
+        {
+            var tag = pending.Stored is null
+                ? await store.TryCreateAsync(pending.Profile!, cancellationToken)
+                : await store.TryReplaceAsync(pending.Profile!, pending.Stored.VersionTag, cancellationToken);
+            if (tag is not null)
+            {
+                pending.Saved(tag);
+                return;
+            }
+
+            if (attempt >= MaxConcurrencyRetries)
+            {
+                throw new InvalidOperationException($"Profile '{pending.Id}' kept changing under this batch; giving up after {attempt} attempts.");
+            }
+
+            Logs.ProfileWriteConflict(logger, pending.Id, attempt);
+            pending.Reload(await store.GetAsync(pending.Id, cancellationToken));
+        }
+    }
+
+    /// <summary>Forgets what the session read of a profile, so that the next load reads the store (after another writer's merge).</summary>
+    public void Forget(string profileId) => _profiles.Remove(profileId);
+}

@@ -1,0 +1,35 @@
+using System.Text.Json.Nodes;
+using Cdp.Core.Events;
+
+namespace Cdp.Core.Profiles;
+
+/// <summary>
+/// A profile's event history: each applied message recorded under the profile it was applied to. When that
+/// profile is later merged away, its events are read through the survivor (read-time redirect), never moved.
+/// </summary>
+/// <remarks>Recording an event again (same profile and message id) changes nothing.</remarks>
+public interface IProfileEventStore
+{
+    Task AppendAsync(IReadOnlyList<ProfileEvent> events, CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="max"/> events of one stored profile id, newest first.</summary>
+    Task<IReadOnlyList<ProfileEvent>> ListAsync(string profileId, int max, CancellationToken cancellationToken);
+}
+
+/// <summary>An event as recorded in a profile's history.</summary>
+public sealed record ProfileEvent(
+    string ProfileId,
+    string MessageId,
+    MessageType Type,
+    DateTimeOffset Timestamp,
+    string? SourceId,
+    string? Event = null,
+    string? Name = null,
+    JsonObject? Properties = null)
+{
+    public static ProfileEvent Of(string profileId, Message message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return new(profileId, message.MessageId, message.Type, message.Timestamp ?? message.ReceivedAt!.Value, message.SourceId, message.Event, message.Name, message.Properties);
+    }
+}

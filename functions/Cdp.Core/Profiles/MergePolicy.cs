@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cdp.Core.Sources;
+using Microsoft.Extensions.Options;
+
+namespace Cdp.Core.Profiles;
+
+/// <summary>
+/// Decides between two values of a trait by the trait's strategy (<see cref="MergePolicyOptions"/>), for an
+/// event against a profile and for a profile against a profile alike. The loser joins the winner's bounded
+/// history. For every strategy the decision is a total order (ties fall back to the later event time, then
+/// the greater message id), so the same observations give the same winner in any order.
+/// </summary>
+public sealed class MergePolicy
+{
+    private readonly MergePolicyOptions _options;
+    private readonly Dictionary<string, double> _confidence;
+
+    public MergePolicy(IOptions<MergePolicyOptions> options, IOptions<SourceOptions> sources)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(sources);
+        _options = options.Value;
+        _confidence = sources.Value.Sources.Where(s => s.Id.Length > 0).ToDictionary(s => s.Id, s => s.Confidence, StringComparer.Ordinal);
+    }
+
+    public int RecentMessages => _options.RecentMessages;
+
+    public MergeStrategy StrategyOf(string trait) =>
+        _options.Traits.TryGetValue(trait, out var policy) ? policy.Strategy : _options.Default;
+
+    /// <summary>The confidence of a source's values (its configured <c>confidence</c>; 1 when unknown).</summary>
+    public double ConfidenceOf(string? sourceId) => sourceId is not null && _confidence.TryGetValue(sourceId, out var c) ? c : 1.0;
+
+    /// <summary>
+    /// The trait after <paramref name="incoming"/> meets <paramref name="held"/>; returns <paramref name="held"/>
+    /// itself when nothing changes (the incoming observation is already part of it, or loses and is not kept).
+    /// </summary>
+    public Trait Combine(string trait, Trait held, Trait incoming)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        ArgumentNullException.ThrowIfNull(incoming);
+        if (held.MessageId == incoming.MessageId && held.ObservedAt == incoming.ObservedAt && incoming.History is null)
+        {
+            return held;
+        }
+
+        var strategy = StrategyOf(trait);
+        switch (strategy)
+        {
+            case MergeStrategy.Sum when Number(held.Value) is { } a && Number(incoming.Value) is { } b:
+                return Latest(held, incoming) with { Value = JsonValue.Create(a + b), History = null };
+            case MergeStrategy.Union:
+                return Latest(held, incoming) with { Value = Union(held.Value, incoming.Value), History = null };
+        }
+
+        var incomingWins = Compare(trait, strategy, incoming, held) > 0;
+        var (winner, loser) = incomingWins ? (incoming, held) : (held, incoming);
+        var history = History(winner, loser);
+        if (!incomingWins && SameHistory(history, held.History))
+        {
+            return held;
+        }
+
+        return winner.WithoutHistory() with { History = history };
+    }
+
+    /// <summary>Positive when <paramref name="a"/> beats <paramref name="b"/>.</summary>
+    private int Compare(string trait, MergeStrategy strategy, Trait a, Trait b)
+    {
+        var byStrategy = strategy switch
+        {
+            MergeStrategy.Oldest => -Recency(a, b),
+            MergeStrategy.SourcePriority => Rank(trait, b.Source).CompareTo(Rank(trait, a.Source)),
+            MergeStrategy.HighestConfidence => a.Confidence.CompareTo(b.Confidence),
+            MergeStrategy.NonEmpty => IsEmpty(b.Value).CompareTo(IsEmpty(a.Value)),
+            MergeStrategy.Max => CompareValues(a.Value, b.Value),
+            MergeStrategy.Min => -CompareValues(a.Value, b.Value, smallerWins: true),
+            _ => 0,
+        };
+        return byStrategy != 0 ? byStrategy : Recency(a, b);
+    }
+
+    private static int Recency(Trait a, Trait b)
+    {
+        var byTime = a.ObservedAt.CompareTo(b.ObservedAt);
+        return byTime != 0 ? byTime : string.CompareOrdinal(a.MessageId, b.MessageId);
+    }
+
+    private static Trait Latest(Trait a, Trait b) => Recency(a, b) >= 0 ? a : b;
+
+    private int Rank(string trait, string? source)
+    {
+        var sources = _options.Traits.TryGetValue(trait, out var policy) ? policy.Sources : [];
+        var index = source is null ? -1 : sources.IndexOf(source);
+        return index < 0 ? int.MaxValue : index;
+    }
+
+    /// <summary>
+    /// The winner's history after a decision: distinct losing values other than the winner's, each with its
+    /// latest observation, the most recent first, at most <see cref="MergePolicyOptions.HistoryLimit"/>.
+    /// </summary>
+    private List<Trait>? History(Trait winner, Trait loser)
+    {
+        var candidates = (winner.History ?? []).Concat([loser.WithoutHistory()]).Concat(loser.History ?? []);
+        var kept = new List<Trait>();
+        foreach (var observation in candidates.OrderByDescending(t => t, Comparer<Trait>.Create(Recency)))
+        {
+            if (kept.Count == _options.HistoryLimit)
+            {
+                break;
+            }
+
+            if (!JsonNode.DeepEquals(observation.Value, winner.Value) && !kept.Any(k => JsonNode.DeepEquals(k.Value, observation.Value)))
+            {
+                kept.Add(observation);
+            }
+        }
+
+        return kept.Count == 0 ? null : kept;
+    }
+
+    private static bool SameHistory(List<Trait>? a, IReadOnlyList<Trait>? b) =>
+        (a?.Count ?? 0) == (b?.Count ?? 0) && (a is null || a.Zip(b!).All(p => p.First.MessageId == p.Second.MessageId && p.First.ObservedAt == p.Second.ObservedAt));
+
+    private static bool IsEmpty(JsonNode? value) => value switch
+    {
+        null => true,
+        JsonArray array => array.Count == 0,
+        JsonObject obj => obj.Count == 0,
+        JsonValue v => v.GetValueKind() == JsonValueKind.String && string.IsNullOrWhiteSpace(v.GetValue<string>()),
+        _ => false,
+    };
+
+    /// <summary>Numbers above text above anything else; within a kind, by value.</summary>
+    private static int CompareValues(JsonNode? a, JsonNode? b, bool smallerWins = false)
+    {
+        var (kindA, kindB) = (Kind(a), Kind(b));
+        if (kindA != kindB)
+        {
+            // A usable value beats an unusable one whichever way the values are ordered.
+            return smallerWins ? kindB.CompareTo(kindA) : kindA.CompareTo(kindB);
+        }
+
+        return kindA switch
+        {
+            2 => Number(a)!.Value.CompareTo(Number(b)!.Value),
+            1 => string.CompareOrdinal(a!.GetValue<string>(), b!.GetValue<string>()),
+            _ => 0,
+        };
+    }
+
+    private static int Kind(JsonNode? value) => value is JsonValue v
+        ? v.GetValueKind() switch { JsonValueKind.Number => 2, JsonValueKind.String => 1, _ => 0 }
+        : 0;
+
+    private static decimal? Number(JsonNode? value) =>
+        value is JsonValue v && v.GetValueKind() == JsonValueKind.Number && decimal.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : null;
+
+    private static JsonArray Union(JsonNode? a, JsonNode? b)
+    {
+        var items = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal);
+        foreach (var value in (ReadOnlySpan<JsonNode?>)[a, b])
+        {
+            foreach (var item in value is JsonArray array ? array : value is null ? [] : [value])
+            {
+                items.TryAdd(item?.ToJsonString() ?? "null", item);
+            }
+        }
+
+        return [.. items.Values.Select(i => i?.DeepClone())];
+    }
+}

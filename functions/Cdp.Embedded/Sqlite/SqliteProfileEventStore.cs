@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Text.Json;
+using Cdp.Core.Events;
+using Cdp.Core.Profiles;
+
+namespace Cdp.Embedded.Sqlite;
+
+/// <summary>Profile event history in SQLite: one row per (profile, message); recording it again keeps the first.</summary>
+public sealed class SqliteProfileEventStore(SqliteDatabase database) : IProfileEventStore
+{
+    public Task AppendAsync(IReadOnlyList<ProfileEvent> events, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        database.Write(transaction =>
+        {
+            foreach (var item in events)
+            {
+                using var insert = transaction.Command(
+                    "INSERT INTO profile_events (profile_id, message_id, at, body) VALUES ($profile, $message, $at, $body) ON CONFLICT DO NOTHING",
+                    ("$profile", item.ProfileId),
+                    ("$message", item.MessageId),
+                    ("$at", item.Timestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)),
+                    ("$body", JsonSerializer.Serialize(item, CdpJson.Options)));
+                insert.ExecuteNonQuery();
+            }
+
+            return events.Count;
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<ProfileEvent>> ListAsync(string profileId, int max, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var select = connection.Command(
+            "SELECT body FROM profile_events WHERE profile_id = $profile ORDER BY at DESC, message_id DESC LIMIT $max",
+            ("$profile", profileId),
+            ("$max", max));
+        using var reader = select.ExecuteReader();
+        var events = new List<ProfileEvent>();
+        while (reader.Read())
+        {
+            events.Add(JsonSerializer.Deserialize<ProfileEvent>(reader.GetString(0), CdpJson.Options)!);
+        }
+
+        return Task.FromResult<IReadOnlyList<ProfileEvent>>(events);
+    }
+}
