@@ -106,12 +106,13 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
 
         // 2. Drop the lowest-priority identifier while the union would break a limit.
         var kept = Enumerable.Range(0, identifiers.Count).ToList();
+        var dropped = new List<int>();
         while (kept.Count > 1 && BreaksLimit(identifiers, roots, kept))
         {
-            var dropped = kept[^1];
+            dropped.Add(kept[^1]);
             kept.RemoveAt(kept.Count - 1);
-            CdpMetrics.IdentifiersDropped.Add(1, KeyValuePair.Create<string, object?>("type", identifiers[dropped].Type.Name));
-            Logs.IdentifierDropped(logger, message.MessageId, identifiers[dropped].Type.Name, roots[dropped]?.Id ?? "(new)");
+            CdpMetrics.IdentifiersDropped.Add(1, KeyValuePair.Create<string, object?>("type", identifiers[dropped[^1]].Type.Name));
+            Logs.IdentifierDropped(logger, message.MessageId, identifiers[dropped[^1]].Type.Name, roots[dropped[^1]]?.Id ?? "(new)");
         }
 
         // 3. The target: none found, one, or the survivor of a merge (unless past the caps).
@@ -153,9 +154,9 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
             linked.Add(identifiers[i]);
         }
 
-        for (var i = 0; i < identifiers.Count; i++)
+        foreach (var i in dropped)
         {
-            if (!kept.Contains(i) && identifiers[i].Type.FollowsLatest && await MoveAsync(session, identifiers[i], roots[i], profileId, message, at, cancellationToken))
+            if (identifiers[i].Type.FollowsLatest && await MoveAsync(session, identifiers[i], roots[i], profileId, message, at, cancellationToken))
             {
                 linked.Add(identifiers[i]);
             }

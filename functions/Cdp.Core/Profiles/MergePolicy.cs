@@ -165,7 +165,13 @@ public sealed class MergePolicy
         var items = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal);
         foreach (var value in (ReadOnlySpan<JsonNode?>)[a, b])
         {
-            foreach (var item in value is JsonArray array ? array : value is null ? [] : [value])
+            IEnumerable<JsonNode?> values = value switch
+            {
+                JsonArray array => array,
+                null => Array.Empty<JsonNode?>(),
+                _ => new[] { value },
+            };
+            foreach (var item in values)
             {
                 items.TryAdd(item?.ToJsonString() ?? "null", item);
             }
