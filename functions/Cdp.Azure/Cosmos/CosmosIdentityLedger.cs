@@ -18,6 +18,9 @@ public sealed class CosmosIdentityLedger(Container ledger) : IIdentityLedger
         return Task.WhenAll(entries.Select(entry => CosmosItems.CreateOnceAsync(ledger, JsonSerializer.SerializeToUtf8Bytes(entry, CdpJson.Options), entry.ProfileId, cancellationToken)));
     }
 
-    public Task<IReadOnlyList<LedgerEntry>> ListAsync(string profileId, CancellationToken cancellationToken) =>
-        CosmosItems.QueryAsync<LedgerEntry>(ledger, new QueryDefinition("SELECT * FROM c WHERE c.profileId = @p").WithParameter("@p", profileId), profileId, cancellationToken);
+    public async Task<IReadOnlyList<LedgerEntry>> ListAsync(string profileId, CancellationToken cancellationToken)
+    {
+        var entries = await CosmosItems.QueryAsync<LedgerEntry>(ledger, new QueryDefinition("SELECT * FROM c WHERE c.profileId = @p").WithParameter("@p", profileId), profileId, cancellationToken);
+        return [.. entries.OrderBy(e => e.At).ThenBy(e => e.Id, StringComparer.Ordinal)];
+    }
 }

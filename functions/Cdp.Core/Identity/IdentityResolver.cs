@@ -100,7 +100,7 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         {
             if (await session.OwnerAsync(identifiers[i].Key, cancellationToken) is { } owner)
             {
-                roots[i] = await RootAsync(session, owner, at, cancellationToken);
+                roots[i] = await RootAsync(session, owner, at, identifiers, cancellationToken);
             }
         }
 
@@ -171,7 +171,7 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
     /// (its creator's batch crashed, or is still running elsewhere) is started here at the message's time:
     /// whichever writes second finds it and adds its changes, so both converge on one profile.
     /// </summary>
-    private async Task<PendingProfile> RootAsync(ProfileSession session, string profileId, DateTimeOffset at, CancellationToken cancellationToken)
+    private async Task<PendingProfile> RootAsync(ProfileSession session, string profileId, DateTimeOffset at, IReadOnlyList<MessageIdentifier> identifiers, CancellationToken cancellationToken)
     {
         var pending = await session.OpenAsync(profileId, at, cancellationToken);
         var chain = new List<PendingProfile>();
@@ -186,9 +186,17 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
             pending = await session.LoadAsync(next, cancellationToken) ?? throw new InvalidOperationException($"Profile '{profileId}' redirects to '{next}', which does not exist.");
         }
 
-        foreach (var merged in chain.Where(c => !pending.Profile.Merged.Contains(c.Id)))
+        foreach (var merged in chain)
         {
-            await AbsorbAsync(session, merged.Profile!, pending.Id, cancellationToken);
+            if (pending.Profile.Merged.Contains(merged.Id))
+            {
+                // Absorbed; the index entries may not all have moved (a crash during step 4).
+                await MoveIndexEntriesAsync(session, merged.Profile!, pending.Id, identifiers, cancellationToken);
+            }
+            else
+            {
+                await AbsorbAsync(session, merged.Profile!, pending.Id, identifiers, cancellationToken);
+            }
         }
 
         return pending;
@@ -196,7 +204,7 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
 
     private async Task<PendingProfile?> HintAsync(ProfileSession session, Message message, DateTimeOffset at, CancellationToken cancellationToken) =>
         message.ProfileId is { Length: > 0 } hint && await session.LoadAsync(hint, cancellationToken) is { } hinted
-            ? await RootAsync(session, hinted.Id, at, cancellationToken)
+            ? await RootAsync(session, hinted.Id, at, [], cancellationToken)
             : null;
 
     /// <summary>
@@ -253,18 +261,32 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
             [new LedgerEntry(EntryId(LedgerEntry.Merge, survivorId, mergedId), survivorId, LedgerEntry.Merge, at, message.MessageId, "shared-identifier", types, [.. shared.Select(s => s.Key)], mergedId)],
             cancellationToken);
         var merged = await session.WriteNowAsync(mergedId, p => p.RedirectTo(survivorId), cancellationToken);
-        await AbsorbAsync(session, merged.Profile!, survivorId, cancellationToken);
+        await AbsorbAsync(session, merged.Profile!, survivorId, shared, cancellationToken);
         CdpMetrics.ProfilesMerged.Add(1);
         Logs.ProfilesMerged(logger, message.MessageId, mergedId, survivorId, types);
     }
 
     /// <summary>The survivor takes in a merged-away profile's frozen content (once), then the index entries move.</summary>
-    private async Task AbsorbAsync(ProfileSession session, Profile merged, string survivorId, CancellationToken cancellationToken)
+    private async Task AbsorbAsync(ProfileSession session, Profile merged, string survivorId, IReadOnlyList<MessageIdentifier> message, CancellationToken cancellationToken)
     {
         await session.WriteNowAsync(survivorId, p => p.Absorb(merged, policy), cancellationToken);
-        foreach (var held in merged.Identifiers)
+        await MoveIndexEntriesAsync(session, merged, survivorId, message, cancellationToken);
+    }
+
+    /// <summary>
+    /// Points the index entries that still name the merged-away profile at the survivor (each a conditional
+    /// move). The message's own identifiers move last: if a crash stops the moves, the redelivered message
+    /// still meets the redirect, and following it finishes the moves.
+    /// </summary>
+    private async Task MoveIndexEntriesAsync(ProfileSession session, Profile merged, string survivorId, IReadOnlyList<MessageIdentifier> message, CancellationToken cancellationToken)
+    {
+        var keys = merged.Identifiers.Select(held => rules.KeyOf(held.Identifier)).OrderBy(key => message.Any(m => m.Key == key));
+        foreach (var key in keys)
         {
-            await session.ReassignAsync(rules.KeyOf(held.Identifier), merged.Id, survivorId, cancellationToken);
+            if (await session.OwnerAsync(key, cancellationToken) == merged.Id)
+            {
+                await session.ReassignAsync(key, merged.Id, survivorId, cancellationToken);
+            }
         }
     }
 
@@ -285,8 +307,9 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
             return await session.ClaimAsync(identifier.Key, profileId, cancellationToken) == profileId;
         }
 
-        // The later sighting wins (by event time, so the outcome does not depend on the order of processing).
-        if (holder.Profile!.LastSeen(identifier.Identifier) is { } seen && seen >= at)
+        // The later link wins (by event time, so the outcome does not depend on the order of processing). Only
+        // links count (a login with the device), not anonymous sightings, which went to whoever held it then.
+        if (holder.Profile!.LastLinked(identifier.Identifier) is { } linked && linked >= at)
         {
             return false;
         }

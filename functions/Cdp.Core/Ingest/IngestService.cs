@@ -192,12 +192,13 @@ public sealed class IngestService(
         }
 
         var linked = resolved.Linked;
+        var together = linked.Count > 1;
         pending.Apply(profile =>
         {
             var changed = false;
             foreach (var identifier in linked)
             {
-                changed |= profile.Link(identifier.Identifier, at);
+                changed |= profile.Link(identifier.Identifier, at, together);
             }
 
             return changed;

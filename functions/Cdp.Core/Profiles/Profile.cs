@@ -70,11 +70,11 @@ public sealed class Profile
 
     public bool Holds(Identifier identifier) => IndexOf(identifier) >= 0;
 
-    /// <summary>When the identifier was last seen on this profile, or null when it does not hold it.</summary>
-    public DateTimeOffset? LastSeen(Identifier identifier)
+    /// <summary>When a message last carried the identifier with another of this profile's, or null (see <see cref="ProfileIdentifier.LastLinked"/>).</summary>
+    public DateTimeOffset? LastLinked(Identifier identifier)
     {
         var index = IndexOf(identifier);
-        return index < 0 ? null : _identifiers[index].LastSeen;
+        return index < 0 ? null : _identifiers[index].LastLinked;
     }
 
     /// <summary>How many distinct values of <paramref name="type"/> the profile holds.</summary>
@@ -89,22 +89,36 @@ public sealed class Profile
         return count;
     }
 
-    /// <summary>Links an identifier seen at <paramref name="at"/>; true when the profile did not hold it.</summary>
-    public bool Link(Identifier identifier, DateTimeOffset at)
+    /// <summary>
+    /// Links an identifier seen at <paramref name="at"/>, <paramref name="together"/> with another identifier
+    /// of the message or not; true when the profile did not hold it.
+    /// </summary>
+    public bool Link(Identifier identifier, DateTimeOffset at, bool together = false)
     {
         ArgumentNullException.ThrowIfNull(identifier);
-        var index = IndexOf(identifier);
+        return Link(new ProfileIdentifier(identifier.Type, identifier.Value, at, at, together ? at : null));
+    }
+
+    private bool Link(ProfileIdentifier seen)
+    {
+        var index = IndexOf(seen.Identifier);
         if (index < 0)
         {
-            _identifiers.Add(new ProfileIdentifier(identifier.Type, identifier.Value, at, at));
-            Touch(at);
+            _identifiers.Add(seen);
+            Touch(seen.LastSeen);
             return true;
         }
 
         var held = _identifiers[index];
-        if (at > held.LastSeen || at < held.FirstSeen)
+        var merged = held with
         {
-            _identifiers[index] = held with { FirstSeen = at < held.FirstSeen ? at : held.FirstSeen, LastSeen = at > held.LastSeen ? at : held.LastSeen };
+            FirstSeen = seen.FirstSeen < held.FirstSeen ? seen.FirstSeen : held.FirstSeen,
+            LastSeen = seen.LastSeen > held.LastSeen ? seen.LastSeen : held.LastSeen,
+            LastLinked = Nullable.Compare(seen.LastLinked, held.LastLinked) > 0 ? seen.LastLinked : held.LastLinked,
+        };
+        if (merged != held)
+        {
+            _identifiers[index] = merged;
         }
 
         return false;
@@ -176,8 +190,7 @@ public sealed class Profile
 
         foreach (var held in other._identifiers)
         {
-            Link(held.Identifier, held.FirstSeen);
-            Link(held.Identifier, held.LastSeen);
+            Link(held);
         }
 
         foreach (var (name, trait) in other._traits)

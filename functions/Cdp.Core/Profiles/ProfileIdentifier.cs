@@ -4,9 +4,13 @@ using Cdp.Core.Identity;
 
 namespace Cdp.Core.Profiles;
 
-/// <summary>An identifier a profile holds, with the first and last event time it was seen on the profile.</summary>
+/// <summary>
+/// An identifier a profile holds, with the first and last event time it was seen on the profile, and the
+/// last event time a message carried it together with another identifier (a login on a device, say): a
+/// device identifier moves to the person it was linked with latest.
+/// </summary>
 [JsonConverter(typeof(ProfileIdentifierConverter))]
-public sealed record ProfileIdentifier(string Type, string Value, DateTimeOffset FirstSeen, DateTimeOffset LastSeen)
+public sealed record ProfileIdentifier(string Type, string Value, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, DateTimeOffset? LastLinked = null)
 {
     public Identifier Identifier => new(Type, Value);
 
@@ -30,12 +34,12 @@ public sealed record ProfileIdentifier(string Type, string Value, DateTimeOffset
             }
 
             var shape = JsonSerializer.Deserialize<Shape>(ref reader, options) ?? throw new JsonException("An identifier is null.");
-            return new ProfileIdentifier(shape.Type, shape.Value, shape.FirstSeen, shape.LastSeen);
+            return new ProfileIdentifier(shape.Type, shape.Value, shape.FirstSeen, shape.LastSeen, shape.LastLinked);
         }
 
         public override void Write(Utf8JsonWriter writer, ProfileIdentifier value, JsonSerializerOptions options) =>
-            JsonSerializer.Serialize(writer, new Shape(value.Type, value.Value, value.FirstSeen, value.LastSeen), options);
+            JsonSerializer.Serialize(writer, new Shape(value.Type, value.Value, value.FirstSeen, value.LastSeen, value.LastLinked), options);
 
-        private sealed record Shape(string Type, string Value, DateTimeOffset FirstSeen, DateTimeOffset LastSeen);
+        private sealed record Shape(string Type, string Value, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, DateTimeOffset? LastLinked);
     }
 }

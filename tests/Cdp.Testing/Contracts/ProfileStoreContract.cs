@@ -28,7 +28,7 @@ public abstract class ProfileStoreContract
     {
         var profile = new Profile(NewId(), T0);
         profile.Link(new Identifier("user_id", "u1"), T0);
-        profile.Link(new Identifier("user_id", "u1"), T0.AddHours(1));
+        profile.Link(new Identifier("user_id", "u1"), T0.AddHours(1), together: true);
         profile.SetTrait("address", Observed(new JsonObject { ["city"] = "Lyon", ["zip"] = 69001 }, T0.AddMinutes(1), "m1"), Policy);
         profile.SetTrait("address", Observed(new JsonObject { ["city"] = "Paris" }, T0, "m0", "crm"), Policy);
         profile.Count("track", T0);
@@ -44,7 +44,7 @@ public abstract class ProfileStoreContract
         Assert.False(string.IsNullOrEmpty(tag));
         Assert.Equal(tag, stored.VersionTag);
         var identifier = Assert.Single(stored.Profile.Identifiers);
-        Assert.Equal(new ProfileIdentifier("user_id", "u1", T0, T0.AddHours(1)), identifier);
+        Assert.Equal(new ProfileIdentifier("user_id", "u1", T0, T0.AddHours(1), T0.AddHours(1)), identifier);
         Assert.Equal(T0, stored.Profile.CreatedAt);
         var trait = stored.Profile.Traits["address"];
         Assert.Equal(("m1", "web", 1.0), (trait.MessageId, trait.Source, trait.Confidence));

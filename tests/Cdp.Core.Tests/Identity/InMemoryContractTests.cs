@@ -1,0 +1,27 @@
+using Cdp.Core.Identity;
+using Cdp.Core.Profiles;
+using Cdp.Testing.Contracts;
+using Cdp.Testing.InMemory;
+
+namespace Cdp.Core.Tests.Identity;
+
+// The in-memory ports the domain tests and the benchmark use pass the same contracts as the real adapters.
+public sealed class InMemoryIdentityIndexContractTests : IdentityIndexContract
+{
+    protected override IIdentityIndex Index { get; } = new InMemoryStores();
+}
+
+public sealed class InMemoryProfileStoreContractTests : ProfileStoreContract
+{
+    protected override IProfileStore Store { get; } = new InMemoryStores();
+}
+
+public sealed class InMemoryIdentityLedgerContractTests : IdentityLedgerContract
+{
+    protected override IIdentityLedger Ledger { get; } = new InMemoryStores();
+}
+
+public sealed class InMemoryProfileEventStoreContractTests : ProfileEventStoreContract
+{
+    protected override IProfileEventStore Events { get; } = new InMemoryStores();
+}
