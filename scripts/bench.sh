@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Load benchmark (not a test): requests/s of POST /api/v1/batch (20 messages each) on Cdp.Local against a
-# bare Kestrel endpoint that only parses the same JSON, both on loopback, one after the other in one run.
-# Writes the results to docs/performance.md. Usage: scripts/bench.sh [seconds per run, default 20]
+# Benchmarks (not tests), written to docs/performance.md:
+#   identity  BenchmarkDotNet: resolve + merge + apply per event over the in-memory ports
+#             (scripts/bench/Cdp.Bench.Identity): time and bytes allocated per event.
+#   collect   load: requests/s of POST /api/v1/batch (20 messages each) on Cdp.Local against a bare
+#             Kestrel endpoint that only parses the same JSON, both on loopback, one after the other.
+# Usage: scripts/bench.sh [identity|collect|all] [seconds per collect run, default 20]
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 require_dotnet
-command -v wrk >/dev/null 2>&1 || apt_install wrk
-command -v curl >/dev/null 2>&1 || apt_install curl
 
+what=all
+case "${1:-}" in identity|collect|all) what="$1"; shift ;; esac
 duration="${1:-20}"
 connections=32
 cdp_port=7181
@@ -22,6 +25,63 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+identity_bench() {
+  echo "==> Identity: BenchmarkDotNet (resolve + merge + apply, in-memory ports)" >&2
+  dotnet build scripts/bench/Cdp.Bench.Identity/Cdp.Bench.Identity.csproj -c Release --nologo -v quiet -clp:NoSummary
+  # BenchmarkDotNet builds its runner next to the project, so it starts from the project's folder.
+  (cd scripts/bench/Cdp.Bench.Identity && dotnet bin/Release/net10.0/Cdp.Bench.Identity.dll \
+    --filter '*' --exporters github --artifacts "$work/bdn" >&2)
+  python3 - "$work/bdn/results" <<'PY'
+import datetime, glob, os, re, subprocess, sys
+report = open(glob.glob(os.path.join(sys.argv[1], "*-report-github.md"))[0]).read()
+# The GitHub table bolds the first row of each parameter group: drop the asterisks.
+rows = [r.replace("*", "") for r in report.splitlines() if r.replace("*", "").startswith("| ResolveMergeApply")]
+if not rows or any("| NA" in r for r in rows):
+    sys.exit("BenchmarkDotNet produced no result; see its output above.")
+cpu = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
+def micros(text):
+    value, unit = text.replace(",", "").split()
+    return float(value) * {"ns": 0.001, "us": 1.0, "μs": 1.0, "ms": 1000.0}[unit]
+table = []
+for row in rows:
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    merging, mean, allocated = cells[1], cells[2], cells[-1]
+    per_second = 1_000_000 / micros(mean)
+    table.append(f"| {'one new device merged per person per batch' if merging == 'True' else 'known people'} | {mean} | {per_second:,.0f} | {allocated} |")
+section = f"""## Identity: resolve + merge + apply per event
+
+Command: `scripts/bench.sh identity` — BenchmarkDotNet (default job, `[MemoryDiagnoser]`), one thread on
+{model} ({cpu} cores), `scripts/bench/Cdp.Bench.Identity`. Ingest over the in-memory ports
+(`tests/Cdp.Testing/InMemory`, which keep profiles as documents, no JSON): batches of 100 track events from 10
+people, each event with three identifiers (user id, anonymous id, email in `context.traits`) and two traits;
+10,000 known people. The merging case gives each person's first event of a batch a new device whose
+anonymous profile (made beforehand) merges into the person's. Per event, with each profile read and written
+once per batch (10 events); the processed-message log is off, so every event is applied.
+
+| workload | time per event | events/s per core | allocated per event |
+|---|---|---|---|
+{chr(10).join(table)}
+
+Aim: ≥ 100,000 events/s per core and ≤ 2 KB allocated per event. Measured {datetime.date.today().isoformat()}.
+"""
+path = "docs/performance.md"
+text = open(path).read()
+pattern = re.compile(r"## Identity: resolve \+ merge \+ apply per event.*?(?=\n## |\Z)", re.S)
+text = pattern.sub(section.rstrip() + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
+open(path, "w").write(text)
+print("\n".join(table))
+PY
+}
+
+if [ "$what" = identity ] || [ "$what" = all ]; then
+  identity_bench
+  [ "$what" = identity ] && { echo "Wrote docs/performance.md"; exit 0; }
+fi
+
+command -v wrk >/dev/null 2>&1 || apt_install wrk
+command -v curl >/dev/null 2>&1 || apt_install curl
 
 echo "==> Building (Release)"
 dotnet build functions/Cdp.Local/Cdp.Local.csproj -c Release --nologo -v quiet -clp:NoSummary

@@ -13,6 +13,7 @@ public sealed class IdentifierType
         var defaults = IdentityDefaults.Types.GetValueOrDefault(name);
         Name = name;
         Paths = configured.Paths ?? defaults?.Paths ?? [];
+        ParsedPaths = [.. Paths.Select(IdentifierPath.Parse)];
         Normalization = configured.Normalize ?? defaults?.Normalize ?? IdentifierNormalization.Trim;
         Priority = configured.Priority ?? defaults?.Priority ?? int.MaxValue;
         Limit = configured.Limit ?? defaults?.Limit ?? IdentityDefaults.CustomLimit;
@@ -27,6 +28,8 @@ public sealed class IdentifierType
 
     public IReadOnlyList<string> Paths { get; }
 
+    internal IReadOnlyList<IdentifierPath> ParsedPaths { get; }
+
     public string Normalization { get; }
 
     /// <summary>1 is the strongest.</summary>
@@ -37,8 +40,23 @@ public sealed class IdentifierType
     public bool FollowsLatest { get; }
 
     /// <summary>True when the (normalized) value is a placeholder that must never be matched.</summary>
-    public bool IsBlocked(string normalized) =>
-        _blocked.Contains(normalized) || _blockedPatterns.Any(p => p.IsMatch(normalized));
+    public bool IsBlocked(string normalized)
+    {
+        if (_blocked.Contains(normalized))
+        {
+            return true;
+        }
+
+        foreach (var pattern in _blockedPatterns)
+        {
+            if (pattern.IsMatch(normalized))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }
 
 /// <summary>The normalizations an identifier type may use.</summary>
@@ -49,4 +67,14 @@ public static class IdentifierNormalization
     public const string Phone = "phone";
 
     public static IReadOnlyList<string> All { get; } = [Trim, Email, Phone];
+}
+
+/// <summary>A path split once: its root (<c>userId</c>, <c>traits</c>, ...) and the property names under it.</summary>
+internal sealed record IdentifierPath(string Root, string[] Segments)
+{
+    public static IdentifierPath Parse(string path)
+    {
+        var dot = path.IndexOf('.', StringComparison.Ordinal);
+        return dot <= 0 ? new(path, []) : new(path[..dot], path[(dot + 1)..].Split('.'));
+    }
 }

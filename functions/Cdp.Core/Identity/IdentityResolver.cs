@@ -116,11 +116,19 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         }
 
         // 3. The target: none found, one, or the survivor of a merge (unless past the caps).
-        var candidates = kept.Where(i => roots[i] is not null).Select(i => roots[i]!).DistinctBy(p => p.Id).ToList();
+        var candidates = new List<PendingProfile>(1);
+        foreach (var i in kept)
+        {
+            if (roots[i] is { } root && !candidates.Contains(root))
+            {
+                candidates.Add(root);
+            }
+        }
+
         PendingProfile? target;
         if (candidates.Count <= 1)
         {
-            target = candidates.FirstOrDefault() ?? await HintAsync(session, message, at, cancellationToken);
+            target = candidates.Count == 1 ? candidates[0] : await HintAsync(session, message, at, cancellationToken);
         }
         else if (candidates.Count > rules.MaxProfilesPerMerge || UnionCount(candidates, identifiers, kept) > rules.MaxIdentifiersPerProfile)
         {
@@ -174,6 +182,11 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
     private async Task<PendingProfile> RootAsync(ProfileSession session, string profileId, DateTimeOffset at, IReadOnlyList<MessageIdentifier> identifiers, CancellationToken cancellationToken)
     {
         var pending = await session.OpenAsync(profileId, at, cancellationToken);
+        if (pending.Profile!.MergedInto is null)
+        {
+            return pending;
+        }
+
         var chain = new List<PendingProfile>();
         while (pending.Profile!.MergedInto is { } next)
         {
@@ -213,6 +226,12 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
     /// </summary>
     private bool BreaksLimit(IReadOnlyList<MessageIdentifier> identifiers, PendingProfile?[] roots, List<int> kept)
     {
+        if (AllHeldByOneProfile(identifiers, roots, kept))
+        {
+            // A known person's message: nothing is added, no limit can break.
+            return false;
+        }
+
         var candidates = kept.Where(i => roots[i] is not null).Select(i => roots[i]!.Profile!).DistinctBy(p => p.Id).ToList();
         foreach (var type in rules.Types)
         {
@@ -248,6 +267,20 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         }
 
         return false;
+    }
+
+    private static bool AllHeldByOneProfile(IReadOnlyList<MessageIdentifier> identifiers, PendingProfile?[] roots, List<int> kept)
+    {
+        var first = roots[kept[0]];
+        foreach (var i in kept)
+        {
+            if (roots[i] is null || roots[i] != first)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static int UnionCount(List<PendingProfile> candidates, IReadOnlyList<MessageIdentifier> identifiers, List<int> kept) =>

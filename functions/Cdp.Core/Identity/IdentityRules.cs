@@ -19,6 +19,7 @@ public sealed class IdentityRules
     private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
     private readonly byte[] _hashKey;
     private readonly Dictionary<string, IdentifierType> _types;
+    private readonly Comparer<Identifier> _order;
 
     public IdentityRules(IOptions<IdentityOptions> options)
     {
@@ -31,6 +32,7 @@ public sealed class IdentityRules
         _types = IdentityDefaults.Types.Keys.Union(value.Types.Keys)
             .ToDictionary(name => name, name => new IdentifierType(name, value.Types.GetValueOrDefault(name) ?? new IdentifierTypeOptions()), StringComparer.Ordinal);
         Types = [.. _types.Values.OrderBy(t => t.Priority).ThenBy(t => t.Name, StringComparer.Ordinal)];
+        _order = Comparer<Identifier>.Create(Compare);
     }
 
     /// <summary>Every type, strongest first.</summary>
@@ -57,12 +59,9 @@ public sealed class IdentityRules
         var found = new List<Identifier>(4);
         foreach (var type in Types)
         {
-            foreach (var path in type.Paths)
+            foreach (var path in type.ParsedPaths)
             {
-                foreach (var raw in Read(message, path))
-                {
-                    Add(found, type, raw);
-                }
+                ReadInto(found, type, message, path);
             }
         }
 
@@ -79,7 +78,7 @@ public sealed class IdentityRules
 
         if (found.Count > 1)
         {
-            found.Sort((a, b) => Compare(a, b));
+            found.Sort(_order);
         }
 
         return found;
@@ -101,7 +100,7 @@ public sealed class IdentityRules
         ArgumentNullException.ThrowIfNull(raw);
         var value = type.Normalization switch
         {
-            IdentifierNormalization.Email => raw.Trim().ToLowerInvariant(),
+            IdentifierNormalization.Email => LowerCase(raw.Trim()),
             IdentifierNormalization.Phone => ToE164(raw),
             _ => raw.Trim(),
         };
@@ -129,10 +128,17 @@ public sealed class IdentityRules
     public string KeyOf(Identifier identifier)
     {
         ArgumentNullException.ThrowIfNull(identifier);
-        var input = Encoding.UTF8.GetBytes($"{identifier.Type}\n{identifier.Value}");
+        var length = Encoding.UTF8.GetMaxByteCount(identifier.Type.Length + identifier.Value.Length + 1);
+        var rented = length <= 512 ? null : new byte[length];
+        Span<byte> input = rented ?? stackalloc byte[512];
+        var written = Encoding.UTF8.GetBytes(identifier.Type, input);
+        input[written++] = (byte)'\n';
+        written += Encoding.UTF8.GetBytes(identifier.Value, input[written..]);
         Span<byte> hash = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(_hashKey, input, hash);
-        return $"{identifier.Type}:{Base64Url.EncodeToString(hash)}";
+        HMACSHA256.HashData(_hashKey, input[..written], hash);
+        Span<char> encoded = stackalloc char[Base64Url.GetEncodedLength(HMACSHA256.HashSizeInBytes)];
+        Base64Url.EncodeToChars(hash, encoded);
+        return string.Concat(identifier.Type, ":", encoded);
     }
 
     private void Add(List<Identifier> found, IdentifierType type, string raw)
@@ -145,6 +151,19 @@ public sealed class IdentityRules
                 found.Add(identifier);
             }
         }
+    }
+
+    private static string LowerCase(string value)
+    {
+        foreach (var c in value)
+        {
+            if (char.ToLowerInvariant(c) != c)
+            {
+                return value.ToLowerInvariant();
+            }
+        }
+
+        return value;
     }
 
     private string? ToE164(string raw)
@@ -160,42 +179,46 @@ public sealed class IdentityRules
         }
     }
 
-    private static IEnumerable<string> Read(Message message, string path)
+    /// <summary>Adds the value(s) at <paramref name="path"/> (see <see cref="IdentifierTypeOptions.Paths"/>).</summary>
+    private void ReadInto(List<Identifier> found, IdentifierType type, Message message, IdentifierPath path)
     {
-        switch (path)
+        switch (path.Root)
         {
             case "userId":
-                return Single(message.UserId);
+                AddText(found, type, message.UserId);
+                break;
             case "anonymousId":
-                return Single(message.AnonymousId);
+                AddText(found, type, message.AnonymousId);
+                break;
             case "previousId":
-                return Single(message.Type == MessageType.Alias ? message.PreviousId : null);
+                AddText(found, type, message.Type == MessageType.Alias ? message.PreviousId : null);
+                break;
+            case "traits":
+                // A person's traits: identify's own (a group's top-level traits are the group's), and context.traits on any message.
+                AddText(found, type, Text(At(message.Type == MessageType.Group ? null : message.Traits, path.Segments)));
+                AddText(found, type, Text(At(message.Context?["traits"] as JsonObject, path.Segments)));
+                break;
+            case "properties":
+                AddText(found, type, Text(At(message.Properties, path.Segments)));
+                break;
+            case "context":
+                AddText(found, type, Text(At(message.Context, path.Segments)));
+                break;
         }
-
-        var dot = path.IndexOf('.', StringComparison.Ordinal);
-        if (dot <= 0)
-        {
-            return [];
-        }
-
-        var rest = path[(dot + 1)..];
-        return path[..dot] switch
-        {
-            // A person's traits: identify's own (a group's top-level traits are the group's), and context.traits on any message.
-            "traits" => Single(Text(At(message.Type == MessageType.Group ? null : message.Traits, rest)))
-                .Concat(Single(Text(At(message.Context?["traits"] as JsonObject, rest)))),
-            "properties" => Single(Text(At(message.Properties, rest))),
-            "context" => Single(Text(At(message.Context, rest))),
-            _ => [],
-        };
     }
 
-    private static IEnumerable<string> Single(string? value) => value is null ? [] : [value];
+    private void AddText(List<Identifier> found, IdentifierType type, string? raw)
+    {
+        if (raw is not null)
+        {
+            Add(found, type, raw);
+        }
+    }
 
-    private static JsonNode? At(JsonObject? root, string path)
+    private static JsonNode? At(JsonObject? root, string[] segments)
     {
         JsonNode? node = root;
-        foreach (var part in path.Split('.'))
+        foreach (var part in segments)
         {
             node = node is JsonObject obj ? obj[part] : null;
         }

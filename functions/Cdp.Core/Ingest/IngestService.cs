@@ -177,8 +177,16 @@ public sealed class IngestService(
     {
         var pending = await session.OpenAsync(resolved.ProfileId, at, cancellationToken);
         var isNew = pending.Stored is null;
-        var fresh = resolved.Linked.Where(i => !pending.Profile!.Holds(i.Identifier)).ToList();
-        if (fresh.Count > 0)
+        List<MessageIdentifier>? fresh = null;
+        foreach (var identifier in resolved.Linked)
+        {
+            if (!pending.Profile!.Holds(identifier.Identifier))
+            {
+                (fresh ??= []).Add(identifier);
+            }
+        }
+
+        if (fresh is not null)
         {
             session.Ledger.Add(new LedgerEntry(
                 IdentityResolver.EntryId(LedgerEntry.Link, resolved.ProfileId, message.MessageId),

@@ -56,6 +56,12 @@ public sealed class MergePolicy
         }
 
         var incomingWins = Compare(trait, strategy, incoming, held) > 0;
+        if (incoming.History is null && JsonNode.DeepEquals(held.Value, incoming.Value))
+        {
+            // The same value again: only the provenance may change; the history (other values) stays.
+            return incomingWins ? incoming with { History = held.History } : held;
+        }
+
         var (winner, loser) = incomingWins ? (incoming, held) : (held, incoming);
         var history = History(winner, loser);
         if (!incomingWins && SameHistory(history, held.History))

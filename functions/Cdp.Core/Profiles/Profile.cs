@@ -30,8 +30,8 @@ public sealed class Profile
         UpdatedAt = document.UpdatedAt;
         MergedInto = document.MergedInto;
         _identifiers = [.. document.Identifiers.Select(i => i.FirstSeen == default ? i with { FirstSeen = document.CreatedAt, LastSeen = document.CreatedAt } : i)];
-        _traits = new SortedDictionary<string, Trait>(document.Traits.ToDictionary(), StringComparer.Ordinal);
-        _counters = new SortedDictionary<string, EventCounter>(document.Counters?.Events.ToDictionary() ?? [], StringComparer.Ordinal);
+        _traits = Sorted(document.Traits);
+        _counters = Sorted(document.Counters?.Events);
         _merged = new SortedSet<string>(document.Merged ?? [], StringComparer.Ordinal);
         _recent = [.. document.RecentMessages ?? []];
     }
@@ -96,6 +96,17 @@ public sealed class Profile
     public bool Link(Identifier identifier, DateTimeOffset at, bool together = false)
     {
         ArgumentNullException.ThrowIfNull(identifier);
+        var index = IndexOf(identifier);
+        if (index >= 0)
+        {
+            var held = _identifiers[index];
+            if (at >= held.FirstSeen && at <= held.LastSeen && (!together || held.LastLinked >= at))
+            {
+                // Seen within what the profile already knows: nothing to record (the common case).
+                return false;
+            }
+        }
+
         return Link(new ProfileIdentifier(identifier.Type, identifier.Value, at, at, together ? at : null));
     }
 
@@ -244,6 +255,17 @@ public sealed class Profile
     {
         ArgumentNullException.ThrowIfNull(document);
         return new Profile(document);
+    }
+
+    private static SortedDictionary<string, T> Sorted<T>(IReadOnlyDictionary<string, T>? entries)
+    {
+        var sorted = new SortedDictionary<string, T>(StringComparer.Ordinal);
+        foreach (var (key, value) in entries ?? new Dictionary<string, T>())
+        {
+            sorted.Add(key, value);
+        }
+
+        return sorted;
     }
 
     private int IndexOf(Identifier identifier)

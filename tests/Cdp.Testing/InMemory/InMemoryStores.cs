@@ -11,13 +11,13 @@ namespace Cdp.Testing.InMemory;
 
 /// <summary>
 /// The ports in memory, for domain tests and benchmarks: the same contracts as the real adapters (the
-/// contract suites run against them too), thread-safe, with profiles stored as JSON so that every read is a
-/// fresh copy, as from a real store.
+/// contract suites run against them too), thread-safe. Profiles are kept as documents (records of immutable
+/// parts), so every read builds a fresh <see cref="Profile"/>, as from a real store, without JSON.
 /// </summary>
 public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IIdentityLedger, IProfileEventStore, IProcessedMessageLog, IDeadLetterStore
 {
     private readonly ConcurrentDictionary<string, string> _index = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (long Version, byte[] Json)> _profiles = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (long Version, ProfileDocument Document)> _profiles = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, LedgerEntry> _ledger = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string, string), ProfileEvent> _events = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _processed = new(StringComparer.Ordinal);
@@ -26,6 +26,9 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IIdentityLed
 
     /// <summary>Called before every write with the operation's name (<c>claim</c>, <c>reassign</c>, <c>create</c>, <c>replace</c>, <c>ledger</c>, <c>events</c>, <c>processed</c>); throw from it to inject a crash.</summary>
     public Action<string>? BeforeWrite { get; set; }
+
+    /// <summary>False for benchmarks: the processed-message log then remembers nothing (every message is new).</summary>
+    public bool RememberProcessed { get; init; } = true;
 
     /// <summary>How many writes each operation made.</summary>
     public ConcurrentDictionary<string, int> Writes { get; } = new(StringComparer.Ordinal);
@@ -62,13 +65,13 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IIdentityLed
 
     public Task<StoredProfile?> GetAsync(string profileId, CancellationToken cancellationToken) =>
         Task.FromResult(_profiles.TryGetValue(profileId, out var stored)
-            ? new StoredProfile(Profile.FromDocument(JsonSerializer.Deserialize<ProfileDocument>(stored.Json, CdpJson.Options)!), stored.Version.ToString(CultureInfo.InvariantCulture))
+            ? new StoredProfile(Profile.FromDocument(stored.Document), stored.Version.ToString(CultureInfo.InvariantCulture))
             : null);
 
     public Task<string?> TryCreateAsync(Profile profile, CancellationToken cancellationToken)
     {
         Before("create");
-        return Task.FromResult(_profiles.TryAdd(profile.Id, (1, Serialize(profile))) ? "1" : null);
+        return Task.FromResult(_profiles.TryAdd(profile.Id, (1, profile.ToDocument())) ? "1" : null);
     }
 
     public Task<string?> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken)
@@ -81,7 +84,7 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IIdentityLed
                 return Task.FromResult<string?>(null);
             }
 
-            _profiles[profile.Id] = (stored.Version + 1, Serialize(profile));
+            _profiles[profile.Id] = (stored.Version + 1, profile.ToDocument());
             return Task.FromResult<string?>((stored.Version + 1).ToString(CultureInfo.InvariantCulture));
         }
     }
@@ -122,7 +125,7 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IIdentityLed
     Task IProcessedMessageLog.AddAsync(IReadOnlyCollection<string> keys, DateTimeOffset processedAt, CancellationToken cancellationToken)
     {
         Before("processed");
-        foreach (var key in keys)
+        foreach (var key in RememberProcessed ? keys : [])
         {
             _processed.TryAdd(key, processedAt);
         }
@@ -153,6 +156,4 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IIdentityLed
         BeforeWrite?.Invoke(operation);
         Writes.AddOrUpdate(operation, 1, (_, n) => n + 1);
     }
-
-    private static byte[] Serialize(Profile profile) => JsonSerializer.SerializeToUtf8Bytes(profile.ToDocument(), CdpJson.Options);
 }
