@@ -69,7 +69,7 @@ internal static class Replies
 /// early-binding source it also names the resolved profile: <c>profileId</c> for one message, <c>profileIds</c>
 /// (in the order of the accepted messages) for a batch.
 /// </summary>
-public sealed record CollectReply(bool Success, string? ProfileId = null, IReadOnlyList<string>? ProfileIds = null)
+public sealed record CollectReply(bool Success, string? ProfileId = null, IReadOnlyList<string?>? ProfileIds = null)
 {
     public static CollectReply Of(CollectResult result, bool batch)
     {

@@ -33,8 +33,11 @@ public sealed record CollectResult(
     int BotsDropped = 0,
     TimeSpan? RetryAfter = null)
 {
-    /// <summary>For an early-binding source: the profile id of each accepted message, resolved before the reply; else null.</summary>
-    public IReadOnlyList<string>? BoundProfileIds { get; init; }
+    /// <summary>
+    /// For an early-binding source: the profile id of each accepted message, resolved before the reply (null
+    /// for a message without a usable identifier); else null.
+    /// </summary>
+    public IReadOnlyList<string?>? BoundProfileIds { get; init; }
 
     internal static CollectResult Unauthorized { get; } = new(CollectOutcome.Unauthorized, [], FieldErrors.None, []);
 

@@ -227,7 +227,7 @@ public sealed class CollectService(
             keepRejected ? [.. letters.Select(l => l.Id)] : [],
             bots)
         {
-            BoundProfileIds = source.Binding == BindingMode.Early ? [.. accepted.Select(m => m.ProfileId!)] : null,
+            BoundProfileIds = source.Binding == BindingMode.Early ? [.. accepted.Select(m => m.ProfileId)] : null,
         };
     }
 

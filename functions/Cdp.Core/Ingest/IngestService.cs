@@ -119,51 +119,52 @@ public sealed class IngestService(
     /// <summary>
     /// Resolves a message's profile before the collector replies (early binding): claims, merges and moves are
     /// written and the identifiers linked; traits and counters wait for ingest, which finds the same profile.
+    /// Null when the message has no usable identifier (ingest will keep it as a dead letter).
     /// </summary>
-    public async Task<string> BindAsync(Message message, CancellationToken cancellationToken)
+    public async Task<string?> BindAsync(Message message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         var identifiers = resolver.IdentifiersOf(message);
-        if (identifiers.Count == 0)
+        if (Unprocessable(message, identifiers) is not null)
         {
-            return await resolver.PeekAsync(message, identifiers, cancellationToken);
+            return null;
         }
 
-        for (var attempt = 1; ; attempt++)
+        return await ResolvingAgainOnRaceAsync(async session =>
         {
-            try
-            {
-                var session = resolver.OpenSession();
-                var resolved = await resolver.ResolveAsync(session, message, identifiers, cancellationToken);
-                var at = message.Timestamp ?? message.ReceivedAt!.Value;
-                await LinkAsync(session, resolved, message, at, cancellationToken);
-                await CommitAsync(session, cancellationToken);
-                return resolved.ProfileId;
-            }
-            catch (ResolutionRaceException ex) when (attempt < MaxResolutionAttempts)
-            {
-                Logs.ResolutionRace(logger, ex.Message, attempt);
-            }
-        }
+            var resolved = await resolver.ResolveAsync(session, message, identifiers, cancellationToken);
+            await LinkAsync(session, resolved, message, message.Timestamp ?? message.ReceivedAt!.Value, cancellationToken);
+            await CommitAsync(session, cancellationToken);
+            return resolved.ProfileId;
+        });
     }
 
-    private async Task<int> ApplyAsync(List<(Message Message, string Key, List<MessageIdentifier> Identifiers)> work, CancellationToken cancellationToken)
+    private Task<int> ApplyAsync(List<(Message Message, string Key, List<MessageIdentifier> Identifiers)> work, CancellationToken cancellationToken) =>
+        ResolvingAgainOnRaceAsync(async session =>
+        {
+            foreach (var (message, key, identifiers) in work)
+            {
+                var resolved = await resolver.ResolveAsync(session, message, identifiers, cancellationToken);
+                var at = message.Timestamp ?? message.ReceivedAt!.Value;
+                var pending = await LinkAsync(session, resolved, message, at, cancellationToken);
+                pending.Apply(profile => ApplyMessage(profile, message, key, at));
+                session.Events.Add(ProfileEvent.Of(resolved.ProfileId, message));
+            }
+
+            return await CommitAsync(session, cancellationToken);
+        });
+
+    /// <summary>
+    /// Runs <paramref name="work"/> in a fresh session; when identity changed under it (a profile it used was
+    /// merged away, a claim was lost), runs it again from the stores, a few times, then lets the stream redeliver.
+    /// </summary>
+    private async Task<T> ResolvingAgainOnRaceAsync<T>(Func<ProfileSession, Task<T>> work)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var session = resolver.OpenSession();
-                foreach (var (message, key, identifiers) in work)
-                {
-                    var resolved = await resolver.ResolveAsync(session, message, identifiers, cancellationToken);
-                    var at = message.Timestamp ?? message.ReceivedAt!.Value;
-                    var pending = await LinkAsync(session, resolved, message, at, cancellationToken);
-                    pending.Apply(profile => ApplyMessage(profile, message, key, at));
-                    session.Events.Add(ProfileEvent.Of(resolved.ProfileId, message));
-                }
-
-                return await CommitAsync(session, cancellationToken);
+                return await work(resolver.OpenSession());
             }
             catch (ResolutionRaceException ex) when (attempt < MaxResolutionAttempts)
             {
