@@ -28,7 +28,7 @@ public sealed class IdentifierType
 
     public IReadOnlyList<string> Paths { get; }
 
-    internal IReadOnlyList<IdentifierPath> ParsedPaths { get; }
+    internal IdentifierPath[] ParsedPaths { get; }
 
     public string Normalization { get; }
 

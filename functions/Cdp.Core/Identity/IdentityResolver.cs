@@ -11,7 +11,7 @@ namespace Cdp.Core.Identity;
 public sealed record MessageIdentifier(Identifier Identifier, string Key, IdentifierType Type);
 
 /// <summary>The profile a message belongs to and the identifiers to link to it.</summary>
-internal sealed record Resolved(string ProfileId, IReadOnlyList<MessageIdentifier> Linked);
+internal sealed record Resolved(string ProfileId, List<MessageIdentifier> Linked);
 
 /// <summary>
 /// Identity resolution: which profile a message belongs to, merging profiles its identifiers show to be
@@ -40,14 +40,23 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
 
     public IdentityRules Rules => rules;
 
-    /// <summary>The message's identifiers with their keys, strongest first.</summary>
-    public List<MessageIdentifier> IdentifiersOf(Message message)
+    /// <summary>
+    /// The message's identifiers with their keys, strongest first. With <paramref name="known"/> (one per
+    /// batch) an identifier seen earlier in the batch reuses its key instead of hashing it again.
+    /// </summary>
+    public List<MessageIdentifier> IdentifiersOf(Message message, Dictionary<Identifier, MessageIdentifier>? known = null)
     {
         var identifiers = rules.IdentifiersOf(message);
         var result = new List<MessageIdentifier>(identifiers.Count);
         foreach (var identifier in identifiers)
         {
-            result.Add(new MessageIdentifier(identifier, rules.KeyOf(identifier), rules.TypeOf(identifier.Type)));
+            if (known is null || !known.TryGetValue(identifier, out var keyed))
+            {
+                keyed = new MessageIdentifier(identifier, rules.KeyOf(identifier), rules.TypeOf(identifier.Type));
+                known?.Add(identifier, keyed);
+            }
+
+            result.Add(keyed);
         }
 
         return result;
@@ -90,7 +99,7 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
     internal ProfileSession OpenSession() => new(index, profiles, logger);
 
     /// <summary>Resolves the message's profile in <paramref name="session"/>: claims, merges and moves are written; the profile's own changes are left pending.</summary>
-    internal async Task<Resolved> ResolveAsync(ProfileSession session, Message message, IReadOnlyList<MessageIdentifier> identifiers, CancellationToken cancellationToken)
+    internal async ValueTask<Resolved> ResolveAsync(ProfileSession session, Message message, IReadOnlyList<MessageIdentifier> identifiers, CancellationToken cancellationToken)
     {
         var at = message.Timestamp ?? message.ReceivedAt ?? throw new ArgumentException("The message has no time.", nameof(message));
 
@@ -105,11 +114,16 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         }
 
         // 2. Drop the lowest-priority identifier while the union would break a limit.
-        var kept = Enumerable.Range(0, identifiers.Count).ToList();
-        var dropped = new List<int>();
+        var kept = new List<int>(identifiers.Count);
+        for (var i = 0; i < identifiers.Count; i++)
+        {
+            kept.Add(i);
+        }
+
+        List<int>? dropped = null;
         while (kept.Count > 1 && BreaksLimit(identifiers, roots, kept))
         {
-            dropped.Add(kept[^1]);
+            (dropped ??= []).Add(kept[^1]);
             kept.RemoveAt(kept.Count - 1);
             CdpMetrics.IdentifiersDropped.Add(1, KeyValuePair.Create<string, object?>("type", identifiers[dropped[^1]].Type.Name));
             Logs.IdentifierDropped(logger, message.MessageId, identifiers[dropped[^1]].Type.Name, roots[dropped[^1]]?.Id ?? "(new)");
@@ -162,7 +176,7 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
             linked.Add(identifiers[i]);
         }
 
-        foreach (var i in dropped)
+        foreach (var i in dropped ?? [])
         {
             if (identifiers[i].Type.FollowsLatest && await MoveAsync(session, identifiers[i], roots[i], profileId, message, at, cancellationToken))
             {
@@ -179,7 +193,7 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
     /// (its creator's batch crashed, or is still running elsewhere) is started here at the message's time:
     /// whichever writes second finds it and adds its changes, so both converge on one profile.
     /// </summary>
-    private async Task<PendingProfile> RootAsync(ProfileSession session, string profileId, DateTimeOffset at, IReadOnlyList<MessageIdentifier> identifiers, CancellationToken cancellationToken)
+    private async ValueTask<PendingProfile> RootAsync(ProfileSession session, string profileId, DateTimeOffset at, IReadOnlyList<MessageIdentifier> identifiers, CancellationToken cancellationToken)
     {
         var pending = await session.OpenAsync(profileId, at, cancellationToken);
         if (pending.Profile!.MergedInto is null)
@@ -215,7 +229,7 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         return pending;
     }
 
-    private async Task<PendingProfile?> HintAsync(ProfileSession session, Message message, DateTimeOffset at, CancellationToken cancellationToken) =>
+    private async ValueTask<PendingProfile?> HintAsync(ProfileSession session, Message message, DateTimeOffset at, CancellationToken cancellationToken) =>
         message.ProfileId is { Length: > 0 } hint && await session.LoadAsync(hint, cancellationToken) is { } hinted
             ? await RootAsync(session, hinted.Id, at, [], cancellationToken)
             : null;

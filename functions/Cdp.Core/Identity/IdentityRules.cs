@@ -21,6 +21,9 @@ public sealed class IdentityRules
     private readonly Dictionary<string, IdentifierType> _types;
     private readonly Comparer<Identifier> _order;
 
+    // Arrays, not interfaces, on the hot path: a foreach over an interface boxes its enumerator.
+    private readonly IdentifierType[] _ordered;
+
     public IdentityRules(IOptions<IdentityOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -31,12 +34,12 @@ public sealed class IdentityRules
         MaxIdentifiersPerProfile = value.MaxIdentifiersPerProfile;
         _types = IdentityDefaults.Types.Keys.Union(value.Types.Keys)
             .ToDictionary(name => name, name => new IdentifierType(name, value.Types.GetValueOrDefault(name) ?? new IdentifierTypeOptions()), StringComparer.Ordinal);
-        Types = [.. _types.Values.OrderBy(t => t.Priority).ThenBy(t => t.Name, StringComparer.Ordinal)];
+        _ordered = [.. _types.Values.OrderBy(t => t.Priority).ThenBy(t => t.Name, StringComparer.Ordinal)];
         _order = Comparer<Identifier>.Create(Compare);
     }
 
     /// <summary>Every type, strongest first.</summary>
-    public IReadOnlyList<IdentifierType> Types { get; }
+    public IReadOnlyList<IdentifierType> Types => _ordered;
 
     public string DefaultRegion { get; }
 
@@ -57,7 +60,7 @@ public sealed class IdentityRules
     {
         ArgumentNullException.ThrowIfNull(message);
         var found = new List<Identifier>(4);
-        foreach (var type in Types)
+        foreach (var type in _ordered)
         {
             foreach (var path in type.ParsedPaths)
             {

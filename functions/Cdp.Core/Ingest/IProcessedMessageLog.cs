@@ -25,6 +25,17 @@ public interface IProcessedMessageLog
     Task AddAsync(IReadOnlyCollection<string> keys, DateTimeOffset processedAt, CancellationToken cancellationToken);
 
     /// <summary>The log's key for a message: base64url SHA-256 of source and message id (safe as any store's id).</summary>
-    static string KeyFor(string? sourceId, string messageId) =>
-        Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes($"{sourceId}\n{messageId}")));
+    static string KeyFor(string? sourceId, string messageId)
+    {
+        ArgumentNullException.ThrowIfNull(messageId);
+        sourceId ??= string.Empty;
+        var length = Encoding.UTF8.GetMaxByteCount(sourceId.Length + messageId.Length + 1);
+        var input = length <= 512 ? stackalloc byte[512] : new byte[length];
+        var written = Encoding.UTF8.GetBytes(sourceId, input);
+        input[written++] = (byte)'\n';
+        written += Encoding.UTF8.GetBytes(messageId, input[written..]);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(input[..written], hash);
+        return Base64Url.EncodeToString(hash);
+    }
 }

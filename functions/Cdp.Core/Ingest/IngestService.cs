@@ -47,6 +47,7 @@ public sealed class IngestService(
         var keys = batch.Select(m => IProcessedMessageLog.KeyFor(m.SourceId, m.MessageId)).ToList();
         var seen = new HashSet<string>(await processed.FindAsync(keys, cancellationToken), StringComparer.Ordinal);
         var work = new List<(Message Message, string Key, List<MessageIdentifier> Identifiers)>(batch.Count);
+        var known = new Dictionary<Identifier, MessageIdentifier>();
         for (var i = 0; i < batch.Count; i++)
         {
             var message = batch[i];
@@ -57,7 +58,7 @@ public sealed class IngestService(
                 continue;
             }
 
-            var identifiers = resolver.IdentifiersOf(message);
+            var identifiers = resolver.IdentifiersOf(message, known);
             if (Unprocessable(message, identifiers) is { } reason)
             {
                 // Not recorded as applied: once fixed and replayed, the same message id must go through.
@@ -133,7 +134,9 @@ public sealed class IngestService(
         return await ResolvingAgainOnRaceAsync(async session =>
         {
             var resolved = await resolver.ResolveAsync(session, message, identifiers, cancellationToken);
-            await LinkAsync(session, resolved, message, message.Timestamp ?? message.ReceivedAt!.Value, cancellationToken);
+            var at = message.Timestamp ?? message.ReceivedAt!.Value;
+            var pending = await OpenResolvedAsync(session, resolved, message, at, cancellationToken);
+            pending.Apply(profile => Link(profile, resolved.Linked, at));
             await CommitAsync(session, cancellationToken);
             return resolved.ProfileId;
         });
@@ -146,8 +149,8 @@ public sealed class IngestService(
             {
                 var resolved = await resolver.ResolveAsync(session, message, identifiers, cancellationToken);
                 var at = message.Timestamp ?? message.ReceivedAt!.Value;
-                var pending = await LinkAsync(session, resolved, message, at, cancellationToken);
-                pending.Apply(profile => ApplyMessage(profile, message, key, at));
+                var pending = await OpenResolvedAsync(session, resolved, message, at, cancellationToken);
+                pending.Apply(profile => Link(profile, resolved.Linked, at) | ApplyMessage(profile, message, key, at));
                 session.Events.Add(ProfileEvent.Of(resolved.ProfileId, message));
             }
 
@@ -173,8 +176,11 @@ public sealed class IngestService(
         }
     }
 
-    /// <summary>Links the resolved identifiers to the profile (creating it at the message's time if new), with a ledger entry for each new link.</summary>
-    private static async Task<PendingProfile> LinkAsync(ProfileSession session, Resolved resolved, Message message, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>
+    /// The resolved profile (created at the message's time if new), with a ledger entry for the identifiers
+    /// the message links to it for the first time. The caller applies the link (<see cref="Link"/>).
+    /// </summary>
+    private static async ValueTask<PendingProfile> OpenResolvedAsync(ProfileSession session, Resolved resolved, Message message, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var pending = await session.OpenAsync(resolved.ProfileId, at, cancellationToken);
         var isNew = pending.Stored is null;
@@ -200,19 +206,19 @@ public sealed class IngestService(
                 [.. fresh.Select(i => i.Key)]));
         }
 
-        var linked = resolved.Linked;
-        var together = linked.Count > 1;
-        pending.Apply(profile =>
-        {
-            var changed = false;
-            foreach (var identifier in linked)
-            {
-                changed |= profile.Link(identifier.Identifier, at, together);
-            }
-
-            return changed;
-        });
         return pending;
+    }
+
+    /// <summary>Links the message's resolved identifiers to the profile; true when the profile changed.</summary>
+    private static bool Link(Profile profile, List<MessageIdentifier> linked, DateTimeOffset at)
+    {
+        var changed = false;
+        foreach (var identifier in linked)
+        {
+            changed |= profile.Link(identifier.Identifier, at, together: linked.Count > 1);
+        }
+
+        return changed;
     }
 
     /// <summary>Applies a message's traits and counts it, unless the profile already took it in.</summary>
@@ -234,7 +240,7 @@ public sealed class IngestService(
             {
                 if (!string.IsNullOrWhiteSpace(name))
                 {
-                    profile.SetTrait(name, new Trait(value?.DeepClone(), at, message.MessageId, message.SourceId, confidence), policy);
+                    profile.SetTrait(name, new Trait(value, at, message.MessageId, message.SourceId, confidence), policy);
                 }
             }
         }

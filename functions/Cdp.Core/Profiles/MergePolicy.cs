@@ -59,7 +59,7 @@ public sealed class MergePolicy
         if (incoming.History is null && JsonNode.DeepEquals(held.Value, incoming.Value))
         {
             // The same value again: only the provenance may change; the history (other values) stays.
-            return incomingWins ? incoming with { History = held.History } : held;
+            return incomingWins ? incoming with { Value = held.Value, History = held.History } : held;
         }
 
         var (winner, loser) = incomingWins ? (incoming, held) : (held, incoming);

@@ -148,7 +148,10 @@ public sealed class Profile
         return true;
     }
 
-    /// <summary>Applies an observed trait value by the merge policy; true when the trait changed.</summary>
+    /// <summary>
+    /// Applies an observed trait value by the merge policy; true when the trait changed. The value may still
+    /// belong to the message's JSON: it is copied only if the profile keeps it.
+    /// </summary>
     public bool SetTrait(string name, Trait observed, MergePolicy policy)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -160,7 +163,7 @@ public sealed class Profile
             return false;
         }
 
-        _traits[name] = result;
+        _traits[name] = Detached(result);
         Touch(observed.ObservedAt);
         return true;
     }
@@ -168,8 +171,9 @@ public sealed class Profile
     /// <summary>Counts one event of <paramref name="type"/> at <paramref name="at"/>.</summary>
     public void Count(string type, DateTimeOffset at)
     {
-        var one = new EventCounter(1, at, at);
-        _counters[type] = _counters.TryGetValue(type, out var held) ? held.Add(one) : one;
+        _counters[type] = _counters.TryGetValue(type, out var held)
+            ? new EventCounter(held.Count + 1, at < held.First ? at : held.First, at > held.Last ? at : held.Last)
+            : new EventCounter(1, at, at);
         Touch(at);
     }
 
@@ -255,6 +259,21 @@ public sealed class Profile
     {
         ArgumentNullException.ThrowIfNull(document);
         return new Profile(document);
+    }
+
+    /// <summary>
+    /// The trait with every value the profile keeps detached from the message it came from (a value still in
+    /// a message's JSON has a parent): observed values are cloned only when kept.
+    /// </summary>
+    private static Trait Detached(Trait trait)
+    {
+        var detached = trait.Value?.Parent is null ? trait : trait with { Value = trait.Value.DeepClone() };
+        if (trait.History is { } history && history.Any(h => h.Value?.Parent is not null))
+        {
+            detached = detached with { History = [.. history.Select(h => h.Value?.Parent is null ? h : h with { Value = h.Value.DeepClone() })] };
+        }
+
+        return detached;
     }
 
     private static SortedDictionary<string, T> Sorted<T>(IReadOnlyDictionary<string, T>? entries)
