@@ -54,11 +54,13 @@ section = f"""## Identity: resolve + merge + apply per event
 
 Command: `scripts/bench.sh identity` — BenchmarkDotNet (default job, `[MemoryDiagnoser]`), one thread on
 {model} ({cpu} cores), `scripts/bench/Cdp.Bench.Identity`. Ingest over the in-memory ports
-(`tests/Cdp.Testing/InMemory`, which keep profiles as documents, no JSON): batches of 100 track events from 10
-people, each event with three identifiers (user id, anonymous id, email in `context.traits`) and two traits;
-10,000 known people. The merging case gives each person's first event of a batch a new device whose
-anonymous profile (made beforehand) merges into the person's. Per event, with each profile read and written
-once per batch (10 events); the processed-message log is off, so every event is applied.
+(`tests/Cdp.Testing/InMemory`: profiles kept as documents, no JSON; the processed-message log off, since
+every message is new): batches of 100 track events from 10 people, each event with three identifiers
+(user id, anonymous id, email in `context.traits`) and two traits, each person in one batch, so each
+profile is read and written once per 10 events. Every iteration starts from fresh stores (2,000 known
+people, set up outside the measurement) and applies 200 batches. In the merging case each person's first
+event of the batch brings a new device whose anonymous profile (made beforehand) merges into the person's:
+one merge per 10 events.
 
 | workload | time per event | events/s per core | allocated per event |
 |---|---|---|---|

@@ -10,6 +10,14 @@ namespace Cdp.Core.Identity;
 /// <summary>An identifier of a message, with its index key and its type's rules (computed once per message).</summary>
 public sealed record MessageIdentifier(Identifier Identifier, string Key, IdentifierType Type);
 
+/// <summary>Identifiers already keyed in one batch, and a scratch list for reading a message's.</summary>
+public sealed class IdentifierCache
+{
+    internal Dictionary<(string Type, string Value), MessageIdentifier> Keyed { get; } = [];
+
+    internal List<(IdentifierType Type, string Value)> Scratch { get; } = new(4);
+}
+
 /// <summary>The profile a message belongs to and the identifiers to link to it.</summary>
 internal sealed record Resolved(string ProfileId, List<MessageIdentifier> Linked);
 
@@ -44,16 +52,18 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
     /// The message's identifiers with their keys, strongest first. With <paramref name="known"/> (one per
     /// batch) an identifier seen earlier in the batch reuses its key instead of hashing it again.
     /// </summary>
-    public List<MessageIdentifier> IdentifiersOf(Message message, Dictionary<Identifier, MessageIdentifier>? known = null)
+    public List<MessageIdentifier> IdentifiersOf(Message message, IdentifierCache? known = null)
     {
-        var identifiers = rules.IdentifiersOf(message);
-        var result = new List<MessageIdentifier>(identifiers.Count);
-        foreach (var identifier in identifiers)
+        known ??= new IdentifierCache();
+        rules.Read(message, known.Scratch);
+        var result = new List<MessageIdentifier>(known.Scratch.Count);
+        foreach (var (type, value) in known.Scratch)
         {
-            if (known is null || !known.TryGetValue(identifier, out var keyed))
+            if (!known.Keyed.TryGetValue((type.Name, value), out var keyed))
             {
-                keyed = new MessageIdentifier(identifier, rules.KeyOf(identifier), rules.TypeOf(identifier.Type));
-                known?.Add(identifier, keyed);
+                var identifier = new Identifier(type.Name, value);
+                keyed = new MessageIdentifier(identifier, rules.KeyOf(identifier), type);
+                known.Keyed.Add((type.Name, value), keyed);
             }
 
             result.Add(keyed);
@@ -99,7 +109,7 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
     internal ProfileSession OpenSession() => new(index, profiles, logger);
 
     /// <summary>Resolves the message's profile in <paramref name="session"/>: claims, merges and moves are written; the profile's own changes are left pending.</summary>
-    internal async ValueTask<Resolved> ResolveAsync(ProfileSession session, Message message, IReadOnlyList<MessageIdentifier> identifiers, CancellationToken cancellationToken)
+    internal async ValueTask<Resolved> ResolveAsync(ProfileSession session, Message message, List<MessageIdentifier> identifiers, CancellationToken cancellationToken)
     {
         var at = message.Timestamp ?? message.ReceivedAt ?? throw new ArgumentException("The message has no time.", nameof(message));
 
@@ -111,6 +121,12 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
             {
                 roots[i] = await RootAsync(session, owner, at, identifiers, cancellationToken);
             }
+        }
+
+        // A known person (every identifier on one live profile): nothing to claim, merge or drop.
+        if (OneLiveProfile(roots))
+        {
+            return new Resolved(roots[0]!.Id, identifiers);
         }
 
         // 2. Drop the lowest-priority identifier while the union would break a limit.
@@ -238,7 +254,7 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
     /// True when linking the kept identifiers to the profiles found would leave one profile with more values
     /// of a type than the type's limit (a profile already past it, from older rules, is not made worse).
     /// </summary>
-    private bool BreaksLimit(IReadOnlyList<MessageIdentifier> identifiers, PendingProfile?[] roots, List<int> kept)
+    private bool BreaksLimit(List<MessageIdentifier> identifiers, PendingProfile?[] roots, List<int> kept)
     {
         if (AllHeldByOneProfile(identifiers, roots, kept))
         {
@@ -253,17 +269,7 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
             var most = 0;
             foreach (var profile in candidates)
             {
-                var count = 0;
-                foreach (var held in profile.Identifiers)
-                {
-                    if (held.Type == type.Name)
-                    {
-                        values.Add(held.Value);
-                        count++;
-                    }
-                }
-
-                most = Math.Max(most, count);
+                most = Math.Max(most, profile.ValuesOf(type.Name, values));
             }
 
             foreach (var i in kept)
@@ -283,6 +289,24 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         return false;
     }
 
+    private static bool OneLiveProfile(PendingProfile?[] roots)
+    {
+        if (roots.Length == 0 || roots[0] is null)
+        {
+            return false;
+        }
+
+        foreach (var root in roots)
+        {
+            if (root != roots[0])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static bool AllHeldByOneProfile(IReadOnlyList<MessageIdentifier> identifiers, PendingProfile?[] roots, List<int> kept)
     {
         var first = roots[kept[0]];
@@ -297,7 +321,7 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         return true;
     }
 
-    private static int UnionCount(List<PendingProfile> candidates, IReadOnlyList<MessageIdentifier> identifiers, List<int> kept) =>
+    private static int UnionCount(List<PendingProfile> candidates, List<MessageIdentifier> identifiers, List<int> kept) =>
         candidates.SelectMany(p => p.Profile!.Identifiers.Select(i => i.Identifier)).Concat(kept.Select(i => identifiers[i].Identifier)).Distinct().Count();
 
     /// <summary>Merges <paramref name="mergedId"/> into <paramref name="survivorId"/> (steps 1 to 4).</summary>

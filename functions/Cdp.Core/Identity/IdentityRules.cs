@@ -19,7 +19,7 @@ public sealed class IdentityRules
     private static readonly PhoneNumberUtil Phones = PhoneNumberUtil.GetInstance();
     private readonly byte[] _hashKey;
     private readonly Dictionary<string, IdentifierType> _types;
-    private readonly Comparer<Identifier> _order;
+    private readonly Comparer<(IdentifierType Type, string Value)> _order;
 
     // Arrays, not interfaces, on the hot path: a foreach over an interface boxes its enumerator.
     private readonly IdentifierType[] _ordered;
@@ -35,7 +35,11 @@ public sealed class IdentityRules
         _types = IdentityDefaults.Types.Keys.Union(value.Types.Keys)
             .ToDictionary(name => name, name => new IdentifierType(name, value.Types.GetValueOrDefault(name) ?? new IdentifierTypeOptions()), StringComparer.Ordinal);
         _ordered = [.. _types.Values.OrderBy(t => t.Priority).ThenBy(t => t.Name, StringComparer.Ordinal)];
-        _order = Comparer<Identifier>.Create(Compare);
+        _order = Comparer<(IdentifierType Type, string Value)>.Create((a, b) =>
+        {
+            var byPriority = a.Type.Priority.CompareTo(b.Type.Priority);
+            return byPriority != 0 ? byPriority : string.CompareOrdinal(a.Value, b.Value);
+        });
     }
 
     /// <summary>Every type, strongest first.</summary>
@@ -58,8 +62,19 @@ public sealed class IdentityRules
     /// </summary>
     public List<Identifier> IdentifiersOf(Message message)
     {
+        var found = new List<(IdentifierType Type, string Value)>(4);
+        Read(message, found);
+        return [.. found.Select(f => new Identifier(f.Type.Name, f.Value))];
+    }
+
+    /// <summary>
+    /// <see cref="IdentifiersOf"/> into a list the caller may reuse (cleared first): the hot path, which
+    /// allocates no identifier until it needs one.
+    /// </summary>
+    internal void Read(Message message, List<(IdentifierType Type, string Value)> found)
+    {
         ArgumentNullException.ThrowIfNull(message);
-        var found = new List<Identifier>(4);
+        found.Clear();
         foreach (var type in _ordered)
         {
             foreach (var path in type.ParsedPaths)
@@ -83,8 +98,6 @@ public sealed class IdentityRules
         {
             found.Sort(_order);
         }
-
-        return found;
     }
 
     /// <summary>Strongest type first, then by value.</summary>
@@ -144,15 +157,11 @@ public sealed class IdentityRules
         return string.Concat(identifier.Type, ":", encoded);
     }
 
-    private void Add(List<Identifier> found, IdentifierType type, string raw)
+    private void Add(List<(IdentifierType Type, string Value)> found, IdentifierType type, string raw)
     {
-        if (Normalize(type, raw) is { } value)
+        if (Normalize(type, raw) is { } value && !found.Contains((type, value)))
         {
-            var identifier = new Identifier(type.Name, value);
-            if (!found.Contains(identifier))
-            {
-                found.Add(identifier);
-            }
+            found.Add((type, value));
         }
     }
 
@@ -183,7 +192,7 @@ public sealed class IdentityRules
     }
 
     /// <summary>Adds the value(s) at <paramref name="path"/> (see <see cref="IdentifierTypeOptions.Paths"/>).</summary>
-    private void ReadInto(List<Identifier> found, IdentifierType type, Message message, IdentifierPath path)
+    private void ReadInto(List<(IdentifierType Type, string Value)> found, IdentifierType type, Message message, IdentifierPath path)
     {
         switch (path.Root)
         {
@@ -210,7 +219,7 @@ public sealed class IdentityRules
         }
     }
 
-    private void AddText(List<Identifier> found, IdentifierType type, string? raw)
+    private void AddText(List<(IdentifierType Type, string Value)> found, IdentifierType type, string? raw)
     {
         if (raw is not null)
         {

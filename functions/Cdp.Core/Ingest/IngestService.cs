@@ -47,7 +47,7 @@ public sealed class IngestService(
         var keys = batch.Select(m => IProcessedMessageLog.KeyFor(m.SourceId, m.MessageId)).ToList();
         var seen = new HashSet<string>(await processed.FindAsync(keys, cancellationToken), StringComparer.Ordinal);
         var work = new List<(Message Message, string Key, List<MessageIdentifier> Identifiers)>(batch.Count);
-        var known = new Dictionary<Identifier, MessageIdentifier>();
+        var known = new IdentifierCache();
         for (var i = 0; i < batch.Count; i++)
         {
             var message = batch[i];

@@ -11,7 +11,8 @@ namespace Cdp.Core.Profiles;
 /// </summary>
 public sealed class Profile
 {
-    private readonly List<ProfileIdentifier> _identifiers;
+    // Structs, updated in place: a known identifier seen again (every event) allocates nothing.
+    private readonly List<HeldIdentifier> _identifiers;
     private readonly SortedDictionary<string, Trait> _traits;
     private readonly SortedDictionary<string, EventCounter> _counters;
     private readonly SortedSet<string> _merged;
@@ -29,7 +30,7 @@ public sealed class Profile
         CreatedAt = document.CreatedAt;
         UpdatedAt = document.UpdatedAt;
         MergedInto = document.MergedInto;
-        _identifiers = [.. document.Identifiers.Select(i => i.FirstSeen == default ? i with { FirstSeen = document.CreatedAt, LastSeen = document.CreatedAt } : i)];
+        _identifiers = [.. document.Identifiers.Select(i => HeldIdentifier.From(i.FirstSeen == default ? i with { FirstSeen = document.CreatedAt, LastSeen = document.CreatedAt } : i))];
         _traits = Sorted(document.Traits);
         _counters = Sorted(document.Counters?.Events);
         _merged = new SortedSet<string>(document.Merged ?? [], StringComparer.Ordinal);
@@ -47,7 +48,8 @@ public sealed class Profile
     /// <summary>The survivor this profile was merged into, or null for a live profile.</summary>
     public string? MergedInto { get; private set; }
 
-    public IReadOnlyList<ProfileIdentifier> Identifiers => _identifiers;
+    /// <summary>The identifiers the profile holds (a copy).</summary>
+    public IReadOnlyList<ProfileIdentifier> Identifiers => [.. _identifiers.Select(i => i.ToRecord())];
 
     public IReadOnlyDictionary<string, Trait> Traits => _traits;
 
@@ -77,6 +79,23 @@ public sealed class Profile
         return index < 0 ? null : _identifiers[index].LastLinked;
     }
 
+    /// <summary>Adds the values of <paramref name="type"/> the profile holds to <paramref name="into"/>; returns how many it holds.</summary>
+    public int ValuesOf(string type, ISet<string> into)
+    {
+        ArgumentNullException.ThrowIfNull(into);
+        var count = 0;
+        foreach (var held in _identifiers)
+        {
+            if (held.Type == type)
+            {
+                into.Add(held.Value);
+                count++;
+            }
+        }
+
+        return count;
+    }
+
     /// <summary>How many distinct values of <paramref name="type"/> the profile holds.</summary>
     public int CountOf(string type)
     {
@@ -97,22 +116,28 @@ public sealed class Profile
     {
         ArgumentNullException.ThrowIfNull(identifier);
         var index = IndexOf(identifier);
-        if (index >= 0)
+        if (index < 0)
         {
-            var held = _identifiers[index];
-            if (at >= held.FirstSeen && at <= held.LastSeen && (!together || held.LastLinked >= at))
-            {
-                // Seen within what the profile already knows: nothing to record (the common case).
-                return false;
-            }
+            return Link(new HeldIdentifier(identifier.Type, identifier.Value, at, at, together ? at : null));
         }
 
-        return Link(new ProfileIdentifier(identifier.Type, identifier.Value, at, at, together ? at : null));
+        var held = _identifiers[index];
+        if (at < held.FirstSeen || at > held.LastSeen || (together && !(held.LastLinked >= at)))
+        {
+            _identifiers[index] = held with
+            {
+                FirstSeen = at < held.FirstSeen ? at : held.FirstSeen,
+                LastSeen = at > held.LastSeen ? at : held.LastSeen,
+                LastLinked = together && !(held.LastLinked >= at) ? at : held.LastLinked,
+            };
+        }
+
+        return false;
     }
 
-    private bool Link(ProfileIdentifier seen)
+    private bool Link(HeldIdentifier seen)
     {
-        var index = IndexOf(seen.Identifier);
+        var index = IndexOf(seen.Type, seen.Value);
         if (index < 0)
         {
             _identifiers.Add(seen);
@@ -248,7 +273,7 @@ public sealed class Profile
         Id,
         CreatedAt,
         UpdatedAt,
-        [.. _identifiers],
+        [.. _identifiers.Select(i => i.ToRecord())],
         new SortedDictionary<string, Trait>(_traits, StringComparer.Ordinal),
         new ProfileCounters(new SortedDictionary<string, EventCounter>(_counters, StringComparer.Ordinal)),
         MergedInto,
@@ -287,11 +312,13 @@ public sealed class Profile
         return sorted;
     }
 
-    private int IndexOf(Identifier identifier)
+    private int IndexOf(Identifier identifier) => IndexOf(identifier.Type, identifier.Value);
+
+    private int IndexOf(string type, string value)
     {
         for (var i = 0; i < _identifiers.Count; i++)
         {
-            if (_identifiers[i].Type == identifier.Type && _identifiers[i].Value == identifier.Value)
+            if (_identifiers[i].Type == type && _identifiers[i].Value == value)
             {
                 return i;
             }
@@ -307,4 +334,12 @@ public sealed class Profile
             UpdatedAt = at;
         }
     }
+}
+
+/// <summary>An identifier as a profile holds it in memory (see <see cref="ProfileIdentifier"/>, its stored shape).</summary>
+internal readonly record struct HeldIdentifier(string Type, string Value, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, DateTimeOffset? LastLinked)
+{
+    public static HeldIdentifier From(ProfileIdentifier stored) => new(stored.Type, stored.Value, stored.FirstSeen, stored.LastSeen, stored.LastLinked);
+
+    public ProfileIdentifier ToRecord() => new(Type, Value, FirstSeen, LastSeen, LastLinked);
 }
