@@ -72,9 +72,9 @@ public sealed record Message
     /// <remarks>
     /// The device's anonymous id comes first so that a device's anonymous events and the identify that
     /// links it to a user id are applied in order: applied concurrently, they could each start a profile
-    /// for the same person, and until profiles can be merged that split would stay. Messages of one
-    /// identified person from several devices or servers may travel on several partitions; they are
-    /// applied with optimistic concurrency to the one profile their user id names. See docs/decisions.md.
+    /// for the same person, which a merge would then have to join. Messages of one identified person from
+    /// several devices or servers may travel on several partitions; they meet on one profile (merging where
+    /// needed) under optimistic concurrency. See docs/decisions.md.
     /// </remarks>
     [JsonIgnore]
     public string PartitionKey => AnonymousId ?? UserId ?? MessageId;
