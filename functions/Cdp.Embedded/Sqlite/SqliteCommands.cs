@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Cdp.Core.Events;
 using Microsoft.Data.Sqlite;
 
 namespace Cdp.Embedded.Sqlite;
@@ -23,5 +25,33 @@ internal static class SqliteCommands
         var command = transaction.Connection!.Command(sql, parameters);
         command.Transaction = transaction;
         return command;
+    }
+
+    /// <summary>Runs the query and reads its first column, JSON of <typeparamref name="T"/>, row by row.</summary>
+    public static List<T> ReadJson<T>(this SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        var rows = new List<T>();
+        while (reader.Read())
+        {
+            rows.Add(JsonSerializer.Deserialize<T>(reader.GetString(0), CdpJson.Options) ?? throw new InvalidDataException($"A stored {typeof(T).Name} is empty."));
+        }
+
+        return rows;
+    }
+
+    /// <summary>Runs <paramref name="write"/> for each item in one write transaction.</summary>
+    public static void WriteEach<T>(this SqliteDatabase database, IReadOnlyList<T> items, Func<SqliteTransaction, T, SqliteCommand> write)
+    {
+        database.Write(transaction =>
+        {
+            foreach (var item in items)
+            {
+                using var command = write(transaction, item);
+                command.ExecuteNonQuery();
+            }
+
+            return items.Count;
+        });
     }
 }

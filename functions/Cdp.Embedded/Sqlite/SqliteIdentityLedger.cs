@@ -11,21 +11,12 @@ public sealed class SqliteIdentityLedger(SqliteDatabase database) : IIdentityLed
     public Task AppendAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        database.Write(transaction =>
-        {
-            foreach (var entry in entries)
-            {
-                using var insert = transaction.Command(
-                    "INSERT INTO ledger (id, profile_id, at, body) VALUES ($id, $profile, $at, $body) ON CONFLICT (id) DO NOTHING",
-                    ("$id", entry.Id),
-                    ("$profile", entry.ProfileId),
-                    ("$at", entry.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)),
-                    ("$body", JsonSerializer.Serialize(entry, CdpJson.Options)));
-                insert.ExecuteNonQuery();
-            }
-
-            return entries.Count;
-        });
+        database.WriteEach(entries, (transaction, entry) => transaction.Command(
+            "INSERT INTO ledger (id, profile_id, at, body) VALUES ($id, $profile, $at, $body) ON CONFLICT (id) DO NOTHING",
+            ("$id", entry.Id),
+            ("$profile", entry.ProfileId),
+            ("$at", entry.At.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)),
+            ("$body", JsonSerializer.Serialize(entry, CdpJson.Options))));
         return Task.CompletedTask;
     }
 
@@ -33,13 +24,6 @@ public sealed class SqliteIdentityLedger(SqliteDatabase database) : IIdentityLed
     {
         using var connection = database.Open();
         using var select = connection.Command("SELECT body FROM ledger WHERE profile_id = $profile ORDER BY at, id", ("$profile", profileId));
-        using var reader = select.ExecuteReader();
-        var entries = new List<LedgerEntry>();
-        while (reader.Read())
-        {
-            entries.Add(JsonSerializer.Deserialize<LedgerEntry>(reader.GetString(0), CdpJson.Options)!);
-        }
-
-        return Task.FromResult<IReadOnlyList<LedgerEntry>>(entries);
+        return Task.FromResult<IReadOnlyList<LedgerEntry>>(select.ReadJson<LedgerEntry>());
     }
 }

@@ -11,21 +11,12 @@ public sealed class SqliteProfileEventStore(SqliteDatabase database) : IProfileE
     public Task AppendAsync(IReadOnlyList<ProfileEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
-        database.Write(transaction =>
-        {
-            foreach (var item in events)
-            {
-                using var insert = transaction.Command(
-                    "INSERT INTO profile_events (profile_id, message_id, at, body) VALUES ($profile, $message, $at, $body) ON CONFLICT DO NOTHING",
-                    ("$profile", item.ProfileId),
-                    ("$message", item.MessageId),
-                    ("$at", item.Timestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)),
-                    ("$body", JsonSerializer.Serialize(item, CdpJson.Options)));
-                insert.ExecuteNonQuery();
-            }
-
-            return events.Count;
-        });
+        database.WriteEach(events, (transaction, item) => transaction.Command(
+            "INSERT INTO profile_events (profile_id, message_id, at, body) VALUES ($profile, $message, $at, $body) ON CONFLICT DO NOTHING",
+            ("$profile", item.ProfileId),
+            ("$message", item.MessageId),
+            ("$at", item.Timestamp.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)),
+            ("$body", JsonSerializer.Serialize(item, CdpJson.Options))));
         return Task.CompletedTask;
     }
 
@@ -36,13 +27,6 @@ public sealed class SqliteProfileEventStore(SqliteDatabase database) : IProfileE
             "SELECT body FROM profile_events WHERE profile_id = $profile ORDER BY at DESC, message_id DESC LIMIT $max",
             ("$profile", profileId),
             ("$max", max));
-        using var reader = select.ExecuteReader();
-        var events = new List<ProfileEvent>();
-        while (reader.Read())
-        {
-            events.Add(JsonSerializer.Deserialize<ProfileEvent>(reader.GetString(0), CdpJson.Options)!);
-        }
-
-        return Task.FromResult<IReadOnlyList<ProfileEvent>>(events);
+        return Task.FromResult<IReadOnlyList<ProfileEvent>>(select.ReadJson<ProfileEvent>());
     }
 }
