@@ -69,11 +69,13 @@ public static class AzureServiceCollectionExtensions
 
     /// <summary>
     /// The client options: System.Text.Json with the project's settings, 429s retried explicitly (up to 9
-    /// times within 30 s), no content echoed on writes. Emulators are reached in Gateway mode on the
-    /// endpoint given (they advertise addresses that are not reachable from here).
+    /// times within 30 s), no content echoed on writes, every request's charge recorded
+    /// (<see cref="CosmosUsage"/>). Emulators are reached in Gateway mode on the endpoint given (they
+    /// advertise addresses that are not reachable from here).
     /// </summary>
     public static CosmosClientOptions CreateCosmosClientOptions(bool emulator) => new()
     {
+        CustomHandlers = { new CosmosUsage.Handler() },
         ApplicationName = "cdp",
         UseSystemTextJsonSerializerWithOptions = CdpJson.Options,
         MaxRetryAttemptsOnRateLimitedRequests = 9,

@@ -29,7 +29,7 @@ public sealed class ShellTests : IDisposable
     public async Task IngestEventsFunction_EventBodies_AreIngested()
     {
         var index = new SqliteIdentityIndex(_database, TimeProvider.System);
-        var function = new IngestEventsFunction(Ingest(index));
+        var function = new IngestEventsFunction(Ingest(index), NullLogger<IngestEventsFunction>.Instance);
         var message = new Message { MessageId = "m1", Type = MessageType.Track, Event = "Viewed", AnonymousId = "a1", ReceivedAt = DateTimeOffset.UnixEpoch };
 
         await function.RunAsync([JsonSerializer.Serialize(message, CdpJson.Options)], CancellationToken.None);
@@ -41,7 +41,7 @@ public sealed class ShellTests : IDisposable
     public async Task IngestEventsFunction_UnreadableEvent_BecomesADeadLetter_TheRestIsIngested()
     {
         var index = new SqliteIdentityIndex(_database, TimeProvider.System);
-        var function = new IngestEventsFunction(Ingest(index));
+        var function = new IngestEventsFunction(Ingest(index), NullLogger<IngestEventsFunction>.Instance);
         var message = new Message { MessageId = "m1", Type = MessageType.Track, Event = "Viewed", AnonymousId = "a1", ReceivedAt = DateTimeOffset.UnixEpoch };
 
         await function.RunAsync(["{not json", "null", JsonSerializer.Serialize(message, CdpJson.Options)], CancellationToken.None);

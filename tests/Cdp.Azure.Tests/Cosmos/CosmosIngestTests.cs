@@ -1,0 +1,95 @@
+using System.Text.Json.Nodes;
+using Cdp.Azure.Cosmos;
+using Cdp.Core.Events;
+using Cdp.Core.Identity;
+using Cdp.Core.Ingest;
+using Cdp.Testing;
+using Cdp.Testing.InMemory;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cdp.Azure.Tests.Cosmos;
+
+/// <summary>Ingest over the Cosmos DB adapters, over the wire on the stand-in: what it asks of Cosmos DB per batch.</summary>
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosIngestTests(CosmosStandIn cosmos)
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
+
+    private async Task<IngestService> IngestAsync()
+    {
+        var policy = TestDomain.Policy();
+        var index = new CosmosIdentityIndex(await cosmos.ContainerAsync("identities"), TimeProvider.System);
+        var profiles = new CosmosProfileStore(await cosmos.ContainerAsync("profiles"));
+        var ledger = new CosmosIdentityLedger(await cosmos.ContainerAsync("ledger", "/profileId"));
+        var events = new CosmosProfileEventStore(await cosmos.ContainerAsync("events", "/profileId"));
+        var processed = new CosmosProcessedMessageLog(await cosmos.ContainerAsync("messages"));
+        var resolver = new IdentityResolver(TestDomain.Rules(), policy, index, profiles, ledger, NullLogger<IdentityResolver>.Instance);
+        return new IngestService(resolver, policy, ledger, events, processed, new InMemoryStores(), TimeProvider.System, NullLogger<IngestService>.Instance);
+    }
+
+    private static Message Event(string id, string person, int minute) => new()
+    {
+        MessageId = id,
+        Type = MessageType.Track,
+        Event = "Viewed",
+        SourceId = "web",
+        UserId = $"user-{person}",
+        AnonymousId = $"anon-{person}",
+        Context = new JsonObject { ["traits"] = new JsonObject { ["email"] = $"{person}@x.io" } },
+        Timestamp = T0.AddMinutes(minute),
+        ReceivedAt = T0.AddMinutes(minute),
+    };
+
+    [Fact]
+    public async Task IngestingABatchOfKnownPeople_PointOperationsOnly_OneProfileWritePerProfile()
+    {
+        var ingest = await IngestAsync();
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var people = new[] { $"{run}-a", $"{run}-b" };
+        await ingest.ProcessAsync([.. people.Select((p, i) => Event($"{run}-first-{i}", p, 0))], CancellationToken.None);
+        var batch = Enumerable.Range(0, 10).Select(i => Event($"{run}-m{i}", people[i % 2], i + 1)).ToList();
+
+        IReadOnlyList<CosmosOperation> operations;
+        using (var usage = CosmosUsage.Begin())
+        {
+            await ingest.ProcessAsync(batch, CancellationToken.None);
+            operations = usage.Operations;
+        }
+
+        Assert.NotEmpty(operations);
+        Assert.All(operations, o => Assert.True(o.IsPoint, $"{o.Kind} on '{o.Container}' is not a point operation"));
+        Assert.Equal(2, operations.Count(o => o.Container == "profiles" && o.Kind is CosmosOperation.Replace or CosmosOperation.Create));
+        Assert.Equal(2, operations.Count(o => o.Container == "profiles" && o.Kind == CosmosOperation.Read));
+        Assert.DoesNotContain(operations, o => o.Container == "identities" && o.Kind != CosmosOperation.Read);
+    }
+
+    [Fact]
+    public async Task NewPeopleAndAMerge_StillPointOperationsOnly()
+    {
+        var ingest = await IngestAsync();
+        var run = Guid.NewGuid().ToString("N")[..8];
+        await ingest.ProcessAsync([Event($"{run}-1", $"{run}-x", 0) with { UserId = null }], CancellationToken.None);
+        await ingest.ProcessAsync([Event($"{run}-2", $"{run}-y", 1) with { AnonymousId = null, Context = null }], CancellationToken.None);
+
+        IReadOnlyList<CosmosOperation> operations;
+        using (var usage = CosmosUsage.Begin())
+        {
+            await ingest.ProcessAsync([Event($"{run}-3", $"{run}-x", 2) with { UserId = $"user-{run}-y" }], CancellationToken.None);
+            operations = usage.Operations;
+        }
+
+        Assert.Contains(operations, o => o.Container == "ledger" && o.Kind == CosmosOperation.Create);
+        Assert.All(operations, o => Assert.True(o.IsPoint, $"{o.Kind} on '{o.Container}' is not a point operation"));
+    }
+
+    [Fact]
+    public async Task Usage_TellsAQueryFromPointOperations()
+    {
+        var ledger = new CosmosIdentityLedger(await cosmos.ContainerAsync("ledger", "/profileId"));
+
+        using var usage = CosmosUsage.Begin();
+        await ledger.ListAsync("p_" + Guid.NewGuid().ToString("N"), CancellationToken.None);
+
+        Assert.Contains(usage.Operations, o => o.Kind == CosmosOperation.Query && o.Container == "ledger" && !o.IsPoint);
+    }
+}
