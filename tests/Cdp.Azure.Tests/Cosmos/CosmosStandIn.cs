@@ -9,7 +9,7 @@ namespace Cdp.Azure.Tests.Cosmos;
 /// <summary>
 /// A Cosmos DB endpoint for over-the-wire tests. By default the Node stand-in <c>@vercel/cosmosdb-server</c>
 /// that scripts/test.sh installs into <c>scripts/tools/node</c>, started here on a free loopback port and stopped
-/// at the end. Set <c>CDP_COSMOS_TEST_CONNECTION</c> to a connection string to run the same tests against
+/// at the end. Set <c>CDP_TEST_COSMOS_ENDPOINT</c> and <c>CDP_TEST_COSMOS_KEY</c> to run the same tests against
 /// the official emulator (or an account) instead.
 /// </summary>
 /// <remarks>
@@ -18,7 +18,8 @@ namespace Cdp.Azure.Tests.Cosmos;
 /// </remarks>
 public sealed class CosmosStandIn : IAsyncLifetime
 {
-    public const string ConnectionVariable = "CDP_COSMOS_TEST_CONNECTION";
+    public const string EndpointVariable = "CDP_TEST_COSMOS_ENDPOINT";
+    public const string KeyVariable = "CDP_TEST_COSMOS_KEY";
 
     // The well-known emulator key; the stand-in accepts any key.
     private const string EmulatorKey = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DjzJmu8qAnjK9jw3nqvS2+xzA8aAvWk4hZ4pPuwuvmzUqg==";
@@ -31,8 +32,11 @@ public sealed class CosmosStandIn : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var connection = Environment.GetEnvironmentVariable(ConnectionVariable);
-        if (string.IsNullOrWhiteSpace(connection))
+        var endpoint = Environment.GetEnvironmentVariable(EndpointVariable);
+        var connection = string.IsNullOrWhiteSpace(endpoint)
+            ? null
+            : $"AccountEndpoint={endpoint};AccountKey={Environment.GetEnvironmentVariable(KeyVariable) ?? EmulatorKey}";
+        if (connection is null)
         {
             _standIn = await NodeTool.StartAsync("cosmosdb-server", port => ["--host", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "--no-ssl"], "Ready");
             connection = $"AccountEndpoint=http://127.0.0.1:{_standIn.Port}/;AccountKey={EmulatorKey}";
