@@ -226,7 +226,8 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
                 throw new InvalidOperationException($"Profile '{profileId}' redirects more than {MaxRedirects} times.");
             }
 
-            pending = await session.LoadAsync(next, cancellationToken) ?? throw new InvalidOperationException($"Profile '{profileId}' redirects to '{next}', which does not exist.");
+            // A survivor not written yet (a crash between its merge's redirect and absorb) is started here too.
+            pending = await session.OpenAsync(next, at, cancellationToken);
         }
 
         foreach (var merged in chain)

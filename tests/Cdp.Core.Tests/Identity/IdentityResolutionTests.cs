@@ -293,4 +293,22 @@ public class IdentityResolutionTests
         Assert.Equal(2, LiveProfiles().Count);
         Assert.Equal(["user_id:u1"], Ids(await ProfileOf("user_id:u1")));
     }
+
+    [Fact]
+    public async Task RedirectToASurvivorNeverWritten_TheNextMessageStartsTheSurvivorAndAbsorbs()
+    {
+        // A crash between a merge's redirect and the survivor's first write leaves a redirect to nothing.
+        await Ingest(Track("m1", 1, anonymousId: "a1"));
+        var merged = (await ProfileOf("anonymous_id:a1")).Id;
+        var stored = (await _stores.GetAsync(merged, CancellationToken.None))!;
+        stored.Profile.RedirectTo("p_never_written");
+        await _stores.TryReplaceAsync(stored.Profile, stored.VersionTag, CancellationToken.None);
+
+        await Ingest(Track("m2", 2, anonymousId: "a1"));
+
+        var survivor = await ProfileOf("anonymous_id:a1");
+        Assert.Equal("p_never_written", survivor.Id);
+        Assert.Equal([merged], survivor.Merged);
+        Assert.Equal(2, survivor.Counters.Events["track"].Count);
+    }
 }
