@@ -38,8 +38,8 @@ internal static partial class Logs
     [LoggerMessage(EventId = 304, Level = LogLevel.Debug, Message = "Identity changed under this batch ({Reason}); resolving it again (attempt {Attempt}).")]
     public static partial void ResolutionRace(ILogger logger, string reason, int attempt);
 
-    [LoggerMessage(EventId = 400, Level = LogLevel.Debug, Message = "Processed {Count} profile changes with {Subscribers} subscribers.")]
-    public static partial void ProfileChangesProcessed(ILogger logger, int count, int subscribers);
+    [LoggerMessage(EventId = 400, Level = LogLevel.Debug, Message = "Processed {Count} profile changes ({Skipped} already handled or older) with {Subscribers} subscribers.")]
+    public static partial void ProfileChangesProcessed(ILogger logger, int count, int skipped, int subscribers);
 
     [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Enrolled profile '{ProfileId}' in journey '{JourneyId}' v{Version} (instance '{InstanceId}').")]
     public static partial void JourneyEnrolled(ILogger logger, string journeyId, int version, string profileId, string instanceId);

@@ -1,30 +1,56 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
 namespace Cdp.Core.Changes;
 
 /// <summary>
 /// Handles a batch of profile changes from the change feed (the Cosmos DB trigger in the cloud, the
-/// embedded change log locally) by handing each change to every subscriber, in order.
+/// embedded change log locally) by handing each change to every subscriber, in order. A change whose
+/// version is not newer than one already handled for the profile (a redelivery, or an older change arriving
+/// after a newer one) is skipped; each change names what it changed (<c>profile.changedPaths</c>).
 /// </summary>
 /// <remarks>
-/// A subscriber's failure fails the batch, so the feed redelivers it; subscribers are idempotent, so
-/// those that already handled a change see it again harmlessly.
+/// A subscriber's failure fails the batch, so the feed redelivers it. The versions handled are remembered in
+/// memory only (up to <see cref="MaxRemembered"/> profiles, then forgotten), so after a restart a change
+/// may be delivered again: subscribers stay idempotent.
 /// </remarks>
 public sealed class ProfileChangeProcessor(IEnumerable<IProfileChangeSubscriber> subscribers, ILogger<ProfileChangeProcessor> logger)
 {
+    public const int MaxRemembered = 100_000;
+
     private readonly IProfileChangeSubscriber[] _subscribers = [.. subscribers];
+    private readonly ConcurrentDictionary<string, long> _handled = new(StringComparer.Ordinal);
 
     public async Task ProcessAsync(IReadOnlyList<ProfileChange> changes, ProfileChangeContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
+        var skipped = 0;
         foreach (var change in changes)
         {
+            // Version 0: a document from before versions (schema 1); it cannot be ordered, so it is handed on.
+            var version = change.Profile.Version;
+            if (version > 0 && _handled.TryGetValue(change.ProfileId, out var handled) && version <= handled)
+            {
+                skipped++;
+                continue;
+            }
+
             foreach (var subscriber in _subscribers)
             {
                 await subscriber.OnProfileChangedAsync(change, context, cancellationToken);
             }
+
+            if (version > 0)
+            {
+                if (_handled.Count >= MaxRemembered)
+                {
+                    _handled.Clear();
+                }
+
+                _handled.AddOrUpdate(change.ProfileId, version, (_, held) => Math.Max(held, version));
+            }
         }
 
-        Logs.ProfileChangesProcessed(logger, changes.Count, _subscribers.Length);
+        Logs.ProfileChangesProcessed(logger, changes.Count, skipped, _subscribers.Length);
     }
 }

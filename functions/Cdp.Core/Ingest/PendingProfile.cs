@@ -41,7 +41,8 @@ internal sealed class PendingProfile(string id, StoredProfile? stored)
     /// <summary>The profile was written: it now stands as stored under <paramref name="versionTag"/>, nothing pending.</summary>
     public void Saved(string versionTag)
     {
-        Stored = new StoredProfile(Profile!, versionTag);
+        Profile!.Committed();
+        Stored = new StoredProfile(Profile, versionTag);
         _changes.Clear();
         _createdAt = null;
         Changed = false;

@@ -17,6 +17,8 @@ public sealed class Profile
     private readonly SortedDictionary<string, EventCounter> _counters;
     private readonly SortedSet<string> _merged;
     private readonly List<string> _recent;
+    private readonly SortedSet<string> _changed = new(StringComparer.Ordinal);
+    private long _storedVersion;
 
     public Profile(string id, DateTimeOffset createdAt)
         : this(new ProfileDocument(ProfileDocument.CurrentSchemaVersion, id, createdAt, createdAt, [], new Dictionary<string, Trait>()))
@@ -30,6 +32,7 @@ public sealed class Profile
         CreatedAt = document.CreatedAt;
         UpdatedAt = document.UpdatedAt;
         MergedInto = document.MergedInto;
+        Version = _storedVersion = document.Version;
         _identifiers = [.. document.Identifiers.Select(i => HeldIdentifier.From(i.FirstSeen == default ? i with { FirstSeen = document.CreatedAt, LastSeen = document.CreatedAt } : i))];
         _traits = Sorted(document.Traits);
         _counters = Sorted(document.Counters?.Events);
@@ -44,6 +47,18 @@ public sealed class Profile
 
     /// <summary>The latest event time that changed this profile.</summary>
     public DateTimeOffset UpdatedAt { get; private set; }
+
+    /// <summary>
+    /// The profile's version: 1 when first written, one more at each write that changes it. The change feed's
+    /// consumers use it to tell a newer change from a redelivered or older one.
+    /// </summary>
+    public long Version { get; private set; }
+
+    /// <summary>
+    /// What changed since the profile was read: <c>identifiers</c> (one added or removed), <c>identifiers.seen</c>
+    /// (only when they were seen), <c>traits.{name}</c>, <c>counters.{type}</c>, <c>merged</c>, <c>mergedInto</c>.
+    /// </summary>
+    public IReadOnlySet<string> ChangedPaths => _changed;
 
     /// <summary>The survivor this profile was merged into, or null for a live profile.</summary>
     public string? MergedInto { get; private set; }
@@ -130,6 +145,7 @@ public sealed class Profile
                 LastSeen = at > held.LastSeen ? at : held.LastSeen,
                 LastLinked = together && !(held.LastLinked >= at) ? at : held.LastLinked,
             };
+            Changed(SeenPath);
         }
 
         return false;
@@ -142,6 +158,7 @@ public sealed class Profile
         {
             _identifiers.Add(seen);
             Touch(seen.LastSeen);
+            Changed("identifiers");
             return true;
         }
 
@@ -155,6 +172,7 @@ public sealed class Profile
         if (merged != held)
         {
             _identifiers[index] = merged;
+            Changed(SeenPath);
         }
 
         return false;
@@ -170,6 +188,7 @@ public sealed class Profile
         }
 
         _identifiers.RemoveAt(index);
+        Changed("identifiers");
         return true;
     }
 
@@ -190,6 +209,7 @@ public sealed class Profile
 
         _traits[name] = Detached(result);
         Touch(observed.ObservedAt);
+        Changed(TraitPath(name));
         return true;
     }
 
@@ -200,6 +220,7 @@ public sealed class Profile
             ? new EventCounter(held.Count + 1, at < held.First ? at : held.First, at > held.Last ? at : held.Last)
             : new EventCounter(1, at, at);
         Touch(at);
+        Changed(CounterPath(type));
     }
 
     /// <summary>True when the message was applied to this profile recently (see <see cref="MergePolicyOptions.RecentMessages"/>).</summary>
@@ -236,14 +257,17 @@ public sealed class Profile
         foreach (var (name, trait) in other._traits)
         {
             _traits[name] = _traits.TryGetValue(name, out var mine) ? policy.Combine(name, mine, trait) : trait;
+            Changed(TraitPath(name));
         }
 
         foreach (var (type, counter) in other._counters)
         {
             _counters[type] = _counters.TryGetValue(type, out var mine) ? mine.Add(counter) : counter;
+            Changed(CounterPath(type));
         }
 
         _merged.Add(other.Id);
+        Changed("merged");
         _merged.UnionWith(other._merged);
         _recent.InsertRange(0, other._recent.Where(k => !_recent.Contains(k)));
         if (_recent.Count > policy.RecentMessages)
@@ -265,6 +289,7 @@ public sealed class Profile
         }
 
         MergedInto = MergedInto is null ? survivorId : throw new InvalidOperationException($"Profile '{Id}' was already merged into '{MergedInto}'.");
+        Changed("mergedInto");
         return true;
     }
 
@@ -278,7 +303,9 @@ public sealed class Profile
         new ProfileCounters(new SortedDictionary<string, EventCounter>(_counters, StringComparer.Ordinal)),
         MergedInto,
         _merged.Count == 0 ? null : [.. _merged],
-        _recent.Count == 0 ? null : [.. _recent]);
+        _recent.Count == 0 ? null : [.. _recent],
+        Version,
+        _changed.Count == 0 ? null : [.. _changed]);
 
     public static Profile FromDocument(ProfileDocument document)
     {
@@ -325,6 +352,30 @@ public sealed class Profile
         }
 
         return -1;
+    }
+
+    /// <summary>The profile as it is now was written: what changed is cleared, the next change makes the next version.</summary>
+    public void Committed()
+    {
+        _storedVersion = Version;
+        _changed.Clear();
+    }
+
+    /// <summary>Only when identifiers were seen changed (first/last seen, last linked), not which identifiers the profile holds.</summary>
+    private const string SeenPath = "identifiers.seen";
+
+    private static string TraitPath(string name) => "traits." + name;
+
+    private static string CounterPath(string type) => "counters." + type;
+
+    private void Changed(string path)
+    {
+        if (_changed.Count == 0)
+        {
+            Version = _storedVersion + 1;
+        }
+
+        _changed.Add(path);
     }
 
     private void Touch(DateTimeOffset at)

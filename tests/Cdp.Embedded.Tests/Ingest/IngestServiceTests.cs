@@ -34,6 +34,22 @@ public class IngestServiceTests
     }
 
     [Fact]
+    public async Task ProcessAsync_EachProfileWrite_IsTheNextVersion_NamingWhatChanged()
+    {
+        using var store = new EmbeddedStore();
+
+        await store.Ingest.ProcessAsync([Messages.Identify("m1", "a1", "u1", new JsonObject { ["plan"] = "free" })], CancellationToken.None);
+        await store.Ingest.ProcessAsync([Messages.Track("m2", anonymousId: "a1", at: Messages.T0.AddMinutes(1))], CancellationToken.None);
+        await store.Ingest.ProcessAsync([Messages.Identify("m3", "a1", "u1", new JsonObject { ["plan"] = "pro" }, Messages.T0.AddMinutes(2))], CancellationToken.None);
+
+        var changes = (await store.Profiles.ReadAsync("c", 10, CancellationToken.None)).Changes;
+        Assert.Equal([1L, 2L, 3L], changes.Select(c => c.Profile.Version));
+        Assert.Equal(["counters.identify", "identifiers", "traits.plan"], changes[0].Profile.ChangedPaths);
+        Assert.Equal(["counters.track", "identifiers.seen"], changes[1].Profile.ChangedPaths);
+        Assert.Equal(["counters.identify", "identifiers.seen", "traits.plan"], changes[2].Profile.ChangedPaths);
+    }
+
+    [Fact]
     public async Task ProcessAsync_ReplayedBatch_ChangesNothing()
     {
         using var store = new EmbeddedStore();

@@ -56,6 +56,7 @@ public abstract class ProfileStoreContract
         Assert.True(stored.Profile.HasApplied("k1"));
         Assert.Equal([other.Id], stored.Profile.Merged);
         Assert.Null(stored.Profile.MergedInto);
+        Assert.Equal(1, stored.Profile.Version);
     }
 
     [Fact]
