@@ -17,7 +17,14 @@ public sealed class Profile
     private readonly SortedDictionary<string, EventCounter> _counters;
     private readonly SortedSet<string> _merged;
     private readonly List<string> _recent;
-    private readonly SortedSet<string> _changed = new(StringComparer.Ordinal);
+    // What changed since the last write: trait names, counter types and the other parts, kept apart so that
+    // recording a change allocates nothing (the paths are built when a document is).
+    private readonly SortedSet<string> _changedTraits = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _changedCounters = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _changedParts = new(StringComparer.Ordinal);
+
+    /// <summary>Only when identifiers were seen changed (first/last seen, last linked), not which identifiers the profile holds.</summary>
+    private const string SeenPath = "identifiers.seen";
     private long _storedVersion;
 
     public Profile(string id, DateTimeOffset createdAt)
@@ -58,7 +65,26 @@ public sealed class Profile
     /// What changed since the profile was read: <c>identifiers</c> (one added or removed), <c>identifiers.seen</c>
     /// (only when they were seen), <c>traits.{name}</c>, <c>counters.{type}</c>, <c>merged</c>, <c>mergedInto</c>.
     /// </summary>
-    public IReadOnlySet<string> ChangedPaths => _changed;
+    public IReadOnlyList<string> ChangedPaths
+    {
+        get
+        {
+            // In ordinal order: "counters." < "identifiers" < "merged" < "traits.".
+            var paths = new List<string>(_changedCounters.Count + _changedParts.Count + _changedTraits.Count);
+            foreach (var type in _changedCounters)
+            {
+                paths.Add("counters." + type);
+            }
+
+            paths.AddRange(_changedParts);
+            foreach (var name in _changedTraits)
+            {
+                paths.Add("traits." + name);
+            }
+
+            return paths;
+        }
+    }
 
     /// <summary>The survivor this profile was merged into, or null for a live profile.</summary>
     public string? MergedInto { get; private set; }
@@ -145,7 +171,7 @@ public sealed class Profile
                 LastSeen = at > held.LastSeen ? at : held.LastSeen,
                 LastLinked = together && !(held.LastLinked >= at) ? at : held.LastLinked,
             };
-            Changed(SeenPath);
+            Changed(_changedParts, SeenPath);
         }
 
         return false;
@@ -158,7 +184,7 @@ public sealed class Profile
         {
             _identifiers.Add(seen);
             Touch(seen.LastSeen);
-            Changed("identifiers");
+            Changed(_changedParts, "identifiers");
             return true;
         }
 
@@ -172,7 +198,7 @@ public sealed class Profile
         if (merged != held)
         {
             _identifiers[index] = merged;
-            Changed(SeenPath);
+            Changed(_changedParts, SeenPath);
         }
 
         return false;
@@ -188,7 +214,7 @@ public sealed class Profile
         }
 
         _identifiers.RemoveAt(index);
-        Changed("identifiers");
+        Changed(_changedParts, "identifiers");
         return true;
     }
 
@@ -209,7 +235,7 @@ public sealed class Profile
 
         _traits[name] = Detached(result);
         Touch(observed.ObservedAt);
-        Changed(TraitPath(name));
+        Changed(_changedTraits, name);
         return true;
     }
 
@@ -220,7 +246,7 @@ public sealed class Profile
             ? new EventCounter(held.Count + 1, at < held.First ? at : held.First, at > held.Last ? at : held.Last)
             : new EventCounter(1, at, at);
         Touch(at);
-        Changed(CounterPath(type));
+        Changed(_changedCounters, type);
     }
 
     /// <summary>True when the message was applied to this profile recently (see <see cref="MergePolicyOptions.RecentMessages"/>).</summary>
@@ -257,17 +283,17 @@ public sealed class Profile
         foreach (var (name, trait) in other._traits)
         {
             _traits[name] = _traits.TryGetValue(name, out var mine) ? policy.Combine(name, mine, trait) : trait;
-            Changed(TraitPath(name));
+            Changed(_changedTraits, name);
         }
 
         foreach (var (type, counter) in other._counters)
         {
             _counters[type] = _counters.TryGetValue(type, out var mine) ? mine.Add(counter) : counter;
-            Changed(CounterPath(type));
+            Changed(_changedCounters, type);
         }
 
         _merged.Add(other.Id);
-        Changed("merged");
+        Changed(_changedParts, "merged");
         _merged.UnionWith(other._merged);
         _recent.InsertRange(0, other._recent.Where(k => !_recent.Contains(k)));
         if (_recent.Count > policy.RecentMessages)
@@ -289,7 +315,7 @@ public sealed class Profile
         }
 
         MergedInto = MergedInto is null ? survivorId : throw new InvalidOperationException($"Profile '{Id}' was already merged into '{MergedInto}'.");
-        Changed("mergedInto");
+        Changed(_changedParts, "mergedInto");
         return true;
     }
 
@@ -305,7 +331,7 @@ public sealed class Profile
         _merged.Count == 0 ? null : [.. _merged],
         _recent.Count == 0 ? null : [.. _recent],
         Version,
-        _changed.Count == 0 ? null : [.. _changed]);
+        _changedCounters.Count + _changedParts.Count + _changedTraits.Count == 0 ? null : ChangedPaths);
 
     public static Profile FromDocument(ProfileDocument document)
     {
@@ -358,24 +384,19 @@ public sealed class Profile
     public void Committed()
     {
         _storedVersion = Version;
-        _changed.Clear();
+        _changedTraits.Clear();
+        _changedCounters.Clear();
+        _changedParts.Clear();
     }
 
-    /// <summary>Only when identifiers were seen changed (first/last seen, last linked), not which identifiers the profile holds.</summary>
-    private const string SeenPath = "identifiers.seen";
-
-    private static string TraitPath(string name) => "traits." + name;
-
-    private static string CounterPath(string type) => "counters." + type;
-
-    private void Changed(string path)
+    private void Changed(SortedSet<string> set, string name)
     {
-        if (_changed.Count == 0)
+        if (_changedTraits.Count == 0 && _changedCounters.Count == 0 && _changedParts.Count == 0)
         {
             Version = _storedVersion + 1;
         }
 
-        _changed.Add(path);
+        set.Add(name);
     }
 
     private void Touch(DateTimeOffset at)
