@@ -84,6 +84,7 @@ public sealed class ProfileReader(IdentityRules rules, IIdentityIndex index, IPr
 /// </summary>
 public sealed record ProfileView(
     string Id,
+    long Version,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     IReadOnlyList<ProfileIdentifier> Identifiers,
@@ -99,6 +100,6 @@ public sealed record ProfileView(
     {
         ArgumentNullException.ThrowIfNull(profile);
         var document = profile.ToDocument();
-        return new(document.Id, document.CreatedAt, document.UpdatedAt, document.Identifiers, document.Traits, document.Counters!, document.Merged ?? [], redirectedFrom);
+        return new(document.Id, document.Version, document.CreatedAt, document.UpdatedAt, document.Identifiers, document.Traits, document.Counters!, document.Merged ?? [], redirectedFrom);
     }
 }
