@@ -24,3 +24,15 @@ require_node() {
     apt_install nodejs npm
   fi
 }
+
+# install_node_tools: the Cosmos DB stand-in and Azurite from npm into scripts/tools/node (pinned by its
+# package-lock.json), again only when the lock file changed.
+install_node_tools() {
+  require_node
+  if [ ! -x "$ROOT/scripts/tools/node/node_modules/.bin/cosmosdb-server" ] \
+    || ! cmp -s "$ROOT/scripts/tools/node/package-lock.json" "$ROOT/scripts/tools/node/node_modules/.package-lock.json.src" 2>/dev/null; then
+    npm ci --prefix "$ROOT/scripts/tools/node" --no-audit --no-fund --loglevel=error
+    cp "$ROOT/scripts/tools/node/package-lock.json" "$ROOT/scripts/tools/node/node_modules/.package-lock.json.src"
+  fi
+}
+

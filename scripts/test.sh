@@ -10,12 +10,8 @@ require_node
 # and its function metadata still build and are tested without it (docs/decisions.md).
 export CdpSkipExtensionsBuild=true
 
-echo "==> Installing the Cosmos DB stand-in (scripts/tools/node)"
-if [ ! -x scripts/tools/node/node_modules/.bin/cosmosdb-server ] \
-  || ! cmp -s scripts/tools/node/package-lock.json scripts/tools/node/node_modules/.package-lock.json.src 2>/dev/null; then
-  npm ci --prefix scripts/tools/node --no-audit --no-fund --loglevel=error
-  cp scripts/tools/node/package-lock.json scripts/tools/node/node_modules/.package-lock.json.src
-fi
+echo "==> Installing the Cosmos DB stand-in and Azurite (scripts/tools/node)"
+install_node_tools
 
 echo "==> Restoring and building (Release)"
 dotnet restore Cdp.Functions.sln --nologo -v quiet

@@ -90,7 +90,7 @@ public sealed partial class CosmosUsage : IDisposable
         {
             ArgumentNullException.ThrowIfNull(request);
             var response = await base.SendAsync(request, cancellationToken);
-            Record(new CosmosOperation(Kind(request), Container(request.RequestUri), (int)response.StatusCode, response.Headers.RequestCharge));
+            Record(new CosmosOperation(Kind(request), Container(request.RequestUri), (int)response.StatusCode, response.Headers.RequestCharge, Length(request.Content) + Length(response.Content)));
             return response;
         }
 
@@ -118,6 +118,8 @@ public sealed partial class CosmosUsage : IDisposable
             };
         }
 
+        private static long Length(Stream? content) => content is { CanSeek: true } ? content.Length : 0;
+
         private static string Container(Uri? uri)
         {
             var segments = (uri?.OriginalString ?? string.Empty).Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -127,8 +129,8 @@ public sealed partial class CosmosUsage : IDisposable
     }
 }
 
-/// <summary>One Cosmos DB request: its kind, container, status and request charge (RU).</summary>
-public sealed record CosmosOperation(string Kind, string Container, int Status, double RequestCharge)
+/// <summary>One Cosmos DB request: its kind, container, status, request charge (RU) and the bytes of the item it carried (written or read).</summary>
+public sealed record CosmosOperation(string Kind, string Container, int Status, double RequestCharge, long ItemBytes = 0)
 {
     public const string Read = "read";
     public const string ReadFeed = "read-feed";
@@ -139,6 +141,27 @@ public sealed record CosmosOperation(string Kind, string Container, int Status, 
     public const string Delete = "delete";
     public const string Query = "query";
     public const string Other = "other";
+
+    /// <summary>
+    /// What the operation costs by Azure's documented rates for an item of <see cref="ItemBytes"/>: a point
+    /// read 1 RU per KB (at least 1; a miss 1), a create or upsert about 5.5 RU per KB, a replace about 10 RU
+    /// per KB (indexing of many terms adds to both); null for other kinds.
+    /// </summary>
+    public double? DocumentedCharge
+    {
+        get
+        {
+            var kilobytes = Math.Max(1, Math.Ceiling(ItemBytes / 1024.0));
+            return Kind switch
+            {
+                Read => Status == 404 ? 1 : kilobytes,
+                Create or Upsert => 5.5 * kilobytes,
+                Replace or Patch => 10 * kilobytes,
+                Delete => 5.5,
+                _ => null,
+            };
+        }
+    }
 
     /// <summary>True for a point operation (one item by id and partition key).</summary>
     public bool IsPoint => Kind is Read or Create or Replace or Upsert or Patch or Delete;

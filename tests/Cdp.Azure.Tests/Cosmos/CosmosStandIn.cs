@@ -1,7 +1,6 @@
 using System.Globalization;
-using System.Net;
-using System.Text;
 using Cdp.Azure;
+using Cdp.Testing;
 using Microsoft.Azure.Cosmos;
 
 namespace Cdp.Azure.Tests.Cosmos;
@@ -13,7 +12,7 @@ namespace Cdp.Azure.Tests.Cosmos;
 /// the official emulator (or an account) instead.
 /// </summary>
 /// <remarks>
-/// The stand-in answers a read of a missing item with 500 instead of 404; <see cref="StandInFixes"/>
+/// The stand-in answers a read of a missing item with 500 instead of 404; <see cref="CosmosStandInFixes"/>
 /// rewrites exactly that reply. Nothing else is changed.
 /// </remarks>
 public sealed class CosmosStandIn : IAsyncLifetime
@@ -43,7 +42,7 @@ public sealed class CosmosStandIn : IAsyncLifetime
         }
 
         var options = AzureServiceCollectionExtensions.CreateCosmosClientOptions(emulator: true);
-        options.HttpClientFactory = () => new HttpClient(new StandInFixes { InnerHandler = new SocketsHttpHandler() });
+        options.HttpClientFactory = () => new HttpClient(new CosmosStandInFixes { InnerHandler = new SocketsHttpHandler() });
         Client = new CosmosClient(connection, options);
         Database = (await Client.CreateDatabaseIfNotExistsAsync("cdp-tests-" + Guid.NewGuid().ToString("N")[..8])).Database;
     }
@@ -58,28 +57,6 @@ public sealed class CosmosStandIn : IAsyncLifetime
         if (_standIn is not null)
         {
             await _standIn.DisposeAsync();
-        }
-    }
-
-    /// <summary>Turns the stand-in's 500 on a read of a missing item into the 404 Cosmos DB returns.</summary>
-    private sealed class StandInFixes : DelegatingHandler
-    {
-        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            var response = await base.SendAsync(request, cancellationToken);
-            if (request.Method == HttpMethod.Get
-                && response.StatusCode == HttpStatusCode.InternalServerError
-                && request.RequestUri?.AbsolutePath.Contains("/docs/", StringComparison.Ordinal) == true)
-            {
-                response.Dispose();
-                return new HttpResponseMessage(HttpStatusCode.NotFound)
-                {
-                    RequestMessage = request,
-                    Content = new StringContent("""{"code":"NotFound","message":"Entity with the specified id does not exist in the system."}""", Encoding.UTF8, "application/json"),
-                };
-            }
-
-            return response;
         }
     }
 }
