@@ -104,5 +104,6 @@ public sealed class CosmosIdentityIndex(Container identities, TimeProvider time)
         }
     }
 
-    internal sealed record IdentityEntry(string Id, string ProfileId, DateTimeOffset ClaimedAt);
+    /// <summary>The item: the identifier's key, its profile, when it was claimed or moved (schema version 1).</summary>
+    internal sealed record IdentityEntry(string Id, string ProfileId, DateTimeOffset ClaimedAt, int SchemaVersion = 1);
 }

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text.Json;
-using Cdp.Core.Events;
 using Cdp.Core.Identity;
 using Microsoft.Azure.Cosmos;
 
@@ -15,7 +12,7 @@ public sealed class CosmosIdentityLedger(Container ledger) : IIdentityLedger
     public Task AppendAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        return Task.WhenAll(entries.Select(entry => CosmosItems.CreateOnceAsync(ledger, JsonSerializer.SerializeToUtf8Bytes(entry, CdpJson.Options), entry.ProfileId, cancellationToken)));
+        return Task.WhenAll(entries.Select(entry => CosmosItems.CreateOnceAsync(ledger, CosmosItems.ToItem(entry), entry.ProfileId, cancellationToken)));
     }
 
     public async Task<IReadOnlyList<LedgerEntry>> ListAsync(string profileId, CancellationToken cancellationToken)

@@ -8,6 +8,22 @@ namespace Cdp.Azure.Cosmos;
 /// <summary>The two item operations the append-only containers share: create once, and read one partition.</summary>
 internal static class CosmosItems
 {
+    /// <summary>
+    /// A record as an item: its JSON with <c>schemaVersion</c> (the shape's version, 1 for now) and, when
+    /// given, the item <c>id</c>.
+    /// </summary>
+    public static byte[] ToItem<T>(T record, string? id = null)
+    {
+        var json = JsonSerializer.SerializeToNode(record, CdpJson.Options)!.AsObject();
+        json["schemaVersion"] = 1;
+        if (id is not null)
+        {
+            json["id"] = id;
+        }
+
+        return JsonSerializer.SerializeToUtf8Bytes(json, CdpJson.Options);
+    }
+
     /// <summary>Creates the item; an item with that id already in the partition (409) is the same record, written before.</summary>
     public static async Task CreateOnceAsync(Container container, byte[] json, string partitionKey, CancellationToken cancellationToken)
     {

@@ -49,5 +49,6 @@ public sealed class CosmosProcessedMessageLog(Container messages) : IProcessedMe
         }
     }
 
-    internal sealed record ProcessedMessage(string Id, DateTimeOffset ProcessedAt);
+    /// <summary>The item: the message's key and when it was applied (schema version 1).</summary>
+    internal sealed record ProcessedMessage(string Id, DateTimeOffset ProcessedAt, int SchemaVersion = 1);
 }

@@ -1,9 +1,6 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Cdp.Core.Events;
 using Cdp.Core.Profiles;
 using Microsoft.Azure.Cosmos;
 
@@ -19,12 +16,11 @@ public sealed class CosmosProfileEventStore(Container container) : IProfileEvent
     public Task AppendAsync(IReadOnlyList<ProfileEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
-        return Task.WhenAll(events.Select(item =>
-        {
-            var json = JsonSerializer.SerializeToNode(item, CdpJson.Options)!.AsObject();
-            json["id"] = Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes(item.MessageId)));
-            return CosmosItems.CreateOnceAsync(container, JsonSerializer.SerializeToUtf8Bytes(json, CdpJson.Options), item.ProfileId, cancellationToken);
-        }));
+        return Task.WhenAll(events.Select(item => CosmosItems.CreateOnceAsync(
+            container,
+            CosmosItems.ToItem(item, Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes(item.MessageId)))),
+            item.ProfileId,
+            cancellationToken)));
     }
 
     public async Task<IReadOnlyList<ProfileEvent>> ListAsync(string profileId, int max, CancellationToken cancellationToken)

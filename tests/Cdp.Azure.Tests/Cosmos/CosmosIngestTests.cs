@@ -92,4 +92,32 @@ public sealed class CosmosIngestTests(CosmosStandIn cosmos)
 
         Assert.Contains(usage.Operations, o => o.Kind == CosmosOperation.Query && o.Container == "ledger" && !o.IsPoint);
     }
+
+    [Fact]
+    public async Task EveryItemWritten_CarriesItsSchemaVersion()
+    {
+        var ingest = await IngestAsync();
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var message = Event($"{run}-1", run, 0);
+
+        await ingest.ProcessAsync([message], CancellationToken.None);
+
+        var profileId = IdentityResolver.NewProfileId(message.MessageId);
+        var key = TestDomain.Rules().KeyOf(new Identifier("user_id", $"user-{run}"));
+        Assert.Equal(2, await SchemaVersionAsync("profiles", profileId, profileId));
+        Assert.Equal(1, await SchemaVersionAsync("identities", key, key));
+        var processed = IProcessedMessageLog.KeyFor(message.SourceId, message.MessageId);
+        Assert.Equal(1, await SchemaVersionAsync("messages", processed, processed));
+        var entry = Assert.Single(await new CosmosIdentityLedger(await cosmos.ContainerAsync("ledger", "/profileId")).ListAsync(profileId, CancellationToken.None));
+        Assert.Equal(1, await SchemaVersionAsync("ledger", entry.Id, profileId));
+    }
+
+    private async Task<int> SchemaVersionAsync(string container, string id, string partitionKey)
+    {
+        using var response = await (await cosmos.ContainerAsync(container, container == "ledger" ? "/profileId" : "/id"))
+            .ReadItemStreamAsync(id, new Microsoft.Azure.Cosmos.PartitionKey(partitionKey));
+        response.EnsureSuccessStatusCode();
+        var item = await System.Text.Json.Nodes.JsonNode.ParseAsync(response.Content);
+        return item!["schemaVersion"]!.GetValue<int>();
+    }
 }
