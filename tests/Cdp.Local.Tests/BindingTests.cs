@@ -92,4 +92,23 @@ public class BindingTests
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.NotNull((await bad.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["identifier"]);
     }
+
+    [Fact]
+    public async Task PlaceholderIdentifiers_AreRefusedAtIntake_NamingTheMessage_AndKeptAsADeadLetter()
+    {
+        await using var app = new LocalApp();
+        using var client = app.CreateClient();
+
+        using var response = await client.PostAsync("/api/v1/batch", HttpJson.Body("""
+            {"batch":[
+              {"type":"track","userId":"null","anonymousId":"undefined","event":"Viewed"},
+              {"type":"track","anonymousId":"anon-ok","event":"Viewed"}]}
+            """));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal(["batch[0].userId"], problem["errors"]!.AsObject().Select(e => e.Key));
+        Assert.Equal(1, problem["accepted"]!.GetValue<int>());
+        Assert.Single(problem["deadLetters"]!.AsArray());
+    }
 }

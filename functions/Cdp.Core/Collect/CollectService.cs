@@ -184,6 +184,15 @@ public sealed class CollectService(
             }
 
             var message = Stamp(read.Message, source, receivedAt, profileIdHint);
+            if (identity.Rules.IdentifiersOf(message).Count == 0)
+            {
+                // Refused now rather than dead-lettered by ingest later: the client learns which message and why.
+                var placeholder = Single($"{item.Prefix}userId", "No usable identifier: userId and anonymousId are empty or placeholders such as 'null' or 'unknown', which are never matched to a person.");
+                errors.AddRange(placeholder);
+                letters.Add(NewDeadLetter(source.Id, Describe(placeholder), item.Json.ToJsonString(), message.MessageId, receivedAt));
+                continue;
+            }
+
             if (source.DropBots && BotFilter.IsBot(message.Context))
             {
                 bots++;
