@@ -37,8 +37,6 @@ public sealed partial class CosmosUsage : IDisposable
         }
     }
 
-    public double RequestCharge => Operations.Sum(o => o.RequestCharge);
-
     /// <summary>
     /// Runs a batch of <paramref name="events"/> events in a scope, then records its request units per event
     /// (<see cref="RequestUnitsPerEvent"/>) and logs the batch's summary (event 210).

@@ -44,8 +44,6 @@ internal sealed record Resolved(string ProfileId, List<MessageIdentifier> Linked
 /// </remarks>
 public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, IIdentityIndex index, IProfileStore profiles, IIdentityLedger ledger, ILogger<IdentityResolver> logger)
 {
-    private const int MaxRedirects = 32;
-
     public IdentityRules Rules => rules;
 
     /// <summary>
@@ -84,17 +82,12 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         {
             if (await index.FindAsync(identifier.Key, cancellationToken) is { } owner)
             {
-                for (var hops = 0; hops < MaxRedirects && await profiles.GetAsync(owner, cancellationToken) is { Profile.MergedInto: { } next }; hops++)
-                {
-                    owner = next;
-                }
-
-                return owner;
+                return (await profiles.LiveAsync(owner, cancellationToken))?.Profile.Id ?? owner;
             }
         }
 
-        return message.ProfileId is { Length: > 0 } hint && await profiles.GetAsync(hint, cancellationToken) is { Profile.MergedInto: null }
-            ? hint
+        return message.ProfileId is { Length: > 0 } hint && await profiles.LiveAsync(hint, cancellationToken) is { } hinted
+            ? hinted.Profile.Id
             : NewProfileId(message.MessageId);
     }
 
@@ -221,9 +214,9 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         while (pending.Profile!.MergedInto is { } next)
         {
             chain.Add(pending);
-            if (chain.Count > MaxRedirects)
+            if (chain.Count > ProfileRedirects.MaxHops)
             {
-                throw new InvalidOperationException($"Profile '{profileId}' redirects more than {MaxRedirects} times.");
+                throw new InvalidOperationException($"Profile '{profileId}' redirects more than {ProfileRedirects.MaxHops} times.");
             }
 
             // A survivor not written yet (a crash between its merge's redirect and absorb) is started here too.

@@ -54,8 +54,6 @@ public sealed class IdentityRules
     public IdentifierType TypeOf(string name) =>
         _types.TryGetValue(name, out var type) ? type : throw new ArgumentException($"'{name}' is not a configured identifier type.", nameof(name));
 
-    public bool IsKnownType(string name) => _types.ContainsKey(name);
-
     /// <summary>
     /// The message's identifiers: every configured path and <c>context.externalIds</c>, normalized, without
     /// blocked values and repeats, ordered strongest first (then by value, so the order never depends on the JSON).
@@ -98,15 +96,6 @@ public sealed class IdentityRules
         {
             found.Sort(_order);
         }
-    }
-
-    /// <summary>Strongest type first, then by value.</summary>
-    public int Compare(Identifier a, Identifier b)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
-        var byPriority = TypeOf(a.Type).Priority.CompareTo(TypeOf(b.Type).Priority);
-        return byPriority != 0 ? byPriority : string.CompareOrdinal(a.Value, b.Value);
     }
 
     /// <summary>The value normalized for its type, or null when it is unusable (blocked, or not a phone number).</summary>

@@ -108,7 +108,4 @@ internal sealed class ProfileSession(IIdentityIndex index, IProfileStore store, 
             pending.Reload(await store.GetAsync(pending.Id, cancellationToken));
         }
     }
-
-    /// <summary>Forgets what the session read of a profile, so that the next load reads the store (after another writer's merge).</summary>
-    public void Forget(string profileId) => _profiles.Remove(profileId);
 }

@@ -9,25 +9,13 @@ namespace Cdp.Core.Profiles;
 /// </summary>
 public sealed class ProfileReader(IdentityRules rules, IIdentityIndex index, IProfileStore profiles, IIdentityLedger ledger, IProfileEventStore events)
 {
-    private const int MaxRedirects = 32;
-
     public IdentityRules Rules => rules;
 
     /// <summary>The live profile behind <paramref name="profileId"/> (itself, or its survivor), or null.</summary>
     public async Task<ProfileView?> GetAsync(string profileId, CancellationToken cancellationToken)
     {
-        var stored = await profiles.GetAsync(profileId, cancellationToken);
-        for (var hops = 0; stored?.Profile.MergedInto is { } survivor; hops++)
-        {
-            if (hops == MaxRedirects)
-            {
-                throw new InvalidOperationException($"Profile '{profileId}' redirects more than {MaxRedirects} times.");
-            }
-
-            stored = await profiles.GetAsync(survivor, cancellationToken);
-        }
-
-        return stored is null ? null : ProfileView.Of(stored.Profile, stored.Profile.Id == profileId ? null : profileId);
+        var live = await profiles.LiveAsync(profileId, cancellationToken);
+        return live is null ? null : ProfileView.Of(live.Profile, live.Profile.Id == profileId ? null : profileId);
     }
 
     /// <summary>The live profile holding <paramref name="identifier"/> (normalized), or null.</summary>
