@@ -10,45 +10,76 @@ namespace Cdp.Azure.Cosmos;
 /// <summary>
 /// Profiles in the Cosmos DB <c>profiles</c> container (partition key <c>/id</c>), point operations only,
 /// the <see cref="ProfileDocument"/> serialized as it is; the ETag is the version tag (a replace with a stale
-/// one fails with 412).
+/// one fails with 412). A deletion replaces the profile with its tombstone carrying a <c>ttl</c> (the change
+/// feed's latest-version mode emits no deletes; the container must have TTL on, with no default), so the
+/// change feed delivers it and Cosmos DB removes it after <see cref="IProfileStore.TombstoneRetention"/>.
 /// </summary>
 public sealed class CosmosProfileStore(Container profiles) : IProfileStore
 {
     public async Task<StoredProfile?> GetAsync(string profileId, CancellationToken cancellationToken)
     {
-        using var response = await profiles.ReadItemStreamAsync(profileId, new PartitionKey(profileId), cancellationToken: cancellationToken);
-        if (response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-
-        response.EnsureSuccessStatusCode();
-        var document = await CosmosJson.ReadAsync<ProfileDocument>(response.Content, cancellationToken);
-        return new StoredProfile(Profile.FromDocument(document), response.Headers.ETag);
+        var (document, etag) = await ReadAsync(profileId, cancellationToken);
+        return document is null || document.Deleted ? null : new StoredProfile(Profile.FromDocument(document), etag);
     }
 
     public async Task<string?> TryCreateAsync(Profile profile, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        using var body = Serialize(profile);
-        using var response = await profiles.CreateItemStreamAsync(body, new PartitionKey(profile.Id), cancellationToken: cancellationToken);
-        if (response.StatusCode == HttpStatusCode.Conflict)
+        using (var body = Serialize(profile.ToDocument()))
+        using (var response = await profiles.CreateItemStreamAsync(body, new PartitionKey(profile.Id), cancellationToken: cancellationToken))
         {
-            return null;
+            if (response.StatusCode != HttpStatusCode.Conflict)
+            {
+                response.EnsureSuccessStatusCode();
+                return response.Headers.ETag;
+            }
+        }
+
+        // Taken: by a profile (a conflict), or by the tombstone of a deleted one, which the new profile replaces.
+        var (held, etag) = await ReadAsync(profile.Id, cancellationToken);
+        return held is { Deleted: true } ? await TryReplaceAsync(profile.Id, profile.ToDocument(), etag, cancellationToken) : null;
+    }
+
+    public Task<string?> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        return TryReplaceAsync(profile.Id, profile.ToDocument(), versionTag, cancellationToken);
+    }
+
+    public async Task<bool> TryDeleteAsync(StoredProfile stored, DateTimeOffset deletedAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        var tombstone = ProfileDocument.Tombstone(stored.Profile.Id, stored.Profile.Version, deletedAt);
+        return await TryReplaceAsync(tombstone.Id, tombstone, stored.VersionTag, cancellationToken) is not null;
+    }
+
+    /// <summary>A profile item as the change feed delivers it: the document, and its <c>_etag</c> as the version tag.</summary>
+    public static ProfileChange ToChange(JsonElement item)
+    {
+        var etag = item.TryGetProperty("_etag", out var tag) ? tag.GetString() : null;
+        var document = item.Deserialize<ProfileDocument>(CdpJson.Options) ?? throw new InvalidDataException("A changed profile is empty.");
+        return new ProfileChange(document.Id, etag ?? throw new InvalidDataException($"Change of profile '{document.Id}' has no _etag."), document);
+    }
+
+    private async Task<(ProfileDocument? Document, string ETag)> ReadAsync(string profileId, CancellationToken cancellationToken)
+    {
+        using var response = await profiles.ReadItemStreamAsync(profileId, new PartitionKey(profileId), cancellationToken: cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return (null, string.Empty);
         }
 
         response.EnsureSuccessStatusCode();
-        return response.Headers.ETag;
+        return (await CosmosJson.ReadAsync<ProfileDocument>(response.Content, cancellationToken), response.Headers.ETag);
     }
 
-    public async Task<string?> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken)
+    private async Task<string?> TryReplaceAsync(string id, ProfileDocument document, string versionTag, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(profile);
-        using var body = Serialize(profile);
+        using var body = Serialize(document);
         using var response = await profiles.ReplaceItemStreamAsync(
             body,
-            profile.Id,
-            new PartitionKey(profile.Id),
+            id,
+            new PartitionKey(id),
             new ItemRequestOptions { IfMatchEtag = versionTag },
             cancellationToken);
         if (response.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
@@ -60,13 +91,16 @@ public sealed class CosmosProfileStore(Container profiles) : IProfileStore
         return response.Headers.ETag;
     }
 
-    /// <summary>A profile item as the change feed delivers it: the document, and its <c>_etag</c> as the version tag.</summary>
-    public static ProfileChange ToChange(JsonElement item)
+    /// <summary>The item: the document, and for a tombstone its time to live in seconds.</summary>
+    private static MemoryStream Serialize(ProfileDocument document)
     {
-        var etag = item.TryGetProperty("_etag", out var tag) ? tag.GetString() : null;
-        var document = item.Deserialize<ProfileDocument>(CdpJson.Options) ?? throw new InvalidDataException("A changed profile is empty.");
-        return new ProfileChange(document.Id, etag ?? throw new InvalidDataException($"Change of profile '{document.Id}' has no _etag."), document);
-    }
+        if (!document.Deleted)
+        {
+            return new(JsonSerializer.SerializeToUtf8Bytes(document, CdpJson.Options));
+        }
 
-    private static MemoryStream Serialize(Profile profile) => new(JsonSerializer.SerializeToUtf8Bytes(profile.ToDocument(), CdpJson.Options));
+        var item = JsonSerializer.SerializeToNode(document, CdpJson.Options)!.AsObject();
+        item["ttl"] = (int)IProfileStore.TombstoneRetention.TotalSeconds;
+        return new(JsonSerializer.SerializeToUtf8Bytes(item, CdpJson.Options));
+    }
 }

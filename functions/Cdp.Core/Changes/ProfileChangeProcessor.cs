@@ -7,7 +7,8 @@ namespace Cdp.Core.Changes;
 /// Handles a batch of profile changes from the change feed (the Cosmos DB trigger in the cloud, the
 /// embedded change log locally) by handing each change to every subscriber, in order. A change whose
 /// version is not newer than one already handled for the profile (a redelivery, or an older change arriving
-/// after a newer one) is skipped; each change names what it changed (<c>profile.changedPaths</c>).
+/// after a newer one) is skipped; each change names what it changed (<c>profile.changedPaths</c>). A deletion
+/// (tombstone) is handed on and the profile's versions forgotten: an id created again starts at version 1.
 /// </summary>
 /// <remarks>
 /// A subscriber's failure fails the batch, so the feed redelivers it. The versions handled are remembered in
@@ -40,7 +41,11 @@ public sealed class ProfileChangeProcessor(IEnumerable<IProfileChangeSubscriber>
                 await subscriber.OnProfileChangedAsync(change, context, cancellationToken);
             }
 
-            if (version > 0)
+            if (change.Deleted)
+            {
+                _handled.TryRemove(change.ProfileId, out _);
+            }
+            else if (version > 0)
             {
                 if (_handled.Count >= MaxRemembered)
                 {

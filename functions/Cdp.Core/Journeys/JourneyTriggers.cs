@@ -28,6 +28,11 @@ public sealed class JourneyTriggers(IOptions<JourneyOptions> options, ILogger<Jo
     {
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(context);
+        if (change.Deleted)
+        {
+            return;
+        }
+
         foreach (var journey in _triggered)
         {
             if (!Meets(change, journey.Trigger!))

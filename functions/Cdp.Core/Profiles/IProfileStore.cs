@@ -22,6 +22,17 @@ public interface IProfileStore
     /// version tag, or null when stale (or gone).
     /// </summary>
     Task<string?> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes the profile if its stored version tag is still <paramref name="stored"/>'s; false when stale (or
+    /// gone). The deletion reaches the change feed as a tombstone (<see cref="ProfileDocument.Tombstone"/>, the
+    /// next version); afterwards the profile reads as absent and the id can be created again. A store that keeps
+    /// tombstones as items expires them after <see cref="TombstoneRetention"/>.
+    /// </summary>
+    Task<bool> TryDeleteAsync(StoredProfile stored, DateTimeOffset deletedAt, CancellationToken cancellationToken);
+
+    /// <summary>How long a tombstone is kept at least, so that every change-feed consumer sees the deletion.</summary>
+    static readonly TimeSpan TombstoneRetention = TimeSpan.FromDays(7);
 }
 
 /// <summary>A profile as read from a store, with the version tag to replace it against.</summary>

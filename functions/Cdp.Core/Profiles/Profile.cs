@@ -27,9 +27,11 @@ public sealed class Profile
     private const string SeenPath = "identifiers.seen";
     private long _storedVersion;
 
+    /// <summary>A new profile: version 1 once written, even with nothing in it yet.</summary>
     public Profile(string id, DateTimeOffset createdAt)
         : this(new ProfileDocument(ProfileDocument.CurrentSchemaVersion, id, createdAt, createdAt, [], new Dictionary<string, Trait>()))
     {
+        Version = 1;
     }
 
     private Profile(ProfileDocument document)

@@ -5,7 +5,8 @@ namespace Cdp.Core.Profiles;
 /// read documents written by older code: version 1 held identifiers as <c>"type:value"</c> strings and no
 /// counters, redirects or recent messages. <see cref="Version"/> counts the writes that changed the profile;
 /// <see cref="ChangedPaths"/> names what the write that made this version changed (for the change feed's
-/// consumers, which re-evaluate only what changed).
+/// consumers, which re-evaluate only what changed). A <see cref="Deleted"/> document is a tombstone: what an
+/// erased profile leaves so that the deletion reaches the change feed (it holds nothing about the person).
 /// </summary>
 public sealed record ProfileDocument(
     int SchemaVersion,
@@ -19,7 +20,15 @@ public sealed record ProfileDocument(
     IReadOnlyList<string>? Merged = null,
     IReadOnlyList<string>? RecentMessages = null,
     long Version = 0,
-    IReadOnlyList<string>? ChangedPaths = null)
+    IReadOnlyList<string>? ChangedPaths = null,
+    bool Deleted = false)
 {
     public const int CurrentSchemaVersion = 2;
+
+    /// <summary>The change path of a deletion.</summary>
+    public const string DeletedPath = "deleted";
+
+    /// <summary>The tombstone of a deleted profile, one version after <paramref name="lastVersion"/>.</summary>
+    public static ProfileDocument Tombstone(string id, long lastVersion, DateTimeOffset deletedAt) =>
+        new(CurrentSchemaVersion, id, deletedAt, deletedAt, [], new Dictionary<string, Trait>(), Version: lastVersion + 1, ChangedPaths: [DeletedPath], Deleted: true);
 }

@@ -11,7 +11,8 @@ namespace Cdp.Embedded.Sqlite;
 /// <summary>
 /// Profiles in SQLite with a version per row, and the profile change log written in the same transaction
 /// as each profile write (so a change is never lost nor recorded for a write that did not happen).
-/// Also the change feed's reader over that log.
+/// Also the change feed's reader over that log. A deleted profile's row is removed at once; its tombstone
+/// goes to the change log only.
 /// </summary>
 public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore, IProfileChangeFeed
 {
@@ -41,6 +42,36 @@ public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore,
     public Task<string?> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken) =>
         Task.FromResult(long.TryParse(versionTag, NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? Write(profile, version) : null);
 
+    public Task<bool> TryDeleteAsync(StoredProfile stored, DateTimeOffset deletedAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        if (!long.TryParse(stored.VersionTag, NumberStyles.None, CultureInfo.InvariantCulture, out var expected))
+        {
+            return Task.FromResult(false);
+        }
+
+        var tombstone = ProfileDocument.Tombstone(stored.Profile.Id, stored.Profile.Version, deletedAt);
+        var deleted = database.Write(transaction =>
+        {
+            using var delete = transaction.Command(
+                "DELETE FROM profiles WHERE id = $id AND version = $expected", ("$id", tombstone.Id), ("$expected", expected));
+            if (delete.ExecuteNonQuery() == 0)
+            {
+                return false;
+            }
+
+            LogChange(transaction, tombstone.Id, expected + 1, JsonSerializer.Serialize(tombstone, CdpJson.Options));
+            return true;
+        });
+
+        if (deleted)
+        {
+            Changed.Notify();
+        }
+
+        return Task.FromResult(deleted);
+    }
+
     public Task<ProfileChangeBatch> ReadAsync(string consumer, int maxCount, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
@@ -61,13 +92,13 @@ public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore,
                 Deserialize(reader.GetString(3))));
         }
 
-        return Task.FromResult(new ProfileChangeBatch(changes, position));
+        return Task.FromResult(new ProfileChangeBatch(changes, position.ToString(CultureInfo.InvariantCulture)));
     }
 
     public Task CheckpointAsync(string consumer, ProfileChangeBatch batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        Checkpoints.Write(database, ChangeConsumer(consumer), ChangeFeedPartition, batch.Position);
+        Checkpoints.Write(database, ChangeConsumer(consumer), ChangeFeedPartition, long.Parse(batch.Position, NumberStyles.None, CultureInfo.InvariantCulture));
         return Task.CompletedTask;
     }
 
@@ -76,6 +107,8 @@ public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore,
     {
         ArgumentNullException.ThrowIfNull(profile);
         var body = JsonSerializer.Serialize(profile.ToDocument(), CdpJson.Options);
+        // The row's version counts writes of the row (it restarts when a deleted id is created again); the
+        // document's own version orders the change feed.
         var newVersion = (expectedVersion ?? 0) + 1;
         var written = database.Write(transaction =>
         {
@@ -91,10 +124,7 @@ public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore,
                 return false;
             }
 
-            using var log = transaction.Command(
-                "INSERT INTO profile_changes (profile_id, version, body) VALUES ($id, $version, $body)",
-                ("$id", profile.Id), ("$version", newVersion), ("$body", body));
-            log.ExecuteNonQuery();
+            LogChange(transaction, profile.Id, newVersion, body);
             return true;
         });
 
@@ -105,6 +135,14 @@ public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore,
 
         Changed.Notify();
         return newVersion.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private static void LogChange(SqliteTransaction transaction, string profileId, long version, string body)
+    {
+        using var log = transaction.Command(
+            "INSERT INTO profile_changes (profile_id, version, body) VALUES ($id, $version, $body)",
+            ("$id", profileId), ("$version", version), ("$body", body));
+        log.ExecuteNonQuery();
     }
 
     private static string ChangeConsumer(string consumer) => "changes:" + consumer;

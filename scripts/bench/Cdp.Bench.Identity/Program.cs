@@ -40,7 +40,7 @@ namespace Cdp.Bench.Identity
         {
             // The processed-message log is a port's cost (one look-up and one insert per message), and here every
             // message is new: it remembers nothing, so the measurement is the domain's work.
-            var stores = new InMemoryStores { RememberProcessed = false };
+            var stores = new InMemoryStores { RememberProcessed = false, RecordChanges = false };
             _ingest = TestDomain.Ingest(stores);
             const int people = Batches * PeoplePerBatch;
             foreach (var chunk in Enumerable.Range(0, people).Select(p => Event($"setup-{p}", p, 0, $"anon-{p}")).Chunk(BatchSize))

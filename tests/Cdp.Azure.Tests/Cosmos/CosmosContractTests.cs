@@ -34,3 +34,14 @@ public sealed class CosmosProfileEventStoreContractTests(CosmosStandIn cosmos) :
 {
     protected override IProfileEventStore Events { get; } = new CosmosProfileEventStore(cosmos.ContainerAsync("events", "/profileId").GetAwaiter().GetResult());
 }
+
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosProfileChangeFeedContractTests(CosmosStandIn cosmos) : ProfileChangeFeedContract
+{
+    private readonly Microsoft.Azure.Cosmos.Container _profiles = cosmos.ContainerAsync("profile-feed").GetAwaiter().GetResult();
+    private readonly Microsoft.Azure.Cosmos.Container _leases = cosmos.ContainerAsync("leases").GetAwaiter().GetResult();
+
+    protected override IProfileStore Store => new CosmosProfileStore(_profiles);
+
+    protected override Core.Changes.IProfileChangeFeed OpenFeed() => new CosmosProfileChangeFeed(_profiles, _leases);
+}

@@ -12,8 +12,9 @@ namespace Cdp.Azure.Tests.Cosmos;
 /// the official emulator (or an account) instead.
 /// </summary>
 /// <remarks>
-/// The stand-in answers a read of a missing item with 500 instead of 404; <see cref="CosmosStandInFixes"/>
-/// rewrites exactly that reply. Nothing else is changed.
+/// The stand-in answers a read of a missing item with 500 instead of 404, and has no change feed;
+/// <see cref="CosmosStandInFixes"/> rewrites exactly that reply and, on the stand-in only, serves the change
+/// feed from its items. Nothing else is changed.
 /// </remarks>
 public sealed class CosmosStandIn : IAsyncLifetime
 {
@@ -42,7 +43,8 @@ public sealed class CosmosStandIn : IAsyncLifetime
         }
 
         var options = AzureServiceCollectionExtensions.CreateCosmosClientOptions(emulator: true);
-        options.HttpClientFactory = () => new HttpClient(new CosmosStandInFixes { InnerHandler = new SocketsHttpHandler() });
+        var standIn = _standIn is not null;
+        options.HttpClientFactory = () => new HttpClient(new CosmosStandInFixes { ChangeFeed = standIn, InnerHandler = new SocketsHttpHandler() });
         Client = new CosmosClient(connection, options);
         Database = (await Client.CreateDatabaseIfNotExistsAsync("cdp-tests-" + Guid.NewGuid().ToString("N")[..8])).Database;
     }

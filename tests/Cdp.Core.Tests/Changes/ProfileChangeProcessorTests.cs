@@ -105,9 +105,25 @@ public class ProfileChangeProcessorTests
         Assert.Equal([0L, 0L], _subscriber.Versions);
     }
 
+    [Fact]
+    public async Task Deletion_IsHandedOn_AndAnIdCreatedAgainStartsOverAtVersion1()
+    {
+        var changes = Writes("p1");
+        var tombstone = new ProfileChange("p1", "etag-4", ProfileDocument.Tombstone("p1", 3, T0.AddDays(1)));
+        var recreated = Writes("p1")[0];
+
+        await Process(changes[2], tombstone);
+        await Process(recreated);
+
+        Assert.Equal([3L, 4L, 1L], _subscriber.Versions);
+        Assert.Equal([false, true, false], _subscriber.Deleted);
+    }
+
     private sealed class Recording : IProfileChangeSubscriber
     {
         public List<long> Versions { get; } = [];
+
+        public List<bool> Deleted { get; } = [];
 
         public bool FailNext { get; set; }
 
@@ -120,6 +136,7 @@ public class ProfileChangeProcessorTests
             }
 
             Versions.Add(change.Profile.Version);
+            Deleted.Add(change.Deleted);
             return Task.CompletedTask;
         }
     }

@@ -25,3 +25,13 @@ public sealed class InMemoryProfileEventStoreContractTests : ProfileEventStoreCo
 {
     protected override IProfileEventStore Events { get; } = new InMemoryStores();
 }
+
+public sealed class InMemoryProfileChangeFeedContractTests : ProfileChangeFeedContract
+{
+    private readonly InMemoryStores _stores = new();
+
+    protected override IProfileStore Store => _stores;
+
+    // Memory has no process to restart: the same stores, read again.
+    protected override Cdp.Core.Changes.IProfileChangeFeed OpenFeed() => _stores;
+}

@@ -304,6 +304,8 @@ public class IngestServiceTests
 
             return await inner.TryReplaceAsync(profile, versionTag, cancellationToken);
         }
+
+        public Task<bool> TryDeleteAsync(StoredProfile stored, DateTimeOffset deletedAt, CancellationToken cancellationToken) => inner.TryDeleteAsync(stored, deletedAt, cancellationToken);
     }
 
     /// <summary>Drives a rare race: the first lookup misses an identifier that another consumer has just claimed.</summary>

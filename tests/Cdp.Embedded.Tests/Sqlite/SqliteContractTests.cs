@@ -1,5 +1,6 @@
 using Cdp.Core.Identity;
 using Cdp.Core.Profiles;
+using Cdp.Embedded.Sqlite;
 using Cdp.Testing.Contracts;
 
 namespace Cdp.Embedded.Tests.Sqlite;
@@ -59,6 +60,17 @@ public sealed class SqliteProfileEventStoreContractTests : ProfileEventStoreCont
     private readonly EmbeddedStore _store = new();
 
     protected override Core.Profiles.IProfileEventStore Events => _store.Events;
+
+    public void Dispose() => _store.Dispose();
+}
+
+public sealed class SqliteProfileChangeFeedContractTests : ProfileChangeFeedContract, IDisposable
+{
+    private readonly EmbeddedStore _store = new();
+
+    protected override IProfileStore Store => _store.Profiles;
+
+    protected override Core.Changes.IProfileChangeFeed OpenFeed() => new SqliteProfileStore(_store.Database);
 
     public void Dispose() => _store.Dispose();
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
+using Cdp.Core.Changes;
 using Cdp.Core.DeadLetters;
 using Cdp.Core.Events;
 using Cdp.Core.Identity;
@@ -14,7 +15,7 @@ namespace Cdp.Testing.InMemory;
 /// contract suites run against them too), thread-safe. Profiles are kept as documents (records of immutable
 /// parts), so every read builds a fresh <see cref="Profile"/>, as from a real store, without JSON.
 /// </summary>
-public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IIdentityLedger, IProfileEventStore, IProcessedMessageLog, IDeadLetterStore
+public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChangeFeed, IIdentityLedger, IProfileEventStore, IProcessedMessageLog, IDeadLetterStore
 {
     private readonly ConcurrentDictionary<string, string> _index = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (long Version, ProfileDocument Document)> _profiles = new(StringComparer.Ordinal);
@@ -22,13 +23,18 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IIdentityLed
     private readonly ConcurrentDictionary<(string, string), ProfileEvent> _events = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _processed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DeadLetter> _deadLetters = new(StringComparer.Ordinal);
+    private readonly List<ProfileChange> _changes = [];
+    private readonly ConcurrentDictionary<string, int> _checkpoints = new(StringComparer.Ordinal);
     private readonly Lock _write = new();
 
-    /// <summary>Called before every write with the operation's name (<c>claim</c>, <c>reassign</c>, <c>create</c>, <c>replace</c>, <c>ledger</c>, <c>events</c>, <c>processed</c>); throw from it to inject a crash.</summary>
+    /// <summary>Called before every write with the operation's name (<c>claim</c>, <c>reassign</c>, <c>create</c>, <c>replace</c>, <c>delete</c>, <c>ledger</c>, <c>events</c>, <c>processed</c>); throw from it to inject a crash.</summary>
     public Action<string>? BeforeWrite { get; set; }
 
     /// <summary>False for benchmarks: the processed-message log then remembers nothing (every message is new).</summary>
     public bool RememberProcessed { get; init; } = true;
+
+    /// <summary>False for benchmarks: the change feed then records nothing.</summary>
+    public bool RecordChanges { get; init; } = true;
 
     /// <summary>How many writes each operation made.</summary>
     public ConcurrentDictionary<string, int> Writes { get; } = new(StringComparer.Ordinal);
@@ -71,7 +77,17 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IIdentityLed
     public Task<string?> TryCreateAsync(Profile profile, CancellationToken cancellationToken)
     {
         Before("create");
-        return Task.FromResult(_profiles.TryAdd(profile.Id, (1, profile.ToDocument())) ? "1" : null);
+        lock (_write)
+        {
+            var document = profile.ToDocument();
+            if (!_profiles.TryAdd(profile.Id, (1, document)))
+            {
+                return Task.FromResult<string?>(null);
+            }
+
+            Record(new ProfileChange(profile.Id, "1", document));
+            return Task.FromResult<string?>("1");
+        }
     }
 
     public Task<string?> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken)
@@ -84,9 +100,54 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IIdentityLed
                 return Task.FromResult<string?>(null);
             }
 
-            _profiles[profile.Id] = (stored.Version + 1, profile.ToDocument());
-            return Task.FromResult<string?>((stored.Version + 1).ToString(CultureInfo.InvariantCulture));
+            var document = profile.ToDocument();
+            var tag = (stored.Version + 1).ToString(CultureInfo.InvariantCulture);
+            _profiles[profile.Id] = (stored.Version + 1, document);
+            Record(new ProfileChange(profile.Id, tag, document));
+            return Task.FromResult<string?>(tag);
         }
+    }
+
+    public Task<bool> TryDeleteAsync(StoredProfile stored, DateTimeOffset deletedAt, CancellationToken cancellationToken)
+    {
+        Before("delete");
+        lock (_write)
+        {
+            var id = stored.Profile.Id;
+            if (!_profiles.TryGetValue(id, out var held) || held.Version.ToString(CultureInfo.InvariantCulture) != stored.VersionTag)
+            {
+                return Task.FromResult(false);
+            }
+
+            _profiles.TryRemove(id, out _);
+            Record(new ProfileChange(id, (held.Version + 1).ToString(CultureInfo.InvariantCulture), ProfileDocument.Tombstone(id, stored.Profile.Version, deletedAt)));
+            return Task.FromResult(true);
+        }
+    }
+
+    private void Record(ProfileChange change)
+    {
+        if (RecordChanges)
+        {
+            _changes.Add(change);
+        }
+    }
+
+    public Task<ProfileChangeBatch> ReadAsync(string consumer, int maxCount, CancellationToken cancellationToken)
+    {
+        lock (_write)
+        {
+            var after = _checkpoints.GetValueOrDefault(consumer);
+            var changes = _changes.Skip(after).Take(maxCount).ToList();
+            return Task.FromResult(new ProfileChangeBatch(changes, (after + changes.Count).ToString(CultureInfo.InvariantCulture)));
+        }
+    }
+
+    public Task CheckpointAsync(string consumer, ProfileChangeBatch batch, CancellationToken cancellationToken)
+    {
+        var position = int.Parse(batch.Position, CultureInfo.InvariantCulture);
+        _checkpoints.AddOrUpdate(consumer, position, (_, held) => Math.Max(held, position));
+        return Task.CompletedTask;
     }
 
     Task IIdentityLedger.AppendAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
