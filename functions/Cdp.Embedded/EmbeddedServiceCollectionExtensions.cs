@@ -46,7 +46,8 @@ public static class EmbeddedServiceCollectionExtensions
         services.AddSingleton<IProcessedMessageLog>(sp => sp.GetRequiredService<SqliteProcessedMessageLog>());
         services.AddSingleton<IDeadLetterStore, SqliteDeadLetterStore>();
         services.AddSingleton<IIdentityLedger, SqliteIdentityLedger>();
-        services.AddSingleton<IProfileEventStore, SqliteProfileEventStore>();
+        services.AddSingleton<SqliteProfileEventStore>();
+        services.AddSingleton<IProfileEventStore>(sp => sp.GetRequiredService<SqliteProfileEventStore>());
 
         // One machine needs no operator-made secret: the identity index's hash key is generated once and kept in the data folder.
         services.AddOptions<IdentityOptions>().PostConfigure<IOptions<EmbeddedOptions>>((identity, embedded) =>

@@ -8,6 +8,6 @@ internal static partial class Logs
     [LoggerMessage(EventId = 250, Level = LogLevel.Error, Message = "Consumer '{Consumer}' failed; its checkpoint is kept and the batch is retried in {RetryWait}.")]
     public static partial void ConsumerFailed(ILogger logger, Exception exception, string consumer, TimeSpan retryWait);
 
-    [LoggerMessage(EventId = 251, Level = LogLevel.Debug, Message = "Forgot {Count} processed-message entries past the retention.")]
-    public static partial void ProcessedMessagesPruned(ILogger logger, int count);
+    [LoggerMessage(EventId = 251, Level = LogLevel.Debug, Message = "Forgot {Messages} processed-message entries and removed {Events} profile events past their retention.")]
+    public static partial void Pruned(ILogger logger, int messages, int events);
 }

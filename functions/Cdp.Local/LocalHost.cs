@@ -45,7 +45,7 @@ public static class LocalHost
         }
 
         services.AddHostedService<ProfileChangeConsumer>();
-        services.AddHostedService<ProcessedMessagePruner>();
+        services.AddHostedService<RetentionPruner>();
 
         // Browser libraries (analytics.js) post from other origins; collection is authenticated by write key.
         services.AddCors(cors => cors.AddPolicy(CollectCors, policy => policy.AllowAnyOrigin().AllowAnyHeader().WithMethods("POST")));

@@ -36,7 +36,7 @@ public sealed class EmbeddedStore : IDisposable
         Processed = new SqliteProcessedMessageLog(Database);
         DeadLetters = new SqliteDeadLetterStore(Database);
         Ledger = new SqliteIdentityLedger(Database);
-        Events = new SqliteProfileEventStore(Database);
+        Events = new SqliteProfileEventStore(Database, Time);
     }
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero));

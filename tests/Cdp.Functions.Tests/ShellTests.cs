@@ -85,7 +85,7 @@ public sealed class ShellTests : IDisposable
     {
         var (rules, policy, ledger, profiles) = (TestDomain.Rules(), TestDomain.Policy(), new SqliteIdentityLedger(_database), new SqliteProfileStore(_database));
         var resolver = new IdentityResolver(rules, policy, index, profiles, ledger, NullLogger<IdentityResolver>.Instance);
-        return new(resolver, policy, ledger, new SqliteProfileEventStore(_database), new SqliteProcessedMessageLog(_database), new SqliteDeadLetterStore(_database), TimeProvider.System, NullLogger<IngestService>.Instance);
+        return new(resolver, policy, ledger, new SqliteProfileEventStore(_database, TimeProvider.System), new SqliteProcessedMessageLog(_database), new SqliteDeadLetterStore(_database), TimeProvider.System, NullLogger<IngestService>.Instance);
     }
 
     public void Dispose()

@@ -10,9 +10,10 @@ internal static class CosmosItems
 {
     /// <summary>
     /// A record as an item: its JSON with <c>schemaVersion</c> (the shape's version, 1 for now) and, when
-    /// given, the item <c>id</c>.
+    /// given, the item <c>id</c> and its time to live (<c>ttl</c>, whole seconds: Cosmos DB removes the item that
+    /// long after its last write; the container must have TTL on).
     /// </summary>
-    public static byte[] ToItem<T>(T record, string? id = null)
+    public static byte[] ToItem<T>(T record, string? id = null, TimeSpan? timeToLive = null)
     {
         var json = JsonSerializer.SerializeToNode(record, CdpJson.Options)!.AsObject();
         json["schemaVersion"] = 1;
@@ -21,8 +22,16 @@ internal static class CosmosItems
             json["id"] = id;
         }
 
+        if (timeToLive is { } ttl)
+        {
+            json["ttl"] = Seconds(ttl);
+        }
+
         return JsonSerializer.SerializeToUtf8Bytes(json, CdpJson.Options);
     }
+
+    /// <summary>A time to live as Cosmos DB takes it: whole seconds.</summary>
+    public static int Seconds(TimeSpan timeToLive) => (int)Math.Ceiling(timeToLive.TotalSeconds);
 
     /// <summary>Creates the item; an item with that id already in the partition (409) is the same record, written before.</summary>
     public static async Task CreateOnceAsync(Container container, byte[] json, string partitionKey, CancellationToken cancellationToken)

@@ -6,7 +6,7 @@ namespace Cdp.Azure.Cosmos;
 
 /// <summary>
 /// The processed-message log in the Cosmos DB <c>messages</c> container (partition key <c>/id</c>), one
-/// small item per message, expired by the container's default TTL (set by Bicep to the retention).
+/// small item per message, expiring after <see cref="IProcessedMessageLog.Retention"/> (item <c>ttl</c>).
 /// Point operations only, issued concurrently for a batch: a read to check, a create to record (409 =
 /// already recorded).
 /// </summary>
@@ -41,7 +41,7 @@ public sealed class CosmosProcessedMessageLog(Container messages) : IProcessedMe
     {
         try
         {
-            await messages.CreateItemAsync(new ProcessedMessage(key, processedAt), new PartitionKey(key), new ItemRequestOptions { EnableContentResponseOnWrite = false }, cancellationToken);
+            await messages.CreateItemAsync(new ProcessedMessage(key, processedAt, CosmosItems.Seconds(IProcessedMessageLog.Retention)), new PartitionKey(key), new ItemRequestOptions { EnableContentResponseOnWrite = false }, cancellationToken);
         }
         catch (CosmosException ex) when (ex.StatusCode == HttpStatusCode.Conflict)
         {
@@ -49,6 +49,6 @@ public sealed class CosmosProcessedMessageLog(Container messages) : IProcessedMe
         }
     }
 
-    /// <summary>The item: the message's key and when it was applied (schema version 1).</summary>
-    internal sealed record ProcessedMessage(string Id, DateTimeOffset ProcessedAt, int SchemaVersion = 1);
+    /// <summary>The item: the message's key, when it was applied and its time to live in seconds (schema version 1).</summary>
+    internal sealed record ProcessedMessage(string Id, DateTimeOffset ProcessedAt, int Ttl, int SchemaVersion = 1);
 }

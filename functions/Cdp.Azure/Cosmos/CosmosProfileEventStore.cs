@@ -7,9 +7,9 @@ using Microsoft.Azure.Cosmos;
 namespace Cdp.Azure.Cosmos;
 
 /// <summary>
-/// Profile event history in the Cosmos DB <c>events</c> container (partition key <c>/profileId</c>, expired by
-/// the container's default TTL): one item per (profile, message), its id a hash of the message id, created
-/// once (409 = events before). Listing is a single-partition query (API reads, not the ingest path).
+/// Profile event history in the Cosmos DB <c>events</c> container (partition key <c>/profileId</c>): one item per
+/// (profile, message), its id a hash of the message id, created once (409 = recorded before), expiring
+/// <see cref="IProfileEventStore.Retention"/> after it was written (item <c>ttl</c>). Listing is a single-partition query (API reads, not the ingest path).
 /// </summary>
 public sealed class CosmosProfileEventStore(Container container) : IProfileEventStore
 {
@@ -18,7 +18,7 @@ public sealed class CosmosProfileEventStore(Container container) : IProfileEvent
         ArgumentNullException.ThrowIfNull(events);
         return Task.WhenAll(events.Select(item => CosmosItems.CreateOnceAsync(
             container,
-            CosmosItems.ToItem(item, Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes(item.MessageId)))),
+            CosmosItems.ToItem(item, Base64Url.EncodeToString(SHA256.HashData(Encoding.UTF8.GetBytes(item.MessageId))), IProfileEventStore.Retention),
             item.ProfileId,
             cancellationToken)));
     }

@@ -100,7 +100,7 @@ public sealed class CosmosProfileStore(Container profiles) : IProfileStore
         }
 
         var item = JsonSerializer.SerializeToNode(document, CdpJson.Options)!.AsObject();
-        item["ttl"] = (int)IProfileStore.TombstoneRetention.TotalSeconds;
+        item["ttl"] = CosmosItems.Seconds(IProfileStore.TombstoneRetention);
         return new(JsonSerializer.SerializeToUtf8Bytes(item, CdpJson.Options));
     }
 }

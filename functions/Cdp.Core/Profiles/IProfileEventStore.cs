@@ -7,9 +7,15 @@ namespace Cdp.Core.Profiles;
 /// A profile's event history: each applied message recorded under the profile it was applied to. When that
 /// profile is later merged away, its events are read through the survivor (read-time redirect), never moved.
 /// </summary>
-/// <remarks>Recording an event again (same profile and message id) changes nothing.</remarks>
+/// <remarks>
+/// Recording an event again (same profile and message id) changes nothing. Events are kept for at least
+/// <see cref="Retention"/> after they were recorded, then expire (Cosmos DB: the item's <c>ttl</c>; SQLite: pruned).
+/// </remarks>
 public interface IProfileEventStore
 {
+    /// <summary>How long a recorded event is kept.</summary>
+    static readonly TimeSpan Retention = TimeSpan.FromDays(90);
+
     Task AppendAsync(IReadOnlyList<ProfileEvent> events, CancellationToken cancellationToken);
 
     /// <summary>Up to <paramref name="max"/> events of one stored profile id, newest first.</summary>

@@ -8,7 +8,7 @@ namespace Cdp.Embedded.Sqlite;
 /// </summary>
 public sealed class SqliteDatabase : IDisposable
 {
-    private const int SchemaVersion = 4;
+    private const int SchemaVersion = 5;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS event_records (
@@ -51,6 +51,7 @@ public sealed class SqliteDatabase : IDisposable
             message_id TEXT NOT NULL,
             at TEXT NOT NULL,
             body TEXT NOT NULL,
+            recorded_at TEXT NOT NULL DEFAULT '',
             PRIMARY KEY (profile_id, message_id));
         CREATE INDEX IF NOT EXISTS profile_events_by_time ON profile_events (profile_id, at);
         CREATE TABLE IF NOT EXISTS dead_letters (
@@ -134,7 +135,19 @@ public sealed class SqliteDatabase : IDisposable
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode = WAL;";
         command.ExecuteNonQuery();
-        command.CommandText = Schema + $"PRAGMA user_version = {SchemaVersion};";
+        command.CommandText = Schema;
+        command.ExecuteNonQuery();
+
+        // Schema 5 added profile_events.recorded_at (for retention); a folder from before gets the column, its
+        // old events an empty time, which expires them at the first pruning.
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('profile_events') WHERE name = 'recorded_at'";
+        if (command.ExecuteScalar() is 0L)
+        {
+            command.CommandText = "ALTER TABLE profile_events ADD COLUMN recorded_at TEXT NOT NULL DEFAULT ''";
+            command.ExecuteNonQuery();
+        }
+
+        command.CommandText = $"CREATE INDEX IF NOT EXISTS profile_events_by_recorded ON profile_events (recorded_at); PRAGMA user_version = {SchemaVersion};";
         command.ExecuteNonQuery();
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Cdp.Core.Ingest;
 
 namespace Cdp.Embedded.Sqlite;
@@ -37,7 +36,7 @@ public sealed class SqliteProcessedMessageLog(SqliteDatabase database) : IProces
             using var insert = transaction.Command(
                 "INSERT INTO processed_messages (key, processed_at) VALUES ($key, $at) ON CONFLICT (key) DO NOTHING",
                 ("$key", string.Empty),
-                ("$at", Format(processedAt)));
+                ("$at", SqliteTime.Format(processedAt)));
             foreach (var key in keys)
             {
                 insert.Parameters["$key"].Value = key;
@@ -54,11 +53,8 @@ public sealed class SqliteProcessedMessageLog(SqliteDatabase database) : IProces
     {
         return Task.FromResult(database.Write(transaction =>
         {
-            using var delete = transaction.Command("DELETE FROM processed_messages WHERE processed_at < $before", ("$before", Format(before)));
+            using var delete = transaction.Command("DELETE FROM processed_messages WHERE processed_at < $before", ("$before", SqliteTime.Format(before)));
             return delete.ExecuteNonQuery();
         }));
     }
-
-    // Fixed-width UTC text, so that text order is time order.
-    private static string Format(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", CultureInfo.InvariantCulture);
 }

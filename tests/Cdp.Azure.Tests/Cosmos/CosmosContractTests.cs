@@ -45,3 +45,22 @@ public sealed class CosmosProfileChangeFeedContractTests(CosmosStandIn cosmos) :
 
     protected override Core.Changes.IProfileChangeFeed OpenFeed() => new CosmosProfileChangeFeed(_profiles, _leases);
 }
+
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosRetentionContractTests(CosmosStandIn cosmos) : RetentionContract
+{
+    private readonly Microsoft.Azure.Cosmos.Container _events = cosmos.ContainerAsync("events", "/profileId").GetAwaiter().GetResult();
+    private readonly Microsoft.Azure.Cosmos.Container _messages = cosmos.ContainerAsync("messages").GetAwaiter().GetResult();
+
+    protected override IProfileEventStore Events => new CosmosProfileEventStore(_events);
+
+    protected override Core.Ingest.IProcessedMessageLog Log => new CosmosProcessedMessageLog(_messages);
+
+    protected override DateTimeOffset Now => DateTimeOffset.UtcNow;
+
+    protected override async Task ExpireAsync(TimeSpan elapsed)
+    {
+        await CosmosTimeToLive.ExpireAsync(_events, "/profileId", elapsed);
+        await CosmosTimeToLive.ExpireAsync(_messages, "/id", elapsed);
+    }
+}

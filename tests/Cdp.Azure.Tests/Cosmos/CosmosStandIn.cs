@@ -49,9 +49,12 @@ public sealed class CosmosStandIn : IAsyncLifetime
         Database = (await Client.CreateDatabaseIfNotExistsAsync("cdp-tests-" + Guid.NewGuid().ToString("N")[..8])).Database;
     }
 
-    /// <summary>A container partitioned on <paramref name="partitionKeyPath"/> (<c>/id</c>, as <c>identities</c> and <c>profiles</c> are).</summary>
+    /// <summary>
+    /// A container partitioned on <paramref name="partitionKeyPath"/> (<c>/id</c>, as <c>identities</c> and
+    /// <c>profiles</c> are), with TTL on and no default (items with a <c>ttl</c> expire), as Bicep creates them.
+    /// </summary>
     public async Task<Container> ContainerAsync(string name, string partitionKeyPath = "/id") =>
-        (await Database.CreateContainerIfNotExistsAsync(name, partitionKeyPath)).Container;
+        (await Database.CreateContainerIfNotExistsAsync(new ContainerProperties(name, partitionKeyPath) { DefaultTimeToLive = -1 })).Container;
 
     public async Task DisposeAsync()
     {

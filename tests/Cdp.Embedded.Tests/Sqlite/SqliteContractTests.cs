@@ -74,3 +74,24 @@ public sealed class SqliteProfileChangeFeedContractTests : ProfileChangeFeedCont
 
     public void Dispose() => _store.Dispose();
 }
+
+public sealed class SqliteRetentionContractTests : RetentionContract, IDisposable
+{
+    private readonly EmbeddedStore _store = new();
+
+    protected override Core.Profiles.IProfileEventStore Events => _store.Events;
+
+    protected override Core.Ingest.IProcessedMessageLog Log => _store.Processed;
+
+    protected override DateTimeOffset Now => _store.Time.GetUtcNow();
+
+    // The embedded expiry is the retention pruner's work: prune as it would at that time.
+    protected override async Task ExpireAsync(TimeSpan elapsed)
+    {
+        var then = _store.Time.GetUtcNow() + elapsed;
+        await _store.Processed.PruneAsync(then - Core.Ingest.IProcessedMessageLog.Retention, CancellationToken.None);
+        await _store.Events.PruneAsync(then - Core.Profiles.IProfileEventStore.Retention, CancellationToken.None);
+    }
+
+    public void Dispose() => _store.Dispose();
+}

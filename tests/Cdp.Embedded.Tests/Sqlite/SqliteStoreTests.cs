@@ -56,4 +56,30 @@ public class SqliteStoreTests
         Assert.Equal(1, pruned);
         Assert.Equal(["recent"], await store.Processed.FindAsync(["old", "recent"], CancellationToken.None));
     }
+
+    [Fact]
+    public async Task AFolderFromBeforeEventRetention_GetsTheColumn_AndItsOldEventsExpireAtTheFirstPruning()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "cdp-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "cdp.db")};Pooling=False"))
+        {
+            old.Open();
+            using var create = old.CreateCommand();
+            create.CommandText = """
+                CREATE TABLE profile_events (profile_id TEXT NOT NULL, message_id TEXT NOT NULL, at TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (profile_id, message_id));
+                INSERT INTO profile_events VALUES ('p1', 'm0', '2026-01-01T00:00:00.0000000Z', '{"profileId":"p1","messageId":"m0","type":"track","timestamp":"2026-01-01T00:00:00+00:00"}');
+                PRAGMA user_version = 4;
+                """;
+            create.ExecuteNonQuery();
+        }
+
+        using var store = new EmbeddedStore(directory);
+        await store.Events.AppendAsync([new ProfileEvent("p1", "m1", Core.Events.MessageType.Track, store.Time.GetUtcNow(), "web")], CancellationToken.None);
+        Assert.Equal(["m1", "m0"], (await store.Events.ListAsync("p1", 10, CancellationToken.None)).Select(e => e.MessageId));
+
+        Assert.Equal(1, await store.Events.PruneAsync(store.Time.GetUtcNow() - IProfileEventStore.Retention, CancellationToken.None));
+        Assert.Equal(["m1"], (await store.Events.ListAsync("p1", 10, CancellationToken.None)).Select(e => e.MessageId));
+        Directory.Delete(directory, recursive: true);
+    }
 }

@@ -1,12 +1,16 @@
 using Cdp.Core.Ingest;
+using Cdp.Core.Profiles;
 using Cdp.Embedded.Sqlite;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Cdp.Embedded.Consumers;
 
-/// <summary>Once an hour, forgets processed-message entries older than the retention (7 days).</summary>
-public sealed class ProcessedMessagePruner(SqliteProcessedMessageLog log, TimeProvider time, ILogger<ProcessedMessagePruner> logger) : BackgroundService
+/// <summary>
+/// The embedded store's TTL: once an hour, forgets processed-message entries past their retention (7 days) and
+/// removes profile events past theirs (90 days), as Cosmos DB expires those items by their <c>ttl</c>.
+/// </summary>
+public sealed class RetentionPruner(SqliteProcessedMessageLog log, SqliteProfileEventStore events, TimeProvider time, ILogger<RetentionPruner> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
@@ -15,8 +19,10 @@ public sealed class ProcessedMessagePruner(SqliteProcessedMessageLog log, TimePr
         using var timer = new PeriodicTimer(Interval, time);
         do
         {
-            var pruned = await log.PruneAsync(time.GetUtcNow() - IProcessedMessageLog.Retention, stoppingToken);
-            Logs.ProcessedMessagesPruned(logger, pruned);
+            var now = time.GetUtcNow();
+            var messages = await log.PruneAsync(now - IProcessedMessageLog.Retention, stoppingToken);
+            var expired = await events.PruneAsync(now - IProfileEventStore.Retention, stoppingToken);
+            Logs.Pruned(logger, messages, expired);
         }
         while (await WaitAsync(timer, stoppingToken));
     }

@@ -1,0 +1,38 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Azure.Cosmos;
+
+namespace Cdp.Azure.Tests.Cosmos;
+
+/// <summary>
+/// Cosmos DB's expiry, which the stand-in does not enforce, run by the tests: deletes the items whose <c>ttl</c>
+/// has passed at a time <c>elapsed</c> after now (Cosmos DB removes an item <c>ttl</c> seconds after its last
+/// write, <c>_ts</c>). Items without <c>ttl</c> never expire (the containers have TTL on, with no default).
+/// </summary>
+internal static class CosmosTimeToLive
+{
+    public static async Task ExpireAsync(Container container, string partitionKeyPath, TimeSpan elapsed)
+    {
+        var at = DateTimeOffset.UtcNow + elapsed;
+        var key = partitionKeyPath.TrimStart('/');
+        using var feed = container.GetItemQueryStreamIterator((string?)null); // a read feed: the stand-in has no cross-partition queries
+        while (feed.HasMoreResults)
+        {
+            using var page = await feed.ReadNextAsync();
+            page.EnsureSuccessStatusCode();
+            using var json = await JsonDocument.ParseAsync(page.Content);
+            foreach (var item in json.RootElement.GetProperty("Documents").EnumerateArray())
+            {
+                if (item.TryGetProperty("ttl", out var ttl)
+                    && DateTimeOffset.FromUnixTimeSeconds(item.GetProperty("_ts").GetInt64() + ttl.GetInt64()) <= at)
+                {
+                    using var deleted = await container.DeleteItemStreamAsync(item.GetProperty("id").GetString(), new PartitionKey(item.GetProperty(key).GetString()));
+                    if (deleted.StatusCode != HttpStatusCode.NotFound)
+                    {
+                        deleted.EnsureSuccessStatusCode();
+                    }
+                }
+            }
+        }
+    }
+}
