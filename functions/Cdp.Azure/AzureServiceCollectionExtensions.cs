@@ -44,8 +44,12 @@ public static class AzureServiceCollectionExtensions
             ContainerFor(sp, AzureSettings.LedgerContainer, "ledger")));
         services.AddSingleton<IProfileEventStore>(sp => new CosmosProfileEventStore(
             ContainerFor(sp, AzureSettings.EventsContainer, "events")));
-        services.AddSingleton<IProcessedMessageLog>(sp => new CosmosProcessedMessageLog(
-            ContainerFor(sp, AzureSettings.MessagesContainer, "messages")));
+        // The processed-message log only when a container is named for it (each message then costs a read and a
+        // create); otherwise repeats are told by each profile's memory of its recent messages.
+        services.AddSingleton<IProcessedMessageLog>(sp =>
+            string.IsNullOrWhiteSpace(sp.GetRequiredService<IConfiguration>()[AzureSettings.MessagesContainer])
+                ? NoProcessedMessageLog.Instance
+                : new CosmosProcessedMessageLog(ContainerFor(sp, AzureSettings.MessagesContainer, "messages")));
         services.AddSingleton<IDeadLetterStore>(sp => new BlobDeadLetterStore(CreateDeadLetterContainer(sp.GetRequiredService<IConfiguration>())));
         return services;
     }

@@ -1,5 +1,8 @@
+using Cdp.Azure.Cosmos;
+using Cdp.Core.Ingest;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cdp.Azure.Tests;
 
@@ -26,6 +29,22 @@ public class AzureSettingsTests
         Assert.Equal(new Uri("https://cdp-test.documents.azure.com:443/"), client.Endpoint);
         Assert.Equal(ConnectionMode.Direct, client.ClientOptions.ConnectionMode);
         Assert.Equal(9, client.ClientOptions.MaxRetryAttemptsOnRateLimitedRequests);
+    }
+
+    [Theory]
+    [InlineData(null, typeof(NoProcessedMessageLog))]
+    [InlineData("messages", typeof(CosmosProcessedMessageLog))]
+    public void ProcessedMessageLog_IsInCosmosOnlyWhenAContainerIsNamedForIt(string? container, Type expected)
+    {
+        var settings = new List<(string, string)> { ("CosmosConnection:accountEndpoint", "https://cdp-test.documents.azure.com:443/"), ("CDP_COSMOS_DATABASE", "cdp") };
+        if (container is not null)
+        {
+            settings.Add(("CDP_COSMOS_MESSAGES_CONTAINER", container));
+        }
+
+        using var services = new ServiceCollection().AddSingleton(Settings([.. settings])).AddCdpAzure().BuildServiceProvider();
+
+        Assert.IsType(expected, services.GetRequiredService<IProcessedMessageLog>());
     }
 
     [Fact]

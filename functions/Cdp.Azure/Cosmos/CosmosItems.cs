@@ -9,14 +9,14 @@ namespace Cdp.Azure.Cosmos;
 internal static class CosmosItems
 {
     /// <summary>
-    /// A record as an item: its JSON with <c>schemaVersion</c> (the shape's version, 1 for now) and, when
+    /// A record as an item: its JSON with <c>schemaVersion</c> (the shape's version) and, when
     /// given, the item <c>id</c> and its time to live (<c>ttl</c>, whole seconds: Cosmos DB removes the item that
     /// long after its last write; the container must have TTL on).
     /// </summary>
-    public static byte[] ToItem<T>(T record, string? id = null, TimeSpan? timeToLive = null)
+    public static byte[] ToItem<T>(T record, string? id = null, TimeSpan? timeToLive = null, int schemaVersion = 1)
     {
         var json = JsonSerializer.SerializeToNode(record, CdpJson.Options)!.AsObject();
-        json["schemaVersion"] = 1;
+        json["schemaVersion"] = schemaVersion;
         if (id is not null)
         {
             json["id"] = id;

@@ -15,14 +15,15 @@ public sealed class CosmosIngestTests(CosmosStandIn cosmos)
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
 
-    private async Task<IngestService> IngestAsync()
+    /// <summary>Ingest as the Function App wires it: by default without a processed-message log.</summary>
+    private async Task<IngestService> IngestAsync(bool processedMessageLog = false)
     {
         var policy = TestDomain.Policy();
         var index = new CosmosIdentityIndex(await cosmos.ContainerAsync("identities"), TimeProvider.System);
         var profiles = new CosmosProfileStore(await cosmos.ContainerAsync("profiles"));
         var ledger = new CosmosIdentityLedger(await cosmos.ContainerAsync("ledger", "/profileId"));
         var events = new CosmosProfileEventStore(await cosmos.ContainerAsync("events", "/profileId"));
-        var processed = new CosmosProcessedMessageLog(await cosmos.ContainerAsync("messages"));
+        IProcessedMessageLog processed = processedMessageLog ? new CosmosProcessedMessageLog(await cosmos.ContainerAsync("messages")) : NoProcessedMessageLog.Instance;
         var resolver = new IdentityResolver(TestDomain.Rules(), policy, index, profiles, ledger, NullLogger<IdentityResolver>.Instance);
         return new IngestService(resolver, policy, ledger, events, processed, new InMemoryStores(), TimeProvider.System, NullLogger<IngestService>.Instance);
     }
@@ -41,7 +42,7 @@ public sealed class CosmosIngestTests(CosmosStandIn cosmos)
     };
 
     [Fact]
-    public async Task IngestingABatchOfKnownPeople_PointOperationsOnly_OneProfileWritePerProfile()
+    public async Task IngestingABatchOfKnownPeople_PointOperationsOnly_OneProfileWriteAndOneEventsWritePerProfile()
     {
         var ingest = await IngestAsync();
         var run = Guid.NewGuid().ToString("N")[..8];
@@ -60,7 +61,35 @@ public sealed class CosmosIngestTests(CosmosStandIn cosmos)
         Assert.All(operations, o => Assert.True(o.IsPoint, $"{o.Kind} on '{o.Container}' is not a point operation"));
         Assert.Equal(2, operations.Count(o => o.Container == "profiles" && o.Kind is CosmosOperation.Replace or CosmosOperation.Create));
         Assert.Equal(2, operations.Count(o => o.Container == "profiles" && o.Kind == CosmosOperation.Read));
+        Assert.Equal(2, operations.Count(o => o.Container == "events" && o.Kind == CosmosOperation.Create));
         Assert.DoesNotContain(operations, o => o.Container == "identities" && o.Kind != CosmosOperation.Read);
+        Assert.DoesNotContain(operations, o => o.Container == "messages");
+    }
+
+    [Fact]
+    public async Task ARedeliveredBatch_ChangesNothing_WithoutAProcessedMessageLog()
+    {
+        var ingest = await IngestAsync();
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var batch = Enumerable.Range(0, 10).Select(i => Event($"{run}-m{i}", $"{run}-a", i)).ToList();
+        await ingest.ProcessAsync(batch, CancellationToken.None);
+        var profileId = IdentityResolver.NewProfileId(batch[0].MessageId);
+        var profiles = new CosmosProfileStore(await cosmos.ContainerAsync("profiles"));
+        var before = (await profiles.GetAsync(profileId, CancellationToken.None))!;
+
+        IReadOnlyList<CosmosOperation> operations;
+        using (var usage = CosmosUsage.Begin())
+        {
+            await ingest.ProcessAsync(batch, CancellationToken.None);
+            operations = usage.Operations;
+        }
+
+        var after = (await profiles.GetAsync(profileId, CancellationToken.None))!;
+        Assert.Equal(before.VersionTag, after.VersionTag);
+        Assert.Equal(10, after.Profile.Counters["track"].Count);
+        Assert.DoesNotContain(operations, o => o.Container == "profiles" && o.Kind != CosmosOperation.Read);
+        var events = new CosmosProfileEventStore(await cosmos.ContainerAsync("events", "/profileId"));
+        Assert.Equal(10, (await events.ListAsync(profileId, 100, CancellationToken.None)).Count);
     }
 
     [Fact]
@@ -96,7 +125,7 @@ public sealed class CosmosIngestTests(CosmosStandIn cosmos)
     [Fact]
     public async Task EveryItemWritten_CarriesItsSchemaVersion()
     {
-        var ingest = await IngestAsync();
+        var ingest = await IngestAsync(processedMessageLog: true);
         var run = Guid.NewGuid().ToString("N")[..8];
         var message = Event($"{run}-1", run, 0);
 
@@ -108,13 +137,15 @@ public sealed class CosmosIngestTests(CosmosStandIn cosmos)
         Assert.Equal(1, await SchemaVersionAsync("identities", key, key));
         var processed = IProcessedMessageLog.KeyFor(message.SourceId, message.MessageId);
         Assert.Equal(1, await SchemaVersionAsync("messages", processed, processed));
+        var eventsItem = System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(message.MessageId + "\n")));
+        Assert.Equal(2, await SchemaVersionAsync("events", eventsItem, profileId));
         var entry = Assert.Single(await new CosmosIdentityLedger(await cosmos.ContainerAsync("ledger", "/profileId")).ListAsync(profileId, CancellationToken.None));
         Assert.Equal(1, await SchemaVersionAsync("ledger", entry.Id, profileId));
     }
 
     private async Task<int> SchemaVersionAsync(string container, string id, string partitionKey)
     {
-        using var response = await (await cosmos.ContainerAsync(container, container == "ledger" ? "/profileId" : "/id"))
+        using var response = await (await cosmos.ContainerAsync(container, container is "ledger" or "events" ? "/profileId" : "/id"))
             .ReadItemStreamAsync(id, new Microsoft.Azure.Cosmos.PartitionKey(partitionKey));
         response.EnsureSuccessStatusCode();
         var item = await System.Text.Json.Nodes.JsonNode.ParseAsync(response.Content);

@@ -55,5 +55,19 @@ public abstract class ProfileEventStoreContract
         Assert.Equal(("Signed Up", "pro"), (all[2].Event, all[2].Properties!["plan"]!.GetValue<string>()));
         Assert.Equal(["m3", "m2"], (await Events.ListAsync(profile, 2, CancellationToken.None)).Select(e => e.MessageId));
         Assert.Empty(await Events.ListAsync("p_" + Guid.NewGuid().ToString("N"), 10, CancellationToken.None));
+        }
+
+    [Fact]
+    public async Task AppendAsync_EventsOfSeveralProfiles_EachListsItsOwn_ALaterRegroupingStoresNothingTwice()
+    {
+        var (a, b) = ("p_" + Guid.NewGuid().ToString("N"), "p_" + Guid.NewGuid().ToString("N"));
+        var events = Enumerable.Range(0, 6).Select(i => new ProfileEvent(i % 2 == 0 ? a : b, $"m{i}", MessageType.Track, T0.AddMinutes(i), "web", "Viewed")).ToList();
+
+        await Events.AppendAsync(events, CancellationToken.None);
+        // A retry that groups the batch differently (a crash, then a partial replay).
+        await Events.AppendAsync([events[0], events[2]], CancellationToken.None);
+
+        Assert.Equal(["m4", "m2", "m0"], (await Events.ListAsync(a, 10, CancellationToken.None)).Select(e => e.MessageId));
+        Assert.Equal(["m5", "m3", "m1"], (await Events.ListAsync(b, 10, CancellationToken.None)).Select(e => e.MessageId));
     }
 }
