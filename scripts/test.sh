@@ -19,11 +19,31 @@ dotnet build Cdp.Functions.sln -c Release --no-restore --nologo -v quiet -clp:No
 
 echo "==> Running the tests"
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+results=$(mktemp -d)
+trap 'rm -rf "$log" "$results"' EXIT
 set +e
-dotnet test Cdp.Functions.sln -c Release --no-build --nologo 2>&1 | tee "$log"
+dotnet test Cdp.Functions.sln -c Release --no-build --nologo --logger trx --results-directory "$results" 2>&1 | tee "$log"
 test_status=${PIPESTATUS[0]}
 set -e
+# Which adapters ran which contract suite (tests/README.md): one line per suite, a column per adapter.
+python3 - "$results" <<'PY'
+import collections, glob, re, sys, xml.etree.ElementTree as ET
+runs = collections.defaultdict(lambda: collections.Counter())
+for path in glob.glob(sys.argv[1] + "/*.trx"):
+    for result in ET.parse(path).getroot().iter("{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}UnitTestResult"):
+        match = re.search(r"\.(InMemory|Sqlite|Cosmos|Blob)(\w+)ContractTests\.", result.get("testName", ""))
+        if match:
+            runs[match.group(2)][(match.group(1), result.get("outcome"))] += 1
+if runs:
+    print("Contract suites (passed/failed per adapter):")
+    for suite in sorted(runs):
+        cells = []
+        for adapter in ("Sqlite", "Cosmos", "Blob", "InMemory"):
+            passed, failed = runs[suite][(adapter, "Passed")], runs[suite][(adapter, "Failed")]
+            if passed or failed:
+                cells.append(f"{adapter} {passed}/{failed}")
+        print(f"  {suite:<22} " + ", ".join(cells))
+PY
 # One closing line for the whole run, summed over the test assemblies.
 awk '/^(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
      END { gsub(",", "", p); printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
