@@ -17,6 +17,7 @@ public sealed class Profile
     private readonly SortedDictionary<string, EventCounter> _counters;
     private readonly SortedSet<string> _merged;
     private readonly List<string> _recent;
+    private readonly SortedDictionary<string, SegmentMembership> _segments;
     // What changed since the last write: trait names, counter types and the other parts, kept apart so that
     // recording a change allocates nothing (the paths are built when a document is).
     private readonly SortedSet<string> _changedTraits = new(StringComparer.Ordinal);
@@ -47,6 +48,7 @@ public sealed class Profile
         _counters = Sorted(document.Counters?.Events);
         _merged = new SortedSet<string>(document.Merged ?? [], StringComparer.Ordinal);
         _recent = [.. document.RecentMessages ?? []];
+        _segments = Sorted(document.Segments);
     }
 
     public string Id { get; }
@@ -97,6 +99,9 @@ public sealed class Profile
     public IReadOnlyDictionary<string, Trait> Traits => _traits;
 
     public IReadOnlyDictionary<string, EventCounter> Counters => _counters;
+
+    /// <summary>The segments the profile is in, each with when it entered.</summary>
+    public IReadOnlyDictionary<string, SegmentMembership> Segments => _segments;
 
     /// <summary>Every profile merged into this one, directly or through another merged profile.</summary>
     public IReadOnlySet<string> Merged => _merged;
@@ -328,6 +333,34 @@ public sealed class Profile
         return true;
     }
 
+    /// <summary>Records that the profile entered <paramref name="segmentId"/> at <paramref name="since"/>; false when it was in it.</summary>
+    public bool Enter(string segmentId, DateTimeOffset since)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(segmentId);
+        if (!_segments.TryAdd(segmentId, new SegmentMembership(since)))
+        {
+            return false;
+        }
+
+        Changed(_changedParts, SegmentPath(segmentId));
+        return true;
+    }
+
+    /// <summary>Records that the profile left <paramref name="segmentId"/>; false when it was not in it.</summary>
+    public bool Exit(string segmentId)
+    {
+        if (!_segments.Remove(segmentId))
+        {
+            return false;
+        }
+
+        Changed(_changedParts, SegmentPath(segmentId));
+        return true;
+    }
+
+    /// <summary>The change path of a segment membership: <c>segments.{id}</c>.</summary>
+    public static string SegmentPath(string segmentId) => "segments." + segmentId;
+
     /// <summary>Turns this profile into a redirect to <paramref name="survivorId"/>; false when it already is one.</summary>
     public bool RedirectTo(string survivorId)
     {
@@ -354,7 +387,8 @@ public sealed class Profile
         _merged.Count == 0 ? null : [.. _merged],
         _recent.Count == 0 ? null : [.. _recent],
         Version,
-        _changedCounters.Count + _changedParts.Count + _changedTraits.Count == 0 ? null : ChangedPaths);
+        _changedCounters.Count + _changedParts.Count + _changedTraits.Count == 0 ? null : ChangedPaths,
+        Segments: _segments.Count == 0 ? null : new SortedDictionary<string, SegmentMembership>(_segments, StringComparer.Ordinal));
 
     public static Profile FromDocument(ProfileDocument document)
     {

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Cdp.Core.Profiles;
 
 /// <summary>
@@ -21,14 +23,24 @@ public sealed record ProfileDocument(
     IReadOnlyList<string>? RecentMessages = null,
     long Version = 0,
     IReadOnlyList<string>? ChangedPaths = null,
-    bool Deleted = false)
+    bool Deleted = false,
+    IReadOnlyDictionary<string, SegmentMembership>? Segments = null)
 {
     public const int CurrentSchemaVersion = 2;
 
     /// <summary>The change path of a deletion.</summary>
     public const string DeletedPath = "deleted";
 
+    private static readonly IReadOnlyDictionary<string, SegmentMembership> Empty = new Dictionary<string, SegmentMembership>();
+
+    /// <summary>The segments the document's profile is in (none for an older document).</summary>
+    [JsonIgnore]
+    public IReadOnlyDictionary<string, SegmentMembership> Memberships => Segments ?? Empty;
+
     /// <summary>The tombstone of a deleted profile, one version after <paramref name="lastVersion"/>.</summary>
     public static ProfileDocument Tombstone(string id, long lastVersion, DateTimeOffset deletedAt) =>
         new(CurrentSchemaVersion, id, deletedAt, deletedAt, [], new Dictionary<string, Trait>(), Version: lastVersion + 1, ChangedPaths: [DeletedPath], Deleted: true);
 }
+
+/// <summary>A profile's membership of one segment: since when it is in it.</summary>
+public sealed record SegmentMembership(DateTimeOffset Since);
