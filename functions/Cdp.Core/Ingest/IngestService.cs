@@ -4,6 +4,7 @@ using Cdp.Core.DeadLetters;
 using Cdp.Core.Events;
 using Cdp.Core.Identity;
 using Cdp.Core.Profiles;
+using Cdp.Core.Segments;
 using Microsoft.Extensions.Logging;
 
 namespace Cdp.Core.Ingest;
@@ -34,6 +35,9 @@ public sealed class IngestService(
     ILogger<IngestService> logger)
 {
     private const int MaxResolutionAttempts = 5;
+
+    /// <summary>How many counters (message types and track event names) a profile keeps at most.</summary>
+    public const int MaxCounters = 256;
 
     /// <summary>
     /// Processes a batch in order. Throws when a store fails; the caller redelivers the batch. The summary
@@ -246,6 +250,16 @@ public sealed class IngestService(
         }
 
         profile.Count(MessageTypes.Name(message.Type), at);
+        if (message.Type == MessageType.Track && !string.IsNullOrWhiteSpace(message.Event))
+        {
+            // Per event name too (segment rules read "last Order Completed"), up to a bound per profile.
+            var counter = RuleCompiler.EventCounterPrefix + message.Event;
+            if (profile.Counters.Count < MaxCounters || profile.Counters.ContainsKey(counter))
+            {
+                profile.Count(counter, at);
+            }
+        }
+
         profile.Remember(key, policy.RecentMessages);
         return true;
     }

@@ -1,0 +1,108 @@
+using System.Text.Json.Serialization;
+
+namespace Cdp.Core.Segments;
+
+/// <summary>
+/// A segment as data: its rule (<see cref="RuleCompiler"/>), whether it is evaluated (<see cref="SegmentStatus"/>),
+/// its version (one more each time the rule or status changes) and the back-fill of that version over the
+/// profiles that existed before it.
+/// </summary>
+public sealed record SegmentDefinition(
+    string Id,
+    string Name,
+    string? Description,
+    string Rule,
+    SegmentStatus Status,
+    long Version,
+    DateTimeOffset UpdatedAt,
+    SegmentBackfill? Backfill = null,
+    int SchemaVersion = 1);
+
+[JsonConverter(typeof(JsonStringEnumConverter<SegmentStatus>))]
+public enum SegmentStatus
+{
+    /// <summary>Evaluated on every relevant profile change.</summary>
+    Active,
+
+    /// <summary>Not evaluated; memberships stay as they were.</summary>
+    Paused,
+}
+
+/// <summary>
+/// The back-fill of one segment version: profiles are read in id order, <see cref="After"/> is the last id done
+/// (so the job resumes there), <see cref="Processed"/> how many were evaluated.
+/// </summary>
+public sealed record SegmentBackfill(long Version, string? After, long Processed, bool Done, DateTimeOffset? CompletedAt = null);
+
+/// <summary>A segment definition as stored, with the tag to replace it against.</summary>
+public sealed record StoredSegment(SegmentDefinition Definition, string VersionTag);
+
+/// <summary>Segment definitions by id, with optimistic concurrency (as <see cref="Profiles.IProfileStore"/>).</summary>
+public interface ISegmentStore
+{
+    Task<StoredSegment?> GetAsync(string segmentId, CancellationToken cancellationToken);
+
+    /// <summary>Every definition, by id.</summary>
+    Task<IReadOnlyList<SegmentDefinition>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>Creates (<paramref name="versionTag"/> null) or replaces the definition; the new tag, or null when the tag is stale or the id taken.</summary>
+    Task<string?> TryPutAsync(SegmentDefinition definition, string? versionTag, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the definition; false when there was none.</summary>
+    Task<bool> DeleteAsync(string segmentId, CancellationToken cancellationToken);
+}
+
+/// <summary>A profile entering or leaving a segment, as the journeys consume it.</summary>
+/// <param name="Id">Derived from the segment, the profile and the profile version that recorded it: recording it again changes nothing.</param>
+public sealed record SegmentTransition(string Id, string SegmentId, string ProfileId, SegmentTransitionKind Kind, DateTimeOffset At, long ProfileVersion)
+{
+    public static SegmentTransition Of(string segmentId, string profileId, SegmentTransitionKind kind, DateTimeOffset at, long profileVersion) =>
+        new($"{segmentId}:{profileId}:{profileVersion}", segmentId, profileId, kind, at, profileVersion);
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<SegmentTransitionKind>))]
+public enum SegmentTransitionKind
+{
+    Entered,
+    Exited,
+}
+
+/// <summary>
+/// Where segment transitions go (<c>SegmentEntered</c>/<c>SegmentExited</c>): recorded once per id, listed per
+/// segment, and the members they leave counted (a segment's size).
+/// </summary>
+public interface ISegmentTransitions
+{
+    Task RecordAsync(IReadOnlyList<SegmentTransition> transitions, CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="max"/> transitions of a segment, newest first.</summary>
+    Task<IReadOnlyList<SegmentTransition>> ListAsync(string segmentId, int max, CancellationToken cancellationToken);
+
+    /// <summary>How many profiles are in the segment now (entered and not exited since).</summary>
+    Task<long> CountMembersAsync(string segmentId, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// When profiles must be evaluated again because a time condition turns (e.g. last purchase + 30 days): an
+/// instant per profile, read back once due.
+/// </summary>
+public interface ISegmentSchedule
+{
+    /// <summary>Asks for <paramref name="profileId"/> to be evaluated at <paramref name="at"/> (asking again for the same instant changes nothing).</summary>
+    Task ScheduleAsync(string profileId, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="max"/> evaluations due at <paramref name="now"/>, earliest first.</summary>
+    Task<IReadOnlyList<ScheduledEvaluation>> DueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken);
+
+    /// <summary>Removes an evaluation once done.</summary>
+    Task CompleteAsync(ScheduledEvaluation evaluation, CancellationToken cancellationToken);
+}
+
+public sealed record ScheduledEvaluation(string ProfileId, DateTimeOffset At);
+
+/// <summary>Lists profile ids in order, for jobs that visit every profile (segment back-fills).</summary>
+public interface IProfileCatalog
+{
+    /// <summary>Up to <paramref name="max"/> profile ids after <paramref name="after"/> (from the first when null), in ordinal order.</summary>
+    Task<IReadOnlyList<string>> ListIdsAsync(string? after, int max, CancellationToken cancellationToken);
+}

@@ -1,0 +1,193 @@
+using Cdp.Core.Changes;
+using Cdp.Core.Profiles;
+using Microsoft.Extensions.Logging;
+
+namespace Cdp.Core.Segments;
+
+/// <summary>
+/// Real-time segmentation from the profile change feed. For each change it (1) records the transitions the
+/// change itself carries (<c>segments.{id}</c> paths, written by an earlier evaluation), then (2) evaluates only
+/// the segments that read a changed path and the segments that read those, writes memberships that flip (one
+/// profile write), and asks to be called again at the next instant a time condition turns
+/// (<see cref="ISegmentSchedule"/>). Also evaluates profiles when that instant comes (<see cref="RunDueAsync"/>)
+/// and back-fills a segment version over existing profiles (<see cref="BackfillAsync"/>).
+/// </summary>
+/// <remarks>
+/// Idempotent: a membership is written only when it flips, and a transition's id comes from the profile version
+/// that recorded it, so redelivered changes record nothing new. A transition is recorded from the change that
+/// wrote it, never before the write, so a crash cannot lose nor invent one. A redirect (merged-away profile)
+/// leaves all its segments; the survivor is evaluated for everything (its change says <c>merged</c>).
+/// </remarks>
+public sealed class SegmentEvaluator(
+    SegmentCatalog catalog,
+    IProfileStore profiles,
+    ISegmentTransitions transitions,
+    ISegmentSchedule schedule,
+    TimeProvider time,
+    ILogger<SegmentEvaluator> logger) : IProfileChangeSubscriber
+{
+    private const int MaxAttempts = 5;
+    private const string SegmentPathPrefix = "segments.";
+
+    public async Task OnProfileChangedAsync(ProfileChange change, ProfileChangeContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (change.Deleted)
+        {
+            return;
+        }
+
+        await RecordTransitionsAsync(change.Profile, cancellationToken);
+        var segments = await catalog.CurrentAsync(cancellationToken);
+        var affected = change.Profile.MergedInto is null ? segments.Affected(change.Profile.ChangedPaths) : [];
+        if (affected.Count > 0 || (change.Profile.MergedInto is not null && change.Profile.Memberships.Count > 0))
+        {
+            await EvaluateAsync(change.Profile, change.VersionTag, affected, cancellationToken);
+        }
+    }
+
+    /// <summary>Evaluates the profiles whose time conditions turn by <paramref name="now"/>; how many were due.</summary>
+    public async Task<int> RunDueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken)
+    {
+        var due = await schedule.DueAsync(now, max, cancellationToken);
+        if (due.Count == 0)
+        {
+            return 0;
+        }
+
+        var segments = await catalog.CurrentAsync(cancellationToken);
+        var timeBased = segments.WithReaders(segments.TimeBased);
+        foreach (var evaluation in due)
+        {
+            if (await profiles.GetAsync(evaluation.ProfileId, cancellationToken) is { } stored)
+            {
+                await EvaluateAsync(stored.Profile.ToDocument(), stored.VersionTag, timeBased, cancellationToken, now);
+            }
+
+            await schedule.CompleteAsync(evaluation, cancellationToken);
+        }
+
+        return due.Count;
+    }
+
+    /// <summary>
+    /// Evaluates one page of profiles (after <see cref="SegmentBackfill.After"/>) for <paramref name="segmentId"/> and
+    /// the segments that read it; returns the back-fill's progress (done when a page comes back short).
+    /// </summary>
+    public async Task<SegmentBackfill> BackfillAsync(SegmentBackfill progress, string segmentId, IProfileCatalog catalogOfProfiles, int pageSize, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        ArgumentNullException.ThrowIfNull(catalogOfProfiles);
+        var segments = await catalog.CurrentAsync(cancellationToken);
+        var segment = segments.Find(segmentId);
+        var ids = await catalogOfProfiles.ListIdsAsync(progress.After, pageSize, cancellationToken);
+        if (segment is not null)
+        {
+            var affected = segments.WithReaders([segment]);
+            foreach (var id in ids)
+            {
+                if (await profiles.GetAsync(id, cancellationToken) is { Profile.MergedInto: null } stored)
+                {
+                    await EvaluateAsync(stored.Profile.ToDocument(), stored.VersionTag, affected, cancellationToken);
+                }
+            }
+        }
+
+        var done = ids.Count < pageSize;
+        return progress with
+        {
+            After = ids.Count > 0 ? ids[^1] : progress.After,
+            Processed = progress.Processed + ids.Count,
+            Done = done,
+            CompletedAt = done ? time.GetUtcNow() : null,
+        };
+    }
+
+    /// <summary>
+    /// Decides <paramref name="affected"/> for the profile and writes the memberships that flip, against the
+    /// profile's version tag; when the profile changed meanwhile, decides again on the stored profile.
+    /// </summary>
+    private async Task EvaluateAsync(ProfileDocument document, string versionTag, IReadOnlyList<CompiledSegment> affected, CancellationToken cancellationToken, DateTimeOffset? at = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = at ?? time.GetUtcNow();
+            var (entered, exited, next) = document.MergedInto is null ? Decide(document, affected, now) : ([], [.. document.Memberships.Keys], null);
+            if (next is { } when)
+            {
+                await schedule.ScheduleAsync(document.Id, when, cancellationToken);
+            }
+
+            if (entered.Count == 0 && exited.Count == 0)
+            {
+                return;
+            }
+
+            var profile = Profile.FromDocument(document);
+            entered.ForEach(id => profile.Enter(id, now));
+            exited.ForEach(id => profile.Exit(id));
+            if (await profiles.TryReplaceAsync(profile, versionTag, cancellationToken) is not null)
+            {
+                Logs.SegmentsChanged(logger, document.Id, entered.Count, exited.Count);
+                return;
+            }
+
+            if (attempt == MaxAttempts || await profiles.GetAsync(document.Id, cancellationToken) is not { } stored)
+            {
+                // Gone, or changing faster than we can write: its next change is evaluated again.
+                return;
+            }
+
+            (document, versionTag) = (stored.Profile.ToDocument(), stored.VersionTag);
+        }
+    }
+
+    /// <summary>Which of <paramref name="affected"/> the profile enters and leaves at <paramref name="now"/>, and when a time condition next turns.</summary>
+    internal static (List<string> Entered, List<string> Exited, DateTimeOffset? Next) Decide(ProfileDocument document, IReadOnlyList<CompiledSegment> affected, DateTimeOffset now)
+    {
+        var memberships = document.Memberships;
+        var decided = new Dictionary<string, bool>(affected.Count, StringComparer.Ordinal);
+        var context = new RuleContext();
+        context.Reset(document, now, id => decided.TryGetValue(id, out var member) ? member : memberships.ContainsKey(id));
+        List<string> entered = [], exited = [];
+        foreach (var segment in affected)
+        {
+            var id = segment.Definition.Id;
+            var member = segment.Rule.Evaluate(context);
+            decided[id] = member;
+            if (member != memberships.ContainsKey(id))
+            {
+                (member ? entered : exited).Add(id);
+            }
+        }
+
+        return (entered, exited, context.NextChange);
+    }
+
+    /// <summary>
+    /// Records the transitions a profile write carries: a <c>segments.{id}</c> path is an entry (at the membership's
+    /// start) when the profile is in the segment, else an exit (at the time it is recorded).
+    /// </summary>
+    private async Task RecordTransitionsAsync(ProfileDocument document, CancellationToken cancellationToken)
+    {
+        List<SegmentTransition>? found = null;
+        foreach (var path in document.ChangedPaths ?? [])
+        {
+            if (!path.StartsWith(SegmentPathPrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var segmentId = path[SegmentPathPrefix.Length..];
+            var transition = document.Memberships.TryGetValue(segmentId, out var membership)
+                ? SegmentTransition.Of(segmentId, document.Id, SegmentTransitionKind.Entered, membership.Since, document.Version)
+                : SegmentTransition.Of(segmentId, document.Id, SegmentTransitionKind.Exited, time.GetUtcNow(), document.Version);
+            (found ??= []).Add(transition);
+        }
+
+        if (found is not null)
+        {
+            await transitions.RecordAsync(found, cancellationToken);
+        }
+    }
+}

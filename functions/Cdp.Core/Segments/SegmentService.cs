@@ -1,0 +1,173 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Cdp.Core.Collect;
+
+namespace Cdp.Core.Segments;
+
+/// <summary>
+/// Segment definitions over the API: saved after validation (the rule compiles; the segments it reads exist;
+/// no cycle through <c>inSegment</c>), versioned (a new version when the rule or status changes, which starts
+/// a back-fill), listed with their sizes.
+/// </summary>
+public sealed partial class SegmentService(ISegmentStore store, SegmentCatalog catalog, ISegmentTransitions transitions, TimeProvider time)
+{
+    public async Task<SegmentSaveResult> PutAsync(string segmentId, SegmentRequest? request, CancellationToken cancellationToken)
+    {
+        var errors = new FieldErrors();
+        if (!SegmentId().IsMatch(segmentId ?? string.Empty))
+        {
+            errors.Add("id", "A segment id is 1 to 64 letters, digits, '-' or '_'.");
+        }
+
+        if (request is null)
+        {
+            errors.Add("body", "A segment is a JSON object with name, rule and optionally description and status.");
+            return SegmentSaveResult.Invalid(errors);
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Name))
+        {
+            errors.Add("name", "A segment needs a name.");
+        }
+
+        SegmentStatus status = SegmentStatus.Active;
+        if (request.Status is not null && !Enum.TryParse(request.Status, ignoreCase: true, out status))
+        {
+            errors.Add("status", "The status is 'active' or 'paused'.");
+        }
+
+        var compilation = RuleCompiler.Compile(request.Rule);
+        foreach (var error in compilation.Errors)
+        {
+            errors.Add("rule", error.Position is { } at ? string.Create(CultureInfo.InvariantCulture, $"At character {at}: {error.Message}") : error.Message);
+        }
+
+        if (compilation.Rule is { } rule && errors.Count == 0)
+        {
+            var all = (await store.ListAsync(cancellationToken)).ToDictionary(d => d.Id, StringComparer.Ordinal);
+            foreach (var read in rule.Segments.Where(read => read != segmentId && !all.ContainsKey(read)).Order(StringComparer.Ordinal))
+            {
+                errors.Add("rule", $"inSegment(\"{read}\"): there is no segment '{read}'.");
+            }
+
+            if (Cycle(segmentId!, rule, all) is { } cycle)
+            {
+                errors.Add("rule", $"The segments would read each other in a cycle: {string.Join(" -> ", cycle)}.");
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return SegmentSaveResult.Invalid(errors);
+        }
+
+        var existing = await store.GetAsync(segmentId!, cancellationToken);
+        var previous = existing?.Definition;
+        var changed = previous is null || previous.Rule != request.Rule || previous.Status != status;
+        var version = previous is null ? 1 : changed ? previous.Version + 1 : previous.Version;
+        var definition = new SegmentDefinition(
+            segmentId!,
+            request.Name!.Trim(),
+            request.Description,
+            request.Rule!,
+            status,
+            version,
+            time.GetUtcNow(),
+            changed ? new SegmentBackfill(version, null, 0, Done: status != SegmentStatus.Active) : previous!.Backfill);
+        if (await store.TryPutAsync(definition, existing?.VersionTag, cancellationToken) is null)
+        {
+            return new SegmentSaveResult(null, false, FieldErrors.None, Conflict: true);
+        }
+
+        catalog.Invalidate();
+        return new SegmentSaveResult(definition, previous is null, FieldErrors.None);
+    }
+
+    public async Task<SegmentView?> GetAsync(string segmentId, CancellationToken cancellationToken) =>
+        await store.GetAsync(segmentId, cancellationToken) is { } stored
+            ? new SegmentView(stored.Definition, await transitions.CountMembersAsync(segmentId, cancellationToken))
+            : null;
+
+    public async Task<IReadOnlyList<SegmentView>> ListAsync(CancellationToken cancellationToken)
+    {
+        var views = new List<SegmentView>();
+        foreach (var definition in await store.ListAsync(cancellationToken))
+        {
+            views.Add(new SegmentView(definition, await transitions.CountMembersAsync(definition.Id, cancellationToken)));
+        }
+
+        return views;
+    }
+
+    public async Task<bool> DeleteAsync(string segmentId, CancellationToken cancellationToken)
+    {
+        var deleted = await store.DeleteAsync(segmentId, cancellationToken);
+        catalog.Invalidate();
+        return deleted;
+    }
+
+    /// <summary>The active segments whose current version still has profiles to back-fill.</summary>
+    public async Task<IReadOnlyList<SegmentDefinition>> PendingBackfillsAsync(CancellationToken cancellationToken) =>
+        [.. (await store.ListAsync(cancellationToken)).Where(d => d.Status == SegmentStatus.Active && d.Backfill is { Done: false } b && b.Version == d.Version)];
+
+    /// <summary>Saves back-fill progress, unless the definition has moved to another version meanwhile.</summary>
+    public async Task SaveBackfillAsync(string segmentId, SegmentBackfill progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(progress);
+        if (await store.GetAsync(segmentId, cancellationToken) is { } stored && stored.Definition.Version == progress.Version)
+        {
+            await store.TryPutAsync(stored.Definition with { Backfill = progress }, stored.VersionTag, cancellationToken);
+        }
+    }
+
+    /// <summary>A path of segment ids from <paramref name="segmentId"/> back to itself through the rules' <c>inSegment</c>, or null.</summary>
+    private static List<string>? Cycle(string segmentId, CompiledRule rule, Dictionary<string, SegmentDefinition> all)
+    {
+        var reads = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal) { [segmentId] = rule.Segments };
+        IReadOnlySet<string> ReadsOf(string id)
+        {
+            if (!reads.TryGetValue(id, out var found))
+            {
+                found = all.TryGetValue(id, out var definition) && RuleCompiler.Compile(definition.Rule).Rule is { } compiled ? compiled.Segments : new HashSet<string>();
+                reads[id] = found;
+            }
+
+            return found;
+        }
+
+        var path = new List<string> { segmentId };
+        var visited = new HashSet<string>(StringComparer.Ordinal);
+        bool Walk(string id)
+        {
+            foreach (var next in ReadsOf(id).Order(StringComparer.Ordinal))
+            {
+                path.Add(next);
+                if (next == segmentId || (visited.Add(next) && Walk(next)))
+                {
+                    return true;
+                }
+
+                path.RemoveAt(path.Count - 1);
+            }
+
+            return false;
+        }
+
+        return Walk(segmentId) ? path : null;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex SegmentId();
+}
+
+/// <summary>A segment as saved over the API (status: <c>active</c>, the default, or <c>paused</c>).</summary>
+public sealed record SegmentRequest(string? Name, string? Rule, string? Description = null, string? Status = null);
+
+/// <summary>A segment and how many profiles are in it.</summary>
+public sealed record SegmentView(SegmentDefinition Segment, long Members);
+
+/// <summary>The saved definition (and whether it is new), or the bad fields, or a conflict with a concurrent save.</summary>
+public sealed record SegmentSaveResult(SegmentDefinition? Segment, bool Created, IReadOnlyDictionary<string, string[]> Errors, bool Conflict = false)
+{
+    internal static SegmentSaveResult Invalid(FieldErrors errors) => new(null, false, errors.ToDictionary());
+}
