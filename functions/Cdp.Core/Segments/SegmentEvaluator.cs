@@ -7,7 +7,8 @@ namespace Cdp.Core.Segments;
 /// <summary>
 /// Real-time segmentation from the profile change feed. For each change it (1) records the transitions the
 /// change itself carries (<c>segments.{id}</c> paths, written by an earlier evaluation), then (2) evaluates only
-/// the segments that read a changed path and the segments that read those, writes memberships that flip (one
+/// the segments that read a changed path and the segments that read those (every segment for a new profile),
+/// writes memberships that flip (one
 /// profile write), and asks to be called again at the next instant a time condition turns
 /// (<see cref="ISegmentSchedule"/>). Also evaluates profiles when that instant comes (<see cref="RunDueAsync"/>)
 /// and back-fills a segment version over existing profiles (<see cref="BackfillAsync"/>).
@@ -39,7 +40,10 @@ public sealed class SegmentEvaluator(
 
         await RecordTransitionsAsync(change.Profile, cancellationToken);
         var segments = await catalog.CurrentAsync(cancellationToken);
-        var affected = change.Profile.MergedInto is null ? segments.Affected(change.Profile.ChangedPaths) : [];
+        // A new profile (version 1) was never evaluated: every segment; later, only what the change can flip.
+        var affected = change.Profile.MergedInto is not null ? []
+            : change.Profile.Version == 1 ? segments.Ordered
+            : segments.Affected(change.Profile.ChangedPaths);
         if (affected.Count > 0 || (change.Profile.MergedInto is not null && change.Profile.Memberships.Count > 0))
         {
             await EvaluateAsync(change.Profile, change.VersionTag, affected, cancellationToken);

@@ -7,6 +7,7 @@ using Cdp.Core.Events;
 using Cdp.Core.Identity;
 using Cdp.Core.Ingest;
 using Cdp.Core.Profiles;
+using Cdp.Core.Segments;
 
 namespace Cdp.Testing.InMemory;
 
@@ -15,7 +16,7 @@ namespace Cdp.Testing.InMemory;
 /// contract suites run against them too), thread-safe. Profiles are kept as documents (records of immutable
 /// parts), so every read builds a fresh <see cref="Profile"/>, as from a real store, without JSON.
 /// </summary>
-public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChangeFeed, IIdentityLedger, IProfileEventStore, IProcessedMessageLog, IDeadLetterStore
+public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChangeFeed, IProfileCatalog, IIdentityLedger, IProfileEventStore, IProcessedMessageLog, IDeadLetterStore
 {
     private readonly ConcurrentDictionary<string, string> _index = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (long Version, ProfileDocument Document)> _profiles = new(StringComparer.Ordinal);
@@ -132,6 +133,9 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
             _changes.Add(change);
         }
     }
+
+    public Task<IReadOnlyList<string>> ListIdsAsync(string? after, int max, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>>([.. _profiles.Keys.Where(id => after is null || string.CompareOrdinal(id, after) > 0).Order(StringComparer.Ordinal).Take(max)]);
 
     public Task<ProfileChangeBatch> ReadAsync(string consumer, int maxCount, CancellationToken cancellationToken)
     {

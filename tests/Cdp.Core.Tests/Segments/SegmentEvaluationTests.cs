@@ -1,0 +1,292 @@
+using System.Text.Json.Nodes;
+using Cdp.Core.Changes;
+using Cdp.Core.Events;
+using Cdp.Core.Identity;
+using Cdp.Core.Ingest;
+using Cdp.Core.Profiles;
+using Cdp.Core.Segments;
+using Cdp.Testing;
+using Cdp.Testing.InMemory;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Cdp.Core.Tests.Segments;
+
+/// <summary>Segments over the change feed, in memory: what is evaluated, what is written, what is recorded, and when.</summary>
+public sealed class SegmentEvaluationTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
+
+    private readonly FakeTimeProvider _time = new(T0);
+    private readonly InMemoryStores _stores = new();
+    private readonly InMemorySegments _segments = new();
+    private readonly SegmentCatalog _catalog;
+    private readonly SegmentService _service;
+    private readonly SegmentEvaluator _evaluator;
+    private readonly ProfileChangeProcessor _processor;
+    private readonly IngestService _ingest;
+    private readonly Counting _counting;
+    private int _messages;
+
+    public SegmentEvaluationTests()
+    {
+        _catalog = new SegmentCatalog(_segments, _time, NullLogger<SegmentCatalog>.Instance);
+        _service = new SegmentService(_segments, _catalog, _segments, _time);
+        _counting = new Counting(_stores);
+        _evaluator = new SegmentEvaluator(_catalog, _counting, _segments, _segments, _time, NullLogger<SegmentEvaluator>.Instance);
+        _processor = new ProfileChangeProcessor([_evaluator], NullLogger<ProfileChangeProcessor>.Instance);
+        _ingest = TestDomain.Ingest(_stores, time: _time);
+    }
+
+    public void Dispose() => _catalog.Dispose();
+
+    private async Task DefineAsync(string id, string rule)
+    {
+        var saved = await _service.PutAsync(id, new SegmentRequest(id, rule), CancellationToken.None);
+        Assert.Empty(saved.Errors);
+    }
+
+    /// <summary>Ingests a message for user <paramref name="user"/> now, then runs the change feed until it is quiet.</summary>
+    private async Task SendAsync(string user, string type = "identify", JsonObject? traits = null, string? @event = null)
+    {
+        var now = _time.GetUtcNow();
+        await _ingest.ProcessAsync(
+            [new Message
+            {
+                MessageId = $"m{++_messages}",
+                Type = type == "track" ? MessageType.Track : MessageType.Identify,
+                Event = @event,
+                UserId = user,
+                SourceId = "web",
+                Traits = type == "track" ? null : traits ?? [],
+                Timestamp = now,
+                ReceivedAt = now,
+            }],
+            CancellationToken.None);
+        await FeedAsync();
+    }
+
+    private async Task FeedAsync()
+    {
+        for (var batch = await _stores.ReadAsync("segments", 100, CancellationToken.None); batch.Changes.Count > 0; batch = await _stores.ReadAsync("segments", 100, CancellationToken.None))
+        {
+            await _processor.ProcessAsync(batch.Changes, new ProfileChangeContext(null!), CancellationToken.None);
+            await _stores.CheckpointAsync("segments", batch, CancellationToken.None);
+        }
+    }
+
+    private async Task<Profile> ProfileOfAsync(string user)
+    {
+        var id = await _stores.FindAsync(TestDomain.Rules().KeyOf(new Identifier("user_id", user)), CancellationToken.None);
+        return (await _stores.GetAsync(id!, CancellationToken.None))!.Profile;
+    }
+
+    [Fact]
+    public async Task EnteringAndLeaving_IsWrittenOnTheProfile_AndRecordedOnce()
+    {
+        await DefineAsync("pro", "text(\"plan\") == \"pro\"");
+
+        await SendAsync("ada", traits: new JsonObject { ["plan"] = "pro" });
+        var profile = await ProfileOfAsync("ada");
+        Assert.Equal(T0, profile.Segments["pro"].Since);
+        var entered = Assert.Single(_segments.Transitions);
+        Assert.Equal((SegmentTransitionKind.Entered, profile.Id, T0), (entered.Kind, entered.ProfileId, entered.At));
+        Assert.Equal(1, await _segments.CountMembersAsync("pro", CancellationToken.None));
+
+        _time.Advance(TimeSpan.FromHours(1));
+        await SendAsync("ada", traits: new JsonObject { ["plan"] = "free" });
+
+        Assert.Empty((await ProfileOfAsync("ada")).Segments);
+        Assert.Equal([SegmentTransitionKind.Entered, SegmentTransitionKind.Exited], _segments.Transitions.Select(t => t.Kind));
+        Assert.Equal(0, await _segments.CountMembersAsync("pro", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ATraitNoRuleReads_EvaluatesNothing_AndWritesNothing()
+    {
+        await DefineAsync("pro", "text(\"plan\") == \"pro\"");
+        await SendAsync("ada", traits: new JsonObject { ["plan"] = "pro" });
+        var writes = _counting.Replaces;
+
+        await SendAsync("ada", traits: new JsonObject { ["shoeSize"] = 42 });
+        await SendAsync("ada", "track", @event: "Viewed");
+
+        Assert.Equal(writes, _counting.Replaces);
+        Assert.Equal(0, _counting.EvaluationReads);
+        Assert.Single(_segments.Transitions);
+    }
+
+    [Fact]
+    public async Task RedeliveredChanges_WriteAndRecordNothingNew()
+    {
+        await DefineAsync("pro", "text(\"plan\") == \"pro\"");
+        await SendAsync("ada", traits: new JsonObject { ["plan"] = "pro" });
+        var version = (await ProfileOfAsync("ada")).Version;
+
+        // The whole feed again, from the start, to a fresh processor (a restarted host).
+        var again = new ProfileChangeProcessor([_evaluator], NullLogger<ProfileChangeProcessor>.Instance);
+        var all = await _stores.ReadAsync("replay", 1000, CancellationToken.None);
+        await again.ProcessAsync(all.Changes, new ProfileChangeContext(null!), CancellationToken.None);
+        await again.ProcessAsync(all.Changes, new ProfileChangeContext(null!), CancellationToken.None);
+
+        Assert.Equal(version, (await ProfileOfAsync("ada")).Version);
+        Assert.Single(_segments.Transitions);
+        Assert.Equal(1, await _segments.CountMembersAsync("pro", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ChainedSegments_FollowTheSegmentTheyRead_InOneWrite()
+    {
+        await DefineAsync("buyer", "count(\"Order Completed\") >= 1");
+        await DefineAsync("loyal", "inSegment(\"buyer\") && count(\"Order Completed\") >= 2");
+        await DefineAsync("prospect", "!inSegment(\"buyer\")");
+        await SendAsync("ada");
+        Assert.Equal(["prospect"], (await ProfileOfAsync("ada")).Segments.Keys);
+
+        var writes = _counting.Replaces;
+        await SendAsync("ada", "track", @event: "Order Completed");
+        Assert.Equal(["buyer"], (await ProfileOfAsync("ada")).Segments.Keys);
+        Assert.Equal(writes + 1, _counting.Replaces); // one write for both flips
+
+        await SendAsync("ada", "track", @event: "Order Completed");
+        Assert.Equal(["buyer", "loyal"], (await ProfileOfAsync("ada")).Segments.Keys);
+    }
+
+    [Fact]
+    public async Task NoPurchaseFor30Days_EntersAtTheInstant_NotBefore_AndLeavesWhenAPurchaseArrives()
+    {
+        await DefineAsync("lapsed", "olderThan(lastSeen(\"Order Completed\"), 30)");
+        await SendAsync("ada", "track", @event: "Order Completed");
+        var turns = T0.AddDays(30);
+        Assert.Equal(turns, Assert.Single(_segments.Scheduled).At);
+
+        _time.SetUtcNow(turns.AddSeconds(-1));
+        Assert.Equal(0, await _evaluator.RunDueAsync(_time.GetUtcNow(), 100, CancellationToken.None));
+        Assert.Empty((await ProfileOfAsync("ada")).Segments);
+
+        _time.SetUtcNow(turns);
+        Assert.Equal(1, await _evaluator.RunDueAsync(_time.GetUtcNow(), 100, CancellationToken.None));
+        await FeedAsync();
+        Assert.Equal(turns, (await ProfileOfAsync("ada")).Segments["lapsed"].Since);
+        Assert.Equal((SegmentTransitionKind.Entered, turns), (_segments.Transitions.Single().Kind, _segments.Transitions.Single().At));
+        Assert.Empty(_segments.Scheduled);
+
+        _time.Advance(TimeSpan.FromDays(3));
+        await SendAsync("ada", "track", @event: "Order Completed");
+        Assert.Empty((await ProfileOfAsync("ada")).Segments);
+        Assert.Equal(SegmentTransitionKind.Exited, _segments.Transitions.Last().Kind);
+        Assert.Equal(_time.GetUtcNow().AddDays(30), _segments.Scheduled.Last().At);
+    }
+
+    [Fact]
+    public async Task ANewSegment_IsBackfilledOverExistingProfiles_Resumably()
+    {
+        await SendAsync("ada", traits: new JsonObject { ["plan"] = "pro" });
+        await SendAsync("bob", traits: new JsonObject { ["plan"] = "free" });
+        await SendAsync("cyd", traits: new JsonObject { ["plan"] = "pro" });
+        await DefineAsync("pro", "text(\"plan\") == \"pro\"");
+
+        var progress = Assert.Single(await _service.PendingBackfillsAsync(CancellationToken.None)).Backfill!;
+        progress = await _evaluator.BackfillAsync(progress, "pro", _stores, 2, CancellationToken.None);
+        Assert.Equal((2L, false), (progress.Processed, progress.Done));
+        await _service.SaveBackfillAsync("pro", progress, CancellationToken.None);
+        progress = (await _service.GetAsync("pro", CancellationToken.None))!.Segment.Backfill!;
+        progress = await _evaluator.BackfillAsync(progress, "pro", _stores, 2, CancellationToken.None);
+        await _service.SaveBackfillAsync("pro", progress, CancellationToken.None);
+        await FeedAsync();
+
+        Assert.Equal((3L, true), (progress.Processed, progress.Done));
+        Assert.Empty(await _service.PendingBackfillsAsync(CancellationToken.None));
+        Assert.Equal(2, (await _service.GetAsync("pro", CancellationToken.None))!.Members);
+    }
+
+    [Fact]
+    public async Task AMergedAwayProfile_LeavesItsSegments_TheSurvivorIsEvaluated()
+    {
+        await DefineAsync("pro", "text(\"plan\") == \"pro\"");
+        await SendAsync("ada", traits: new JsonObject { ["plan"] = "pro" });
+        var merged = await ProfileOfAsync("ada");
+        await _ingest.ProcessAsync([Identify("m-old", T0.AddDays(-1), anonymousId: "device-1")], CancellationToken.None);
+        await _ingest.ProcessAsync([Identify("m-both", T0.AddMinutes(5), anonymousId: "device-1", userId: "ada")], CancellationToken.None);
+        await FeedAsync();
+
+        var survivor = await ProfileOfAsync("ada");
+        Assert.NotEqual(merged.Id, survivor.Id);
+        Assert.Empty((await _stores.GetAsync(merged.Id, CancellationToken.None))!.Profile.Segments);
+        Assert.True(survivor.Segments.ContainsKey("pro"));
+        Assert.Equal(1, await _segments.CountMembersAsync("pro", CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("nope", "text(\"plan\") == 1", "rule")]
+    [InlineData("nope", "inSegment(\"ghost\")", "rule")]
+    [InlineData("bad id!", "flag(\"vip\")", "id")]
+    public async Task InvalidSegments_AreRefused_NamingTheField(string id, string rule, string field)
+    {
+        var saved = await _service.PutAsync(id, new SegmentRequest("A segment", rule), CancellationToken.None);
+
+        Assert.Null(saved.Segment);
+        Assert.Contains(field, saved.Errors.Keys);
+    }
+
+    [Fact]
+    public async Task ACycleBetweenSegments_IsRefused_ShowingIt()
+    {
+        await DefineAsync("a", "flag(\"x\")");
+        await DefineAsync("b", "inSegment(\"a\")");
+
+        var saved = await _service.PutAsync("a", new SegmentRequest("a", "inSegment(\"b\")"), CancellationToken.None);
+
+        Assert.Contains("a -> b -> a", Assert.Single(saved.Errors["rule"]), StringComparison.Ordinal);
+        var self = await _service.PutAsync("c", new SegmentRequest("c", "inSegment(\"c\")"), CancellationToken.None);
+        Assert.Contains("c -> c", Assert.Single(self.Errors["rule"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ChangingTheRule_MakesANewVersion_WithItsOwnBackfill_ARenameDoesNot()
+    {
+        await DefineAsync("pro", "text(\"plan\") == \"pro\"");
+        var renamed = await _service.PutAsync("pro", new SegmentRequest("Pro customers", "text(\"plan\") == \"pro\""), CancellationToken.None);
+        var changed = await _service.PutAsync("pro", new SegmentRequest("Pro customers", "text(\"plan\") == \"team\""), CancellationToken.None);
+
+        Assert.Equal((1L, false), (renamed.Segment!.Version, renamed.Created));
+        Assert.Equal(2L, changed.Segment!.Version);
+        Assert.Equal(new SegmentBackfill(2, null, 0, false), changed.Segment.Backfill);
+    }
+
+    private static Message Identify(string id, DateTimeOffset at, string? anonymousId = null, string? userId = null) => new()
+    {
+        MessageId = id,
+        Type = MessageType.Identify,
+        SourceId = "web",
+        UserId = userId,
+        AnonymousId = anonymousId,
+        Traits = [],
+        Timestamp = at,
+        ReceivedAt = at,
+    };
+
+    /// <summary>The profile store as the evaluator sees it, counting its writes and reads.</summary>
+    private sealed class Counting(InMemoryStores inner) : IProfileStore
+    {
+        public int Replaces { get; private set; }
+
+        public int EvaluationReads { get; private set; }
+
+        public Task<StoredProfile?> GetAsync(string profileId, CancellationToken cancellationToken)
+        {
+            EvaluationReads++;
+            return inner.GetAsync(profileId, cancellationToken);
+        }
+
+        public Task<string?> TryCreateAsync(Profile profile, CancellationToken cancellationToken) => inner.TryCreateAsync(profile, cancellationToken);
+
+        public Task<string?> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken)
+        {
+            Replaces++;
+            return inner.TryReplaceAsync(profile, versionTag, cancellationToken);
+        }
+
+        public Task<bool> TryDeleteAsync(StoredProfile stored, DateTimeOffset deletedAt, CancellationToken cancellationToken) => inner.TryDeleteAsync(stored, deletedAt, cancellationToken);
+    }
+}

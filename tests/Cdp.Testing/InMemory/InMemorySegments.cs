@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Cdp.Core.Segments;
+
+namespace Cdp.Testing.InMemory;
+
+/// <summary>The segment ports in memory, for domain tests (the same contracts as the SQLite adapters).</summary>
+public sealed class InMemorySegments : ISegmentStore, ISegmentTransitions, ISegmentSchedule
+{
+    private readonly ConcurrentDictionary<string, (long Tag, SegmentDefinition Definition)> _definitions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SegmentTransition> _transitions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Segment, string Profile), (long Version, bool Member)> _members = new();
+    private readonly ConcurrentDictionary<ScheduledEvaluation, byte> _schedule = new();
+    private readonly Lock _write = new();
+
+    public IReadOnlyCollection<SegmentTransition> Transitions => [.. _transitions.Values.OrderBy(t => t.At).ThenBy(t => t.ProfileVersion)];
+
+    public IReadOnlyCollection<ScheduledEvaluation> Scheduled => [.. _schedule.Keys.OrderBy(s => s.At)];
+
+    public Task<StoredSegment?> GetAsync(string segmentId, CancellationToken cancellationToken) =>
+        Task.FromResult(_definitions.TryGetValue(segmentId, out var held) ? new StoredSegment(held.Definition, Tag(held.Tag)) : null);
+
+    public Task<IReadOnlyList<SegmentDefinition>> ListAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<SegmentDefinition>>([.. _definitions.Values.Select(v => v.Definition).OrderBy(d => d.Id, StringComparer.Ordinal)]);
+
+    public Task<string?> TryPutAsync(SegmentDefinition definition, string? versionTag, CancellationToken cancellationToken)
+    {
+        lock (_write)
+        {
+            var exists = _definitions.TryGetValue(definition.Id, out var held);
+            if (versionTag is null ? exists : !exists || Tag(held.Tag) != versionTag)
+            {
+                return Task.FromResult<string?>(null);
+            }
+
+            var tag = (exists ? held.Tag : 0) + 1;
+            _definitions[definition.Id] = (tag, definition);
+            return Task.FromResult<string?>(Tag(tag));
+        }
+    }
+
+    public Task<bool> DeleteAsync(string segmentId, CancellationToken cancellationToken) => Task.FromResult(_definitions.TryRemove(segmentId, out _));
+
+    public Task RecordAsync(IReadOnlyList<SegmentTransition> transitions, CancellationToken cancellationToken)
+    {
+        lock (_write)
+        {
+            foreach (var transition in transitions)
+            {
+                if (!_transitions.TryAdd(transition.Id, transition))
+                {
+                    continue;
+                }
+
+                var key = (transition.SegmentId, transition.ProfileId);
+                if (!_members.TryGetValue(key, out var held) || held.Version < transition.ProfileVersion)
+                {
+                    _members[key] = (transition.ProfileVersion, transition.Kind == SegmentTransitionKind.Entered);
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<SegmentTransition>> ListAsync(string segmentId, int max, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<SegmentTransition>>([.. _transitions.Values.Where(t => t.SegmentId == segmentId).OrderByDescending(t => t.At).ThenByDescending(t => t.ProfileVersion).Take(max)]);
+
+    public Task<long> CountMembersAsync(string segmentId, CancellationToken cancellationToken) =>
+        Task.FromResult((long)_members.Count(m => m.Key.Segment == segmentId && m.Value.Member));
+
+    public Task ScheduleAsync(string profileId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        _schedule.TryAdd(new ScheduledEvaluation(profileId, at), 0);
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<ScheduledEvaluation>> DueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ScheduledEvaluation>>([.. _schedule.Keys.Where(s => s.At <= now).OrderBy(s => s.At).Take(max)]);
+
+    public Task CompleteAsync(ScheduledEvaluation evaluation, CancellationToken cancellationToken)
+    {
+        _schedule.TryRemove(evaluation, out _);
+        return Task.CompletedTask;
+    }
+
+    private static string Tag(long tag) => tag.ToString(CultureInfo.InvariantCulture);
+}
