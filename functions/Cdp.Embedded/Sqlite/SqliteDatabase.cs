@@ -8,7 +8,7 @@ namespace Cdp.Embedded.Sqlite;
 /// </summary>
 public sealed class SqliteDatabase : IDisposable
 {
-    private const int SchemaVersion = 5;
+    private const int SchemaVersion = 6;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS event_records (
@@ -54,6 +54,27 @@ public sealed class SqliteDatabase : IDisposable
             recorded_at TEXT NOT NULL DEFAULT '',
             PRIMARY KEY (profile_id, message_id));
         CREATE INDEX IF NOT EXISTS profile_events_by_time ON profile_events (profile_id, at);
+        CREATE TABLE IF NOT EXISTS segments (
+            id TEXT PRIMARY KEY,
+            tag INTEGER NOT NULL,
+            body TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS segment_transitions (
+            id TEXT PRIMARY KEY,
+            segment_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            body TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS segment_transitions_by_segment ON segment_transitions (segment_id, at);
+        CREATE TABLE IF NOT EXISTS segment_members (
+            segment_id TEXT NOT NULL,
+            profile_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            member INTEGER NOT NULL,
+            PRIMARY KEY (segment_id, profile_id));
+        CREATE TABLE IF NOT EXISTS segment_schedule (
+            profile_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (profile_id, at));
+        CREATE INDEX IF NOT EXISTS segment_schedule_by_time ON segment_schedule (at);
         CREATE TABLE IF NOT EXISTS dead_letters (
             id TEXT PRIMARY KEY,
             stage TEXT NOT NULL,

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Cdp.Core.Changes;
 using Cdp.Core.Events;
 using Cdp.Core.Profiles;
+using Cdp.Core.Segments;
 using Cdp.Embedded.Streaming;
 using Microsoft.Data.Sqlite;
 
@@ -14,7 +15,7 @@ namespace Cdp.Embedded.Sqlite;
 /// Also the change feed's reader over that log. A deleted profile's row is removed at once; its tombstone
 /// goes to the change log only.
 /// </summary>
-public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore, IProfileChangeFeed
+public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore, IProfileChangeFeed, IProfileCatalog
 {
     private const int ChangeFeedPartition = 0;
 
@@ -70,6 +71,20 @@ public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore,
         }
 
         return Task.FromResult(deleted);
+    }
+
+    public Task<IReadOnlyList<string>> ListIdsAsync(string? after, int max, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var select = connection.Command("SELECT id FROM profiles WHERE id > $after ORDER BY id LIMIT $max", ("$after", after ?? string.Empty), ("$max", max));
+        using var reader = select.ExecuteReader();
+        var ids = new List<string>();
+        while (reader.Read())
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return Task.FromResult<IReadOnlyList<string>>(ids);
     }
 
     public Task<ProfileChangeBatch> ReadAsync(string consumer, int maxCount, CancellationToken cancellationToken)

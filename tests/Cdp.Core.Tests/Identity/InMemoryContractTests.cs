@@ -35,3 +35,14 @@ public sealed class InMemoryProfileChangeFeedContractTests : ProfileChangeFeedCo
     // Memory has no process to restart: the same stores, read again.
     protected override Cdp.Core.Changes.IProfileChangeFeed OpenFeed() => _stores;
 }
+
+public sealed class InMemorySegmentPortsContractTests : SegmentPortsContract
+{
+    private readonly InMemorySegments _segments = new();
+
+    protected override Cdp.Core.Segments.ISegmentStore Store => _segments;
+
+    protected override Cdp.Core.Segments.ISegmentTransitions Transitions => _segments;
+
+    protected override Cdp.Core.Segments.ISegmentSchedule Schedule => _segments;
+}

@@ -95,3 +95,18 @@ public sealed class SqliteRetentionContractTests : RetentionContract, IDisposabl
 
     public void Dispose() => _store.Dispose();
 }
+
+public sealed class SqliteSegmentPortsContractTests : SegmentPortsContract, IDisposable
+{
+    private readonly EmbeddedStore _store = new();
+
+    protected override Core.Segments.ISegmentStore Store => Segments;
+
+    protected override Core.Segments.ISegmentTransitions Transitions => Segments;
+
+    protected override Core.Segments.ISegmentSchedule Schedule => Segments;
+
+    private SqliteSegments Segments => new(_store.Database);
+
+    public void Dispose() => _store.Dispose();
+}

@@ -1,0 +1,144 @@
+using System.Globalization;
+using System.Text.Json;
+using Cdp.Core.Events;
+using Cdp.Core.Segments;
+
+namespace Cdp.Embedded.Sqlite;
+
+/// <summary>
+/// The segment ports in SQLite: definitions (<c>segments</c>, a tag per row for optimistic concurrency),
+/// transitions (<c>segment_transitions</c>, once per id) with the membership they leave
+/// (<c>segment_members</c>: the latest transition's kind per segment and profile, counted for sizes), and the
+/// time-condition schedule (<c>segment_schedule</c>, indexed by instant).
+/// </summary>
+public sealed class SqliteSegments(SqliteDatabase database) : ISegmentStore, ISegmentTransitions, ISegmentSchedule
+{
+    public Task<StoredSegment?> GetAsync(string segmentId, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var select = connection.Command("SELECT tag, body FROM segments WHERE id = $id", ("$id", segmentId));
+        using var reader = select.ExecuteReader();
+        return Task.FromResult(reader.Read()
+            ? new StoredSegment(Deserialize<SegmentDefinition>(reader.GetString(1)), reader.GetInt64(0).ToString(CultureInfo.InvariantCulture))
+            : null);
+    }
+
+    public Task<IReadOnlyList<SegmentDefinition>> ListAsync(CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var select = connection.Command("SELECT body FROM segments ORDER BY id");
+        return Task.FromResult<IReadOnlyList<SegmentDefinition>>(select.ReadJson<SegmentDefinition>());
+    }
+
+    public Task<string?> TryPutAsync(SegmentDefinition definition, string? versionTag, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        var body = JsonSerializer.Serialize(definition, CdpJson.Options);
+        long? expected = versionTag is null ? null : long.TryParse(versionTag, NumberStyles.None, CultureInfo.InvariantCulture, out var tag) ? tag : -1;
+        var written = database.Write(transaction =>
+        {
+            using var write = expected is null
+                ? transaction.Command("INSERT INTO segments (id, tag, body) VALUES ($id, 1, $body) ON CONFLICT (id) DO NOTHING", ("$id", definition.Id), ("$body", body))
+                : transaction.Command("UPDATE segments SET tag = tag + 1, body = $body WHERE id = $id AND tag = $expected", ("$id", definition.Id), ("$body", body), ("$expected", expected));
+            return write.ExecuteNonQuery() > 0;
+        });
+        return Task.FromResult(written ? ((expected ?? 0) + 1).ToString(CultureInfo.InvariantCulture) : null);
+    }
+
+    public Task<bool> DeleteAsync(string segmentId, CancellationToken cancellationToken) =>
+        Task.FromResult(database.Write(transaction =>
+        {
+            using var delete = transaction.Command("DELETE FROM segments WHERE id = $id", ("$id", segmentId));
+            return delete.ExecuteNonQuery() > 0;
+        }));
+
+    public Task RecordAsync(IReadOnlyList<SegmentTransition> transitions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transitions);
+        database.Write(transaction =>
+        {
+            foreach (var transition in transitions)
+            {
+                using var record = transaction.Command(
+                    "INSERT INTO segment_transitions (id, segment_id, at, body) VALUES ($id, $segment, $at, $body) ON CONFLICT (id) DO NOTHING",
+                    ("$id", transition.Id),
+                    ("$segment", transition.SegmentId),
+                    ("$at", SqliteTime.Format(transition.At)),
+                    ("$body", JsonSerializer.Serialize(transition, CdpJson.Options)));
+                if (record.ExecuteNonQuery() == 0)
+                {
+                    continue;
+                }
+
+                using var member = transaction.Command(
+                    """
+                    INSERT INTO segment_members (segment_id, profile_id, version, member) VALUES ($segment, $profile, $version, $member)
+                    ON CONFLICT (segment_id, profile_id) DO UPDATE SET version = excluded.version, member = excluded.member WHERE excluded.version > version
+                    """,
+                    ("$segment", transition.SegmentId),
+                    ("$profile", transition.ProfileId),
+                    ("$version", transition.ProfileVersion),
+                    ("$member", transition.Kind == SegmentTransitionKind.Entered ? 1 : 0));
+                member.ExecuteNonQuery();
+            }
+
+            return transitions.Count;
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<SegmentTransition>> ListAsync(string segmentId, int max, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var select = connection.Command(
+            "SELECT body FROM segment_transitions WHERE segment_id = $segment ORDER BY at DESC, id DESC LIMIT $max", ("$segment", segmentId), ("$max", max));
+        return Task.FromResult<IReadOnlyList<SegmentTransition>>(select.ReadJson<SegmentTransition>());
+    }
+
+    public Task<long> CountMembersAsync(string segmentId, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var count = connection.Command("SELECT COUNT(*) FROM segment_members WHERE segment_id = $segment AND member = 1", ("$segment", segmentId));
+        return Task.FromResult((long)count.ExecuteScalar()!);
+    }
+
+    public Task ScheduleAsync(string profileId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        database.Write(transaction =>
+        {
+            using var insert = transaction.Command(
+                "INSERT INTO segment_schedule (profile_id, at) VALUES ($profile, $at) ON CONFLICT DO NOTHING", ("$profile", profileId), ("$at", SqliteTime.Format(at)));
+            return insert.ExecuteNonQuery();
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<ScheduledEvaluation>> DueAsync(DateTimeOffset now, int max, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var select = connection.Command(
+            "SELECT profile_id, at FROM segment_schedule WHERE at <= $now ORDER BY at LIMIT $max", ("$now", SqliteTime.Format(now)), ("$max", max));
+        using var reader = select.ExecuteReader();
+        var due = new List<ScheduledEvaluation>();
+        while (reader.Read())
+        {
+            due.Add(new ScheduledEvaluation(reader.GetString(0), SqliteTime.Parse(reader.GetString(1))));
+        }
+
+        return Task.FromResult<IReadOnlyList<ScheduledEvaluation>>(due);
+    }
+
+    public Task CompleteAsync(ScheduledEvaluation evaluation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(evaluation);
+        database.Write(transaction =>
+        {
+            using var delete = transaction.Command(
+                "DELETE FROM segment_schedule WHERE profile_id = $profile AND at = $at", ("$profile", evaluation.ProfileId), ("$at", SqliteTime.Format(evaluation.At)));
+            return delete.ExecuteNonQuery();
+        });
+        return Task.CompletedTask;
+    }
+
+    private static T Deserialize<T>(string body) => JsonSerializer.Deserialize<T>(body, CdpJson.Options) ?? throw new InvalidDataException($"A stored {typeof(T).Name} is empty.");
+}
