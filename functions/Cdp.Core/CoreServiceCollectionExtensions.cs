@@ -4,6 +4,7 @@ using Cdp.Core.Identity;
 using Cdp.Core.Ingest;
 using Cdp.Core.Journeys;
 using Cdp.Core.Profiles;
+using Cdp.Core.Segments;
 using Cdp.Core.Sources;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -54,6 +55,27 @@ public static class CoreServiceCollectionExtensions
             .BindConfiguration(JourneyOptions.Section)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<JourneyOptions>, JourneyOptionsValidator>();
+        return services;
+    }
+
+    /// <summary>
+    /// Registers real-time segmentation: the segment catalog and service, and the evaluator as a profile change
+    /// subscriber. The segment ports (<see cref="ISegmentStore"/>, <see cref="ISegmentTransitions"/>,
+    /// <see cref="ISegmentSchedule"/>, <see cref="IProfileCatalog"/>) come from an adapter.
+    /// </summary>
+    public static IServiceCollection AddCdpSegments(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (services.Any(d => d.ServiceType == typeof(SegmentEvaluator)))
+        {
+            return services;
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<SegmentCatalog>();
+        services.AddSingleton<SegmentService>();
+        services.AddSingleton<SegmentEvaluator>();
+        services.AddSingleton<IProfileChangeSubscriber>(sp => sp.GetRequiredService<SegmentEvaluator>());
         return services;
     }
 

@@ -47,9 +47,6 @@ internal static partial class Logs
     [LoggerMessage(EventId = 402, Level = LogLevel.Information, Message = "Profile '{ProfileId}': {Entered} segments entered, {Exited} exited.")]
     public static partial void SegmentsChanged(ILogger logger, string profileId, int entered, int exited);
 
-    [LoggerMessage(EventId = 403, Level = LogLevel.Information, Message = "Segment '{SegmentId}' v{Version}: back-fill evaluated {Processed} profiles{Done}.")]
-    public static partial void SegmentBackfilled(ILogger logger, string segmentId, long version, long processed, string done);
-
     [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Enrolled profile '{ProfileId}' in journey '{JourneyId}' v{Version} (instance '{InstanceId}').")]
     public static partial void JourneyEnrolled(ILogger logger, string journeyId, int version, string profileId, string instanceId);
 }

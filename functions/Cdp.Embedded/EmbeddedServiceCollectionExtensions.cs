@@ -3,6 +3,7 @@ using Cdp.Core.DeadLetters;
 using Cdp.Core.Ingest;
 using Cdp.Core.Identity;
 using Cdp.Core.Profiles;
+using Cdp.Core.Segments;
 using Cdp.Core.Streaming;
 using Cdp.Embedded.Sqlite;
 using Cdp.Embedded.Streaming;
@@ -16,7 +17,7 @@ public static class EmbeddedServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the SQLite adapters for the Core ports: event stream, identity index, profiles, change
-    /// feed, processed-message log, dead letters, identity ledger and profile events. Unless
+    /// feed, processed-message log, dead letters, identity ledger, profile events and the segment ports. Unless
     /// <c>Cdp:Identity:HashKey</c> is set, the index's hash key is generated into the data folder.
     /// </summary>
     public static IServiceCollection AddCdpEmbeddedStore(this IServiceCollection services, Action<EmbeddedOptions>? configure = null)
@@ -42,6 +43,11 @@ public static class EmbeddedServiceCollectionExtensions
         services.AddSingleton<SqliteProfileStore>();
         services.AddSingleton<IProfileStore>(sp => sp.GetRequiredService<SqliteProfileStore>());
         services.AddSingleton<IProfileChangeFeed>(sp => sp.GetRequiredService<SqliteProfileStore>());
+        services.AddSingleton<IProfileCatalog>(sp => sp.GetRequiredService<SqliteProfileStore>());
+        services.AddSingleton<SqliteSegments>();
+        services.AddSingleton<ISegmentStore>(sp => sp.GetRequiredService<SqliteSegments>());
+        services.AddSingleton<ISegmentTransitions>(sp => sp.GetRequiredService<SqliteSegments>());
+        services.AddSingleton<ISegmentSchedule>(sp => sp.GetRequiredService<SqliteSegments>());
         services.AddSingleton<SqliteProcessedMessageLog>();
         services.AddSingleton<IProcessedMessageLog>(sp => sp.GetRequiredService<SqliteProcessedMessageLog>());
         services.AddSingleton<IDeadLetterStore, SqliteDeadLetterStore>();

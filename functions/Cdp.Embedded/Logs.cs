@@ -10,4 +10,7 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 251, Level = LogLevel.Debug, Message = "Forgot {Messages} processed-message entries and removed {Events} profile events past their retention.")]
     public static partial void Pruned(ILogger logger, int messages, int events);
+
+    [LoggerMessage(EventId = 252, Level = LogLevel.Information, Message = "Segment '{SegmentId}' v{Version}: back-fill evaluated {Processed} profiles{Done}.")]
+    public static partial void SegmentBackfilled(ILogger logger, string segmentId, long version, long processed, string done);
 }

@@ -44,6 +44,15 @@ public static class CdpRoutes
     /// <summary><c>GET</c>: the status of one journey instance.</summary>
     public const string JourneyRun = "journeys/runs/{instanceId}";
 
+    /// <summary><c>GET</c>: every segment with its size.</summary>
+    public const string Segments = "segments";
+
+    /// <summary><c>PUT</c> (create or change), <c>GET</c> (with its size and back-fill), <c>DELETE</c>: one segment.</summary>
+    public const string Segment = "segments/{id}";
+
+    /// <summary><c>GET</c> with optional <c>?limit=N</c>: a segment's newest transitions (entered, exited).</summary>
+    public const string SegmentTransitions = "segments/{id}/transitions";
+
     /// <summary><c>GET</c>: liveness.</summary>
     public const string Health = "health";
 

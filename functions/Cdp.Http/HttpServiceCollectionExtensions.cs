@@ -18,6 +18,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<ProfileHandler>();
         services.AddSingleton<TracardiHandler>();
         services.AddSingleton<DeadLetterHandler>();
+        services.AddSingleton<SegmentHandler>();
         services.AddProblemDetails();
         services.Configure<JsonOptions>(options =>
         {

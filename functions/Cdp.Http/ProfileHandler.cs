@@ -46,12 +46,10 @@ public sealed class ProfileHandler(ProfileReader reader)
     /// <summary><c>GET /api/profiles/{id}/events?limit=N</c>: the newest events, including those of profiles merged into it.</summary>
     public async Task<IResult> EventsAsync(HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        var limit = DefaultEventCount;
-        if (request.Query.TryGetValue("limit", out var text)
-            && (!int.TryParse(text.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxEventCount))
+        var (limit, problem) = QueryLimit.Read(request, DefaultEventCount, MaxEventCount, "The events query is not valid.");
+        if (problem is not null)
         {
-            return Problems.Invalid("limit", $"A whole number from 1 to {MaxEventCount}.", "The events query is not valid.");
+            return problem;
         }
 
         var events = await reader.EventsAsync(id, limit, cancellationToken);

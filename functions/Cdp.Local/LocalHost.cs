@@ -38,6 +38,7 @@ public static class LocalHost
             }
         });
         services.AddCdpCore();
+        services.AddCdpSegments();
         services.AddCdpHttp();
         if (ingest)
         {
@@ -46,6 +47,7 @@ public static class LocalHost
 
         services.AddHostedService<ProfileChangeConsumer>();
         services.AddHostedService<RetentionPruner>();
+        services.AddHostedService<SegmentWorker>();
 
         // Browser libraries (analytics.js) post from other origins; collection is authenticated by write key.
         services.AddCors(cors => cors.AddPolicy(CollectCors, policy => policy.AllowAnyOrigin().AllowAnyHeader().WithMethods("POST")));
@@ -73,6 +75,11 @@ public static class LocalHost
         api.MapGet(CdpRoutes.ProfileEvents, (HttpRequest request, string id, ProfileHandler handler, CancellationToken ct) => handler.EventsAsync(request, id, ct));
         api.MapPost(CdpRoutes.JourneyRuns, (HttpRequest request, IJourneyRuntime runtime, CancellationToken ct) => JourneyHandler.StartAsync(request, runtime, ct));
         api.MapGet(CdpRoutes.JourneyRun, (string instanceId, IJourneyRuntime runtime, CancellationToken ct) => JourneyHandler.GetStatusAsync(instanceId, runtime, ct));
+        api.MapGet(CdpRoutes.Segments, (SegmentHandler handler, CancellationToken ct) => handler.ListAsync(ct));
+        api.MapGet(CdpRoutes.Segment, (string id, SegmentHandler handler, CancellationToken ct) => handler.GetAsync(id, ct));
+        api.MapPut(CdpRoutes.Segment, (HttpRequest request, string id, SegmentHandler handler, CancellationToken ct) => handler.PutAsync(request, id, ct));
+        api.MapDelete(CdpRoutes.Segment, (string id, SegmentHandler handler, CancellationToken ct) => handler.DeleteAsync(id, ct));
+        api.MapGet(CdpRoutes.SegmentTransitions, (HttpRequest request, string id, SegmentHandler handler, CancellationToken ct) => handler.TransitionsAsync(request, id, ct));
         api.MapGet(CdpRoutes.Health, () => HealthHandler.Get());
         return endpoints;
     }

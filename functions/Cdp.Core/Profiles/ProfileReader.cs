@@ -79,6 +79,7 @@ public sealed record ProfileView(
     IReadOnlyDictionary<string, Trait> Traits,
     ProfileCounters Counters,
     IReadOnlyList<string> Merged,
+    IReadOnlyDictionary<string, SegmentMembership> Segments,
     string? RedirectedFrom = null)
 {
     /// <summary>This profile's id and the ids merged into it.</summary>
@@ -88,6 +89,6 @@ public sealed record ProfileView(
     {
         ArgumentNullException.ThrowIfNull(profile);
         var document = profile.ToDocument();
-        return new(document.Id, document.Version, document.CreatedAt, document.UpdatedAt, document.Identifiers, document.Traits, document.Counters!, document.Merged ?? [], redirectedFrom);
+        return new(document.Id, document.Version, document.CreatedAt, document.UpdatedAt, document.Identifiers, document.Traits, document.Counters!, document.Merged ?? [], document.Memberships, redirectedFrom);
     }
 }

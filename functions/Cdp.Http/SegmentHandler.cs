@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Cdp.Core.Events;
+using Cdp.Core.Segments;
+using Microsoft.AspNetCore.Http;
+
+namespace Cdp.Http;
+
+/// <summary>
+/// <c>/api/segments</c>: segment definitions (<c>PUT</c> validates the rule and answers problem details naming
+/// <c>rule</c>, <c>name</c>, <c>status</c> or <c>id</c>), their sizes and back-fill progress, and their transitions.
+/// </summary>
+public sealed class SegmentHandler(SegmentService segments, ISegmentTransitions transitions)
+{
+    /// <summary>The largest segment body accepted: 64 KB.</summary>
+    public const int MaxBodyBytes = 64 * 1024;
+
+    public const int DefaultTransitionCount = 100;
+
+    public const int MaxTransitionCount = 1000;
+
+    public async Task<IResult> PutAsync(HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        var read = await RequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken);
+        if (read.Body is not { } body)
+        {
+            return read.ToProblem(MaxBodyBytes);
+        }
+
+        SegmentRequest? segment;
+        try
+        {
+            segment = JsonSerializer.Deserialize<SegmentRequest>(body.Span, CdpJson.Options);
+        }
+        catch (JsonException ex)
+        {
+            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
+            return Problems.Invalid(field, $"Not readable here: {ex.Message}", "The segment is not valid.");
+        }
+
+        var saved = await segments.PutAsync(id, segment, cancellationToken);
+        if (saved.Conflict)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The segment was changed meanwhile.", detail: "Read it again and retry.");
+        }
+
+        if (saved.Segment is null)
+        {
+            return Problems.Invalid(saved.Errors, "The segment is not valid.");
+        }
+
+        return saved.Created
+            ? TypedResults.Created($"/{CdpRoutes.Prefix}/segments/{Uri.EscapeDataString(id)}", new SegmentView(saved.Segment, 0))
+            : TypedResults.Ok(await segments.GetAsync(id, cancellationToken));
+    }
+
+    public async Task<IResult> GetAsync(string id, CancellationToken cancellationToken) =>
+        await segments.GetAsync(id, cancellationToken) is { } view ? TypedResults.Ok(view) : NoSegment(id);
+
+    public async Task<IResult> ListAsync(CancellationToken cancellationToken) => TypedResults.Ok(await segments.ListAsync(cancellationToken));
+
+    public async Task<IResult> DeleteAsync(string id, CancellationToken cancellationToken) =>
+        await segments.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : NoSegment(id);
+
+    public async Task<IResult> TransitionsAsync(HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        var (limit, problem) = QueryLimit.Read(request, DefaultTransitionCount, MaxTransitionCount, "The transitions query is not valid.");
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return await segments.GetAsync(id, cancellationToken) is null
+            ? NoSegment(id)
+            : TypedResults.Ok(await transitions.ListAsync(id, limit, cancellationToken));
+    }
+
+    private static IResult NoSegment(string id) => Problems.NotFound($"There is no segment '{id}'.");
+}
