@@ -42,7 +42,7 @@ public sealed class RuleContext
     /// <summary>The trait as a number (a numeric string too); NaN when absent or not a number, so every comparison is false.</summary>
     public double Number(string name) => Value(name) switch
     {
-        JsonValue value when value.GetValueKind() == JsonValueKind.Number => value.GetValue<double>(),
+        JsonValue value when value.GetValueKind() == JsonValueKind.Number => AsDouble(value),
         JsonValue value when value.GetValueKind() == JsonValueKind.String && double.TryParse(value.GetValue<string>(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var parsed) => parsed,
         _ => double.NaN,
     };
@@ -99,6 +99,14 @@ public sealed class RuleContext
 
     /// <summary>True when the profile is in the segment (as decided so far in this evaluation).</summary>
     public bool InSegment(string segmentId) => _inSegment(segmentId);
+
+    /// <summary>A number held as parsed JSON or as any CLR number (a value built in code holds an int, a long, …).</summary>
+    private static double AsDouble(JsonValue value) =>
+        value.TryGetValue<double>(out var d) ? d
+        : value.TryGetValue<long>(out var l) ? l
+        : value.TryGetValue<int>(out var i) ? i
+        : value.TryGetValue<decimal>(out var m) ? (double)m
+        : double.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture);
 
     private JsonNode? Value(string name) => _profile.Traits.TryGetValue(name, out var trait) ? trait.Value : null;
 

@@ -18,6 +18,8 @@ public class RuleCompilerTests
         profile.SetTrait("plan", new Trait(JsonValue.Create("pro"), T0, "m1", "web"), policy);
         profile.SetTrait("ltv", new Trait(JsonValue.Create(250.5), T0, "m1", "web"), policy);
         profile.SetTrait("seats", new Trait(JsonValue.Create("12"), T0, "m1", "web"), policy);
+        profile.SetTrait("age", new Trait(JsonValue.Create(30), T0, "m1", "web"), policy);
+        profile.SetTrait("visits", new Trait(JsonNode.Parse("41"), T0, "m1", "web"), policy);
         profile.SetTrait("vip", new Trait(JsonValue.Create(true), T0, "m1", "web"), policy);
         profile.Count("track", T0);
         profile.Count(RuleCompiler.CounterKey("Order Completed"), T0);
@@ -44,6 +46,7 @@ public class RuleCompilerTests
     [InlineData("text(\"missing\") == \"\"", true)]
     [InlineData("number(\"ltv\") > 200 && number(\"ltv\") < 300", true)]
     [InlineData("number(\"seats\") >= 12", true)]
+    [InlineData("number(\"age\") == 30 && number(\"visits\") == 41", true)]
     [InlineData("number(\"missing\") > 0 || number(\"missing\") <= 0", false)]
     [InlineData("flag(\"vip\")", true)]
     [InlineData("!flag(\"plan\")", true)]
