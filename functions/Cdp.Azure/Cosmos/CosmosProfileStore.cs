@@ -3,6 +3,7 @@ using System.Text.Json;
 using Cdp.Core.Changes;
 using Cdp.Core.Events;
 using Cdp.Core.Profiles;
+using Cdp.Core.Segments;
 using Microsoft.Azure.Cosmos;
 
 namespace Cdp.Azure.Cosmos;
@@ -14,7 +15,7 @@ namespace Cdp.Azure.Cosmos;
 /// feed's latest-version mode emits no deletes; the container must have TTL on, with no default), so the
 /// change feed delivers it and Cosmos DB removes it after <see cref="IProfileStore.TombstoneRetention"/>.
 /// </summary>
-public sealed class CosmosProfileStore(Container profiles) : IProfileStore
+public sealed class CosmosProfileStore(Container profiles) : IProfileStore, IProfileCatalog
 {
     public async Task<StoredProfile?> GetAsync(string profileId, CancellationToken cancellationToken)
     {
@@ -51,6 +52,31 @@ public sealed class CosmosProfileStore(Container profiles) : IProfileStore
         ArgumentNullException.ThrowIfNull(stored);
         var tombstone = ProfileDocument.Tombstone(stored.Profile.Id, stored.Profile.Version, deletedAt);
         return await TryReplaceAsync(tombstone.Id, tombstone, stored.VersionTag, cancellationToken) is not null;
+    }
+
+    /// <summary>A page of the container's read feed (admin jobs, not a hot path); the position is Cosmos DB's continuation token.</summary>
+    public async Task<ProfilePage> ListAsync(string? position, int max, CancellationToken cancellationToken)
+    {
+        using var feed = profiles.GetItemQueryStreamIterator((string?)null, position, new QueryRequestOptions { MaxItemCount = max });
+        if (!feed.HasMoreResults)
+        {
+            return new ProfilePage([], null);
+        }
+
+        using var page = await feed.ReadNextAsync(cancellationToken);
+        page.EnsureSuccessStatusCode();
+        var body = await CosmosJson.ReadAsync<JsonElement>(page.Content, cancellationToken);
+        var stored = new List<StoredProfile>();
+        foreach (var item in body.GetProperty("Documents").EnumerateArray())
+        {
+            var change = ToChange(item);
+            if (!change.Deleted)
+            {
+                stored.Add(new StoredProfile(Profile.FromDocument(change.Profile), change.VersionTag));
+            }
+        }
+
+        return new ProfilePage(stored, page.ContinuationToken);
     }
 
     /// <summary>A profile item as the change feed delivers it: the document, and its <c>_etag</c> as the version tag.</summary>

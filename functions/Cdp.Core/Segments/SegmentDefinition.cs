@@ -29,8 +29,9 @@ public enum SegmentStatus
 }
 
 /// <summary>
-/// The back-fill of one segment version: profiles are read in id order, <see cref="After"/> is the last id done
-/// (so the job resumes there), <see cref="Processed"/> how many were evaluated.
+/// The back-fill of one segment version: profiles are read page by page, <see cref="After"/> is the position
+/// after the last page done (so the job resumes there; opaque, from <see cref="IProfileCatalog"/>),
+/// <see cref="Processed"/> how many profiles were evaluated.
 /// </summary>
 public sealed record SegmentBackfill(long Version, string? After, long Processed, bool Done, DateTimeOffset? CompletedAt = null);
 
@@ -100,9 +101,15 @@ public interface ISegmentSchedule
 
 public sealed record ScheduledEvaluation(string ProfileId, DateTimeOffset At);
 
-/// <summary>Lists profile ids in order, for jobs that visit every profile (segment back-fills).</summary>
+/// <summary>Reads every live profile page by page, for jobs that visit them all (segment back-fills).</summary>
 public interface IProfileCatalog
 {
-    /// <summary>Up to <paramref name="max"/> profile ids after <paramref name="after"/> (from the first when null), in ordinal order.</summary>
-    Task<IReadOnlyList<string>> ListIdsAsync(string? after, int max, CancellationToken cancellationToken);
+    /// <summary>
+    /// Up to <paramref name="max"/> profiles (redirects included, tombstones not) after <paramref name="position"/>
+    /// (from the start when null), and the position to read on from (null after the last page).
+    /// </summary>
+    Task<ProfilePage> ListAsync(string? position, int max, CancellationToken cancellationToken);
 }
+
+/// <summary>A page of stored profiles, and the position of the next page (null when this was the last).</summary>
+public sealed record ProfilePage(IReadOnlyList<Profiles.StoredProfile> Profiles, string? Next);

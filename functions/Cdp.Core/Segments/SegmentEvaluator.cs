@@ -76,7 +76,7 @@ public sealed class SegmentEvaluator(
 
     /// <summary>
     /// Evaluates one page of profiles (after <see cref="SegmentBackfill.After"/>) for <paramref name="segmentId"/> and
-    /// the segments that read it; returns the back-fill's progress (done when a page comes back short).
+    /// the segments that read it; returns the back-fill's progress (done after the last page).
     /// </summary>
     public async Task<SegmentBackfill> BackfillAsync(SegmentBackfill progress, string segmentId, IProfileCatalog catalogOfProfiles, int pageSize, CancellationToken cancellationToken)
     {
@@ -84,24 +84,24 @@ public sealed class SegmentEvaluator(
         ArgumentNullException.ThrowIfNull(catalogOfProfiles);
         var segments = await catalog.CurrentAsync(cancellationToken);
         var segment = segments.Find(segmentId);
-        var ids = await catalogOfProfiles.ListIdsAsync(progress.After, pageSize, cancellationToken);
+        var page = await catalogOfProfiles.ListAsync(progress.After, pageSize, cancellationToken);
         if (segment is not null)
         {
             var affected = segments.WithReaders([segment]);
-            foreach (var id in ids)
+            foreach (var stored in page.Profiles)
             {
-                if (await profiles.GetAsync(id, cancellationToken) is { Profile.MergedInto: null } stored)
+                if (stored.Profile.MergedInto is null)
                 {
                     await EvaluateAsync(stored.Profile.ToDocument(), stored.VersionTag, affected, cancellationToken);
                 }
             }
         }
 
-        var done = ids.Count < pageSize;
+        var done = page.Next is null;
         return progress with
         {
-            After = ids.Count > 0 ? ids[^1] : progress.After,
-            Processed = progress.Processed + ids.Count,
+            After = page.Next ?? progress.After,
+            Processed = progress.Processed + page.Profiles.Count,
             Done = done,
             CompletedAt = done ? time.GetUtcNow() : null,
         };

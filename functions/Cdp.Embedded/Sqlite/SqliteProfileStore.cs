@@ -73,18 +73,20 @@ public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore,
         return Task.FromResult(deleted);
     }
 
-    public Task<IReadOnlyList<string>> ListIdsAsync(string? after, int max, CancellationToken cancellationToken)
+    /// <summary>Profiles in id order; the position is the last id read.</summary>
+    public Task<ProfilePage> ListAsync(string? position, int max, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var select = connection.Command("SELECT id FROM profiles WHERE id > $after ORDER BY id LIMIT $max", ("$after", after ?? string.Empty), ("$max", max));
+        using var select = connection.Command(
+            "SELECT id, version, body FROM profiles WHERE id > $after ORDER BY id LIMIT $max", ("$after", position ?? string.Empty), ("$max", max));
         using var reader = select.ExecuteReader();
-        var ids = new List<string>();
+        var profiles = new List<StoredProfile>();
         while (reader.Read())
         {
-            ids.Add(reader.GetString(0));
+            profiles.Add(new StoredProfile(Profile.FromDocument(Deserialize(reader.GetString(2))), reader.GetInt64(1).ToString(CultureInfo.InvariantCulture)));
         }
 
-        return Task.FromResult<IReadOnlyList<string>>(ids);
+        return Task.FromResult(new ProfilePage(profiles, profiles.Count == max ? profiles[^1].Profile.Id : null));
     }
 
     public Task<ProfileChangeBatch> ReadAsync(string consumer, int maxCount, CancellationToken cancellationToken)

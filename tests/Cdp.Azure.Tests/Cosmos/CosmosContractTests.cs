@@ -64,3 +64,28 @@ public sealed class CosmosRetentionContractTests(CosmosStandIn cosmos) : Retenti
         await CosmosTimeToLive.ExpireAsync(_messages, "/id", elapsed);
     }
 }
+
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosSegmentPortsContractTests(CosmosStandIn cosmos) : SegmentPortsContract
+{
+    private readonly CosmosSegments _segments = new(
+        cosmos.ContainerAsync("segments").GetAwaiter().GetResult(),
+        cosmos.ContainerAsync("segmentTransitions", "/segmentId").GetAwaiter().GetResult(),
+        cosmos.ContainerAsync("segmentSchedule", "/bucket").GetAwaiter().GetResult());
+
+    protected override Core.Segments.ISegmentStore Store => _segments;
+
+    protected override Core.Segments.ISegmentTransitions Transitions => _segments;
+
+    protected override Core.Segments.ISegmentSchedule Schedule => _segments;
+}
+
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosProfileCatalogContractTests(CosmosStandIn cosmos) : ProfileCatalogContract
+{
+    private readonly CosmosProfileStore _profiles = new(cosmos.ContainerAsync("profile-catalog").GetAwaiter().GetResult());
+
+    protected override IProfileStore Store => _profiles;
+
+    protected override Core.Segments.IProfileCatalog Catalog => _profiles;
+}

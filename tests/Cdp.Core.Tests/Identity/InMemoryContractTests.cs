@@ -46,3 +46,12 @@ public sealed class InMemorySegmentPortsContractTests : SegmentPortsContract
 
     protected override Cdp.Core.Segments.ISegmentSchedule Schedule => _segments;
 }
+
+public sealed class InMemoryProfileCatalogContractTests : ProfileCatalogContract
+{
+    private readonly InMemoryStores _stores = new();
+
+    protected override IProfileStore Store => _stores;
+
+    protected override Cdp.Core.Segments.IProfileCatalog Catalog => _stores;
+}

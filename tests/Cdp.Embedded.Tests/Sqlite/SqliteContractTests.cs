@@ -110,3 +110,14 @@ public sealed class SqliteSegmentPortsContractTests : SegmentPortsContract, IDis
 
     public void Dispose() => _store.Dispose();
 }
+
+public sealed class SqliteProfileCatalogContractTests : ProfileCatalogContract, IDisposable
+{
+    private readonly EmbeddedStore _store = new();
+
+    protected override IProfileStore Store => _store.Profiles;
+
+    protected override Core.Segments.IProfileCatalog Catalog => _store.Profiles;
+
+    public void Dispose() => _store.Dispose();
+}

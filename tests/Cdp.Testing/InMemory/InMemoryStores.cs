@@ -134,8 +134,12 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
         }
     }
 
-    public Task<IReadOnlyList<string>> ListIdsAsync(string? after, int max, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<string>>([.. _profiles.Keys.Where(id => after is null || string.CompareOrdinal(id, after) > 0).Order(StringComparer.Ordinal).Take(max)]);
+    public Task<ProfilePage> ListAsync(string? position, int max, CancellationToken cancellationToken)
+    {
+        var ids = _profiles.Keys.Where(id => position is null || string.CompareOrdinal(id, position) > 0).Order(StringComparer.Ordinal).Take(max).ToList();
+        var profiles = ids.Select(id => GetAsync(id, cancellationToken).GetAwaiter().GetResult()).OfType<StoredProfile>().ToList();
+        return Task.FromResult(new ProfilePage(profiles, ids.Count == max ? ids[^1] : null));
+    }
 
     public Task<ProfileChangeBatch> ReadAsync(string consumer, int maxCount, CancellationToken cancellationToken)
     {
