@@ -8,6 +8,7 @@ using Cdp.Core.Events;
 using Cdp.Core.Identity;
 using Cdp.Core.Ingest;
 using Cdp.Core.Profiles;
+using Cdp.Core.Segments;
 using Cdp.Core.Streaming;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Configuration;
@@ -38,8 +39,16 @@ public static class AzureServiceCollectionExtensions
         services.AddSingleton<IIdentityIndex>(sp => new CosmosIdentityIndex(
             ContainerFor(sp, AzureSettings.IdentitiesContainer, "identities"),
             sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IProfileStore>(sp => new CosmosProfileStore(
-            ContainerFor(sp, AzureSettings.ProfilesContainer, "profiles")));
+        services.AddSingleton(sp => new CosmosProfileStore(ContainerFor(sp, AzureSettings.ProfilesContainer, "profiles")));
+        services.AddSingleton<IProfileStore>(sp => sp.GetRequiredService<CosmosProfileStore>());
+        services.AddSingleton<IProfileCatalog>(sp => sp.GetRequiredService<CosmosProfileStore>());
+        services.AddSingleton(sp => new CosmosSegments(
+            ContainerFor(sp, AzureSettings.SegmentsContainer, "segments"),
+            ContainerFor(sp, AzureSettings.SegmentTransitionsContainer, "segmentTransitions"),
+            ContainerFor(sp, AzureSettings.SegmentScheduleContainer, "segmentSchedule")));
+        services.AddSingleton<ISegmentStore>(sp => sp.GetRequiredService<CosmosSegments>());
+        services.AddSingleton<ISegmentTransitions>(sp => sp.GetRequiredService<CosmosSegments>());
+        services.AddSingleton<ISegmentSchedule>(sp => sp.GetRequiredService<CosmosSegments>());
         services.AddSingleton<IIdentityLedger>(sp => new CosmosIdentityLedger(
             ContainerFor(sp, AzureSettings.LedgerContainer, "ledger")));
         services.AddSingleton<IProfileEventStore>(sp => new CosmosProfileEventStore(

@@ -25,5 +25,8 @@ public static class AzureSettings
     public const string MessagesContainer = "CDP_COSMOS_MESSAGES_CONTAINER";
     public const string LedgerContainer = "CDP_COSMOS_LEDGER_CONTAINER";
     public const string EventsContainer = "CDP_COSMOS_EVENTS_CONTAINER";
+    public const string SegmentsContainer = "CDP_COSMOS_SEGMENTS_CONTAINER";
+    public const string SegmentTransitionsContainer = "CDP_COSMOS_SEGMENT_TRANSITIONS_CONTAINER";
+    public const string SegmentScheduleContainer = "CDP_COSMOS_SEGMENT_SCHEDULE_CONTAINER";
     public const string TaskHub = "CDP_TASKHUB";
 }

@@ -75,6 +75,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<SegmentCatalog>();
         services.AddSingleton<SegmentService>();
         services.AddSingleton<SegmentEvaluator>();
+        services.AddSingleton<SegmentJobs>();
         services.AddSingleton<IProfileChangeSubscriber>(sp => sp.GetRequiredService<SegmentEvaluator>());
         return services;
     }

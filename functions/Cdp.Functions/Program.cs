@@ -10,6 +10,7 @@ builder.ConfigureFunctionsWebApplication();
 
 builder.Services.AddCdpAzure();
 builder.Services.AddCdpCore();
+builder.Services.AddCdpSegments();
 builder.Services.AddCdpHttp();
 builder.Services.AddJourneyActivities();
 

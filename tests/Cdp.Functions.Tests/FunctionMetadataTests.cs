@@ -32,6 +32,44 @@ public partial class FunctionMetadataTests
         [
             """{"name":"context","type":"orchestrationTrigger","direction":"In"}""",
         ],
+        ["ListSegmentsFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"segments"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["GetSegmentFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"segments/{id}"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["PutSegmentFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["put"],"route":"segments/{id}"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["DeleteSegmentFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["delete"],"route":"segments/{id}"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["ListSegmentTransitionsFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"segments/{id}/transitions"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["RunSegmentJobsFunction"] =
+        [
+            """{"name":"timer","type":"timerTrigger","direction":"In","schedule":"0 * * * * *"}""",
+            """{"name":"backfills","type":"durableClient","direction":"In"}""",
+        ],
+        ["SegmentBackfill"] =
+        [
+            """{"name":"context","type":"orchestrationTrigger","direction":"In"}""",
+        ],
+        ["SegmentBackfillPage"] =
+        [
+            """{"name":"run","type":"activityTrigger","direction":"In"}""",
+        ],
         ["SendWebhookActivity"] =
         [
             """{"name":"call","type":"activityTrigger","direction":"In"}""",

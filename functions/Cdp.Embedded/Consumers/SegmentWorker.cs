@@ -6,30 +6,29 @@ using Microsoft.Extensions.Logging;
 namespace Cdp.Embedded.Consumers;
 
 /// <summary>
-/// The embedded host's segment jobs, the local counterparts of the cloud's timer function and back-fill
-/// orchestration: evaluates the profiles whose time conditions are due, and back-fills new segment versions a
-/// page at a time, saving progress after each page (so a restart resumes where it stopped).
+/// Runs the segment jobs on the embedded host, the local counterpart of the Function App's timer function and
+/// back-fill orchestration: every second, the profiles whose time conditions are due, and a page of each
+/// pending back-fill.
 /// </summary>
-public sealed class SegmentWorker(SegmentEvaluator evaluator, SegmentService segments, IProfileCatalog profiles, TimeProvider time, ILogger<SegmentWorker> logger) : BackgroundService
+public sealed class SegmentWorker(SegmentJobs jobs, TimeProvider time, ILogger<SegmentWorker> logger) : BackgroundService
 {
     public const string Name = "segments";
-
-    public const int BatchSize = 100;
 
     private readonly ChangeSignal _never = new();
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         ConsumerLoop.RunAsync(Name, StepAsync, _never, time, logger, stoppingToken);
 
-    public async Task<bool> StepAsync(CancellationToken cancellationToken)
+    private async Task<bool> StepAsync(CancellationToken cancellationToken)
     {
-        var worked = await evaluator.RunDueAsync(time.GetUtcNow(), BatchSize, cancellationToken) > 0;
-        foreach (var segment in await segments.PendingBackfillsAsync(cancellationToken))
+        var worked = await jobs.RunDueAsync(cancellationToken) > 0;
+        foreach (var segment in await jobs.PendingBackfillsAsync(cancellationToken))
         {
-            var progress = await evaluator.BackfillAsync(segment.Backfill!, segment.Id, profiles, BatchSize, cancellationToken);
-            await segments.SaveBackfillAsync(segment.Id, progress, cancellationToken);
-            Logs.SegmentBackfilled(logger, segment.Id, segment.Version, progress.Processed, progress.Done ? " (done)" : string.Empty);
-            worked = true;
+            if (await jobs.BackfillPageAsync(segment.Id, segment.Version, cancellationToken) is { } progress)
+            {
+                Logs.SegmentBackfilled(logger, segment.Id, segment.Version, progress.Processed, progress.Done ? " (done)" : string.Empty);
+                worked = true;
+            }
         }
 
         return worked;

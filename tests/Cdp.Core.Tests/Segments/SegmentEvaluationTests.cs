@@ -201,6 +201,21 @@ public sealed class SegmentEvaluationTests : IDisposable
     }
 
     [Fact]
+    public async Task BackfillJob_WorksOnlyTheCurrentVersion_AndStopsWhenDone()
+    {
+        var jobs = new SegmentJobs(_evaluator, _service, _stores, _time);
+        await SendAsync("ada", traits: new JsonObject { ["plan"] = "pro" });
+        await DefineAsync("pro", "text(\"plan\") == \"pro\"");
+
+        Assert.Null(await jobs.BackfillPageAsync("pro", 2, CancellationToken.None));
+        var progress = await jobs.BackfillPageAsync("pro", 1, CancellationToken.None);
+        Assert.Equal((1L, true), (progress!.Processed, progress.Done));
+        Assert.Null(await jobs.BackfillPageAsync("pro", 1, CancellationToken.None));
+        Assert.Empty(await jobs.PendingBackfillsAsync(CancellationToken.None));
+        Assert.Null(await jobs.BackfillPageAsync("ghost", 1, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task AMergedAwayProfile_LeavesItsSegments_TheSurvivorIsEvaluated()
     {
         await DefineAsync("pro", "text(\"plan\") == \"pro\"");
