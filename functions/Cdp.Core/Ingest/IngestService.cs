@@ -249,6 +249,18 @@ public sealed class IngestService(
             }
         }
 
+        // Segment's consent context: {"consent": {"categoryPreferences": {"Advertising": true, ...}}}.
+        if (message.Context?["consent"]?["categoryPreferences"] is JsonObject preferences)
+        {
+            foreach (var (purpose, value) in preferences)
+            {
+                if (!string.IsNullOrWhiteSpace(purpose) && value is JsonValue decision && decision.TryGetValue<bool>(out var granted))
+                {
+                    profile.SetConsent(purpose, new ProfileConsent(granted, at, message.MessageId, message.SourceId));
+                }
+            }
+        }
+
         profile.Count(MessageTypes.Name(message.Type), at);
         if (message.Type == MessageType.Track && !string.IsNullOrWhiteSpace(message.Event))
         {

@@ -18,6 +18,7 @@ public sealed class Profile
     private readonly SortedSet<string> _merged;
     private readonly List<string> _recent;
     private readonly SortedDictionary<string, SegmentMembership> _segments;
+    private readonly SortedDictionary<string, ProfileConsent> _consents;
     // What changed since the last write: trait names, counter types and the other parts, kept apart so that
     // recording a change allocates nothing (the paths are built when a document is).
     private readonly SortedSet<string> _changedTraits = new(StringComparer.Ordinal);
@@ -49,6 +50,7 @@ public sealed class Profile
         _merged = new SortedSet<string>(document.Merged ?? [], StringComparer.Ordinal);
         _recent = [.. document.RecentMessages ?? []];
         _segments = Sorted(document.Segments);
+        _consents = Sorted(document.Consents);
     }
 
     public string Id { get; }
@@ -99,6 +101,28 @@ public sealed class Profile
     public IReadOnlyDictionary<string, Trait> Traits => _traits;
 
     public IReadOnlyDictionary<string, EventCounter> Counters => _counters;
+
+    /// <summary>The consent decisions per purpose (the latest of each).</summary>
+    public IReadOnlyDictionary<string, ProfileConsent> Consents => _consents;
+
+    /// <summary>
+    /// Records a consent decision for <paramref name="purpose"/> unless a later one is held; at the same instant a
+    /// denial wins over a grant. True when the profile changed (<c>consents.{purpose}</c>).
+    /// </summary>
+    public bool SetConsent(string purpose, ProfileConsent consent)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(purpose);
+        ArgumentNullException.ThrowIfNull(consent);
+        if (_consents.TryGetValue(purpose, out var held) && !ProfileConsent.Supersedes(consent, held))
+        {
+            return false;
+        }
+
+        _consents[purpose] = consent;
+        Touch(consent.At);
+        Changed(_changedParts, "consents." + purpose);
+        return true;
+    }
 
     /// <summary>The segments the profile is in, each with when it entered.</summary>
     public IReadOnlyDictionary<string, SegmentMembership> Segments => _segments;
@@ -314,6 +338,11 @@ public sealed class Profile
             Changed(_changedTraits, name);
         }
 
+        foreach (var (purpose, consent) in other._consents)
+        {
+            SetConsent(purpose, consent);
+        }
+
         foreach (var (type, counter) in other._counters)
         {
             _counters[type] = _counters.TryGetValue(type, out var mine) ? mine.Add(counter) : counter;
@@ -388,7 +417,8 @@ public sealed class Profile
         _recent.Count == 0 ? null : [.. _recent],
         Version,
         _changedCounters.Count + _changedParts.Count + _changedTraits.Count == 0 ? null : ChangedPaths,
-        Segments: _segments.Count == 0 ? null : new SortedDictionary<string, SegmentMembership>(_segments, StringComparer.Ordinal));
+        Segments: _segments.Count == 0 ? null : new SortedDictionary<string, SegmentMembership>(_segments, StringComparer.Ordinal),
+        Consents: _consents.Count == 0 ? null : new SortedDictionary<string, ProfileConsent>(_consents, StringComparer.Ordinal));
 
     public static Profile FromDocument(ProfileDocument document)
     {

@@ -24,7 +24,8 @@ public sealed record ProfileDocument(
     long Version = 0,
     IReadOnlyList<string>? ChangedPaths = null,
     bool Deleted = false,
-    IReadOnlyDictionary<string, SegmentMembership>? Segments = null)
+    IReadOnlyDictionary<string, SegmentMembership>? Segments = null,
+    IReadOnlyDictionary<string, ProfileConsent>? Consents = null)
 {
     public const int CurrentSchemaVersion = 2;
 
@@ -44,3 +45,21 @@ public sealed record ProfileDocument(
 
 /// <summary>A profile's membership of one segment: since when it is in it.</summary>
 public sealed record SegmentMembership(DateTimeOffset Since);
+
+/// <summary>
+/// A consent decision for one purpose: granted or denied, when (event time), by which message and source, and
+/// for a grant an optional expiry after which it counts as absent.
+/// </summary>
+public sealed record ProfileConsent(bool Granted, DateTimeOffset At, string MessageId, string? Source = null, DateTimeOffset? ExpiresAt = null)
+{
+    /// <summary>True when the decision is a grant still in force at <paramref name="now"/>.</summary>
+    public bool GrantedAt(DateTimeOffset now) => Granted && (ExpiresAt is null || now < ExpiresAt);
+
+    /// <summary>A later decision replaces an earlier one; at the same instant a denial replaces a grant (never the reverse).</summary>
+    public static bool Supersedes(ProfileConsent candidate, ProfileConsent held)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentNullException.ThrowIfNull(held);
+        return candidate.At > held.At || (candidate.At == held.At && !candidate.Granted && held.Granted);
+    }
+}

@@ -80,6 +80,7 @@ public sealed record ProfileView(
     ProfileCounters Counters,
     IReadOnlyList<string> Merged,
     IReadOnlyDictionary<string, SegmentMembership> Segments,
+    IReadOnlyDictionary<string, ProfileConsent> Consents,
     string? RedirectedFrom = null)
 {
     /// <summary>This profile's id and the ids merged into it.</summary>
@@ -89,6 +90,6 @@ public sealed record ProfileView(
     {
         ArgumentNullException.ThrowIfNull(profile);
         var document = profile.ToDocument();
-        return new(document.Id, document.Version, document.CreatedAt, document.UpdatedAt, document.Identifiers, document.Traits, document.Counters!, document.Merged ?? [], document.Memberships, redirectedFrom);
+        return new(document.Id, document.Version, document.CreatedAt, document.UpdatedAt, document.Identifiers, document.Traits, document.Counters!, document.Merged ?? [], document.Memberships, profile.Consents, redirectedFrom);
     }
 }

@@ -12,7 +12,8 @@ namespace Cdp.Core.Segments;
 /// names as literal strings, so every rule's reads are known when it is saved:
 /// <c>text</c>, <c>number</c>, <c>flag</c>, <c>hasTrait</c> (<c>traits.{name}</c>), <c>hasIdentifier</c>
 /// (<c>identifiers</c>), <c>count</c>, <c>firstSeen</c>, <c>lastSeen</c> (<c>counters.{type or track:event}</c>),
-/// <c>inSegment</c> (<c>segments.{id}</c>), <c>olderThan</c> and <c>within</c> (time).
+/// <c>inSegment</c> (<c>segments.{id}</c>), <c>consent</c> (<c>consents.{purpose}</c>; an expiry is a time
+/// condition), <c>olderThan</c> and <c>within</c> (time).
 /// </summary>
 /// <remarks>
 /// DynamicExpresso turns each function call into an invocation of a placeholder delegate; the compiler rewrites
@@ -35,6 +36,7 @@ public static class RuleCompiler
         Named("firstSeen", (Func<string, DateTimeOffset>)Placeholder<DateTimeOffset>, nameof(RuleContext.FirstSeen), name => "counters." + CounterKey(name), CounterKey),
         Named("lastSeen", (Func<string, DateTimeOffset>)Placeholder<DateTimeOffset>, nameof(RuleContext.LastSeen), name => "counters." + CounterKey(name), CounterKey),
         Named("inSegment", (Func<string, bool>)Placeholder<bool>, nameof(RuleContext.InSegment), Profile.SegmentPath),
+        Named("consent", (Func<string, bool>)Placeholder<bool>, nameof(RuleContext.Consent), purpose => "consents." + purpose, readsTime: true),
         new("olderThan", (Func<DateTimeOffset, double, bool>)Placeholder2, typeof(RuleContext).GetMethod(nameof(RuleContext.OlderThan))!, null, null, ReadsTime: true),
         new("within", (Func<DateTimeOffset, double, bool>)Placeholder2, typeof(RuleContext).GetMethod(nameof(RuleContext.Within))!, null, null, ReadsTime: true),
     ];
@@ -104,8 +106,8 @@ public static class RuleCompiler
         return new RuleCompilation(new CompiledRule(rule, evaluate, rewriter.Reads, rewriter.Segments, rewriter.ReadsTime), []);
     }
 
-    private static Function Named(string name, Delegate placeholder, string method, Func<string, string> reads, Func<string, string>? argument = null) =>
-        new(name, placeholder, typeof(RuleContext).GetMethod(method)!, reads, argument, ReadsTime: false);
+    private static Function Named(string name, Delegate placeholder, string method, Func<string, string> reads, Func<string, string>? argument = null, bool readsTime = false) =>
+        new(name, placeholder, typeof(RuleContext).GetMethod(method)!, reads, argument, readsTime);
 
     private static T Placeholder<T>(string name) => throw new InvalidOperationException("A rule function is only a placeholder until compiled.");
 
@@ -148,9 +150,9 @@ public static class RuleCompiler
             }
 
             var arguments = node.Arguments.Select(Visit).ToList();
-            if (function.ReadsTime)
+            ReadsTime |= function.ReadsTime;
+            if (function.Reads is null)
             {
-                ReadsTime = true;
                 return Expression.Call(context, function.Method, arguments!);
             }
 

@@ -97,6 +97,22 @@ public sealed class RuleContext
     /// <summary>True when <paramref name="time"/> is less than <paramref name="days"/> days ago; false for a time that never was.</summary>
     public bool Within(DateTimeOffset time, double days) => time != DateTimeOffset.MinValue && !OlderThan(time, days);
 
+    /// <summary>True when the profile's latest decision for <paramref name="purpose"/> is a grant not expired; an expiry ahead is when the answer next changes.</summary>
+    public bool Consent(string purpose)
+    {
+        if (_profile.Consents is null || !_profile.Consents.TryGetValue(purpose, out var consent) || !consent.Granted)
+        {
+            return false;
+        }
+
+        if (consent.ExpiresAt is { } expires)
+        {
+            Changes(expires);
+        }
+
+        return consent.GrantedAt(Now);
+    }
+
     /// <summary>True when the profile is in the segment (as decided so far in this evaluation).</summary>
     public bool InSegment(string segmentId) => _inSegment(segmentId);
 

@@ -21,6 +21,9 @@ public class RuleCompilerTests
         profile.SetTrait("age", new Trait(JsonValue.Create(30), T0, "m1", "web"), policy);
         profile.SetTrait("visits", new Trait(JsonNode.Parse("41"), T0, "m1", "web"), policy);
         profile.SetTrait("vip", new Trait(JsonValue.Create(true), T0, "m1", "web"), policy);
+        profile.SetConsent("analytics", new ProfileConsent(true, T0, "m1"));
+        profile.SetConsent("marketing_email", new ProfileConsent(true, T0, "m1", "web", ExpiresAt: T0.AddDays(365)));
+        profile.SetConsent("marketing_sms", new ProfileConsent(false, T0, "m1"));
         profile.Count("track", T0);
         profile.Count(RuleCompiler.CounterKey("Order Completed"), T0);
         profile.Count(RuleCompiler.CounterKey("Order Completed"), T0.AddDays(2));
@@ -56,6 +59,18 @@ public class RuleCompilerTests
     [InlineData("firstSeen(\"Order Completed\") < lastSeen(\"Order Completed\")", true)]
     [InlineData("text(\"plan\").StartsWith(\"p\") ? number(\"ltv\") > 100 : false", true)]
     public void EachFunction_ReadsTheProfile(string rule, bool expected) => Assert.Equal(expected, Evaluate(rule, T0.AddDays(3)));
+
+    [Fact]
+    public void Consent_IsAGrantInForce_AnExpiryIsWhenItTurns()
+    {
+        Assert.True(Evaluate("consent(\"analytics\") && !consent(\"marketing_sms\") && !consent(\"personalization\")", T0));
+        Assert.True(Evaluate("consent(\"marketing_email\")", T0.AddDays(364), null, out var next));
+        Assert.Equal(T0.AddDays(365), next);
+        Assert.False(Evaluate("consent(\"marketing_email\")", T0.AddDays(365)));
+        var rule = RuleCompiler.Compile("consent(\"marketing_email\")").Rule!;
+        Assert.Equal(["consents.marketing_email"], rule.Reads);
+        Assert.True(rule.ReadsTime);
+    }
 
     [Fact]
     public void InSegment_AsksTheEvaluation()

@@ -47,7 +47,7 @@ public sealed class SegmentEvaluationTests : IDisposable
     }
 
     /// <summary>Ingests a message for user <paramref name="user"/> now, then runs the change feed until it is quiet.</summary>
-    private async Task SendAsync(string user, string type = "identify", JsonObject? traits = null, string? @event = null)
+    private async Task SendAsync(string user, string type = "identify", JsonObject? traits = null, string? @event = null, JsonObject? context = null)
     {
         var now = _time.GetUtcNow();
         await _ingest.ProcessAsync(
@@ -59,6 +59,7 @@ public sealed class SegmentEvaluationTests : IDisposable
                 UserId = user,
                 SourceId = "web",
                 Traits = type == "track" ? null : traits ?? [],
+                Context = context,
                 Timestamp = now,
                 ReceivedAt = now,
             }],
@@ -99,6 +100,30 @@ public sealed class SegmentEvaluationTests : IDisposable
         Assert.Empty((await ProfileOfAsync("ada")).Segments);
         Assert.Equal([SegmentTransitionKind.Entered, SegmentTransitionKind.Exited], _segments.Transitions.Select(t => t.Kind));
         Assert.Equal(0, await _segments.CountMembersAsync("pro", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ConsentFromSegmentsConsentContext_EntersAndLeaves_AndADenialAtTheSameInstantWinsAMerge()
+    {
+        await DefineAsync("emailable", "consent(\"marketing_email\") && hasTrait(\"email\")");
+        JsonObject Consent(bool granted) => new() { ["consent"] = new JsonObject { ["categoryPreferences"] = new JsonObject { ["marketing_email"] = granted } } };
+
+        await SendAsync("ada", traits: new JsonObject { ["email"] = "ada@example.com" }, context: Consent(true));
+        var profile = await ProfileOfAsync("ada");
+        Assert.True(profile.Consents["marketing_email"].Granted);
+        Assert.True(profile.Segments.ContainsKey("emailable"));
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await SendAsync("ada", context: Consent(false));
+        Assert.False((await ProfileOfAsync("ada")).Consents["marketing_email"].Granted);
+        Assert.False((await ProfileOfAsync("ada")).Segments.ContainsKey("emailable"));
+
+        var merged = new Profile("p_x", T0);
+        merged.SetConsent("analytics", new ProfileConsent(true, T0, "m-a"));
+        var survivor = new Profile("p_y", T0);
+        survivor.SetConsent("analytics", new ProfileConsent(false, T0, "m-b"));
+        survivor.Absorb(merged, TestDomain.Policy());
+        Assert.False(survivor.Consents["analytics"].Granted);
     }
 
     [Fact]

@@ -34,6 +34,8 @@ public abstract class ProfileStoreContract
         profile.Count("track", T0);
         profile.Count("track", T0.AddDays(1));
         profile.Remember("k1", 10);
+        profile.SetConsent("marketing_email", new ProfileConsent(true, T0, "m1", "web", T0.AddDays(365)));
+        profile.Enter("vip", T0.AddHours(2));
         var other = new Profile(NewId(), T0.AddDays(2));
         profile.Absorb(other, Policy);
 
@@ -57,6 +59,8 @@ public abstract class ProfileStoreContract
         Assert.Equal([other.Id], stored.Profile.Merged);
         Assert.Null(stored.Profile.MergedInto);
         Assert.Equal(1, stored.Profile.Version);
+        Assert.Equal(new ProfileConsent(true, T0, "m1", "web", T0.AddDays(365)), stored.Profile.Consents["marketing_email"]);
+        Assert.Equal(new SegmentMembership(T0.AddHours(2)), stored.Profile.Segments["vip"]);
     }
 
     [Fact]
