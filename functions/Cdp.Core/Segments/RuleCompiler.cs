@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using System.Reflection;
+using System.Text.RegularExpressions;
 using Cdp.Core.Profiles;
 using DynamicExpresso;
 using DynamicExpresso.Exceptions;
@@ -87,7 +88,7 @@ public static class RuleCompiler
         }
         catch (ParseException ex)
         {
-            return RuleCompilation.Failed(new RuleError(ex.Message, ex.Position));
+            return RuleCompilation.Failed(new RuleError(Explain(ex), ex.Position));
         }
         catch (InvalidOperationException ex)
         {
@@ -104,6 +105,15 @@ public static class RuleCompiler
 
         var evaluate = Expression.Lambda<Func<RuleContext, bool>>(body, context).Compile();
         return new RuleCompilation(new CompiledRule(rule, evaluate, rewriter.Reads, rewriter.Segments, rewriter.ReadsTime), []);
+    }
+
+    /// <summary>The parser's message without its own position (the error carries it), and a plainer word for a type mismatch.</summary>
+    private static string Explain(ParseException ex)
+    {
+        var message = Regex.Replace(ex.Message, @"\s*\(at index \d+\)\.?$", string.Empty);
+        return message == "Invalid Operation"
+            ? "The operator does not apply to these types (e.g. text compared with a number: use number(...) or a text literal)."
+            : message;
     }
 
     private static Function Named(string name, Delegate placeholder, string method, Func<string, string> reads, Func<string, string>? argument = null, bool readsTime = false) =>

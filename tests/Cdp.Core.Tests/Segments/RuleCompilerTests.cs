@@ -108,7 +108,7 @@ public class RuleCompilerTests
     [Theory]
     [InlineData("cnt(\"track\") > 1", "Unknown name 'cnt'", 0)]
     [InlineData("count(\"track\") > 1 && plan == \"pro\"", "Unknown name 'plan'", 22)]
-    [InlineData("text(\"plan\") > 3", "Invalid Operation", null)]
+    [InlineData("text(\"plan\") > 3", "The operator does not apply to these types", 16)]
     [InlineData("count(\"track\")", "cannot be converted to type 'Boolean'", null)]
     [InlineData("text(\"pl\" + \"an\") == \"pro\"", "text() takes a name written in the rule as a non-empty string literal", null)]
     [InlineData("count(\"\") > 0", "non-empty string literal", null)]
