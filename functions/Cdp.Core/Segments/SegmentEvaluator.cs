@@ -136,10 +136,15 @@ public sealed class SegmentEvaluator(
                 return;
             }
 
-            if (attempt == MaxAttempts || await profiles.GetAsync(document.Id, cancellationToken) is not { } stored)
+            if (attempt == MaxAttempts)
             {
-                // Gone, or changing faster than we can write: its next change is evaluated again.
-                return;
+                // Not dropped: the change (or the due evaluation, or the back-fill page) fails and is delivered again.
+                throw new InvalidOperationException($"Profile '{document.Id}' changed under {MaxAttempts} segment writes in a row; evaluating it again later.");
+            }
+
+            if (await profiles.GetAsync(document.Id, cancellationToken) is not { } stored)
+            {
+                return; // deleted meanwhile: nothing to be in
             }
 
             (document, versionTag) = (stored.Profile.ToDocument(), stored.VersionTag);

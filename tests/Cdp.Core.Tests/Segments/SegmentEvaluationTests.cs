@@ -127,6 +127,21 @@ public sealed class SegmentEvaluationTests : IDisposable
     }
 
     [Fact]
+    public async Task AWriteRacingTheEvaluator_IsReadBack_AndTheMembershipWrittenOnTheNewerProfile()
+    {
+        await DefineAsync("pro", "text(\"plan\") == \"pro\"");
+        _counting.BeforeReplace = () => _ingest.ProcessAsync([Identify("m-race", T0, userId: "ada") with { Traits = new JsonObject { ["city"] = "Lyon" } }], CancellationToken.None);
+
+        await SendAsync("ada", traits: new JsonObject { ["plan"] = "pro" });
+
+        var profile = await ProfileOfAsync("ada");
+        Assert.True(profile.Segments.ContainsKey("pro"));
+        Assert.True(profile.Traits.ContainsKey("city"));
+        Assert.Equal(2, _counting.Replaces);
+        Assert.Single(_segments.Transitions);
+    }
+
+    [Fact]
     public async Task ATraitNoRuleReads_EvaluatesNothing_AndWritesNothing()
     {
         await DefineAsync("pro", "text(\"plan\") == \"pro\"");
@@ -313,6 +328,9 @@ public sealed class SegmentEvaluationTests : IDisposable
 
         public int EvaluationReads { get; private set; }
 
+        /// <summary>Runs once, before the evaluator's next replace (another writer getting there first).</summary>
+        public Func<Task>? BeforeReplace { get; set; }
+
         public Task<StoredProfile?> GetAsync(string profileId, CancellationToken cancellationToken)
         {
             EvaluationReads++;
@@ -321,10 +339,16 @@ public sealed class SegmentEvaluationTests : IDisposable
 
         public Task<string?> TryCreateAsync(Profile profile, CancellationToken cancellationToken) => inner.TryCreateAsync(profile, cancellationToken);
 
-        public Task<string?> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken)
+        public async Task<string?> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken)
         {
             Replaces++;
-            return inner.TryReplaceAsync(profile, versionTag, cancellationToken);
+            if (BeforeReplace is { } race)
+            {
+                BeforeReplace = null;
+                await race();
+            }
+
+            return await inner.TryReplaceAsync(profile, versionTag, cancellationToken);
         }
 
         public Task<bool> TryDeleteAsync(StoredProfile stored, DateTimeOffset deletedAt, CancellationToken cancellationToken) => inner.TryDeleteAsync(stored, deletedAt, cancellationToken);
