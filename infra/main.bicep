@@ -1,6 +1,6 @@
-// Cdp on Azure: the entry point azd provisions (subscription scope; it creates the resource group).
-// This is the skeleton the deployment issue grows: it names the environment, the location and the
-// resource group with azd's conventions, and outputs what azd stores in its environment.
+// Cdp on Azure: the entry point azd provisions (subscription scope; it creates the resource group). One
+// user-assigned identity runs the Function App and holds every data role; no resource accepts keys
+// (Storage shared keys, Event Hubs SAS, Cosmos DB keys, Application Insights ingestion keys are all off).
 targetScope = 'subscription'
 
 @minLength(1)
@@ -12,10 +12,55 @@ param environmentName string
 @description('The Azure region for every resource.')
 param location string
 
+@description('The deploying user\'s principal id (azd sets AZURE_PRINCIPAL_ID): the same data roles as the app, to run against the cloud resources from a laptop. Empty: none.')
+param principalId string = ''
+
 @description('Tags applied to every resource.')
 param tags object = {}
 
+@description('Event Hubs: partitions of the events hub (the most ingest instances reading in parallel).')
+@minValue(1)
+@maxValue(32)
+param eventHubPartitions int = 4
+
+@description('Event Hubs: throughput units (each 1 MB/s or 1,000 events/s in, 2 MB/s out).')
+@minValue(1)
+@maxValue(40)
+param eventHubThroughputUnits int = 1
+
+@description('Cosmos DB: serverless (pay per request unit) when true; else autoscale provisioned throughput.')
+param cosmosServerless bool = true
+
+@description('Cosmos DB: the autoscale maximum RU/s of the database when not serverless.')
+@minValue(1000)
+param cosmosAutoscaleMaxThroughput int = 1000
+
+@description('Cosmos DB: create the optional processed-message log (a 7-day duplicate window at about 6.5 RU more per event).')
+param processedMessageLog bool = false
+
+@description('Function App: memory per instance in MB.')
+@allowed([2048, 4096])
+param instanceMemoryMB int = 2048
+
+@description('Function App: the most instances it scales out to.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('The first collection source\'s id.')
+param sourceId string = 'web'
+
+@description('The SHA-256 (hex) of the first source\'s write key (the azd preprovision hook generates a key and sets it).')
+param sourceWriteKeySha256 string
+
+@description('The identity index hash key, base64 of at least 32 random bytes (the azd preprovision hook generates it once).')
+@secure()
+param identityHashKey string
+
 var allTags = union(tags, { 'azd-env-name': environmentName })
+var token = toLower(uniqueString(subscription().id, environmentName, location))
+var deploymentContainerName = 'deployments'
+var deadLetterContainerName = 'deadletters'
 
 resource resourceGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: 'rg-${environmentName}'
@@ -23,5 +68,114 @@ resource resourceGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   tags: allTags
 }
 
+module identity 'modules/identity.bicep' = {
+  scope: resourceGroup
+  params: { name: 'id-${token}', location: location, tags: allTags }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  scope: resourceGroup
+  params: {
+    workspaceName: 'log-${token}'
+    applicationInsightsName: 'appi-${token}'
+    location: location
+    tags: allTags
+    appPrincipalId: identity.outputs.principalId
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  scope: resourceGroup
+  params: {
+    name: 'st${token}'
+    location: location
+    tags: allTags
+    deploymentContainerName: deploymentContainerName
+    deadLetterContainerName: deadLetterContainerName
+    appPrincipalId: identity.outputs.principalId
+    userPrincipalId: principalId
+  }
+}
+
+module eventHubs 'modules/eventhubs.bicep' = {
+  scope: resourceGroup
+  params: {
+    name: 'evhns-${token}'
+    location: location
+    tags: allTags
+    hubName: 'events'
+    consumerGroupName: 'ingest'
+    partitionCount: eventHubPartitions
+    throughputUnits: eventHubThroughputUnits
+    appPrincipalId: identity.outputs.principalId
+    userPrincipalId: principalId
+  }
+}
+
+module cosmos 'modules/cosmos.bicep' = {
+  scope: resourceGroup
+  params: {
+    name: 'cosmos-${token}'
+    location: location
+    tags: allTags
+    databaseName: 'cdp'
+    serverless: cosmosServerless
+    autoscaleMaxThroughput: cosmosAutoscaleMaxThroughput
+    processedMessageLog: processedMessageLog
+    appPrincipalId: identity.outputs.principalId
+    userPrincipalId: principalId
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  scope: resourceGroup
+  params: {
+    name: 'kv-${token}'
+    location: location
+    tags: allTags
+    identityHashKey: identityHashKey
+    appPrincipalId: identity.outputs.principalId
+    userPrincipalId: principalId
+  }
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  scope: resourceGroup
+  params: {
+    name: 'func-${token}'
+    planName: 'plan-${token}'
+    location: location
+    tags: allTags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    blobEndpoint: storage.outputs.blobEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
+    tableEndpoint: storage.outputs.tableEndpoint
+    deploymentContainerName: deploymentContainerName
+    deadLetterContainerName: deadLetterContainerName
+    eventHubsNamespace: eventHubs.outputs.fullyQualifiedNamespace
+    eventHubName: 'events'
+    consumerGroupName: 'ingest'
+    cosmosEndpoint: cosmos.outputs.endpoint
+    cosmosDatabaseName: 'cdp'
+    processedMessageLog: processedMessageLog
+    hashKeySecretUri: keyVault.outputs.hashKeySecretUri
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    sourceId: sourceId
+    sourceWriteKeySha256: sourceWriteKeySha256
+  }
+}
+
 output AZURE_LOCATION string = location
 output AZURE_RESOURCE_GROUP string = resourceGroup.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output CDP_API_URL string = '${functionApp.outputs.uri}/api'
+output CDP_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+output CDP_STORAGE_QUEUE_ENDPOINT string = storage.outputs.queueEndpoint
+output CDP_STORAGE_TABLE_ENDPOINT string = storage.outputs.tableEndpoint
+output CDP_EVENTHUBS_NAMESPACE string = eventHubs.outputs.fullyQualifiedNamespace
+output CDP_COSMOS_ENDPOINT string = cosmos.outputs.endpoint
+output CDP_KEY_VAULT_NAME string = keyVault.outputs.name
+output CDP_PROCESSED_MESSAGE_LOG bool = processedMessageLog

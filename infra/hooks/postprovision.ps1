@@ -1,0 +1,37 @@
+# azd postprovision (Windows): writes local.settings.json (ignored by git) to run the Function App on a laptop
+# against the deployed resources as the deploying user; identity-based connections only, no key.
+$ErrorActionPreference = 'Stop'
+Set-Location (Join-Path $PSScriptRoot '../..')
+function Get-EnvValue([string] $name) { (azd env get-value $name) }
+$hashKey = try { az keyvault secret show --vault-name (Get-EnvValue 'CDP_KEY_VAULT_NAME') --name identity-hash-key --query value -o tsv } catch { Get-EnvValue 'CDP_IDENTITY_HASH_KEY' }
+$sourceId = try { Get-EnvValue 'CDP_SOURCE_ID' } catch { 'web' }
+if (-not $sourceId) { $sourceId = 'web' }
+$values = [ordered]@{
+  'FUNCTIONS_WORKER_RUNTIME' = 'dotnet-isolated'
+  'AzureWebJobsStorage__blobServiceUri' = Get-EnvValue 'CDP_STORAGE_BLOB_ENDPOINT'
+  'AzureWebJobsStorage__queueServiceUri' = Get-EnvValue 'CDP_STORAGE_QUEUE_ENDPOINT'
+  'AzureWebJobsStorage__tableServiceUri' = Get-EnvValue 'CDP_STORAGE_TABLE_ENDPOINT'
+  'EventHubConnection__fullyQualifiedNamespace' = Get-EnvValue 'CDP_EVENTHUBS_NAMESPACE'
+  'CosmosConnection__accountEndpoint' = Get-EnvValue 'CDP_COSMOS_ENDPOINT'
+  'DeadLetterStorage__blobServiceUri' = Get-EnvValue 'CDP_STORAGE_BLOB_ENDPOINT'
+  'CDP_EVENTHUB_NAME' = 'events'
+  'CDP_EVENTHUB_CONSUMER_GROUP' = 'ingest'
+  'CDP_COSMOS_DATABASE' = 'cdp'
+  'CDP_COSMOS_IDENTITIES_CONTAINER' = 'identities'
+  'CDP_COSMOS_PROFILES_CONTAINER' = 'profiles'
+  'CDP_COSMOS_LEASES_CONTAINER' = 'leases'
+  'CDP_COSMOS_LEDGER_CONTAINER' = 'ledger'
+  'CDP_COSMOS_EVENTS_CONTAINER' = 'events'
+  'CDP_COSMOS_MESSAGES_CONTAINER' = $(if ((Get-EnvValue 'CDP_PROCESSED_MESSAGE_LOG') -eq 'true') { 'messages' } else { '' })
+  'CDP_COSMOS_SEGMENTS_CONTAINER' = 'segments'
+  'CDP_COSMOS_SEGMENT_TRANSITIONS_CONTAINER' = 'segmentTransitions'
+  'CDP_COSMOS_SEGMENT_SCHEDULE_CONTAINER' = 'segmentSchedule'
+  'CDP_DEADLETTER_CONTAINER' = 'deadletters'
+  'CDP_TASKHUB' = 'cdplocal'
+  'Cdp__Identity__HashKey' = $hashKey
+  'Cdp__Sources__0__Id' = $sourceId
+  'Cdp__Sources__0__Name' = $sourceId
+  'Cdp__Sources__0__WriteKeySha256' = Get-EnvValue 'CDP_WRITE_KEY_SHA256'
+}
+@{ IsEncrypted = $false; Values = $values } | ConvertTo-Json | Set-Content -Path local.settings.json -Encoding utf8
+Write-Host "Wrote local.settings.json for the deployed resources. The API: $(Get-EnvValue 'CDP_API_URL')"

@@ -1,0 +1,43 @@
+#!/bin/sh
+# azd postprovision: writes local.settings.json (ignored by git) so the Function App runs on a laptop against
+# the deployed resources, signed in as the deploying user (who got the same data roles). No key is written:
+# every connection is identity-based, and the hash key is read from Key Vault by `az`.
+set -eu
+cd "$(dirname "$0")/../.."
+get() { azd env get-value "$1"; }
+hash_key=$(az keyvault secret show --vault-name "$(get CDP_KEY_VAULT_NAME)" --name identity-hash-key --query value -o tsv 2>/dev/null || get CDP_IDENTITY_HASH_KEY)
+messages=""
+[ "$(get CDP_PROCESSED_MESSAGE_LOG)" = "true" ] && messages="messages"
+cat > local.settings.json <<JSON
+{
+  "IsEncrypted": false,
+  "Values": {
+    "FUNCTIONS_WORKER_RUNTIME": "dotnet-isolated",
+    "AzureWebJobsStorage__blobServiceUri": "$(get CDP_STORAGE_BLOB_ENDPOINT)",
+    "AzureWebJobsStorage__queueServiceUri": "$(get CDP_STORAGE_QUEUE_ENDPOINT)",
+    "AzureWebJobsStorage__tableServiceUri": "$(get CDP_STORAGE_TABLE_ENDPOINT)",
+    "EventHubConnection__fullyQualifiedNamespace": "$(get CDP_EVENTHUBS_NAMESPACE)",
+    "CosmosConnection__accountEndpoint": "$(get CDP_COSMOS_ENDPOINT)",
+    "DeadLetterStorage__blobServiceUri": "$(get CDP_STORAGE_BLOB_ENDPOINT)",
+    "CDP_EVENTHUB_NAME": "events",
+    "CDP_EVENTHUB_CONSUMER_GROUP": "ingest",
+    "CDP_COSMOS_DATABASE": "cdp",
+    "CDP_COSMOS_IDENTITIES_CONTAINER": "identities",
+    "CDP_COSMOS_PROFILES_CONTAINER": "profiles",
+    "CDP_COSMOS_LEASES_CONTAINER": "leases",
+    "CDP_COSMOS_LEDGER_CONTAINER": "ledger",
+    "CDP_COSMOS_EVENTS_CONTAINER": "events",
+    "CDP_COSMOS_MESSAGES_CONTAINER": "$messages",
+    "CDP_COSMOS_SEGMENTS_CONTAINER": "segments",
+    "CDP_COSMOS_SEGMENT_TRANSITIONS_CONTAINER": "segmentTransitions",
+    "CDP_COSMOS_SEGMENT_SCHEDULE_CONTAINER": "segmentSchedule",
+    "CDP_DEADLETTER_CONTAINER": "deadletters",
+    "CDP_TASKHUB": "cdplocal",
+    "Cdp__Identity__HashKey": "$hash_key",
+    "Cdp__Sources__0__Id": "$(get CDP_SOURCE_ID 2>/dev/null || echo web)",
+    "Cdp__Sources__0__Name": "$(get CDP_SOURCE_ID 2>/dev/null || echo web)",
+    "Cdp__Sources__0__WriteKeySha256": "$(get CDP_WRITE_KEY_SHA256)"
+  }
+}
+JSON
+echo "Wrote local.settings.json for the deployed resources. The API: $(get CDP_API_URL)"

@@ -1,0 +1,158 @@
+// The Function App on the Flex Consumption plan (.NET 10 isolated), running as the user-assigned identity:
+// deployment packages pulled from blob storage with it, and every connection identity-based (no key anywhere).
+@description('The Function App name.')
+param name string
+
+@description('The plan name.')
+param planName string
+
+@description('The Azure region.')
+param location string
+
+@description('Tags for the resources.')
+param tags object
+
+@description('The resource id of the user-assigned identity.')
+param identityId string
+
+@description('The client id of the user-assigned identity.')
+param identityClientId string
+
+@description('Blob endpoint of the storage account.')
+param blobEndpoint string
+
+@description('Queue endpoint of the storage account.')
+param queueEndpoint string
+
+@description('Table endpoint of the storage account.')
+param tableEndpoint string
+
+@description('The blob container deployment packages are taken from.')
+param deploymentContainerName string
+
+@description('The blob container of dead letters.')
+param deadLetterContainerName string
+
+@description('The Event Hubs namespace host name.')
+param eventHubsNamespace string
+
+@description('The hub of collected events.')
+param eventHubName string
+
+@description('The consumer group ingest reads with.')
+param consumerGroupName string
+
+@description('The Cosmos DB account endpoint.')
+param cosmosEndpoint string
+
+@description('The Cosmos DB database.')
+param cosmosDatabaseName string
+
+@description('Whether the processed-message log container exists (its setting names it, else stays empty).')
+param processedMessageLog bool
+
+@description('The Key Vault secret URI of the identity index hash key.')
+param hashKeySecretUri string
+
+@description('The Application Insights connection string (an identifier; ingestion needs Entra ID).')
+param applicationInsightsConnectionString string
+
+@description('Memory of each instance, in MB (2048 or 4096).')
+@allowed([2048, 4096])
+param instanceMemoryMB int
+
+@description('The most instances the app scales out to.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@description('The first collection source: its id.')
+param sourceId string
+
+@description('The first collection source: the SHA-256 (hex) of its write key.')
+param sourceWriteKeySha256 string
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: { tier: 'FlexConsumption', name: 'FC1' }
+  properties: { reserved: true }
+}
+
+// Identity-based connection settings for a connection prefix (Functions' convention).
+var identitySettings = {
+  credential: 'managedidentity'
+  clientId: identityClientId
+}
+
+resource app 'Microsoft.Web/sites@2025-03-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': 'functions' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: { '${identityId}': {} }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    keyVaultReferenceIdentity: identityId
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${blobEndpoint}${deploymentContainerName}'
+          authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identityId }
+        }
+      }
+      scaleAndConcurrency: { instanceMemoryMB: instanceMemoryMB, maximumInstanceCount: maximumInstanceCount }
+      runtime: { name: 'dotnet-isolated', version: '10.0' }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      ftpsState: 'Disabled'
+      appSettings: [
+        { name: 'AzureWebJobsStorage__blobServiceUri', value: blobEndpoint }
+        { name: 'AzureWebJobsStorage__queueServiceUri', value: queueEndpoint }
+        { name: 'AzureWebJobsStorage__tableServiceUri', value: tableEndpoint }
+        { name: 'AzureWebJobsStorage__credential', value: identitySettings.credential }
+        { name: 'AzureWebJobsStorage__clientId', value: identitySettings.clientId }
+        { name: 'EventHubConnection__fullyQualifiedNamespace', value: eventHubsNamespace }
+        { name: 'EventHubConnection__credential', value: identitySettings.credential }
+        { name: 'EventHubConnection__clientId', value: identitySettings.clientId }
+        { name: 'CosmosConnection__accountEndpoint', value: cosmosEndpoint }
+        { name: 'CosmosConnection__credential', value: identitySettings.credential }
+        { name: 'CosmosConnection__clientId', value: identitySettings.clientId }
+        { name: 'DeadLetterStorage__blobServiceUri', value: blobEndpoint }
+        { name: 'DeadLetterStorage__credential', value: identitySettings.credential }
+        { name: 'DeadLetterStorage__clientId', value: identitySettings.clientId }
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
+        { name: 'CDP_EVENTHUB_NAME', value: eventHubName }
+        { name: 'CDP_EVENTHUB_CONSUMER_GROUP', value: consumerGroupName }
+        { name: 'CDP_COSMOS_DATABASE', value: cosmosDatabaseName }
+        { name: 'CDP_COSMOS_IDENTITIES_CONTAINER', value: 'identities' }
+        { name: 'CDP_COSMOS_PROFILES_CONTAINER', value: 'profiles' }
+        { name: 'CDP_COSMOS_LEASES_CONTAINER', value: 'leases' }
+        { name: 'CDP_COSMOS_LEDGER_CONTAINER', value: 'ledger' }
+        { name: 'CDP_COSMOS_EVENTS_CONTAINER', value: 'events' }
+        { name: 'CDP_COSMOS_MESSAGES_CONTAINER', value: processedMessageLog ? 'messages' : '' }
+        { name: 'CDP_COSMOS_SEGMENTS_CONTAINER', value: 'segments' }
+        { name: 'CDP_COSMOS_SEGMENT_TRANSITIONS_CONTAINER', value: 'segmentTransitions' }
+        { name: 'CDP_COSMOS_SEGMENT_SCHEDULE_CONTAINER', value: 'segmentSchedule' }
+        { name: 'CDP_DEADLETTER_CONTAINER', value: deadLetterContainerName }
+        { name: 'CDP_TASKHUB', value: 'cdp' }
+        { name: 'Cdp__Identity__HashKey', value: '@Microsoft.KeyVault(SecretUri=${hashKeySecretUri})' }
+        { name: 'Cdp__Sources__0__Id', value: sourceId }
+        { name: 'Cdp__Sources__0__Name', value: sourceId }
+        { name: 'Cdp__Sources__0__WriteKeySha256', value: sourceWriteKeySha256 }
+      ]
+    }
+  }
+}
+
+output name string = app.name
+output uri string = 'https://${app.properties.defaultHostName}'
