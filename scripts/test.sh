@@ -15,6 +15,8 @@ install_node_tools
 
 echo "==> Restoring and building (Release)"
 dotnet restore Cdp.Functions.sln --nologo -v quiet
+# The Bicep CLI (a NuGet package): the infra tests compile infra/main.bicep with it.
+dotnet restore scripts/tools/bicep/Bicep.Tools.csproj --nologo -v quiet
 dotnet build Cdp.Functions.sln -c Release --no-restore --nologo -v quiet -clp:NoSummary
 
 echo "==> Running the tests"

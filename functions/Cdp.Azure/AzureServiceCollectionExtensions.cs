@@ -37,28 +37,28 @@ public static class AzureServiceCollectionExtensions
         services.AddSingleton(sp => CreateProducer(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton<IEventStream, EventHubsEventStream>();
         services.AddSingleton<IIdentityIndex>(sp => new CosmosIdentityIndex(
-            ContainerFor(sp, AzureSettings.IdentitiesContainer, "identities"),
+            ContainerFor(sp, CosmosContainers.Identities),
             sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new CosmosProfileStore(ContainerFor(sp, AzureSettings.ProfilesContainer, "profiles")));
+        services.AddSingleton(sp => new CosmosProfileStore(ContainerFor(sp, CosmosContainers.Profiles)));
         services.AddSingleton<IProfileStore>(sp => sp.GetRequiredService<CosmosProfileStore>());
         services.AddSingleton<IProfileCatalog>(sp => sp.GetRequiredService<CosmosProfileStore>());
         services.AddSingleton(sp => new CosmosSegments(
-            ContainerFor(sp, AzureSettings.SegmentsContainer, "segments"),
-            ContainerFor(sp, AzureSettings.SegmentTransitionsContainer, "segmentTransitions"),
-            ContainerFor(sp, AzureSettings.SegmentScheduleContainer, "segmentSchedule")));
+            ContainerFor(sp, CosmosContainers.Segments),
+            ContainerFor(sp, CosmosContainers.SegmentTransitions),
+            ContainerFor(sp, CosmosContainers.SegmentSchedule)));
         services.AddSingleton<ISegmentStore>(sp => sp.GetRequiredService<CosmosSegments>());
         services.AddSingleton<ISegmentTransitions>(sp => sp.GetRequiredService<CosmosSegments>());
         services.AddSingleton<ISegmentSchedule>(sp => sp.GetRequiredService<CosmosSegments>());
         services.AddSingleton<IIdentityLedger>(sp => new CosmosIdentityLedger(
-            ContainerFor(sp, AzureSettings.LedgerContainer, "ledger")));
+            ContainerFor(sp, CosmosContainers.Ledger)));
         services.AddSingleton<IProfileEventStore>(sp => new CosmosProfileEventStore(
-            ContainerFor(sp, AzureSettings.EventsContainer, "events")));
+            ContainerFor(sp, CosmosContainers.Events)));
         // The processed-message log only when a container is named for it (each message then costs a read and a
         // create); otherwise repeats are told by each profile's memory of its recent messages.
         services.AddSingleton<IProcessedMessageLog>(sp =>
             string.IsNullOrWhiteSpace(sp.GetRequiredService<IConfiguration>()[AzureSettings.MessagesContainer])
                 ? NoProcessedMessageLog.Instance
-                : new CosmosProcessedMessageLog(ContainerFor(sp, AzureSettings.MessagesContainer, "messages")));
+                : new CosmosProcessedMessageLog(ContainerFor(sp, CosmosContainers.Messages)));
         services.AddSingleton<IDeadLetterStore>(sp => new BlobDeadLetterStore(CreateDeadLetterContainer(sp.GetRequiredService<IConfiguration>())));
         return services;
     }
@@ -132,11 +132,11 @@ public static class AzureServiceCollectionExtensions
         return new BlobServiceClient(serviceUri, AzureConnections.CredentialFor(configuration, AzureSettings.DeadLetterStorage)).GetBlobContainerClient(name);
     }
 
-    private static Container ContainerFor(IServiceProvider services, string setting, string defaultName)
+    private static Container ContainerFor(IServiceProvider services, CosmosContainer container)
     {
         var configuration = services.GetRequiredService<IConfiguration>();
         var database = configuration[AzureSettings.CosmosDatabase]
             ?? throw new InvalidOperationException($"The setting '{AzureSettings.CosmosDatabase}' is required.");
-        return services.GetRequiredService<CosmosClient>().GetContainer(database, configuration[setting] ?? defaultName);
+        return services.GetRequiredService<CosmosClient>().GetContainer(database, configuration[container.Setting] ?? container.DefaultName);
     }
 }

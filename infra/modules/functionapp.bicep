@@ -81,12 +81,6 @@ resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   properties: { reserved: true }
 }
 
-// Identity-based connection settings for a connection prefix (Functions' convention).
-var identitySettings = {
-  credential: 'managedidentity'
-  clientId: identityClientId
-}
-
 resource app 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
@@ -118,17 +112,17 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'AzureWebJobsStorage__blobServiceUri', value: blobEndpoint }
         { name: 'AzureWebJobsStorage__queueServiceUri', value: queueEndpoint }
         { name: 'AzureWebJobsStorage__tableServiceUri', value: tableEndpoint }
-        { name: 'AzureWebJobsStorage__credential', value: identitySettings.credential }
-        { name: 'AzureWebJobsStorage__clientId', value: identitySettings.clientId }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
         { name: 'EventHubConnection__fullyQualifiedNamespace', value: eventHubsNamespace }
-        { name: 'EventHubConnection__credential', value: identitySettings.credential }
-        { name: 'EventHubConnection__clientId', value: identitySettings.clientId }
+        { name: 'EventHubConnection__credential', value: 'managedidentity' }
+        { name: 'EventHubConnection__clientId', value: identityClientId }
         { name: 'CosmosConnection__accountEndpoint', value: cosmosEndpoint }
-        { name: 'CosmosConnection__credential', value: identitySettings.credential }
-        { name: 'CosmosConnection__clientId', value: identitySettings.clientId }
+        { name: 'CosmosConnection__credential', value: 'managedidentity' }
+        { name: 'CosmosConnection__clientId', value: identityClientId }
         { name: 'DeadLetterStorage__blobServiceUri', value: blobEndpoint }
-        { name: 'DeadLetterStorage__credential', value: identitySettings.credential }
-        { name: 'DeadLetterStorage__clientId', value: identitySettings.clientId }
+        { name: 'DeadLetterStorage__credential', value: 'managedidentity' }
+        { name: 'DeadLetterStorage__clientId', value: identityClientId }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
         { name: 'CDP_EVENTHUB_NAME', value: eventHubName }

@@ -8,38 +8,38 @@ namespace Cdp.Azure.Tests.Cosmos;
 [Collection(CosmosCollection.Name)]
 public sealed class CosmosIdentityIndexContractTests(CosmosStandIn cosmos) : IdentityIndexContract
 {
-    protected override IIdentityIndex Index { get; } = new CosmosIdentityIndex(cosmos.ContainerAsync("identities").GetAwaiter().GetResult(), TimeProvider.System);
+    protected override IIdentityIndex Index { get; } = new CosmosIdentityIndex(cosmos.ContainerAsync(CosmosContainers.Identities).GetAwaiter().GetResult(), TimeProvider.System);
 }
 
 [Collection(CosmosCollection.Name)]
 public sealed class CosmosProfileStoreContractTests(CosmosStandIn cosmos) : ProfileStoreContract
 {
-    protected override IProfileStore Store { get; } = new CosmosProfileStore(cosmos.ContainerAsync("profiles").GetAwaiter().GetResult());
+    protected override IProfileStore Store { get; } = new CosmosProfileStore(cosmos.ContainerAsync(CosmosContainers.Profiles).GetAwaiter().GetResult());
 }
 
 [Collection(CosmosCollection.Name)]
 public sealed class CosmosProcessedMessageLogContractTests(CosmosStandIn cosmos) : ProcessedMessageLogContract
 {
-    protected override Core.Ingest.IProcessedMessageLog Log { get; } = new CosmosProcessedMessageLog(cosmos.ContainerAsync("messages").GetAwaiter().GetResult());
+    protected override Core.Ingest.IProcessedMessageLog Log { get; } = new CosmosProcessedMessageLog(cosmos.ContainerAsync(CosmosContainers.Messages).GetAwaiter().GetResult());
 }
 
 [Collection(CosmosCollection.Name)]
 public sealed class CosmosIdentityLedgerContractTests(CosmosStandIn cosmos) : IdentityLedgerContract
 {
-    protected override IIdentityLedger Ledger { get; } = new CosmosIdentityLedger(cosmos.ContainerAsync("ledger", "/profileId").GetAwaiter().GetResult());
+    protected override IIdentityLedger Ledger { get; } = new CosmosIdentityLedger(cosmos.ContainerAsync(CosmosContainers.Ledger).GetAwaiter().GetResult());
 }
 
 [Collection(CosmosCollection.Name)]
 public sealed class CosmosProfileEventStoreContractTests(CosmosStandIn cosmos) : ProfileEventStoreContract
 {
-    protected override IProfileEventStore Events { get; } = new CosmosProfileEventStore(cosmos.ContainerAsync("events", "/profileId").GetAwaiter().GetResult());
+    protected override IProfileEventStore Events { get; } = new CosmosProfileEventStore(cosmos.ContainerAsync(CosmosContainers.Events).GetAwaiter().GetResult());
 }
 
 [Collection(CosmosCollection.Name)]
 public sealed class CosmosProfileChangeFeedContractTests(CosmosStandIn cosmos) : ProfileChangeFeedContract
 {
     private readonly Microsoft.Azure.Cosmos.Container _profiles = cosmos.ContainerAsync("profile-feed").GetAwaiter().GetResult();
-    private readonly Microsoft.Azure.Cosmos.Container _leases = cosmos.ContainerAsync("leases").GetAwaiter().GetResult();
+    private readonly Microsoft.Azure.Cosmos.Container _leases = cosmos.ContainerAsync(CosmosContainers.Leases).GetAwaiter().GetResult();
 
     protected override IProfileStore Store => new CosmosProfileStore(_profiles);
 
@@ -49,8 +49,8 @@ public sealed class CosmosProfileChangeFeedContractTests(CosmosStandIn cosmos) :
 [Collection(CosmosCollection.Name)]
 public sealed class CosmosRetentionContractTests(CosmosStandIn cosmos) : RetentionContract
 {
-    private readonly Microsoft.Azure.Cosmos.Container _events = cosmos.ContainerAsync("events", "/profileId").GetAwaiter().GetResult();
-    private readonly Microsoft.Azure.Cosmos.Container _messages = cosmos.ContainerAsync("messages").GetAwaiter().GetResult();
+    private readonly Microsoft.Azure.Cosmos.Container _events = cosmos.ContainerAsync(CosmosContainers.Events).GetAwaiter().GetResult();
+    private readonly Microsoft.Azure.Cosmos.Container _messages = cosmos.ContainerAsync(CosmosContainers.Messages).GetAwaiter().GetResult();
 
     protected override IProfileEventStore Events => new CosmosProfileEventStore(_events);
 
@@ -69,9 +69,9 @@ public sealed class CosmosRetentionContractTests(CosmosStandIn cosmos) : Retenti
 public sealed class CosmosSegmentPortsContractTests(CosmosStandIn cosmos) : SegmentPortsContract
 {
     private readonly CosmosSegments _segments = new(
-        cosmos.ContainerAsync("segments").GetAwaiter().GetResult(),
-        cosmos.ContainerAsync("segmentTransitions", "/segmentId").GetAwaiter().GetResult(),
-        cosmos.ContainerAsync("segmentSchedule", "/bucket").GetAwaiter().GetResult());
+        cosmos.ContainerAsync(CosmosContainers.Segments).GetAwaiter().GetResult(),
+        cosmos.ContainerAsync(CosmosContainers.SegmentTransitions).GetAwaiter().GetResult(),
+        cosmos.ContainerAsync(CosmosContainers.SegmentSchedule).GetAwaiter().GetResult());
 
     protected override Core.Segments.ISegmentStore Store => _segments;
 

@@ -19,11 +19,11 @@ public sealed class CosmosIngestTests(CosmosStandIn cosmos)
     private async Task<IngestService> IngestAsync(bool processedMessageLog = false)
     {
         var policy = TestDomain.Policy();
-        var index = new CosmosIdentityIndex(await cosmos.ContainerAsync("identities"), TimeProvider.System);
-        var profiles = new CosmosProfileStore(await cosmos.ContainerAsync("profiles"));
-        var ledger = new CosmosIdentityLedger(await cosmos.ContainerAsync("ledger", "/profileId"));
-        var events = new CosmosProfileEventStore(await cosmos.ContainerAsync("events", "/profileId"));
-        IProcessedMessageLog processed = processedMessageLog ? new CosmosProcessedMessageLog(await cosmos.ContainerAsync("messages")) : NoProcessedMessageLog.Instance;
+        var index = new CosmosIdentityIndex(await cosmos.ContainerAsync(CosmosContainers.Identities), TimeProvider.System);
+        var profiles = new CosmosProfileStore(await cosmos.ContainerAsync(CosmosContainers.Profiles));
+        var ledger = new CosmosIdentityLedger(await cosmos.ContainerAsync(CosmosContainers.Ledger));
+        var events = new CosmosProfileEventStore(await cosmos.ContainerAsync(CosmosContainers.Events));
+        IProcessedMessageLog processed = processedMessageLog ? new CosmosProcessedMessageLog(await cosmos.ContainerAsync(CosmosContainers.Messages)) : NoProcessedMessageLog.Instance;
         var resolver = new IdentityResolver(TestDomain.Rules(), policy, index, profiles, ledger, NullLogger<IdentityResolver>.Instance);
         return new IngestService(resolver, policy, ledger, events, processed, new InMemoryStores(), TimeProvider.System, NullLogger<IngestService>.Instance);
     }
@@ -74,7 +74,7 @@ public sealed class CosmosIngestTests(CosmosStandIn cosmos)
         var batch = Enumerable.Range(0, 10).Select(i => Event($"{run}-m{i}", $"{run}-a", i)).ToList();
         await ingest.ProcessAsync(batch, CancellationToken.None);
         var profileId = IdentityResolver.NewProfileId(batch[0].MessageId);
-        var profiles = new CosmosProfileStore(await cosmos.ContainerAsync("profiles"));
+        var profiles = new CosmosProfileStore(await cosmos.ContainerAsync(CosmosContainers.Profiles));
         var before = (await profiles.GetAsync(profileId, CancellationToken.None))!;
 
         IReadOnlyList<CosmosOperation> operations;
@@ -88,7 +88,7 @@ public sealed class CosmosIngestTests(CosmosStandIn cosmos)
         Assert.Equal(before.VersionTag, after.VersionTag);
         Assert.Equal(10, after.Profile.Counters["track"].Count);
         Assert.DoesNotContain(operations, o => o.Container == "profiles" && o.Kind != CosmosOperation.Read);
-        var events = new CosmosProfileEventStore(await cosmos.ContainerAsync("events", "/profileId"));
+        var events = new CosmosProfileEventStore(await cosmos.ContainerAsync(CosmosContainers.Events));
         Assert.Equal(10, (await events.ListAsync(profileId, 100, CancellationToken.None)).Count);
     }
 
@@ -114,7 +114,7 @@ public sealed class CosmosIngestTests(CosmosStandIn cosmos)
     [Fact]
     public async Task Usage_TellsAQueryFromPointOperations()
     {
-        var ledger = new CosmosIdentityLedger(await cosmos.ContainerAsync("ledger", "/profileId"));
+        var ledger = new CosmosIdentityLedger(await cosmos.ContainerAsync(CosmosContainers.Ledger));
 
         using var usage = CosmosUsage.Begin();
         await ledger.ListAsync("p_" + Guid.NewGuid().ToString("N"), CancellationToken.None);
@@ -133,19 +133,19 @@ public sealed class CosmosIngestTests(CosmosStandIn cosmos)
 
         var profileId = IdentityResolver.NewProfileId(message.MessageId);
         var key = TestDomain.Rules().KeyOf(new Identifier("user_id", $"user-{run}"));
-        Assert.Equal(2, await SchemaVersionAsync("profiles", profileId, profileId));
-        Assert.Equal(1, await SchemaVersionAsync("identities", key, key));
+        Assert.Equal(2, await SchemaVersionAsync(CosmosContainers.Profiles, profileId, profileId));
+        Assert.Equal(1, await SchemaVersionAsync(CosmosContainers.Identities, key, key));
         var processed = IProcessedMessageLog.KeyFor(message.SourceId, message.MessageId);
-        Assert.Equal(1, await SchemaVersionAsync("messages", processed, processed));
+        Assert.Equal(1, await SchemaVersionAsync(CosmosContainers.Messages, processed, processed));
         var eventsItem = System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(message.MessageId + "\n")));
-        Assert.Equal(2, await SchemaVersionAsync("events", eventsItem, profileId));
-        var entry = Assert.Single(await new CosmosIdentityLedger(await cosmos.ContainerAsync("ledger", "/profileId")).ListAsync(profileId, CancellationToken.None));
-        Assert.Equal(1, await SchemaVersionAsync("ledger", entry.Id, profileId));
+        Assert.Equal(2, await SchemaVersionAsync(CosmosContainers.Events, eventsItem, profileId));
+        var entry = Assert.Single(await new CosmosIdentityLedger(await cosmos.ContainerAsync(CosmosContainers.Ledger)).ListAsync(profileId, CancellationToken.None));
+        Assert.Equal(1, await SchemaVersionAsync(CosmosContainers.Ledger, entry.Id, profileId));
     }
 
-    private async Task<int> SchemaVersionAsync(string container, string id, string partitionKey)
+    private async Task<int> SchemaVersionAsync(CosmosContainer container, string id, string partitionKey)
     {
-        using var response = await (await cosmos.ContainerAsync(container, container is "ledger" or "events" ? "/profileId" : "/id"))
+        using var response = await (await cosmos.ContainerAsync(container))
             .ReadItemStreamAsync(id, new Microsoft.Azure.Cosmos.PartitionKey(partitionKey));
         response.EnsureSuccessStatusCode();
         var item = await System.Text.Json.Nodes.JsonNode.ParseAsync(response.Content);

@@ -14,7 +14,7 @@ public sealed class CosmosProfileStoreTests(CosmosStandIn cosmos)
     [Fact]
     public async Task Delete_LeavesATombstoneThatExpiresAfterTheRetention_NotBefore()
     {
-        var container = await cosmos.ContainerAsync("profiles");
+        var container = await cosmos.ContainerAsync(CosmosContainers.Profiles);
         var store = new CosmosProfileStore(container);
         var id = "p_" + Guid.NewGuid().ToString("N");
         var profile = new Profile(id, T0);

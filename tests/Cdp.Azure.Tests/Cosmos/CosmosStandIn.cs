@@ -1,5 +1,6 @@
 using System.Globalization;
 using Cdp.Azure;
+using Cdp.Azure.Cosmos;
 using Cdp.Testing;
 using Microsoft.Azure.Cosmos;
 
@@ -53,6 +54,13 @@ public sealed class CosmosStandIn : IAsyncLifetime
     /// A container partitioned on <paramref name="partitionKeyPath"/> (<c>/id</c>, as <c>identities</c> and
     /// <c>profiles</c> are), with TTL on and no default (items with a <c>ttl</c> expire), as Bicep creates them.
     /// </summary>
+    public Task<Container> ContainerAsync(CosmosContainer container)
+    {
+        ArgumentNullException.ThrowIfNull(container);
+        return ContainerAsync(container.DefaultName, container.PartitionKey);
+    }
+
+    /// <summary>A test-only container (e.g. one per contract suite) partitioned on <paramref name="partitionKeyPath"/>.</summary>
     public async Task<Container> ContainerAsync(string name, string partitionKeyPath = "/id") =>
         (await Database.CreateContainerIfNotExistsAsync(new ContainerProperties(name, partitionKeyPath) { DefaultTimeToLive = -1 })).Container;
 

@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Cdp.Azure;
+using Cdp.Azure.Cosmos;
+using Cdp.Testing;
+using Json.Schema;
+using Microsoft.Azure.Functions.Worker.Core.FunctionMetadata;
+using YamlDotNet.Serialization;
+
+namespace Cdp.Functions.Tests;
+
+/// <summary>
+/// <c>infra/main.bicep</c>, compiled to ARM JSON with the Bicep CLI, against the code: every setting the Function
+/// App reads is set by Bicep and every setting Bicep sets is read; the Cosmos DB containers match the adapters; no
+/// key or connection string anywhere; every data service refuses keys. And <c>azure.yaml</c> against azd's schema.
+/// </summary>
+public sealed partial class InfraTests
+{
+    private static readonly Lazy<JsonNode> Arm = new(Compile);
+
+    /// <summary>Connection prefixes: each is set as <c>{prefix}__{property}</c> (identity-based), never as a connection string.</summary>
+    private static readonly string[] Connections = ["AzureWebJobsStorage", AzureSettings.EventHubConnection, AzureSettings.CosmosConnection, AzureSettings.DeadLetterStorage];
+
+    /// <summary>The option sections the app binds from configuration (<c>Cdp__{section}__…</c>).</summary>
+    private static readonly string[] OptionSections = ["Sources", "Identity", "MergePolicy", "Journeys"];
+
+    [Fact]
+    public async Task EverySettingTheAppReads_IsSetByBicep()
+    {
+        var set = AppSettings().Keys.ToList();
+        var read = new List<string>();
+        read.AddRange(SampleSettings().Where(key => key is not ("FUNCTIONS_WORKER_RUNTIME" or "AzureWebJobsStorage")));
+        read.AddRange(typeof(AzureSettings).GetFields().Select(f => (string)f.GetRawConstantValue()!));
+        read.AddRange(SettingExpression().Matches(RepositoryFiles.Read("host.json")).Select(m => m.Groups[1].Value));
+        foreach (var binding in (await new GeneratedFunctionMetadataProvider().GetFunctionMetadataAsync(RepositoryFiles.Root)).SelectMany(f => f.RawBindings!))
+        {
+            read.AddRange(SettingExpression().Matches(binding).Select(m => m.Groups[1].Value));
+            if (JsonNode.Parse(binding)!["connection"]?.GetValue<string>() is { } connection)
+            {
+                read.Add(connection);
+            }
+        }
+
+        // Flex Consumption: the worker runtime is functionAppConfig.runtime; the host storage is identity-based.
+        read.Add("AzureWebJobsStorage");
+        foreach (var setting in read.Distinct(StringComparer.Ordinal))
+        {
+            Assert.True(
+                set.Contains(setting) || set.Any(name => name.StartsWith(setting + "__", StringComparison.Ordinal)),
+                $"The app reads '{setting}', which infra/modules/functionapp.bicep does not set.");
+        }
+    }
+
+    [Fact]
+    public void EverySettingBicepSets_IsReadByTheApp()
+    {
+        var sample = SampleSettings();
+        var code = typeof(AzureSettings).GetFields().Select(f => (string)f.GetRawConstantValue()!).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in AppSettings().Keys)
+        {
+            var known = code.Contains(name)
+                || sample.Contains(name)
+                || Connections.Any(prefix => name.StartsWith(prefix + "__", StringComparison.Ordinal))
+                || OptionSections.Any(section => name.StartsWith($"Cdp__{section}__", StringComparison.Ordinal))
+                || name is "APPLICATIONINSIGHTS_CONNECTION_STRING" or "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
+            Assert.True(known, $"Bicep sets '{name}', which nothing in the app reads (a renamed setting?).");
+        }
+    }
+
+    [Fact]
+    public void ConnectionsAreIdentityBased_WithTheAppsIdentity()
+    {
+        var settings = AppSettings();
+        foreach (var connection in Connections)
+        {
+            Assert.Equal("managedidentity", settings[$"{connection}__credential"]);
+            Assert.Contains("identityClientId", settings[$"{connection}__clientId"], StringComparison.Ordinal);
+            Assert.DoesNotContain(connection, settings.Keys);
+        }
+
+        Assert.Contains("@Microsoft.KeyVault(SecretUri=", settings["Cdp__Identity__HashKey"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CosmosContainers_InBicep_AreTheAdapters()
+    {
+        var containers = Find(Arm.Value, o => o["variables"]?["containers"] is JsonArray).Single()["variables"]!["containers"]!.AsArray();
+        var inBicep = containers.Select(c => (c!["name"]!.GetValue<string>(), c["partitionKey"]!.GetValue<string>(), c["ttl"]!.GetValue<bool>())).Order();
+        var inCode = CosmosContainers.All.Select(c => (c.DefaultName, c.PartitionKey, c.TimeToLive)).Order();
+
+        Assert.Equal(inCode, inBicep);
+        var settings = AppSettings();
+        foreach (var container in CosmosContainers.All.Where(c => c != CosmosContainers.Messages))
+        {
+            Assert.Equal(container.DefaultName, settings[container.Setting]);
+        }
+    }
+
+    [Fact]
+    public void NoKeyOrConnectionString_InInfra_AndEveryServiceRefusesKeys()
+    {
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(RepositoryFiles.Root, "infra"), "*", SearchOption.AllDirectories))
+        {
+            var text = File.ReadAllText(file);
+            foreach (var forbidden in new[] { "listKeys", "listConnectionStrings", "AccountKey=", "SharedAccessKey", "primaryMasterKey", "UseDevelopmentStorage" })
+            {
+                Assert.False(text.Contains(forbidden, StringComparison.OrdinalIgnoreCase), $"{Path.GetRelativePath(RepositoryFiles.Root, file)} holds '{forbidden}'.");
+            }
+        }
+
+        Assert.All(AppSettings().Values, value => Assert.DoesNotMatch("(?i)(AccountKey|SharedAccessKey|Password)=", value));
+        Assert.False(Resource("Microsoft.Storage/storageAccounts")["properties"]!["allowSharedKeyAccess"]!.GetValue<bool>());
+        Assert.True(Resource("Microsoft.EventHub/namespaces")["properties"]!["disableLocalAuth"]!.GetValue<bool>());
+        Assert.True(Resource("Microsoft.DocumentDB/databaseAccounts")["properties"]!["disableLocalAuth"]!.GetValue<bool>());
+        Assert.True(Resource("Microsoft.Insights/components")["properties"]!["DisableLocalAuth"]!.GetValue<bool>());
+        Assert.True(Resource("Microsoft.KeyVault/vaults")["properties"]!["enableRbacAuthorization"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public void RoleAssignments_AreTheLeastThatWorks()
+    {
+        // The role definition ids sit in the variables of each module that assigns roles.
+        var roles = Find(Arm.Value, o => o["variables"] is JsonObject && Find(o["resources"], r => r["type"]?.GetValue<string>() == "Microsoft.Authorization/roleAssignments").Any())
+            .SelectMany(template => RoleId().Matches(template["variables"]!.ToJsonString()).Select(m => m.Value))
+            .ToHashSet(StringComparer.Ordinal);
+
+        // Blob Data Owner, Queue and Table Data Contributor, Event Hubs Data Sender and Receiver, Monitoring Metrics Publisher, Key Vault Secrets User.
+        string[] expected =
+        [
+            "b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "974c5e8b-45b9-4653-ba55-5f855dd0fb88", "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+            "2b629674-e913-4c01-ae53-ef4638d8f975", "a638d3c7-ab3a-418d-83e6-5f17a39d4fde", "3913510d-42f4-4e42-8a64-420c390055eb",
+            "4633458b-17de-408a-b874-0445c86b69e6",
+        ];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), roles.Order(StringComparer.Ordinal));
+        Assert.Single(Find(Arm.Value, o => o["type"]?.GetValue<string>() == "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments" && o["condition"] is null));
+    }
+
+    [SkippableFact]
+    public void AzureYaml_IsValidAgainstAzdsPublishedSchema()
+    {
+        var schemaPath = Path.Combine(RepositoryFiles.Root, "..", "shared", "schemas", "azure.yaml.schema.json");
+        Skip.IfNot(File.Exists(schemaPath), $"Skipped: azd's schema is not at {Path.GetFullPath(schemaPath)} (it is on the team's machines and in CI, not in a user's clone).");
+
+        var yaml = new DeserializerBuilder().Build().Deserialize<object>(RepositoryFiles.Read("azure.yaml"));
+        var json = JsonDocument.Parse(new SerializerBuilder().JsonCompatible().Build().Serialize(yaml!)).RootElement;
+        var schema = JsonSchema.FromText(File.ReadAllText(schemaPath));
+        var result = schema.Evaluate(json, new EvaluationOptions { OutputFormat = OutputFormat.List });
+
+        Assert.True(result.IsValid, string.Join("\n", (result.Details ?? []).Where(d => d.Errors is not null).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}"))));
+    }
+
+    private static JsonObject Resource(string type) => Find(Arm.Value, o => o["type"]?.GetValue<string>() == type).Single();
+
+    /// <summary>The Function App's app settings as Bicep sets them (values as ARM expressions).</summary>
+    private static Dictionary<string, string> AppSettings() =>
+        Resource("Microsoft.Web/sites")["properties"]!["siteConfig"]!["appSettings"]!.AsArray()
+            .ToDictionary(s => s!["name"]!.GetValue<string>(), s => s!["value"] is JsonValue v && v.TryGetValue<string>(out var text) ? text : s["value"]!.ToJsonString(), StringComparer.Ordinal);
+
+    private static HashSet<string> SampleSettings() =>
+        JsonNode.Parse(RepositoryFiles.Read("local.settings.sample.json"))!["Values"]!.AsObject().Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+
+    private static IEnumerable<JsonObject> Find(JsonNode? node, Func<JsonObject, bool> match)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                if (match(o))
+                {
+                    yield return o;
+                }
+
+                foreach (var (_, child) in o)
+                {
+                    foreach (var found in Find(child, match))
+                    {
+                        yield return found;
+                    }
+                }
+
+                break;
+            case JsonArray a:
+                foreach (var child in a)
+                {
+                    foreach (var found in Find(child, match))
+                    {
+                        yield return found;
+                    }
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>infra/main.bicep built to ARM JSON with the Bicep CLI that scripts/test.sh restores from NuGet.</summary>
+    private static JsonNode Compile()
+    {
+        var version = Regex.Match(RepositoryFiles.Read("Directory.Packages.props"), "\"Azure\\.Bicep\\.CommandLine\\.linux-x64\" Version=\"([^\"]+)\"").Groups[1].Value;
+        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } root
+            ? root
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var bicep = Path.Combine(packages, "azure.bicep.commandline.linux-x64", version, "tools", "bicep");
+        if (!File.Exists(bicep))
+        {
+            throw new InvalidOperationException($"The Bicep CLI is not at {bicep}: scripts/test.sh restores scripts/tools/bicep before the tests.");
+        }
+
+        var start = new ProcessStartInfo(bicep, ["build", "--stdout", Path.Combine(RepositoryFiles.Root, "infra", "main.bicep")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"bicep build failed: {errors}");
+        return JsonNode.Parse(output.GetAwaiter().GetResult())!;
+    }
+
+    [GeneratedRegex("%([A-Za-z0-9_]+)%")]
+    private static partial Regex SettingExpression();
+
+    [GeneratedRegex("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")]
+    private static partial Regex RoleId();
+}
