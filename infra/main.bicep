@@ -38,6 +38,9 @@ param cosmosAutoscaleMaxThroughput int = 1000
 @description('Cosmos DB: create the optional processed-message log (a 7-day duplicate window at about 6.5 RU more per event).')
 param processedMessageLog bool = false
 
+@description('Private networking: a virtual network the Function App integrates with, and private endpoints (with private DNS) for Storage, Event Hubs, Cosmos DB and Key Vault.')
+param privateNetworking bool = false
+
 @description('Function App: memory per instance in MB.')
 @allowed([2048, 4096])
 param instanceMemoryMB int = 2048
@@ -139,6 +142,19 @@ module keyVault 'modules/keyvault.bicep' = {
   }
 }
 
+module network 'modules/network.bicep' = if (privateNetworking) {
+  scope: resourceGroup
+  params: {
+    name: 'vnet-${token}'
+    location: location
+    tags: allTags
+    storageAccountId: storage.outputs.id
+    eventHubsNamespaceId: eventHubs.outputs.id
+    cosmosAccountId: cosmos.outputs.id
+    keyVaultId: keyVault.outputs.id
+  }
+}
+
 module functionApp 'modules/functionapp.bicep' = {
   scope: resourceGroup
   params: {
@@ -165,6 +181,7 @@ module functionApp 'modules/functionapp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     sourceId: sourceId
     sourceWriteKeySha256: sourceWriteKeySha256
+    subnetId: privateNetworking ? network!.outputs.functionsSubnetId : ''
   }
 }
 

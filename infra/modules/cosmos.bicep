@@ -112,4 +112,5 @@ resource userData 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2025
   }
 }
 
+output id string = account.id
 output endpoint string = account.properties.documentEndpoint

@@ -82,4 +82,5 @@ resource userRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for r
   }
 }]
 
+output id string = namespace.id
 output fullyQualifiedNamespace string = '${namespace.name}.servicebus.windows.net'

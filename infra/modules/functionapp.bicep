@@ -66,6 +66,9 @@ param instanceMemoryMB int
 @maxValue(1000)
 param maximumInstanceCount int
 
+@description('The subnet the app integrates with (empty: no virtual network).')
+param subnetId string
+
 @description('The first collection source: its id.')
 param sourceId string
 
@@ -94,6 +97,7 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
     serverFarmId: plan.id
     httpsOnly: true
     keyVaultReferenceIdentity: identityId
+    virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
     functionAppConfig: {
       deployment: {
         storage: {

@@ -62,4 +62,5 @@ resource userSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (
 }
 
 output hashKeySecretUri string = hashKey.properties.secretUri
+output id string = vault.id
 output name string = vault.name

@@ -79,6 +79,7 @@ resource userRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for r
   }
 }]
 
+output id string = account.id
 output name string = account.name
 output blobEndpoint string = account.properties.primaryEndpoints.blob
 output queueEndpoint string = account.properties.primaryEndpoints.queue

@@ -137,6 +137,15 @@ public sealed partial class InfraTests
         Assert.Single(Find(Arm.Value, o => o["type"]?.GetValue<string>() == "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments" && o["condition"] is null));
     }
 
+    [Fact]
+    public void PrivateNetworking_CoversEveryDataService_AndTheAppJoinsTheNetwork()
+    {
+        var endpoints = Find(Arm.Value, o => o["variables"]?["endpoints"] is JsonArray).Single()["variables"]!["endpoints"]!.AsArray();
+
+        Assert.Equal(["Sql", "blob", "namespace", "queue", "table", "vault"], endpoints.Select(e => e!["group"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Contains("subnetId", Resource("Microsoft.Web/sites")["properties"]!["virtualNetworkSubnetId"]!.ToJsonString(), StringComparison.Ordinal);
+    }
+
     [SkippableFact]
     public void AzureYaml_IsValidAgainstAzdsPublishedSchema()
     {
