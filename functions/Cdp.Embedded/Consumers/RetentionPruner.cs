@@ -8,9 +8,10 @@ namespace Cdp.Embedded.Consumers;
 
 /// <summary>
 /// The embedded store's TTL: once an hour, forgets processed-message entries past their retention (7 days) and
-/// removes profile events past theirs (90 days), as Cosmos DB expires those items by their <c>ttl</c>.
+/// removes profile events past theirs (90 days), as Cosmos DB expires those items by their <c>ttl</c>; and compacts
+/// the profile change log to the latest change of each profile that every consumer has read.
 /// </summary>
-public sealed class RetentionPruner(SqliteProcessedMessageLog log, SqliteProfileEventStore events, TimeProvider time, ILogger<RetentionPruner> logger) : BackgroundService
+public sealed class RetentionPruner(SqliteProcessedMessageLog log, SqliteProfileEventStore events, SqliteProfileStore profiles, TimeProvider time, ILogger<RetentionPruner> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
@@ -22,7 +23,8 @@ public sealed class RetentionPruner(SqliteProcessedMessageLog log, SqliteProfile
             var now = time.GetUtcNow();
             var messages = await log.PruneAsync(now - IProcessedMessageLog.Retention, stoppingToken);
             var expired = await events.PruneAsync(now - IProfileEventStore.Retention, stoppingToken);
-            Logs.Pruned(logger, messages, expired);
+            var superseded = await profiles.CompactAsync(stoppingToken);
+            Logs.Pruned(logger, messages, expired, superseded);
         }
         while (await WaitAsync(timer, stoppingToken));
     }

@@ -36,6 +36,7 @@ public sealed class SqliteDatabase : IDisposable
             profile_id TEXT NOT NULL,
             version INTEGER NOT NULL,
             body TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS profile_changes_by_profile ON profile_changes (profile_id, seq);
         CREATE TABLE IF NOT EXISTS processed_messages (
             key TEXT PRIMARY KEY,
             processed_at TEXT NOT NULL);

@@ -154,6 +154,23 @@ public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore,
         return newVersion.ToString(CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// Compacts the change log as Cosmos DB's latest-version feed is compacted: removes each change that a later
+    /// change of the same profile supersedes, once every consumer has checkpointed past it (a consumer that starts
+    /// later still reads the latest change of every profile); how many were removed.
+    /// </summary>
+    public Task<int> CompactAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(database.Write(transaction =>
+        {
+            using var compact = transaction.Command(
+                """
+                DELETE FROM profile_changes
+                WHERE seq <= (SELECT COALESCE(MIN(position), 0) FROM checkpoints WHERE consumer LIKE 'changes:%')
+                  AND EXISTS (SELECT 1 FROM profile_changes later WHERE later.profile_id = profile_changes.profile_id AND later.seq > profile_changes.seq)
+                """);
+            return compact.ExecuteNonQuery();
+        }));
+
     private static void LogChange(SqliteTransaction transaction, string profileId, long version, string body)
     {
         using var log = transaction.Command(

@@ -82,4 +82,32 @@ public class SqliteStoreTests
         Assert.Equal(["m1"], (await store.Events.ListAsync("p1", 10, CancellationToken.None)).Select(e => e.MessageId));
         Directory.Delete(directory, recursive: true);
     }
+
+    [Fact]
+    public async Task ChangeLogCompaction_KeepsTheLatestChangeOfEachProfile_AndWhatAConsumerHasNotRead()
+    {
+        using var store = new EmbeddedStore();
+        var t0 = store.Time.GetUtcNow();
+        var ada = new Profile("p_ada", t0);
+        var tag = await store.Profiles.TryCreateAsync(ada, CancellationToken.None);
+        ada.Committed();
+        for (var i = 0; i < 3; i++)
+        {
+            ada.Count("track", t0.AddMinutes(i));
+            tag = await store.Profiles.TryReplaceAsync(ada, tag!, CancellationToken.None);
+            ada.Committed();
+        }
+
+        await store.Profiles.TryCreateAsync(new Profile("p_bob", t0), CancellationToken.None);
+        var read = await store.Profiles.ReadAsync("early", 3, CancellationToken.None);
+        await store.Profiles.CheckpointAsync("early", read, CancellationToken.None);
+
+        // "early" has read ada's first three changes: all three are superseded (by her fourth), the rest is kept.
+        Assert.Equal(3, await store.Profiles.CompactAsync(CancellationToken.None));
+        await store.Profiles.CheckpointAsync("early", await store.Profiles.ReadAsync("early", 100, CancellationToken.None), CancellationToken.None);
+        Assert.Equal(0, await store.Profiles.CompactAsync(CancellationToken.None));
+
+        var late = await store.Profiles.ReadAsync("late", 100, CancellationToken.None);
+        Assert.Equal([("p_ada", 4L), ("p_bob", 1L)], late.Changes.Select(c => (c.ProfileId, c.Profile.Version)));
+    }
 }
