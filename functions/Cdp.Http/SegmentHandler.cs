@@ -58,8 +58,25 @@ public sealed class SegmentHandler(SegmentService segments, ISegmentTransitions 
 
     public async Task<IResult> ListAsync(CancellationToken cancellationToken) => TypedResults.Ok(await segments.ListAsync(cancellationToken));
 
-    public async Task<IResult> DeleteAsync(string id, CancellationToken cancellationToken) =>
-        await segments.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : NoSegment(id);
+    /// <summary><c>202</c>: deleting (members are taken out, then the segment goes); <c>409</c> while other segments read it.</summary>
+    public async Task<IResult> DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        var deletion = await segments.DeleteAsync(id, cancellationToken);
+        if (deletion.Segment is null)
+        {
+            return NoSegment(id);
+        }
+
+        if (deletion.ReadBy.Count > 0)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Other segments read this one.",
+                detail: $"Change or delete first: {string.Join(", ", deletion.ReadBy)}.");
+        }
+
+        return TypedResults.Accepted($"/{CdpRoutes.Prefix}/segments/{Uri.EscapeDataString(id)}", new SegmentView(deletion.Segment, await transitions.CountMembersAsync(id, cancellationToken)));
+    }
 
     public async Task<IResult> TransitionsAsync(HttpRequest request, string id, CancellationToken cancellationToken)
     {

@@ -163,6 +163,13 @@ public sealed class SegmentCatalog(ISegmentStore store, TimeProvider time, ILogg
             var segments = new List<CompiledSegment>();
             foreach (var definition in await store.ListAsync(cancellationToken))
             {
+                if (definition.Status == SegmentStatus.Deleting)
+                {
+                    // Nobody is in a segment being deleted: its back-fill takes every member out.
+                    segments.Add(new CompiledSegment(definition, new CompiledRule(string.Empty, static _ => false, new HashSet<string>(), new HashSet<string>(), false)));
+                    continue;
+                }
+
                 if (definition.Status != SegmentStatus.Active)
                 {
                     continue;

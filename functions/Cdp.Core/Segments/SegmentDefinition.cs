@@ -26,6 +26,9 @@ public enum SegmentStatus
 
     /// <summary>Not evaluated; memberships stay as they were.</summary>
     Paused,
+
+    /// <summary>Being deleted: a back-fill takes every member out (exits recorded), then the definition goes.</summary>
+    Deleting,
 }
 
 /// <summary>

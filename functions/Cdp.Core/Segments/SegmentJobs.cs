@@ -2,7 +2,8 @@ namespace Cdp.Core.Segments;
 
 /// <summary>
 /// The segment jobs both hosts run on a clock: evaluating the profiles whose time conditions are due, and
-/// back-filling a segment version one page at a time (progress saved after each page, so a restart or a
+/// back-filling a segment version one page at a time (for a segment being deleted: taking its members out, then
+/// removing it) (progress saved after each page, so a restart or a
 /// replayed orchestration resumes where it stopped). <c>Cdp.Local</c> runs them from a background worker; the
 /// Function App from a timer function and a back-fill orchestration.
 /// </summary>
@@ -23,7 +24,7 @@ public sealed class SegmentJobs(SegmentEvaluator evaluator, SegmentService segme
     /// </summary>
     public async Task<SegmentBackfill?> BackfillPageAsync(string segmentId, long version, CancellationToken cancellationToken)
     {
-        if (await segments.GetAsync(segmentId, cancellationToken) is not { Segment: { Status: SegmentStatus.Active, Backfill: { Done: false } progress } definition }
+        if (await segments.GetAsync(segmentId, cancellationToken) is not { Segment: { Status: SegmentStatus.Active or SegmentStatus.Deleting, Backfill: { Done: false } progress } definition }
             || definition.Version != version || progress.Version != version)
         {
             return null;
@@ -31,6 +32,11 @@ public sealed class SegmentJobs(SegmentEvaluator evaluator, SegmentService segme
 
         progress = await evaluator.BackfillAsync(progress, segmentId, profiles, PageSize, cancellationToken);
         await segments.SaveBackfillAsync(segmentId, progress, cancellationToken);
+        if (progress.Done && definition.Status == SegmentStatus.Deleting)
+        {
+            await segments.RemoveAsync(segmentId, version, cancellationToken);
+        }
+
         return progress;
     }
 }

@@ -50,6 +50,11 @@ public sealed partial class SegmentService(ISegmentStore store, SegmentCatalog c
                 errors.Add("rule", $"inSegment(\"{read}\"): there is no segment '{read}'.");
             }
 
+            foreach (var read in rule.Segments.Where(read => all.TryGetValue(read, out var d) && d.Status == SegmentStatus.Deleting && read != segmentId).Order(StringComparer.Ordinal))
+            {
+                errors.Add("rule", $"inSegment(\"{read}\"): segment '{read}' is being deleted.");
+            }
+
             if (Cycle(segmentId!, rule, all) is { } cycle)
             {
                 errors.Add("rule", $"The segments would read each other in a cycle: {string.Join(" -> ", cycle)}.");
@@ -99,16 +104,57 @@ public sealed partial class SegmentService(ISegmentStore store, SegmentCatalog c
         return views;
     }
 
-    public async Task<bool> DeleteAsync(string segmentId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts deleting a segment: a new version with status <see cref="SegmentStatus.Deleting"/>, whose back-fill
+    /// takes every member out (so exits are recorded and sizes stay right) and then removes the definition.
+    /// Refused while other segments read it.
+    /// </summary>
+    public async Task<SegmentDeletion> DeleteAsync(string segmentId, CancellationToken cancellationToken)
     {
-        var deleted = await store.DeleteAsync(segmentId, cancellationToken);
-        catalog.Invalidate();
-        return deleted;
+        if (await store.GetAsync(segmentId, cancellationToken) is not { } stored)
+        {
+            return new SegmentDeletion(null, []);
+        }
+
+        var readers = (await store.ListAsync(cancellationToken))
+            .Where(d => d.Id != segmentId && d.Status != SegmentStatus.Deleting && RuleCompiler.Compile(d.Rule).Rule?.Segments.Contains(segmentId) == true)
+            .Select(d => d.Id)
+            .ToList();
+        if (readers.Count > 0)
+        {
+            return new SegmentDeletion(stored.Definition, readers);
+        }
+
+        var version = stored.Definition.Version + 1;
+        var deleting = stored.Definition with
+        {
+            Status = SegmentStatus.Deleting,
+            Version = version,
+            UpdatedAt = time.GetUtcNow(),
+            Backfill = new SegmentBackfill(version, null, 0, false),
+        };
+        if (stored.Definition.Status != SegmentStatus.Deleting)
+        {
+            await store.TryPutAsync(deleting, stored.VersionTag, cancellationToken);
+            catalog.Invalidate();
+        }
+
+        return new SegmentDeletion(deleting, []);
     }
 
-    /// <summary>The active segments whose current version still has profiles to back-fill.</summary>
+    /// <summary>Removes a deleted segment's definition once its members are all out (the back-fill of <paramref name="version"/> is done).</summary>
+    internal async Task RemoveAsync(string segmentId, long version, CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(segmentId, cancellationToken) is { Definition: { Status: SegmentStatus.Deleting } definition } && definition.Version == version)
+        {
+            await store.DeleteAsync(segmentId, cancellationToken);
+            catalog.Invalidate();
+        }
+    }
+
+    /// <summary>The active or deleting segments whose current version still has profiles to go through.</summary>
     public async Task<IReadOnlyList<SegmentDefinition>> PendingBackfillsAsync(CancellationToken cancellationToken) =>
-        [.. (await store.ListAsync(cancellationToken)).Where(d => d.Status == SegmentStatus.Active && d.Backfill is { Done: false } b && b.Version == d.Version)];
+        [.. (await store.ListAsync(cancellationToken)).Where(d => d.Status is SegmentStatus.Active or SegmentStatus.Deleting && d.Backfill is { Done: false } b && b.Version == d.Version)];
 
     /// <summary>Saves back-fill progress, unless the definition has moved to another version meanwhile.</summary>
     public async Task SaveBackfillAsync(string segmentId, SegmentBackfill progress, CancellationToken cancellationToken)
@@ -162,6 +208,9 @@ public sealed partial class SegmentService(ISegmentStore store, SegmentCatalog c
 
 /// <summary>A segment as saved over the API (status: <c>active</c>, the default, or <c>paused</c>).</summary>
 public sealed record SegmentRequest(string? Name, string? Rule, string? Description = null, string? Status = null);
+
+/// <summary>A deletion: the segment as it is now (null when there was none), and the segments that read it (then nothing was done).</summary>
+public sealed record SegmentDeletion(SegmentDefinition? Segment, IReadOnlyList<string> ReadBy);
 
 /// <summary>A segment and how many profiles are in it.</summary>
 public sealed record SegmentView(SegmentDefinition Segment, long Members);

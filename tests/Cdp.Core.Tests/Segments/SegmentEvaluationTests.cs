@@ -256,6 +256,30 @@ public sealed class SegmentEvaluationTests : IDisposable
     }
 
     [Fact]
+    public async Task DeletingASegment_TakesItsMembersOut_RecordingExits_ThenRemovesIt_NotWhileAnotherReadsIt()
+    {
+        var jobs = new SegmentJobs(_evaluator, _service, _stores, _time);
+        await DefineAsync("pro", "text(\"plan\") == \"pro\"");
+        await DefineAsync("fans", "inSegment(\"pro\")");
+        await SendAsync("ada", traits: new JsonObject { ["plan"] = "pro" });
+        Assert.Equal(["fans", "pro"], (await ProfileOfAsync("ada")).Segments.Keys);
+
+        Assert.Equal(["fans"], (await _service.DeleteAsync("pro", CancellationToken.None)).ReadBy);
+        Assert.Equal(SegmentStatus.Active, (await _service.GetAsync("pro", CancellationToken.None))!.Segment.Status);
+
+        var fans = (await _service.DeleteAsync("fans", CancellationToken.None)).Segment!;
+        Assert.Equal((SegmentStatus.Deleting, 2L), (fans.Status, fans.Version));
+        Assert.True((await jobs.BackfillPageAsync("fans", 2, CancellationToken.None))!.Done);
+        await FeedAsync();
+
+        Assert.Null(await _service.GetAsync("fans", CancellationToken.None));
+        Assert.Equal(["pro"], (await ProfileOfAsync("ada")).Segments.Keys);
+        Assert.Equal(SegmentTransitionKind.Exited, _segments.Transitions.Last(t => t.SegmentId == "fans").Kind);
+        Assert.Equal(0, await _segments.CountMembersAsync("fans", CancellationToken.None));
+        Assert.Null((await _service.DeleteAsync("fans", CancellationToken.None)).Segment);
+    }
+
+    [Fact]
     public async Task AMergedAwayProfile_LeavesItsSegments_TheSurvivorIsEvaluated()
     {
         await DefineAsync("pro", "text(\"plan\") == \"pro\"");
