@@ -31,8 +31,12 @@ set -e
 python3 - "$results" <<'PY'
 import collections, glob, re, sys, xml.etree.ElementTree as ET
 runs = collections.defaultdict(lambda: collections.Counter())
+ns = "{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}"
 for path in glob.glob(sys.argv[1] + "/*.trx"):
-    for result in ET.parse(path).getroot().iter("{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}UnitTestResult"):
+    for result in ET.parse(path).getroot().iter(ns + "UnitTestResult"):
+        if result.get("outcome") == "NotExecuted":
+            reason = result.find(f"{ns}Output/{ns}ErrorInfo/{ns}Message")
+            print(f"Skipped {result.get('testName')}: {reason.text if reason is not None else 'no reason given'}")
         match = re.search(r"\.(InMemory|Sqlite|Cosmos|Blob)(\w+)ContractTests\.", result.get("testName", ""))
         if match:
             runs[match.group(2)][(match.group(1), result.get("outcome"))] += 1
