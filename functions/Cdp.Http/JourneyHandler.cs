@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Cdp.Core.Events;
 using Cdp.Core.Journeys;
 using Microsoft.AspNetCore.Http;
 
@@ -18,21 +16,10 @@ public static class JourneyHandler
     public static async Task<IResult> StartAsync(HttpRequest request, IJourneyRuntime runtime, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var read = await RequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken);
-        if (read.Body is not { } body)
+        var (run, problem) = await RequestBody.ReadJsonAsync<JourneyRun>(request, MaxBodyBytes, "The journey run is not valid.", cancellationToken);
+        if (problem is not null)
         {
-            return read.ToProblem(MaxBodyBytes);
-        }
-
-        JourneyRun? run;
-        try
-        {
-            run = JsonSerializer.Deserialize<JourneyRun>(body.Span, CdpJson.Options);
-        }
-        catch (JsonException ex)
-        {
-            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
-            return Problems.Invalid(field, $"Not readable here: {ex.Message}", "The journey run is not valid.");
+            return problem;
         }
 
         var result = await new JourneyService(runtime).StartAsync(run, cancellationToken);

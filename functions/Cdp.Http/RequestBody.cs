@@ -1,4 +1,6 @@
 using System.IO.Compression;
+using System.Text.Json;
+using Cdp.Core.Events;
 using Microsoft.AspNetCore.Http;
 
 namespace Cdp.Http;
@@ -9,6 +11,29 @@ namespace Cdp.Http;
 /// </summary>
 internal static class RequestBody
 {
+    /// <summary>
+    /// The body as JSON of <typeparamref name="T"/> (null for a JSON <c>null</c>), or the problem details reply: 413 when
+    /// too large, 400 naming <c>body</c> or the JSON path of the field that cannot be read, under <paramref name="title"/>.
+    /// </summary>
+    public static async Task<(T? Value, IResult? Problem)> ReadJsonAsync<T>(HttpRequest request, int limit, string title, CancellationToken cancellationToken)
+    {
+        var read = await ReadAsync(request, limit, cancellationToken);
+        if (read.Body is not { } body)
+        {
+            return (default, read.ToProblem(limit));
+        }
+
+        try
+        {
+            return (JsonSerializer.Deserialize<T>(body.Span, CdpJson.Options), null);
+        }
+        catch (JsonException ex)
+        {
+            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
+            return (default, Problems.Invalid(field, $"Not readable here: {ex.Message}", title));
+        }
+    }
+
     /// <summary>The body, or <see cref="BodyRead.TooLarge"/>, or why it cannot be read (an unsupported encoding, corrupt gzip).</summary>
     public static async Task<BodyRead> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Cdp.Core.Events;
 using Cdp.Core.Segments;
 using Microsoft.AspNetCore.Http;
 
@@ -20,21 +18,10 @@ public sealed class SegmentHandler(SegmentService segments, ISegmentTransitions 
 
     public async Task<IResult> PutAsync(HttpRequest request, string id, CancellationToken cancellationToken)
     {
-        var read = await RequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken);
-        if (read.Body is not { } body)
+        var (segment, problem) = await RequestBody.ReadJsonAsync<SegmentRequest>(request, MaxBodyBytes, "The segment is not valid.", cancellationToken);
+        if (problem is not null)
         {
-            return read.ToProblem(MaxBodyBytes);
-        }
-
-        SegmentRequest? segment;
-        try
-        {
-            segment = JsonSerializer.Deserialize<SegmentRequest>(body.Span, CdpJson.Options);
-        }
-        catch (JsonException ex)
-        {
-            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "body" : ex.Path.TrimStart('$', '.');
-            return Problems.Invalid(field, $"Not readable here: {ex.Message}", "The segment is not valid.");
+            return problem;
         }
 
         var saved = await segments.PutAsync(id, segment, cancellationToken);
