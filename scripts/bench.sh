@@ -38,16 +38,14 @@ identity_bench() {
     --filter '*' --exporters github --artifacts "$work/bdn" >&2)
   python3 - "$work/bdn/results" <<'PY'
 import datetime, glob, os, re, subprocess, sys
+sys.path.insert(0, "scripts/bench")
+from performance import machine, micros, write_section
 report = open(glob.glob(os.path.join(sys.argv[1], "*-report-github.md"))[0]).read()
 # The GitHub table bolds the first row of each parameter group: drop the asterisks.
 rows = [r.replace("*", "") for r in report.splitlines() if r.replace("*", "").startswith("| ResolveMergeApply")]
 if not rows or any("| NA" in r for r in rows):
     sys.exit("BenchmarkDotNet produced no result; see its output above.")
-cpu = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
-def micros(text):
-    value, unit = text.replace(",", "").split()
-    return float(value) * {"ns": 0.001, "us": 1.0, "μs": 1.0, "ms": 1000.0}[unit]
+model, cpu = machine()
 table = []
 for row in rows:
     cells = [c.strip() for c in row.strip("|").split("|")]
@@ -72,11 +70,7 @@ one merge per 10 events.
 
 Aim: ≥ 100,000 events/s per core and ≤ 2 KB allocated per event. Measured {datetime.date.today().isoformat()}.
 """
-path = "docs/performance.md"
-text = open(path).read()
-pattern = re.compile(r"## Identity: resolve \+ merge \+ apply per event.*?(?=\n## |\Z)", re.S)
-text = pattern.sub(section.rstrip() + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
-open(path, "w").write(text)
+write_section("Identity: resolve + merge + apply per event", section)
 print("\n".join(table))
 PY
 }
@@ -88,15 +82,13 @@ segments_bench() {
     --filter '*' --exporters github --artifacts "$work/segments" >&2)
   python3 - "$work/segments/results" <<'PY'
 import datetime, glob, os, re, subprocess, sys
+sys.path.insert(0, "scripts/bench")
+from performance import machine, micros, write_section
 report = open(glob.glob(os.path.join(sys.argv[1], "*-report-github.md"))[0]).read()
 rows = {r.split("|")[1].strip(): [c.strip() for c in r.strip().strip("|").split("|")] for r in report.splitlines() if r.startswith("| TwentyRules") or r.startswith("| ChangeFeedHandler")}
 if len(rows) != 2 or any("NA" in r for r in rows.values()):
     sys.exit("BenchmarkDotNet produced no result; see its output above.")
-cpu = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
-model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
-def micros(text):
-    value, unit = text.replace(",", "").split()
-    return float(value) * {"ns": 0.001, "us": 1.0, "μs": 1.0, "ms": 1000.0}[unit]
+model, cpu = machine()
 names = {"TwentyRules": "one profile, 20 compiled rules", "ChangeFeedHandler": "one profile change through the segment evaluator"}
 table = [f"| {names[n]} | {r[1]} | {1_000_000 / micros(r[1]):,.0f} | {r[-1]} |" for n, r in rows.items()]
 section = f"""## Segments: rule evaluation and the change-feed handler
@@ -115,11 +107,7 @@ so nothing is written.
 
 Aim: ≥ 50,000 profile evaluations (20 rules each) per second per core. Measured {datetime.date.today().isoformat()}.
 """
-path = "docs/performance.md"
-text = open(path).read()
-pattern = re.compile(r"## Segments: rule evaluation and the change-feed handler.*?(?=\n## |\Z)", re.S)
-text = pattern.sub(section.rstrip() + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
-open(path, "w").write(text)
+write_section("Segments: rule evaluation and the change-feed handler", section)
 print("\n".join(table))
 PY
 }
@@ -136,6 +124,8 @@ ru_bench() {
   stop_last
   python3 - "$work/ru.md" <<'PY'
 import datetime, re, sys
+sys.path.insert(0, "scripts/bench")
+from performance import machine, micros, write_section
 table = open(sys.argv[1]).read().strip()
 section = f"""## Cosmos DB: request units per ingested event
 
@@ -157,11 +147,7 @@ configuration at 100 events per profile in a batch. With fewer events per profil
 (10 RU per KB of profile) is shared by fewer events and dominates, and a lone event's history item costs a
 whole 1 KB write; the optional processed-message log adds a read and a create per event. Measured {datetime.date.today().isoformat()}.
 """
-path = "docs/performance.md"
-text = open(path).read()
-pattern = re.compile(r"## Cosmos DB: request units per ingested event.*?(?=\n## |\Z)", re.S)
-text = pattern.sub(section.rstrip() + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
-open(path, "w").write(text)
+write_section("Cosmos DB: request units per ingested event", section)
 print(table)
 PY
 }
@@ -270,10 +256,10 @@ echo "bare: $bare req/s; cdp: $cdp req/s (ratio $ratio); intake only: $intake re
 
 python3 - "$bare" "$cdp" "$ratio" "$duration" "$connections" "$non2xx_cdp" "$intake" "$intake_ratio" <<'PY'
 import datetime, os, re, subprocess, sys
+sys.path.insert(0, "scripts/bench")
+from performance import machine, micros, write_section
 bare, cdp, ratio, duration, connections, non2xx, intake, intake_ratio = sys.argv[1:]
-path = "docs/performance.md"
-text = open(path).read() if os.path.exists(path) else "# Performance\n\nMeasured numbers, each with the command that produced it. Benchmarks are not tests: they run on demand.\n"
-cpu = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+model, cpu = machine()
 section = f"""## Collection: `POST /api/v1/batch` on Cdp.Local vs a bare Kestrel endpoint
 
 Command: `scripts/bench.sh {duration}` — wrk, 2 threads, {connections} connections, {duration} s per run, each server
@@ -293,8 +279,6 @@ same cores; the intake-only run leaves ingest off (`CDP_INGEST=off`). Logging at
 
 Non-2xx replies from Cdp during the run: {non2xx}. Measured {datetime.date.today().isoformat()}.
 """
-pattern = re.compile(r"## Collection: `POST /api/v1/batch`.*?(?=\n## |\Z)", re.S)
-text = pattern.sub(section.rstrip() + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
-open(path, "w").write(text)
+write_section("Collection: `POST /api/v1/batch`", section)
 PY
 echo "Wrote docs/performance.md"
