@@ -30,17 +30,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# run_bdn PROJECT: builds scripts/bench/PROJECT and runs every BenchmarkDotNet benchmark in it; the reports
+# go to $work/PROJECT/results.
+run_bdn() {
+  dotnet build "scripts/bench/$1/$1.csproj" -c Release --nologo -v quiet -clp:NoSummary
+  # BenchmarkDotNet builds its runner next to the project, so it starts from the project's folder.
+  (cd "scripts/bench/$1" && dotnet "bin/Release/net10.0/$1.dll" --filter '*' --exporters github --artifacts "$work/$1" >&2)
+}
+
 identity_bench() {
   echo "==> Identity: BenchmarkDotNet (resolve + merge + apply, in-memory ports)" >&2
-  dotnet build scripts/bench/Cdp.Bench.Identity/Cdp.Bench.Identity.csproj -c Release --nologo -v quiet -clp:NoSummary
-  # BenchmarkDotNet builds its runner next to the project, so it starts from the project's folder.
-  (cd scripts/bench/Cdp.Bench.Identity && dotnet bin/Release/net10.0/Cdp.Bench.Identity.dll \
-    --filter '*' --exporters github --artifacts "$work/bdn" >&2)
-  python3 - "$work/bdn/results" <<'PY'
+  run_bdn Cdp.Bench.Identity
+  python3 - "$work/Cdp.Bench.Identity/results" <<'PY'
 import datetime, glob, os, re, subprocess, sys
 sys.path.insert(0, "scripts/bench")
-from performance import machine, micros, write_section
-report = open(glob.glob(os.path.join(sys.argv[1], "*-report-github.md"))[0]).read()
+from performance import github_report, machine, micros, write_section
+report = github_report(sys.argv[1])
 # The GitHub table bolds the first row of each parameter group: drop the asterisks.
 rows = [r.replace("*", "") for r in report.splitlines() if r.replace("*", "").startswith("| ResolveMergeApply")]
 if not rows or any("| NA" in r for r in rows):
@@ -77,14 +82,12 @@ PY
 
 segments_bench() {
   echo "==> Segments: BenchmarkDotNet (20 compiled rules per profile; the change-feed handler)" >&2
-  dotnet build scripts/bench/Cdp.Bench.Segments/Cdp.Bench.Segments.csproj -c Release --nologo -v quiet -clp:NoSummary
-  (cd scripts/bench/Cdp.Bench.Segments && dotnet bin/Release/net10.0/Cdp.Bench.Segments.dll \
-    --filter '*' --exporters github --artifacts "$work/segments" >&2)
-  python3 - "$work/segments/results" <<'PY'
+  run_bdn Cdp.Bench.Segments
+  python3 - "$work/Cdp.Bench.Segments/results" <<'PY'
 import datetime, glob, os, re, subprocess, sys
 sys.path.insert(0, "scripts/bench")
-from performance import machine, micros, write_section
-report = open(glob.glob(os.path.join(sys.argv[1], "*-report-github.md"))[0]).read()
+from performance import github_report, machine, micros, write_section
+report = github_report(sys.argv[1])
 rows = {r.split("|")[1].strip(): [c.strip() for c in r.strip().strip("|").split("|")] for r in report.splitlines() if r.startswith("| TwentyRules") or r.startswith("| ChangeFeedHandler")}
 if len(rows) != 2 or any("NA" in r for r in rows.values()):
     sys.exit("BenchmarkDotNet produced no result; see its output above.")

@@ -1,5 +1,6 @@
 """What the benchmark reports of scripts/bench.sh share: the machine, BenchmarkDotNet's times, and writing one
 section of docs/performance.md (replaced in place, or appended)."""
+import glob
 import os
 import re
 import subprocess
@@ -12,6 +13,11 @@ def machine():
     cpu = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
     return model, cpu
+
+
+def github_report(results):
+    """The Markdown table BenchmarkDotNet's GitHub exporter wrote into the `results` folder."""
+    return open(glob.glob(os.path.join(results, "*-report-github.md"))[0]).read()
 
 
 def micros(text):
