@@ -24,7 +24,10 @@ public interface IProcessedMessageLog
     /// <summary>Records <paramref name="keys"/>; recording a key again is not an error.</summary>
     Task AddAsync(IReadOnlyCollection<string> keys, DateTimeOffset processedAt, CancellationToken cancellationToken);
 
-    /// <summary>The log's key for a message: base64url SHA-256 of source and message id (safe as any store's id).</summary>
+    /// <summary>
+    /// The log's key for a message: the first 96 bits of SHA-256 of source and message id, base64url (16 characters,
+    /// safe as any store's id; short because profiles remember the keys of their recent messages).
+    /// </summary>
     static string KeyFor(string? sourceId, string messageId)
     {
         ArgumentNullException.ThrowIfNull(messageId);
@@ -36,6 +39,6 @@ public interface IProcessedMessageLog
         written += Encoding.UTF8.GetBytes(messageId, input[written..]);
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(input[..written], hash);
-        return Base64Url.EncodeToString(hash);
+        return Base64Url.EncodeToString(hash[..12]);
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cdp.Core.DeadLetters;
@@ -38,6 +39,10 @@ public sealed class IngestService(
 
     /// <summary>How many counters (message types and track event names) a profile keeps at most.</summary>
     public const int MaxCounters = 256;
+
+    private const int MaxCachedEventNames = 10_000;
+
+    private readonly ConcurrentDictionary<string, string> _eventCounters = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Processes a batch in order. Throws when a store fails; the caller redelivers the batch. The summary
@@ -265,7 +270,7 @@ public sealed class IngestService(
         if (message.Type == MessageType.Track && !string.IsNullOrWhiteSpace(message.Event))
         {
             // Per event name too (segment rules read "last Order Completed"), up to a bound per profile.
-            var counter = RuleCompiler.EventCounterPrefix + message.Event;
+            var counter = EventCounter(message.Event);
             if (profile.Counters.Count < MaxCounters || profile.Counters.ContainsKey(counter))
             {
                 profile.Count(counter, at);
@@ -274,6 +279,22 @@ public sealed class IngestService(
 
         profile.Remember(key, policy.RecentMessages);
         return true;
+    }
+
+    /// <summary>The counter key of a track event (<c>track:{event}</c>), built once per event name (names are few).</summary>
+    private string EventCounter(string name)
+    {
+        if (_eventCounters.TryGetValue(name, out var key))
+        {
+            return key;
+        }
+
+        if (_eventCounters.Count >= MaxCachedEventNames)
+        {
+            _eventCounters.Clear();
+        }
+
+        return _eventCounters[name] = RuleCompiler.EventCounterPrefix + name;
     }
 
     /// <summary>Records the ledger's links and the events, then writes each changed profile once; returns how many were written.</summary>
