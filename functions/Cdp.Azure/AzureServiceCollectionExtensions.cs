@@ -8,6 +8,7 @@ using Cdp.Core.Events;
 using Cdp.Core.Identity;
 using Cdp.Core.Ingest;
 using Cdp.Core.Profiles;
+using Cdp.Core.Journeys;
 using Cdp.Core.Segments;
 using Cdp.Core.Streaming;
 using Microsoft.Azure.Cosmos;
@@ -49,6 +50,9 @@ public static class AzureServiceCollectionExtensions
         services.AddSingleton<ISegmentStore>(sp => sp.GetRequiredService<CosmosSegments>());
         services.AddSingleton<ISegmentTransitions>(sp => sp.GetRequiredService<CosmosSegments>());
         services.AddSingleton<ISegmentSchedule>(sp => sp.GetRequiredService<CosmosSegments>());
+        services.AddSingleton(sp => new CosmosJourneys(ContainerFor(sp, CosmosContainers.Journeys), ContainerFor(sp, CosmosContainers.JourneyInstances)));
+        services.AddSingleton<IJourneyStore>(sp => sp.GetRequiredService<CosmosJourneys>());
+        services.AddSingleton<IJourneyInstances>(sp => sp.GetRequiredService<CosmosJourneys>());
         services.AddSingleton<IIdentityLedger>(sp => new CosmosIdentityLedger(
             ContainerFor(sp, CosmosContainers.Ledger)));
         services.AddSingleton<IProfileEventStore>(sp => new CosmosProfileEventStore(

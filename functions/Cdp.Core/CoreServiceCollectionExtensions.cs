@@ -16,10 +16,9 @@ public static class CoreServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the domain services both hosts run (collect, ingest, profile reads, the profile change
-    /// processor and its journey triggers) and binds <see cref="SourceOptions"/> (<c>Cdp:Sources</c>),
-    /// <see cref="IdentityOptions"/> (<c>Cdp:Identity</c>), <see cref="MergePolicyOptions"/> (<c>Cdp:MergePolicy</c>)
-    /// and <see cref="JourneyOptions"/> (<c>Cdp:Journeys</c>) from the host's <c>IConfiguration</c>, refusing to
-    /// start when any is invalid. The ports come from an adapter.
+    /// processor) and binds <see cref="SourceOptions"/> (<c>Cdp:Sources</c>), <see cref="IdentityOptions"/>
+    /// (<c>Cdp:Identity</c>) and <see cref="MergePolicyOptions"/> (<c>Cdp:MergePolicy</c>) from the host's
+    /// <c>IConfiguration</c>, refusing to start when any is invalid. The ports come from an adapter.
     /// </summary>
     public static IServiceCollection AddCdpCore(this IServiceCollection services)
     {
@@ -50,11 +49,6 @@ public static class CoreServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<SourceOptions>, SourceOptionsValidator>();
         services.AddSingleton<ProfileChangeProcessor>();
-        services.AddSingleton<IProfileChangeSubscriber, JourneyTriggers>();
-        services.AddOptions<JourneyOptions>()
-            .BindConfiguration(JourneyOptions.Section)
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<JourneyOptions>, JourneyOptionsValidator>();
         return services;
     }
 
@@ -80,28 +74,29 @@ public static class CoreServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Names every bad field of every configured journey, as <c>Cdp:Journeys[i].steps[j].duration</c>.</summary>
-    private sealed class JourneyOptionsValidator : IValidateOptions<JourneyOptions>
+    /// <summary>
+    /// Registers journeys: the catalog, the service, the activities' domain and the triggers as a profile change
+    /// subscriber, and binds <see cref="JourneyOptions"/> (<c>Cdp:Journeys</c>). The journey ports
+    /// (<see cref="IJourneyStore"/>, <see cref="IJourneyInstances"/>) come from an adapter; the runtime from the host.
+    /// </summary>
+    public static IServiceCollection AddCdpJourneys(this IServiceCollection services)
     {
-        public ValidateOptionsResult Validate(string? name, JourneyOptions options)
+        ArgumentNullException.ThrowIfNull(services);
+        if (services.Any(d => d.ServiceType == typeof(JourneyTriggers)))
         {
-            var failures = new List<string>();
-            var ids = new HashSet<string>(StringComparer.Ordinal);
-            for (var i = 0; i < options.Journeys.Count; i++)
-            {
-                var journey = options.Journeys[i];
-                foreach (var (field, problems) in JourneyValidator.Validate(journey, $"Cdp:Journeys[{i}]"))
-                {
-                    failures.AddRange(problems.Select(problem => $"{field}: {problem}"));
-                }
-
-                if (!ids.Add(journey.Id))
-                {
-                    failures.Add($"Cdp:Journeys[{i}].id: the id '{journey.Id}' is used twice.");
-                }
-            }
-
-            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+            return services;
         }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<JourneyOptions>()
+            .BindConfiguration(JourneyOptions.Section)
+            .Validate(o => o.Purposes.Length > 0 && o.Purposes.All(p => !string.IsNullOrWhiteSpace(p)), "Cdp:Journeys:Purposes: at least one purpose, none empty.")
+            .ValidateOnStart();
+        services.AddSingleton<JourneyCatalog>();
+        services.AddSingleton<JourneyService>();
+        services.AddSingleton<JourneyActivities>();
+        services.AddSingleton<JourneyTriggers>();
+        services.AddSingleton<IProfileChangeSubscriber>(sp => sp.GetRequiredService<JourneyTriggers>());
+        return services;
     }
 }

@@ -48,5 +48,11 @@ internal static partial class Logs
     public static partial void SegmentsChanged(ILogger logger, string profileId, int entered, int exited);
 
     [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Enrolled profile '{ProfileId}' in journey '{JourneyId}' v{Version} (instance '{InstanceId}').")]
-    public static partial void JourneyEnrolled(ILogger logger, string journeyId, int version, string profileId, string instanceId);
+    public static partial void JourneyEnrolled(ILogger logger, string journeyId, long version, string profileId, string instanceId);
+
+    [LoggerMessage(EventId = 501, Level = LogLevel.Information, Message = "Raised '{Signal}' to journey instance '{InstanceId}' ({Reason}).")]
+    public static partial void JourneySignalled(ILogger logger, string instanceId, string signal, string? reason);
+
+    [LoggerMessage(EventId = 502, Level = LogLevel.Warning, Message = "Journey instance '{InstanceId}': {Action} failed with {Status}; retrying per the step's policy.")]
+    public static partial void JourneyActionFailed(ILogger logger, string instanceId, string action, int status);
 }

@@ -2,6 +2,7 @@ using Cdp.Core.Changes;
 using Cdp.Core.DeadLetters;
 using Cdp.Core.Ingest;
 using Cdp.Core.Identity;
+using Cdp.Core.Journeys;
 using Cdp.Core.Profiles;
 using Cdp.Core.Segments;
 using Cdp.Core.Streaming;
@@ -15,10 +16,14 @@ namespace Cdp.Embedded;
 
 public static class EmbeddedServiceCollectionExtensions
 {
+    /// <summary>The file in the data folder holding the webhook signing key when <c>Cdp:Journeys:WebhookSecret</c> is unset.</summary>
+    public const string WebhookKeyFile = "webhook-signing-key";
+
     /// <summary>
     /// Registers the SQLite adapters for the Core ports: event stream, identity index, profiles, change
-    /// feed, processed-message log, dead letters, identity ledger, profile events and the segment ports. Unless
-    /// <c>Cdp:Identity:HashKey</c> is set, the index's hash key is generated into the data folder.
+    /// feed, processed-message log, dead letters, identity ledger, profile events, the segment ports and the journey ports. Unless
+    /// <c>Cdp:Identity:HashKey</c> (<c>Cdp:Journeys:WebhookSecret</c>) is set, the index's hash key (the webhook
+    /// signing key) is generated into the data folder.
     /// </summary>
     public static IServiceCollection AddCdpEmbeddedStore(this IServiceCollection services, Action<EmbeddedOptions>? configure = null)
     {
@@ -48,6 +53,9 @@ public static class EmbeddedServiceCollectionExtensions
         services.AddSingleton<ISegmentStore>(sp => sp.GetRequiredService<SqliteSegments>());
         services.AddSingleton<ISegmentTransitions>(sp => sp.GetRequiredService<SqliteSegments>());
         services.AddSingleton<ISegmentSchedule>(sp => sp.GetRequiredService<SqliteSegments>());
+        services.AddSingleton<SqliteJourneys>();
+        services.AddSingleton<IJourneyStore>(sp => sp.GetRequiredService<SqliteJourneys>());
+        services.AddSingleton<IJourneyInstances>(sp => sp.GetRequiredService<SqliteJourneys>());
         services.AddSingleton<SqliteProcessedMessageLog>();
         services.AddSingleton<IProcessedMessageLog>(sp => sp.GetRequiredService<SqliteProcessedMessageLog>());
         services.AddSingleton<IDeadLetterStore, SqliteDeadLetterStore>();
@@ -61,6 +69,15 @@ public static class EmbeddedServiceCollectionExtensions
             if (string.IsNullOrEmpty(identity.HashKey))
             {
                 identity.HashKey = LocalSecret.ReadOrCreate(Path.Combine(Path.GetFullPath(embedded.Value.DataDirectory), "identity-hash-key"));
+            }
+        });
+
+        // Likewise the key journey webhooks are signed with (receivers verify with the same file's content).
+        services.AddOptions<JourneyOptions>().PostConfigure<IOptions<EmbeddedOptions>>((journeys, embedded) =>
+        {
+            if (string.IsNullOrEmpty(journeys.WebhookSecret))
+            {
+                journeys.WebhookSecret = LocalSecret.ReadOrCreate(Path.Combine(Path.GetFullPath(embedded.Value.DataDirectory), WebhookKeyFile));
             }
         });
         return services;

@@ -11,6 +11,7 @@ builder.ConfigureFunctionsWebApplication();
 builder.Services.AddCdpAzure();
 builder.Services.AddCdpCore();
 builder.Services.AddCdpSegments();
+builder.Services.AddCdpJourneys();
 builder.Services.AddCdpHttp();
 builder.Services.AddJourneyActivities();
 

@@ -38,11 +38,29 @@ public static class CdpRoutes
     /// <summary><c>GET</c> with <c>?identifier=type:value</c>: the profile that holds an identifier.</summary>
     public const string Profiles = "profiles";
 
-    /// <summary><c>POST</c>: enroll a profile in a journey.</summary>
-    public const string JourneyRuns = "journeys/runs";
+    /// <summary><c>GET</c>: a profile's journey instances.</summary>
+    public const string ProfileJourneys = "profiles/{id}/journeys";
 
-    /// <summary><c>GET</c>: the status of one journey instance.</summary>
-    public const string JourneyRun = "journeys/runs/{instanceId}";
+    /// <summary><c>GET</c>: every journey definition.</summary>
+    public const string Journeys = "journeys";
+
+    /// <summary><c>PUT</c> (create or change), <c>GET</c>, <c>DELETE</c>: one journey definition.</summary>
+    public const string Journey = "journeys/{id}";
+
+    /// <summary><c>GET</c> with optional <c>?status=</c>, <c>?after=</c>, <c>?limit=</c>: a journey's instances, a page at a time.</summary>
+    public const string JourneyInstances = "journeys/{id}/instances";
+
+    /// <summary><c>GET</c>: a journey's counts (entered, by status, exits by reason, per step).</summary>
+    public const string JourneyMetrics = "journeys/{id}/metrics";
+
+    /// <summary><c>GET</c>: one journey instance: its record (status, current step, history) and the runtime's view.</summary>
+    public const string JourneyInstance = "journeys/instances/{instanceId}";
+
+    /// <summary><c>POST</c>: terminate a journey instance.</summary>
+    public const string JourneyInstanceTerminate = "journeys/instances/{instanceId}/terminate";
+
+    /// <summary><c>POST</c>: raise a track event to a journey instance (what its <c>waitFor</c> steps wait for).</summary>
+    public const string JourneyInstanceEvent = "journeys/instances/{instanceId}/events/{name}";
 
     /// <summary><c>GET</c>: every segment with its size.</summary>
     public const string Segments = "segments";
@@ -56,6 +74,9 @@ public static class CdpRoutes
     /// <summary><c>GET</c>: liveness.</summary>
     public const string Health = "health";
 
-    /// <summary>The absolute path of a journey instance's status.</summary>
-    public static string JourneyRunPath(string instanceId) => $"/{Prefix}/journeys/runs/{Uri.EscapeDataString(instanceId)}";
+    /// <summary>The absolute path of a journey definition.</summary>
+    public static string JourneyPath(string id) => $"/{Prefix}/journeys/{Uri.EscapeDataString(id)}";
+
+    /// <summary>The absolute path of a journey instance.</summary>
+    public static string JourneyInstancePath(string instanceId) => $"/{Prefix}/journeys/instances/{Uri.EscapeDataString(instanceId)}";
 }

@@ -19,6 +19,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<TracardiHandler>();
         services.AddSingleton<DeadLetterHandler>();
         services.AddSingleton<SegmentHandler>();
+        services.AddSingleton<JourneyHandler>();
         services.AddProblemDetails();
         services.Configure<JsonOptions>(options =>
         {

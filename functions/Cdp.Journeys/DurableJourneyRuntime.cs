@@ -35,21 +35,42 @@ public sealed class DurableJourneyRuntime(DurableTaskClient client) : IJourneyRu
         }
     }
 
-    public async Task<JourneyRunStatus?> GetStatusAsync(string instanceId, CancellationToken cancellationToken)
+    public async Task<bool> RaiseAsync(string instanceId, string name, JourneySignal signal, CancellationToken cancellationToken)
     {
-        var instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
-        if (instance is null)
+        if (!await IsRunningAsync(instanceId, cancellationToken))
         {
-            return null;
+            return false;
         }
 
-        return new JourneyRunStatus(
-            instance.InstanceId,
-            instance.RuntimeStatus.ToString(),
-            instance.CreatedAt,
-            instance.LastUpdatedAt,
-            instance.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<JourneyProgress>(),
-            instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? instance.ReadOutputAs<JourneyOutcome>() : null,
-            instance.FailureDetails?.ErrorMessage);
+        await client.RaiseEventAsync(instanceId, name, signal, cancellationToken);
+        return true;
     }
+
+    public async Task<bool> TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken)
+    {
+        if (!await IsRunningAsync(instanceId, cancellationToken))
+        {
+            return false;
+        }
+
+        await client.TerminateInstanceAsync(instanceId, new TerminateInstanceOptions { Output = reason }, cancellationToken);
+        return true;
+    }
+
+    public async Task<JourneyRuntimeStatus?> GetStatusAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        var instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
+        return instance is null
+            ? null
+            : new JourneyRuntimeStatus(
+                instance.RuntimeStatus.ToString(),
+                instance.CreatedAt,
+                instance.LastUpdatedAt,
+                instance.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<string>(),
+                instance.FailureDetails?.ErrorMessage);
+    }
+
+    private async Task<bool> IsRunningAsync(string instanceId, CancellationToken cancellationToken) =>
+        await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is
+            { RuntimeStatus: OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Suspended };
 }

@@ -4,48 +4,263 @@ using Microsoft.DurableTask;
 namespace Cdp.Journeys;
 
 /// <summary>
-/// The journey runner: interprets a <see cref="JourneyDefinition"/> step by step, deterministically.
-/// Waits are durable timers; webhooks are activities with retries. Hosted as an orchestrator function by
-/// Cdp.Functions and by the in-process Durable Task host in Cdp.Local.
+/// The one journey orchestrator: interprets a <see cref="JourneyDefinition"/> step by step, deterministically.
+/// Waits are durable timers; <c>waitFor</c> is an external event raced against a timer; <c>if</c>,
+/// <c>checkConsent</c> and the time zone are asked of the profile through an activity; actions are activities with
+/// the step's retry policy; every step is reported to the instance's record (an activity) and set as custom
+/// status. An exit raised to the instance (<see cref="JourneySignals.Exit"/>) ends it before its next step, or at
+/// once while it waits. Hosted by Cdp.Functions (<c>[OrchestrationTrigger]</c>) and Cdp.Local (in-process host).
 /// </summary>
 /// <remarks>
-/// Orchestrator code is replayed: it reads time only from <see cref="TaskOrchestrationContext.CurrentUtcDateTime"/>
-/// and does no I/O; everything that touches the world happens in an activity.
+/// Orchestrator code is replayed: it reads time only from <see cref="TaskOrchestrationContext.CurrentUtcDateTime"/>,
+/// makes no GUIDs and does no I/O; everything that touches the world happens in an activity. It awaits only
+/// durable tasks (timers, events, activities): timers are cancelled with <c>Cancel()</c>, never the awaited
+/// <c>CancelAsync()</c>, whose continuation would resume outside the orchestration's scheduler and stall it.
 /// </remarks>
 public static class JourneyOrchestrator
 {
     public const string Name = "JourneyOrchestrator";
 
-    /// <summary>Retries of a webhook: 5 attempts, 5 s apart at first, doubling.</summary>
-    public static readonly TaskOptions WebhookRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(
-        maxNumberOfAttempts: 5,
-        firstRetryInterval: TimeSpan.FromSeconds(5),
-        backoffCoefficient: 2));
+    /// <summary>Retries of the bookkeeping activities (asking the profile, keeping the record): 3 attempts, 1 s apart at first.</summary>
+    public static readonly TaskOptions InternalRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(3, TimeSpan.FromSeconds(1), 2));
 
-    public static async Task<JourneyOutcome> RunAsync(TaskOrchestrationContext context, JourneyRun run)
+    /// <summary>A webhook's defaults when its step says nothing: 5 attempts, 5 s apart at first, doubling; 10 s per attempt.</summary>
+    public const int DefaultRetries = 5;
+
+    public static readonly TimeSpan DefaultRetryInterval = TimeSpan.FromSeconds(5);
+
+    public static readonly TimeSpan DefaultWebhookTimeout = TimeSpan.FromSeconds(10);
+
+    public static Task<JourneyOutcome> RunAsync(TaskOrchestrationContext context, JourneyRun run)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(run);
-        var steps = run.Journey.Steps;
-        for (var i = 0; i < steps.Count; i++)
+        return new Interpreter(context, run).RunAsync();
+    }
+
+    /// <summary>Retry options for a webhook step.</summary>
+    public static TaskOptions WebhookRetry(JourneyStep step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        var interval = JourneyValidator.TryParseDuration(step.RetryInterval, out var parsed) ? parsed : DefaultRetryInterval;
+        return TaskOptions.FromRetryPolicy(new RetryPolicy(step.Retries ?? DefaultRetries, interval, 2));
+    }
+
+    private sealed class Interpreter(TaskOrchestrationContext context, JourneyRun run)
+    {
+        private readonly HashSet<string> _consumed = new(StringComparer.Ordinal);
+        private Task<JourneySignal> _exit = null!;
+        private int _sequence;
+
+        public async Task<JourneyOutcome> RunAsync()
         {
-            var step = steps[i];
-            context.SetCustomStatus(new JourneyProgress(i, step.Type));
-            switch (step.Type)
+            // Listened to from the start: an exit raised at any time is seen before the next step.
+            _exit = context.WaitForExternalEvent<JourneySignal>(JourneySignals.Exit);
+            await ReportAsync("start", "start", run.Journey.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            JourneyOutcome outcome;
+            try
             {
-                case JourneyStep.Wait when JourneyValidator.TryParseDuration(step.Duration, out var duration):
-                    await context.CreateTimer(context.CurrentUtcDateTime.Add(duration), CancellationToken.None);
-                    break;
-                case JourneyStep.Webhook when step.Url is not null:
-                    var call = new WebhookCall(step.Url, run.Journey.Id, run.Journey.Version, run.ProfileId, context.InstanceId, i);
-                    await context.CallActivityAsync<WebhookResult>(SendWebhookActivity.Name, call, WebhookRetry);
-                    break;
-                default:
-                    // Definitions are validated before they start; one that is not is a bug, and failing shows it.
-                    throw new InvalidOperationException($"Step {i} of journey '{run.Journey.Id}' is not runnable ('{step.Type}').");
+                await StepsAsync(run.Journey.Steps, "steps");
+                outcome = new JourneyOutcome(JourneyInstanceStatus.Completed);
+            }
+            catch (ExitException exit)
+            {
+                outcome = new JourneyOutcome(JourneyInstanceStatus.Exited, exit.Reason);
+            }
+            catch (TaskFailedException failed)
+            {
+                await ReportAsync("end", "end", failed.FailureDetails.ErrorMessage, JourneyInstanceStatus.Failed, "failed: " + failed.TaskName);
+                throw;
+            }
+
+            context.SetCustomStatus(null);
+            await ReportAsync("end", "end", null, outcome.Status, outcome.Reason);
+            return outcome;
+        }
+
+        private async Task StepsAsync(IReadOnlyList<JourneyStep>? steps, string path)
+        {
+            for (var i = 0; i < (steps?.Count ?? 0); i++)
+            {
+                ThrowIfExited();
+                var step = steps![i];
+                var at = FormattableString.Invariant($"{path}[{i}]");
+                context.SetCustomStatus(at);
+                await StepAsync(step, at);
             }
         }
 
-        return new JourneyOutcome(steps.Count);
+        private async Task StepAsync(JourneyStep step, string path)
+        {
+            switch (step.Type)
+            {
+                case JourneyStep.Wait:
+                    var fire = await FireAtAsync(step);
+                    await ReportAsync(path, step.Type, "until " + fire.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                    await WaitAsync(fire);
+                    break;
+                case JourneyStep.WaitFor:
+                    var began = context.CurrentUtcDateTime;
+                    var deadline = began + Duration(step.Timeout);
+                    await ReportAsync(path, step.Type, "until " + deadline.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                    var arrived = await WaitForAsync(step.Event!, began, deadline);
+                    await ReportAsync(path, step.Type, arrived ? "event" : "timeout");
+                    await StepsAsync(arrived ? step.OnEvent : step.OnTimeout, path + (arrived ? ".onEvent" : ".onTimeout"));
+                    break;
+                case JourneyStep.If:
+                    var holds = await AskAsync(JourneyQuestion.Rule, step.Rule!);
+                    await ReportAsync(path, step.Type, holds.Yes ? "then" : "else");
+                    await StepsAsync(holds.Yes ? step.Then : step.Else, path + (holds.Yes ? ".then" : ".else"));
+                    break;
+                case JourneyStep.CheckConsent:
+                    var granted = (await AskAsync(JourneyQuestion.Consent, step.Purpose!)).Yes;
+                    await ReportAsync(path, step.Type, granted ? "granted" : "absent");
+                    if (!granted)
+                    {
+                        if (step.Else is null)
+                        {
+                            throw new ExitException("consentAbsent:" + step.Purpose);
+                        }
+
+                        await StepsAsync(step.Else, path + ".else");
+                    }
+
+                    break;
+                case JourneyStep.ActionStep:
+                    await ActAsync(step, path);
+                    break;
+                case JourneyStep.Exit:
+                    await ReportAsync(path, step.Type, step.Reason);
+                    throw new ExitException(step.Reason ?? "exitStep");
+                default:
+                    // Definitions are validated when saved; one that is not is a bug, and failing shows it.
+                    throw new InvalidOperationException($"Step {path} of journey '{run.Journey.Id}' is not runnable ('{step.Type}').");
+            }
+        }
+
+        private async Task ActAsync(JourneyStep step, string path)
+        {
+            if (step.Action == JourneyStep.Webhook && run.Journey.Purpose is { } purpose && !(await AskAsync(JourneyQuestion.Consent, purpose)).Yes)
+            {
+                // Consent is checked at the moment of contact, not when the journey started.
+                await ReportAsync(path, step.Type, "consentAbsent");
+                throw new ExitException("consentAbsent:" + purpose);
+            }
+
+            await ReportAsync(path, step.Type, step.Action);
+            switch (step.Action)
+            {
+                case JourneyStep.Webhook:
+                    var timeout = JourneyValidator.TryParseDuration(step.Timeout, out var parsed, JourneyValidator.MaxWebhookTimeout) ? parsed : DefaultWebhookTimeout;
+                    var call = new JourneyWebhook(step.Url!, step.Body, timeout, run.Journey.Id, run.Journey.Version, run.ProfileId, context.InstanceId, path);
+                    await context.CallActivityAsync<WebhookResult>(JourneyActivityNames.Webhook, call, WebhookRetry(step));
+                    break;
+                case JourneyStep.SetTrait or JourneyStep.AddTag:
+                    var change = new JourneyProfileChange(run.ProfileId, run.Journey.Id, context.InstanceId + "/" + path, step.Trait ?? string.Empty, step.Value, step.Action == JourneyStep.AddTag ? step.Tag : null);
+                    await context.CallActivityAsync<string>(JourneyActivityNames.ChangeProfile, change, InternalRetry);
+                    break;
+                default:
+                    throw new InvalidOperationException($"Step {path} of journey '{run.Journey.Id}' has no runnable action ('{step.Action}').");
+            }
+        }
+
+        private async Task<DateTime> FireAtAsync(JourneyStep step)
+        {
+            TimeOnly? until = JourneyValidator.TryParseTimeOfDay(step.Until, out var time) ? time : null;
+            var zone = TimeZoneInfo.Utc;
+            if (until is not null)
+            {
+                var profileZone = await AskAsync(JourneyQuestion.TimeZone, string.Empty);
+                if (!JourneyClock.TryFindZone(profileZone.Yes ? profileZone.Text : run.Journey.TimeZone, out zone))
+                {
+                    zone = TimeZoneInfo.Utc;
+                }
+            }
+
+            return JourneyClock.FireAt(context.CurrentUtcDateTime, step.Duration is null ? null : Duration(step.Duration), until, zone);
+        }
+
+        private async Task WaitAsync(DateTime fire)
+        {
+            using var cancel = new CancellationTokenSource();
+            var timer = context.CreateTimer(fire, cancel.Token);
+            if (await Task.WhenAny(timer, _exit) == _exit)
+            {
+                cancel.Cancel();
+                ThrowIfExited();
+            }
+        }
+
+        /// <summary>
+        /// True when the event arrives before <paramref name="deadline"/>. Signals from before the step began (buffered
+        /// while the instance was elsewhere) and signals already consumed (a redelivered change raises the same id) are
+        /// skipped. The step's start is taken before it reports itself, so an event raised once the record shows the
+        /// step is never taken for an old one.
+        /// </summary>
+        private async Task<bool> WaitForAsync(string eventName, DateTime began, DateTime deadline)
+        {
+            using var cancelTimer = new CancellationTokenSource();
+            var timer = context.CreateTimer(deadline, cancelTimer.Token);
+            while (true)
+            {
+                using var cancelWait = new CancellationTokenSource();
+                var signal = context.WaitForExternalEvent<JourneySignal>(JourneySignals.ForEvent(eventName), cancelWait.Token);
+                var first = await Task.WhenAny(signal, timer, _exit);
+                if (first != signal)
+                {
+                    cancelWait.Cancel();
+                    if (first == _exit)
+                    {
+                        cancelTimer.Cancel();
+                        ThrowIfExited();
+                    }
+
+                    return false;
+                }
+
+                var received = await signal;
+                if (received.At.UtcDateTime >= began && (received.Id is null || _consumed.Add(received.Id)))
+                {
+                    cancelTimer.Cancel();
+                    return true;
+                }
+            }
+        }
+
+        private Task<JourneyAnswer> AskAsync(string kind, string text) =>
+            context.CallActivityAsync<JourneyAnswer>(JourneyActivityNames.Ask, new JourneyQuestion(run.ProfileId, kind, text), InternalRetry);
+
+        private Task ReportAsync(string step, string type, string? outcome, JourneyInstanceStatus? status = null, string? reason = null) =>
+            context.CallActivityAsync(
+                JourneyActivityNames.Record,
+                new JourneyReport(context.InstanceId, ++_sequence, step, type, new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero), outcome, status, reason),
+                InternalRetry);
+
+        private void ThrowIfExited()
+        {
+            if (_exit.IsCompletedSuccessfully)
+            {
+                throw new ExitException(_exit.Result.Reason ?? "exit");
+            }
+        }
+
+        private TimeSpan Duration(string? text) =>
+            JourneyValidator.TryParseDuration(text, out var duration)
+                ? duration
+                : throw new InvalidOperationException($"Journey '{run.Journey.Id}' has a bad duration '{text}'.");
     }
+
+    private sealed class ExitException(string reason) : Exception(reason)
+    {
+        public string Reason { get; } = reason;
+    }
+}
+
+/// <summary>The names of the journey activities, one per kind of I/O.</summary>
+public static class JourneyActivityNames
+{
+    public const string Ask = "JourneyAsk";
+    public const string Record = "JourneyRecord";
+    public const string ChangeProfile = "JourneyChangeProfile";
+    public const string Webhook = "JourneyWebhook";
 }

@@ -5,8 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Cdp.Journeys;
 
 /// <summary>
-/// Registers the journey orchestrator and its activities with a Durable Task worker (used by Cdp.Local's
-/// in-process host; the Function App registers them through its function shells instead).
+/// Registers the journey orchestrator and its activities with a Durable Task worker (Cdp.Local's in-process
+/// host; the Function App registers them through its function shells instead).
 /// </summary>
 public static class JourneyTasks
 {
@@ -14,21 +14,31 @@ public static class JourneyTasks
     {
         ArgumentNullException.ThrowIfNull(registry);
         registry.AddOrchestratorFunc<JourneyRun, JourneyOutcome>(JourneyOrchestrator.Name, JourneyOrchestrator.RunAsync);
-        registry.AddActivity(SendWebhookActivity.Name, services => new WebhookTaskActivity(services.GetRequiredService<SendWebhookActivity>()));
+        Add<JourneyQuestion, JourneyAnswer>(registry, JourneyActivityNames.Ask, (sp, input) => sp.GetRequiredService<JourneyActivities>().AskAsync(input, CancellationToken.None));
+        Add<JourneyReport, bool>(registry, JourneyActivityNames.Record, async (sp, input) =>
+        {
+            await sp.GetRequiredService<JourneyActivities>().RecordAsync(input, CancellationToken.None);
+            return true;
+        });
+        Add<JourneyProfileChange, string>(registry, JourneyActivityNames.ChangeProfile, (sp, input) => sp.GetRequiredService<JourneyActivities>().ChangeProfileAsync(input, CancellationToken.None));
+        Add<JourneyWebhook, WebhookResult>(registry, JourneyActivityNames.Webhook, (sp, input) => sp.GetRequiredService<WebhookSender>().SendAsync(input, CancellationToken.None));
         return registry;
     }
 
-    /// <summary>Registers what the activities need from the container.</summary>
+    /// <summary>Registers what the activities need from the container (the domain services come from <c>AddCdpJourneys</c>).</summary>
     public static IServiceCollection AddJourneyActivities(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddHttpClient<SendWebhookActivity>(client => client.Timeout = TimeSpan.FromSeconds(30));
+        // The per-attempt timeout is the step's; the client's own is only a backstop above the largest allowed.
+        services.AddHttpClient<WebhookSender>(client => client.Timeout = JourneyValidator.MaxWebhookTimeout + TimeSpan.FromSeconds(5));
         return services;
     }
 
-    private sealed class WebhookTaskActivity(SendWebhookActivity activity) : TaskActivity<WebhookCall, WebhookResult>
+    private static void Add<TInput, TOutput>(DurableTaskRegistry registry, string name, Func<IServiceProvider, TInput, Task<TOutput>> run) =>
+        registry.AddActivity(name, services => new Delegating<TInput, TOutput>(services, run));
+
+    private sealed class Delegating<TInput, TOutput>(IServiceProvider services, Func<IServiceProvider, TInput, Task<TOutput>> run) : TaskActivity<TInput, TOutput>
     {
-        public override Task<WebhookResult> RunAsync(TaskActivityContext context, WebhookCall input) =>
-            activity.RunAsync(input, CancellationToken.None);
+        public override Task<TOutput> RunAsync(TaskActivityContext context, TInput input) => run(services, input);
     }
 }

@@ -43,6 +43,8 @@ var containers = [
   { name: 'segments', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
   { name: 'segmentTransitions', partitionKey: '/segmentId', ttl: false, defaultIndexing: false, indexed: ['/segmentId/?', '/type/?'] }
   { name: 'segmentSchedule', partitionKey: '/bucket', ttl: false, defaultIndexing: false, indexed: ['/bucket/?'] }
+  { name: 'journeys', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
+  { name: 'journeyInstances', partitionKey: '/journeyId', ttl: false, defaultIndexing: false, indexed: ['/journeyId/?', '/profileId/?', '/status/?'] }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2025-04-15' = {

@@ -141,6 +141,8 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'CDP_COSMOS_SEGMENTS_CONTAINER', value: 'segments' }
         { name: 'CDP_COSMOS_SEGMENT_TRANSITIONS_CONTAINER', value: 'segmentTransitions' }
         { name: 'CDP_COSMOS_SEGMENT_SCHEDULE_CONTAINER', value: 'segmentSchedule' }
+        { name: 'CDP_COSMOS_JOURNEYS_CONTAINER', value: 'journeys' }
+        { name: 'CDP_COSMOS_JOURNEY_INSTANCES_CONTAINER', value: 'journeyInstances' }
         { name: 'CDP_DEADLETTER_CONTAINER', value: deadLetterContainerName }
         { name: 'CDP_TASKHUB', value: 'cdp' }
         { name: 'Cdp__Identity__HashKey', value: '@Microsoft.KeyVault(SecretUri=${hashKeySecretUri})' }

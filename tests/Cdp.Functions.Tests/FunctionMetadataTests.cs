@@ -70,19 +70,72 @@ public partial class FunctionMetadataTests
         [
             """{"name":"run","type":"activityTrigger","direction":"In"}""",
         ],
-        ["SendWebhookActivity"] =
+        ["JourneyAsk"] =
+        [
+            """{"name":"question","type":"activityTrigger","direction":"In"}""",
+        ],
+        ["JourneyRecord"] =
+        [
+            """{"name":"report","type":"activityTrigger","direction":"In"}""",
+        ],
+        ["JourneyChangeProfile"] =
+        [
+            """{"name":"change","type":"activityTrigger","direction":"In"}""",
+        ],
+        ["JourneyWebhook"] =
         [
             """{"name":"call","type":"activityTrigger","direction":"In"}""",
         ],
-        ["StartJourneyRunFunction"] =
+        ["ListJourneysFunction"] =
         [
-            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["post"],"route":"journeys/runs"}""",
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"journeys"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["GetJourneyFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"journeys/{id}"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["PutJourneyFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["put"],"route":"journeys/{id}"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["DeleteJourneyFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["delete"],"route":"journeys/{id}"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["ListJourneyInstancesFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"journeys/{id}/instances"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["GetJourneyMetricsFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"journeys/{id}/metrics"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["ListProfileJourneysFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"profiles/{id}/journeys"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["GetJourneyInstanceFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"journeys/instances/{instanceId}"}""",
             """{"name":"client","type":"durableClient","direction":"In"}""",
             """{"name":"$return","type":"http","direction":"Out"}""",
         ],
-        ["GetJourneyRunFunction"] =
+        ["TerminateJourneyInstanceFunction"] =
         [
-            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["get"],"route":"journeys/runs/{instanceId}"}""",
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["post"],"route":"journeys/instances/{instanceId}/terminate"}""",
+            """{"name":"client","type":"durableClient","direction":"In"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["SendJourneyInstanceEventFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["post"],"route":"journeys/instances/{instanceId}/events/{name}"}""",
             """{"name":"client","type":"durableClient","direction":"In"}""",
             """{"name":"$return","type":"http","direction":"Out"}""",
         ],

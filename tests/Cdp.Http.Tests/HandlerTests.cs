@@ -190,14 +190,14 @@ public class HandlerTests
     }
 
     [Fact]
-    public async Task JourneyStart_UnreadableField_400NamesThePath()
+    public async Task JourneyPut_UnreadableField_400NamesThePath()
     {
-        var context = Context("""{"profileId":"p1","journey":{"id":"j","version":"one","steps":[]}}""");
+        var context = Context("""{"name":"j","trigger":{"event":"x"},"steps":[{"type":"wait","retries":"many"}]}""");
 
-        var (status, body) = await ExecuteAsync(await JourneyHandler.StartAsync(context.Request, null!, CancellationToken.None), context);
+        var (status, body) = await ExecuteAsync(await new JourneyHandler(null!).PutAsync(context.Request, "j", CancellationToken.None), context);
 
         Assert.Equal(400, status);
-        Assert.NotNull(body!["errors"]!["journey.version"]);
+        Assert.NotNull(body!["errors"]!["steps[0].retries"]);
     }
 
     private sealed class RecordingStream : IEventStream

@@ -8,7 +8,7 @@ namespace Cdp.Journeys.Tests;
 /// <summary>The rare race of two enrollments with one id, driven with a mocked client.</summary>
 public class DurableJourneyRuntimeTests
 {
-    private static readonly JourneyRun Run = new(new JourneyDefinition("j", 1, [new JourneyStep(JourneyStep.Wait, "PT1S")]), "p1");
+    private static readonly JourneyRun Run = new(new JourneyDefinition("j", "J", new JourneyTrigger(Event: "x"), [new JourneyStep(JourneyStep.Wait, "PT1S")]), "p1", 1);
 
     [Fact]
     public async Task StartAsync_LosesRaceToSameId_ReturnsFalse()

@@ -1,135 +1,118 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
+using Cdp.Embedded;
+using Cdp.Journeys;
+using Cdp.Testing;
 
 namespace Cdp.Local.Tests;
 
-/// <summary>A journey of a wait and a webhook, run by the in-process Durable Task host, over HTTP.</summary>
+/// <summary>
+/// Journeys end to end on Cdp.Local over HTTP: a segment and a journey defined through the API, events that put a
+/// profile in the segment, the instance followed through the status API to the signed webhook it sends.
+/// </summary>
 public class JourneyTests
 {
+    private static async Task<string> ProfileIdAsync(HttpClient client, string userId) =>
+        (await Eventually.GetAsync(() => client.GetOrNullAsync($"/api/profiles?identifier=user_id:{userId}"), _ => true))["id"]!.GetValue<string>();
+
+    private static async Task<JsonObject> InstanceOfAsync(HttpClient client, string profileId) =>
+        (JsonObject)(await Eventually.GetAsync(
+            () => client.GetFromJsonAsync<JsonArray>($"/api/profiles/{profileId}/journeys"),
+            list => list.Count > 0))[0]!;
+
     [Fact]
-    public async Task WaitThenWebhook_RunsToCompletion_AndCallsTheReceiverOnce()
+    public async Task SegmentEntered_StartsTheJourney_StatusApiFollowsIt_AndTheSignedWebhookArrives()
     {
-        await using var receiver = await WebhookReceiver.StartAsync();
+        using var receiver = new WebhookReceiver();
         await using var app = new LocalApp();
         using var client = app.CreateClient();
-        var body = $$$"""
-            {"profileId":"p_journey","journey":{"id":"welcome","version":1,"steps":[
-              {"type":"wait","duration":"PT1S"},
-              {"type":"webhook","url":"{{{receiver.Url}}}hook"}]}}
+        using var segment = await client.PutAsync("/api/segments/vip", HttpJson.Body("""{"name":"VIP","rule":"flag(\"vip\")"}"""));
+        Assert.Equal(HttpStatusCode.Created, segment.StatusCode);
+        var journey = $$$"""
+            {"name":"VIP welcome","trigger":{"segmentEntered":"vip"},"exit":{"segmentExited":"vip"},
+             "steps":[
+               {"type":"wait","duration":"PT1S"},
+               {"type":"if","rule":"hasTrait(\"email\")","then":[
+                 {"type":"action","action":"webhook","url":"{{{receiver.Url}}}hook","body":{"email":"{{traits.email}}","journey":"{{journey.id}}"}}]},
+               {"type":"action","action":"addTag","tag":"welcomed"}]}
             """;
+        using var saved = await client.PutAsync("/api/journeys/vip-welcome", HttpJson.Body(journey));
+        Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
+        Assert.Equal(1, (await saved.Content.ReadFromJsonAsync<JsonObject>())!["version"]!.GetValue<long>());
 
-        using var start = await client.PostAsync("/api/journeys/runs", HttpJson.Body(body));
-        using var again = await client.PostAsync("/api/journeys/runs", HttpJson.Body(body));
+        await client.PostAsync("/api/v1/identify", HttpJson.Body("""{"userId":"j-ada","traits":{"vip":true,"email":"ada@example.com"}}"""));
+        var profileId = await ProfileIdAsync(client, "j-ada");
+        var instanceId = (await InstanceOfAsync(client, profileId))["instanceId"]!.GetValue<string>();
+        Assert.Equal($"vip-welcome:v1:{profileId}:1", instanceId);
+        var done = await Eventually.GetAsync(
+            () => client.GetOrNullAsync($"/api/journeys/instances/{instanceId}"),
+            view => view["instance"]!["status"]!.GetValue<string>() is "completed" or "failed" or "exited");
 
-        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
-        Assert.False((await again.Content.ReadFromJsonAsync<JsonObject>())!["started"]!.GetValue<bool>());
-        var location = start.Headers.Location!.OriginalString;
-        var status = await Eventually.GetAsync(
-            () => client.GetOrNullAsync(location),
-            s => s["runtimeStatus"]!.GetValue<string>() is "Completed" or "Failed");
-        Assert.Equal("Completed", status["runtimeStatus"]!.GetValue<string>());
-        Assert.Equal(2, status["outcome"]!["stepsCompleted"]!.GetValue<int>());
+        Assert.Equal("completed", done["instance"]!["status"]!.GetValue<string>());
+        Assert.Equal("Completed", done["runtime"]!["runtimeStatus"]!.GetValue<string>());
+        Assert.Equal(
+            ["start", "steps[0]", "steps[1]", "steps[1].then[0]", "steps[2]", "end"],
+            done["instance"]!["history"]!.AsArray().Select(h => h!["step"]!.GetValue<string>()));
         var call = Assert.Single(receiver.Calls);
-        Assert.Equal("p_journey", call.Body["profileId"]!.GetValue<string>());
-        Assert.Equal("welcome", call.Body["journeyId"]!.GetValue<string>());
-        Assert.Equal("journey:welcome:v1:p_journey/1", call.IdempotencyKey);
+        Assert.Equal("ada@example.com", JsonNode.Parse(call.Body)!["email"]!.GetValue<string>());
+        var key = Convert.FromBase64String(File.ReadAllText(Path.Combine(app.DataDirectory, EmbeddedServiceCollectionExtensions.WebhookKeyFile)).Trim());
+        Assert.Equal(WebhookSender.Sign(key, call.Headers[WebhookSender.TimestampHeader], call.Body), call.Headers[WebhookSender.SignatureHeader]);
+        var tagged = await Eventually.GetAsync(() => client.GetOrNullAsync($"/api/profiles/{profileId}"), p => p["traits"]?["tags"] is not null);
+        Assert.Equal("welcomed", tagged["traits"]!["tags"]!["value"]![0]!.GetValue<string>());
+
+        var metrics = (await client.GetFromJsonAsync<JsonObject>("/api/journeys/vip-welcome/metrics"))!;
+        Assert.Equal(1, metrics["entered"]!.GetValue<long>());
+        Assert.Equal(1, metrics["statuses"]!["completed"]!.GetValue<long>());
+        Assert.Equal(1, metrics["steps"]!["steps[1].then[0]"]!.GetValue<long>());
+        var completed = (await client.GetFromJsonAsync<JsonObject>("/api/journeys/vip-welcome/instances?status=completed"))!;
+        Assert.Equal(instanceId, completed["instances"]![0]!["instanceId"]!.GetValue<string>());
     }
 
     [Fact]
-    public async Task ConfiguredTrigger_IdentifyWithEmail_EnrollsFromTheChangeFeedAndCallsTheWebhook()
-    {
-        await using var receiver = await WebhookReceiver.StartAsync();
-        await using var app = new LocalApp(new Dictionary<string, string>
-        {
-            ["Cdp:Journeys:0:Id"] = "welcome",
-            ["Cdp:Journeys:0:Version"] = "1",
-            ["Cdp:Journeys:0:Trigger:TraitSet"] = "email",
-            ["Cdp:Journeys:0:Steps:0:Type"] = "webhook",
-            ["Cdp:Journeys:0:Steps:0:Url"] = receiver.Url + "hook",
-        });
-        using var client = app.CreateClient();
-
-        using var identify = await client.PostAsync(
-            "/api/v1/identify",
-            HttpJson.Body("""{"userId":"signup-1","traits":{"email":"ada@example.com"}}"""));
-        var profile = await Eventually.GetAsync(() => client.GetOrNullAsync("/api/profiles?identifier=user_id:signup-1"), _ => true);
-        var profileId = profile["id"]!.GetValue<string>();
-        var status = await Eventually.GetAsync(
-            () => client.GetOrNullAsync($"/api/journeys/runs/journey:welcome:v1:{profileId}"),
-            s => s["runtimeStatus"]!.GetValue<string>() is "Completed" or "Failed");
-
-        Assert.Equal("Completed", status["runtimeStatus"]!.GetValue<string>());
-        var call = Assert.Single(receiver.Calls);
-        Assert.Equal(profileId, call.Body["profileId"]!.GetValue<string>());
-    }
-
-    [Fact]
-    public async Task InvalidJourney_400ProblemDetailsNamingTheStep()
+    public async Task EventsAndTermination_ThroughTheInstanceApi()
     {
         await using var app = new LocalApp();
         using var client = app.CreateClient();
-        var body = """{"profileId":"p1","journey":{"id":"j","version":1,"steps":[{"type":"wait","duration":"soon"}]}}""";
+        await client.PutAsync("/api/segments/trial", HttpJson.Body("""{"name":"Trial","rule":"text(\"plan\") == \"trial\""}"""));
+        await client.PutAsync("/api/journeys/convert", HttpJson.Body("""
+            {"name":"Convert","trigger":{"segmentEntered":"trial"},"reEntry":"always",
+             "steps":[{"type":"waitFor","event":"Demo Booked","timeout":"PT10M","onEvent":[{"type":"exit","reason":"booked"}]}]}
+            """));
+        await client.PostAsync("/api/v1/identify", HttpJson.Body("""{"userId":"j-bo","traits":{"plan":"trial"}}"""));
+        await client.PostAsync("/api/v1/identify", HttpJson.Body("""{"userId":"j-cy","traits":{"plan":"trial"}}"""));
+        var bo = (await InstanceOfAsync(client, await ProfileIdAsync(client, "j-bo")))["instanceId"]!.GetValue<string>();
+        var cy = (await InstanceOfAsync(client, await ProfileIdAsync(client, "j-cy")))["instanceId"]!.GetValue<string>();
+        await Eventually.GetAsync(() => client.GetOrNullAsync($"/api/journeys/instances/{bo}"), v => v["instance"]!["step"]?.GetValue<string>() == "steps[0]");
 
-        using var response = await client.PostAsync("/api/journeys/runs", HttpJson.Body(body));
+        using var raised = await client.PostAsync($"/api/journeys/instances/{bo}/events/Demo%20Booked", null);
+        using var terminated = await client.PostAsync($"/api/journeys/instances/{cy}/terminate", HttpJson.Body("""{"reason":"support asked"}"""));
+
+        Assert.Equal(HttpStatusCode.Accepted, raised.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, terminated.StatusCode);
+        var booked = await Eventually.GetAsync(() => client.GetOrNullAsync($"/api/journeys/instances/{bo}"), v => v["instance"]!["status"]!.GetValue<string>() != "running");
+        Assert.Equal(("exited", "booked"), (booked["instance"]!["status"]!.GetValue<string>(), booked["instance"]!["reason"]!.GetValue<string>()));
+        var ended = (await client.GetFromJsonAsync<JsonObject>($"/api/journeys/instances/{cy}"))!;
+        Assert.Equal(("terminated", "support asked"), (ended["instance"]!["status"]!.GetValue<string>(), ended["instance"]!["reason"]!.GetValue<string>()));
+        using var late = await client.PostAsync($"/api/journeys/instances/{cy}/events/Demo%20Booked", null);
+        Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+        var metrics = (await client.GetFromJsonAsync<JsonObject>("/api/journeys/convert/metrics"))!;
+        Assert.Equal(1, metrics["exits"]!["booked"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task InvalidJourney_400ProblemDetailsNamingEachField_AndUnknownsAre404()
+    {
+        await using var app = new LocalApp();
+        using var client = app.CreateClient();
+
+        using var response = await client.PutAsync("/api/journeys/j", HttpJson.Body("""{"name":"J","trigger":{"segmentEntered":"nobody"},"steps":[{"type":"wait","duration":"soon"},{"type":"exit"},{"type":"exit"}]}"""));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
-        Assert.NotNull(problem!["errors"]!["journey.steps[0].duration"]);
-    }
-
-    [Fact]
-    public async Task UnknownInstance_404()
-    {
-        await using var app = new LocalApp();
-        using var client = app.CreateClient();
-
-        using var response = await client.GetAsync("/api/journeys/runs/journey:nope:v1:p1");
-
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-    }
-
-    /// <summary>A real HTTP server on a loopback port that records the webhooks it receives.</summary>
-    private sealed class WebhookReceiver : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-
-        private WebhookReceiver(WebApplication app, string url)
-        {
-            _app = app;
-            Url = url;
-        }
-
-        public string Url { get; }
-
-        public ConcurrentQueue<(JsonObject Body, string IdempotencyKey)> Calls { get; } = new();
-
-        public static async Task<WebhookReceiver> StartAsync()
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            var app = builder.Build();
-            WebhookReceiver? receiver = null;
-            app.MapPost("/hook", async (HttpRequest request) =>
-            {
-                var body = await request.ReadFromJsonAsync<JsonObject>();
-                receiver!.Calls.Enqueue((body!, request.Headers["Idempotency-Key"].ToString()));
-                return Results.Ok();
-            });
-            await app.StartAsync();
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            receiver = new WebhookReceiver(app, address.TrimEnd('/') + "/");
-            return receiver;
-        }
-
-        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+        var errors = (await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!.AsObject();
+        Assert.Equal(["steps[0].duration", "steps[2]", "trigger.segmentEntered"], errors.Select(e => e.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/journeys/j")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/journeys/instances/j:v1:p1:1")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync("/api/journeys/j")).StatusCode);
     }
 }

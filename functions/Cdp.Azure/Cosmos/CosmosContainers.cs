@@ -18,8 +18,10 @@ public static class CosmosContainers
     public static readonly CosmosContainer Segments = new(AzureSettings.SegmentsContainer, "segments", "/id", false);
     public static readonly CosmosContainer SegmentTransitions = new(AzureSettings.SegmentTransitionsContainer, "segmentTransitions", "/segmentId", false);
     public static readonly CosmosContainer SegmentSchedule = new(AzureSettings.SegmentScheduleContainer, "segmentSchedule", "/bucket", false);
+    public static readonly CosmosContainer Journeys = new(AzureSettings.JourneysContainer, "journeys", "/id", false);
+    public static readonly CosmosContainer JourneyInstances = new(AzureSettings.JourneyInstancesContainer, "journeyInstances", "/journeyId", false);
 
-    public static IReadOnlyList<CosmosContainer> All { get; } = [Identities, Profiles, Leases, Ledger, Events, Messages, Segments, SegmentTransitions, SegmentSchedule];
+    public static IReadOnlyList<CosmosContainer> All { get; } = [Identities, Profiles, Leases, Ledger, Events, Messages, Segments, SegmentTransitions, SegmentSchedule, Journeys, JourneyInstances];
 }
 
 /// <summary>One container: the setting naming it, its default name, its partition key path, whether items may expire.</summary>

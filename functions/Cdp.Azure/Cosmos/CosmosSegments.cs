@@ -29,48 +29,17 @@ public sealed class CosmosSegments(Container segments, Container transitionItems
     private const string TransitionType = "transition";
     private const string MemberType = "member";
 
-    public async Task<StoredSegment?> GetAsync(string segmentId, CancellationToken cancellationToken)
-    {
-        using var response = await segments.ReadItemStreamAsync(segmentId, new PartitionKey(segmentId), cancellationToken: cancellationToken);
-        if (response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
+    private readonly CosmosDefinitions<SegmentDefinition> _definitions = new(segments, d => d.Id);
 
-        response.EnsureSuccessStatusCode();
-        return new StoredSegment(await CosmosJson.ReadAsync<SegmentDefinition>(response.Content, cancellationToken), response.Headers.ETag);
-    }
+    public async Task<StoredSegment?> GetAsync(string segmentId, CancellationToken cancellationToken) =>
+        await _definitions.GetAsync(segmentId, cancellationToken) is { } held ? new StoredSegment(held.Definition, held.Tag) : null;
 
-    public async Task<IReadOnlyList<SegmentDefinition>> ListAsync(CancellationToken cancellationToken) =>
-        [.. (await ReadFeedAsync<SegmentDefinition>(segments, cancellationToken)).OrderBy(d => d.Id, StringComparer.Ordinal)];
+    public Task<IReadOnlyList<SegmentDefinition>> ListAsync(CancellationToken cancellationToken) => _definitions.ListAsync(cancellationToken);
 
-    public async Task<string?> TryPutAsync(SegmentDefinition definition, string? versionTag, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(definition);
-        using var body = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(definition, CdpJson.Options));
-        using var response = versionTag is null
-            ? await segments.CreateItemStreamAsync(body, new PartitionKey(definition.Id), cancellationToken: cancellationToken)
-            : await segments.ReplaceItemStreamAsync(body, definition.Id, new PartitionKey(definition.Id), new ItemRequestOptions { IfMatchEtag = versionTag }, cancellationToken);
-        if (response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
-        {
-            return null;
-        }
+    public Task<string?> TryPutAsync(SegmentDefinition definition, string? versionTag, CancellationToken cancellationToken) =>
+        _definitions.TryPutAsync(definition, versionTag, cancellationToken);
 
-        response.EnsureSuccessStatusCode();
-        return response.Headers.ETag;
-    }
-
-    public async Task<bool> DeleteAsync(string segmentId, CancellationToken cancellationToken)
-    {
-        using var response = await segments.DeleteItemStreamAsync(segmentId, new PartitionKey(segmentId), cancellationToken: cancellationToken);
-        if (response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return false;
-        }
-
-        response.EnsureSuccessStatusCode();
-        return true;
-    }
+    public Task<bool> DeleteAsync(string segmentId, CancellationToken cancellationToken) => _definitions.DeleteAsync(segmentId, cancellationToken);
 
     public async Task RecordAsync(IReadOnlyList<SegmentTransition> transitions, CancellationToken cancellationToken)
     {
@@ -228,21 +197,6 @@ public sealed class CosmosSegments(Container segments, Container transitionItems
         {
             response.EnsureSuccessStatusCode();
         }
-    }
-
-    private static async Task<List<T>> ReadFeedAsync<T>(Container container, CancellationToken cancellationToken)
-    {
-        var items = new List<T>();
-        using var feed = container.GetItemQueryStreamIterator((string?)null);
-        while (feed.HasMoreResults)
-        {
-            using var page = await feed.ReadNextAsync(cancellationToken);
-            page.EnsureSuccessStatusCode();
-            var body = await CosmosJson.ReadAsync<JsonElement>(page.Content, cancellationToken);
-            items.AddRange(body.GetProperty("Documents").EnumerateArray().Select(d => d.Deserialize<T>(CdpJson.Options)!));
-        }
-
-        return items;
     }
 
     private static string ScheduleId(string profileId, DateTimeOffset at) => $"{profileId}.{at.UtcTicks.ToString(CultureInfo.InvariantCulture)}";

@@ -1,36 +1,142 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
 namespace Cdp.Core.Journeys;
 
 /// <summary>
-/// A journey as data: an id, a version, the steps to take in order, and optionally what enrolls a profile
-/// automatically. A running instance keeps the definition it started with.
+/// A journey as data (saved over <c>PUT /api/journeys/{id}</c>, versioned: one more each time it changes). What
+/// enrolls a profile (<see cref="Trigger"/>), how often (<see cref="ReEntry"/>), what ends a run early
+/// (<see cref="Exit"/>), the consent purpose every contact needs (<see cref="Purpose"/>) and the steps. A running
+/// instance keeps the version it started with (its input carries the whole definition).
 /// </summary>
-public sealed record JourneyDefinition(string Id, int Version, IReadOnlyList<JourneyStep> Steps, JourneyTrigger? Trigger = null);
+/// <param name="TimeZone">The IANA time zone of <c>wait.until</c> for profiles without a <c>timezone</c> trait; UTC when absent.</param>
+public sealed record JourneyDefinition(
+    string Id,
+    string Name,
+    JourneyTrigger Trigger,
+    IReadOnlyList<JourneyStep> Steps,
+    string ReEntry = JourneyReEntry.Once,
+    JourneyExit? Exit = null,
+    string? Purpose = null,
+    string? TimeZone = null,
+    string? Description = null,
+    long Version = 1,
+    DateTimeOffset UpdatedAt = default,
+    int SchemaVersion = 2);
 
 /// <summary>
-/// What enrolls a profile without an explicit request, evaluated on every profile change.
-/// <see cref="TraitSet"/>: the profile has a non-null value for that trait (e.g. <c>email</c> for a welcome
-/// journey). Segment-based triggers replace this once segments exist.
+/// What enrolls a profile: entering the segment <see cref="SegmentEntered"/>, or a track event named
+/// <see cref="Event"/>, when the profile then meets <see cref="Rule"/> (the segment rule language; optional).
 /// </summary>
-public sealed record JourneyTrigger(string? TraitSet = null);
+public sealed record JourneyTrigger(string? SegmentEntered = null, string? Event = null, string? Rule = null);
 
 /// <summary>
-/// One step. <c>wait</c> pauses for <see cref="Duration"/> (ISO 8601, e.g. <c>PT10M</c>, <c>P3D</c>);
-/// <c>webhook</c> posts the run's details as JSON to <see cref="Url"/>.
+/// What ends a run before its last step: leaving the segment <see cref="SegmentExited"/>, one of the track events
+/// <see cref="Events"/>, or (unless <see cref="ConsentRevoked"/> is false) a denial of the journey's purpose.
 /// </summary>
-public sealed record JourneyStep(string Type, string? Duration = null, Uri? Url = null)
+public sealed record JourneyExit(string? SegmentExited = null, IReadOnlyList<string>? Events = null, bool ConsentRevoked = true);
+
+/// <summary>How often a profile may be enrolled.</summary>
+public static class JourneyReEntry
 {
-    public const string Wait = "wait";
-    public const string Webhook = "webhook";
+    /// <summary>Once ever.</summary>
+    public const string Once = "once";
+
+    /// <summary>Again once the previous run has ended.</summary>
+    public const string AfterExit = "afterExit";
+
+    /// <summary>Every time the trigger fires (runs may overlap).</summary>
+    public const string Always = "always";
+
+    public static readonly IReadOnlyList<string> All = [Once, AfterExit, Always];
 }
 
-/// <summary>The input of one journey instance: the definition it runs and the profile it runs for.</summary>
-public sealed record JourneyRun(JourneyDefinition Journey, string ProfileId);
+/// <summary>
+/// One step; <see cref="Type"/> says which fields apply.
+/// <list type="bullet">
+/// <item><c>wait</c>: <see cref="Duration"/> (ISO 8601, e.g. <c>P3D</c>), then, with <see cref="Until"/>
+/// (<c>HH:mm</c>), on to the next such time of day in the profile's time zone.</item>
+/// <item><c>waitFor</c>: the track event <see cref="Event"/> for at most <see cref="Timeout"/>; then
+/// <see cref="OnEvent"/> or <see cref="OnTimeout"/>.</item>
+/// <item><c>if</c>: <see cref="Rule"/> against the profile now; <see cref="Then"/> or <see cref="Else"/>.</item>
+/// <item><c>checkConsent</c>: <see cref="Purpose"/> granted now; if not, <see cref="Else"/>, or exit when there is none.</item>
+/// <item><c>action</c>: <see cref="Action"/> is <c>webhook</c> (<see cref="Url"/>, a JSON <see cref="Body"/> whose
+/// strings may hold <c>{{profile.id}}</c>, <c>{{traits.NAME}}</c>, <c>{{journey.id}}</c>, <c>{{instance.id}}</c>;
+/// signed with HMAC; <see cref="Timeout"/> per attempt, <see cref="Retries"/> attempts <see cref="RetryInterval"/>
+/// apart, doubling), <c>setTrait</c> (<see cref="Trait"/> = <see cref="Value"/>) or <c>addTag</c> (<see cref="Tag"/>
+/// added to the <c>tags</c> trait).</item>
+/// <item><c>exit</c>: ends the run (<see cref="Reason"/> recorded).</item>
+/// </list>
+/// </summary>
+public sealed record JourneyStep(
+    string Type,
+    string? Duration = null,
+    string? Until = null,
+    string? Event = null,
+    string? Timeout = null,
+    IReadOnlyList<JourneyStep>? OnEvent = null,
+    IReadOnlyList<JourneyStep>? OnTimeout = null,
+    string? Rule = null,
+    IReadOnlyList<JourneyStep>? Then = null,
+    IReadOnlyList<JourneyStep>? Else = null,
+    string? Purpose = null,
+    string? Action = null,
+    Uri? Url = null,
+    JsonNode? Body = null,
+    int? Retries = null,
+    string? RetryInterval = null,
+    string? Trait = null,
+    JsonNode? Value = null,
+    string? Tag = null,
+    string? Reason = null)
+{
+    public const string Wait = "wait";
+    public const string WaitFor = "waitFor";
+    public const string If = "if";
+    public const string CheckConsent = "checkConsent";
+    public const string ActionStep = "action";
+    public const string Exit = "exit";
 
-/// <summary>What an instance reports when it ends: how many steps it took.</summary>
-public sealed record JourneyOutcome(int StepsCompleted);
+    public const string Webhook = "webhook";
+    public const string SetTrait = "setTrait";
+    public const string AddTag = "addTag";
 
-/// <summary>The body posted by a <c>webhook</c> step (and the input of the activity that posts it).</summary>
-public sealed record WebhookCall(Uri Url, string JourneyId, int JourneyVersion, string ProfileId, string InstanceId, int Step);
+    public static readonly IReadOnlyList<string> Types = [Wait, WaitFor, If, CheckConsent, ActionStep, Exit];
+    public static readonly IReadOnlyList<string> Actions = [Webhook, SetTrait, AddTag];
+}
 
-/// <summary>What the receiver of a webhook answered.</summary>
-public sealed record WebhookResult(int StatusCode);
+/// <summary>The input of one journey instance: the definition (at the version it started with), the profile, and the enrollment.</summary>
+public sealed record JourneyRun(JourneyDefinition Journey, string ProfileId, int Enrollment);
+
+/// <summary>How an instance ended: completed, or exited with a reason.</summary>
+public sealed record JourneyOutcome(JourneyInstanceStatus Status, string? Reason = null);
+
+/// <summary>
+/// A signal raised to a running instance: a track event it may wait for (<see cref="JourneySignals.EventPrefix"/>
+/// + name) or an exit (<see cref="JourneySignals.Exit"/>, <see cref="Reason"/> saying why). <see cref="Id"/> names
+/// what raised it (the profile version), so that the same signal raised again by a redelivered change is ignored.
+/// </summary>
+public sealed record JourneySignal(DateTimeOffset At, string? Reason = null, string? Id = null);
+
+/// <summary>The names of the external events journey instances listen to.</summary>
+public static class JourneySignals
+{
+    public const string Exit = "cdp.exit";
+    public const string EventPrefix = "cdp.event.";
+
+    public static string ForEvent(string eventName) => EventPrefix + eventName;
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<JourneyInstanceStatus>))]
+public enum JourneyInstanceStatus
+{
+    /// <summary>Enrolled; the orchestration has not reported yet.</summary>
+    Pending,
+    Running,
+    Completed,
+
+    /// <summary>Ended early: an exit condition, a consent missing at contact, an <c>exit</c> step, a merge.</summary>
+    Exited,
+    Terminated,
+    Failed,
+}

@@ -1,13 +1,16 @@
 namespace Cdp.Core.Journeys;
 
-/// <summary>
-/// Journeys defined in configuration (section <c>Cdp:Journeys</c>, a list of <see cref="JourneyDefinition"/>).
-/// Those with a <see cref="JourneyDefinition.Trigger"/> enroll profiles as they change.
-/// </summary>
+/// <summary>Journey settings (section <c>Cdp:Journeys</c>).</summary>
 public sealed class JourneyOptions
 {
-    public const string Section = "Cdp";
+    public const string Section = "Cdp:Journeys";
 
-    /// <value>The default is no journeys.</value>
-    public List<JourneyDefinition> Journeys { get; } = [];
+    /// <summary>
+    /// The key webhooks are signed with (HMAC-SHA256, base64, at least 32 bytes). Cdp.Local generates one into its
+    /// data folder when unset; the Function App reads it from Key Vault.
+    /// </summary>
+    public string WebhookSecret { get; set; } = string.Empty;
+
+    /// <summary>The consent purposes journeys may name (replaced, not extended, when configured).</summary>
+    public string[] Purposes { get; set; } = ["analytics", "personalization", "marketing_email", "marketing_sms"];
 }

@@ -1,35 +1,187 @@
+using System.Text.Json;
+using Cdp.Core.Collect;
+using Cdp.Core.Events;
+using Cdp.Core.Segments;
+using Microsoft.Extensions.Options;
+
 namespace Cdp.Core.Journeys;
 
-/// <summary>Enrolls profiles in journeys and reports on their instances.</summary>
-public sealed class JourneyService(IJourneyRuntime runtime)
+/// <summary>
+/// Journeys over the API: definitions saved after validation and versioned (one more when anything changes),
+/// their instances listed and read with the step history, terminated, sent events, counted (metrics), and listed
+/// per profile. The runtime is a parameter where needed: the Function App's Durable client is per invocation.
+/// </summary>
+public sealed class JourneyService(
+    IJourneyStore store,
+    IJourneyInstances instances,
+    ISegmentStore segments,
+    JourneyCatalog catalog,
+    IOptions<JourneyOptions> options,
+    TimeProvider time)
 {
-    /// <summary>
-    /// Starts <paramref name="run"/> unless it is invalid. The instance id is derived from the journey, its
-    /// version and the profile, so enrolling the same profile again returns the existing instance.
-    /// </summary>
-    public async Task<JourneyStartResult> StartAsync(JourneyRun? run, CancellationToken cancellationToken)
+    public const int MaxPageSize = 1000;
+
+    public async Task<JourneySaveResult> PutAsync(string journeyId, JourneyDefinition? request, CancellationToken cancellationToken)
     {
-        var errors = JourneyValidator.Validate(run);
-        if (errors.Count > 0 || run is null)
+        var known = (await segments.ListAsync(cancellationToken)).Where(s => s.Status != SegmentStatus.Deleting).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        var candidate = request is null ? null : request with { Id = journeyId, ReEntry = request.ReEntry ?? JourneyReEntry.Once };
+        var errors = JourneyValidator.Validate(candidate, known, options.Value.Purposes);
+        if (errors.Count > 0 || candidate is null)
         {
-            return new JourneyStartResult(null, false, errors);
+            return new JourneySaveResult(null, false, errors);
         }
 
-        var instanceId = InstanceIdFor(run);
-        var started = await runtime.StartAsync(instanceId, run, cancellationToken);
-        return new JourneyStartResult(instanceId, started, errors);
+        var existing = await store.GetAsync(journeyId, cancellationToken);
+        var previous = existing?.Definition;
+        var changed = previous is null || Content(previous) != Content(candidate);
+        var definition = changed
+            ? candidate with { Version = (previous?.Version ?? 0) + 1, UpdatedAt = time.GetUtcNow(), SchemaVersion = 2 }
+            : previous!;
+        if (changed && await store.TryPutAsync(definition, existing?.VersionTag, cancellationToken) is null)
+        {
+            return new JourneySaveResult(null, false, FieldErrors.None, Conflict: true);
+        }
+
+        catalog.Invalidate();
+        return new JourneySaveResult(definition, previous is null, FieldErrors.None);
     }
 
-    public Task<JourneyRunStatus?> GetStatusAsync(string instanceId, CancellationToken cancellationToken) =>
-        runtime.GetStatusAsync(instanceId, cancellationToken);
+    public async Task<JourneyDefinition?> GetAsync(string journeyId, CancellationToken cancellationToken) =>
+        (await store.GetAsync(journeyId, cancellationToken))?.Definition;
 
-    /// <summary>The deterministic instance id of one enrollment: <c>journey:{id}:v{version}:{profileId}</c>.</summary>
-    public static string InstanceIdFor(JourneyRun run)
+    public Task<IReadOnlyList<JourneyDefinition>> ListAsync(CancellationToken cancellationToken) => store.ListAsync(cancellationToken);
+
+    /// <summary>Deletes the definition: no new enrollments; running instances finish the version they started with.</summary>
+    public async Task<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(run);
-        return $"journey:{run.Journey.Id}:v{run.Journey.Version}:{run.ProfileId}";
+        var deleted = await store.DeleteAsync(journeyId, cancellationToken);
+        catalog.Invalidate();
+        return deleted;
     }
+
+    public Task<JourneyInstancePage> InstancesAsync(string journeyId, JourneyInstanceStatus? status, string? after, int max, CancellationToken cancellationToken) =>
+        instances.ListAsync(journeyId, status, after, Math.Clamp(max, 1, MaxPageSize), cancellationToken);
+
+    /// <summary>An instance's record with what the runtime says now, or null.</summary>
+    public async Task<JourneyInstanceView?> InstanceAsync(string instanceId, IJourneyRuntime runtime, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        if (JourneyInstance.JourneyIdOf(instanceId) is not { } journeyId || await instances.GetAsync(journeyId, instanceId, cancellationToken) is not { } stored)
+        {
+            return null;
+        }
+
+        return new JourneyInstanceView(stored.Instance, await runtime.GetStatusAsync(instanceId, cancellationToken));
+    }
+
+    /// <summary>Terminates a running instance (recorded as <c>Terminated</c> with the reason); null when there is no such instance.</summary>
+    public async Task<JourneyInstance?> TerminateAsync(string instanceId, string? reason, IJourneyRuntime runtime, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        if (JourneyInstance.JourneyIdOf(instanceId) is not { } journeyId)
+        {
+            return null;
+        }
+
+        reason = string.IsNullOrWhiteSpace(reason) ? "terminated" : reason.Trim();
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            if (await instances.GetAsync(journeyId, instanceId, cancellationToken) is not { } stored)
+            {
+                return null;
+            }
+
+            if (!stored.Instance.IsActive)
+            {
+                return stored.Instance;
+            }
+
+            await runtime.TerminateAsync(instanceId, reason, cancellationToken);
+            var ended = stored.Instance with { Status = JourneyInstanceStatus.Terminated, Reason = reason, Step = null, EndedAt = time.GetUtcNow() };
+            if (await instances.TryReplaceAsync(ended, stored.VersionTag, cancellationToken))
+            {
+                return ended;
+            }
+        }
+
+        throw new InvalidOperationException($"The record of '{instanceId}' kept changing while it was terminated.");
+    }
+
+    /// <summary>Raises a track event to a running instance (what <c>waitFor</c> steps wait for); false when it is not running.</summary>
+    public async Task<bool?> SendEventAsync(string instanceId, string eventName, IJourneyRuntime runtime, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        if (JourneyInstance.JourneyIdOf(instanceId) is not { } journeyId || await instances.GetAsync(journeyId, instanceId, cancellationToken) is not { } stored)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        return stored.Instance.IsActive
+            && await runtime.RaiseAsync(instanceId, JourneySignals.ForEvent(eventName), new JourneySignal(now, Id: "api:" + now.UtcTicks), cancellationToken);
+    }
+
+    /// <summary>Every instance of every saved journey for one profile.</summary>
+    public async Task<IReadOnlyList<JourneyInstance>> ForProfileAsync(string profileId, CancellationToken cancellationToken)
+    {
+        var found = new List<JourneyInstance>();
+        foreach (var journey in await store.ListAsync(cancellationToken))
+        {
+            found.AddRange(await instances.ListForProfileAsync(journey.Id, profileId, cancellationToken));
+        }
+
+        return found;
+    }
+
+    /// <summary>Counts over every instance of a journey: entered, running, completed, exited by reason, per-step.</summary>
+    public async Task<JourneyMetrics> MetricsAsync(string journeyId, CancellationToken cancellationToken)
+    {
+        long entered = 0;
+        var statuses = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var exits = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var steps = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        string? after = null;
+        do
+        {
+            var page = await instances.ListAsync(journeyId, null, after, MaxPageSize, cancellationToken);
+            foreach (var instance in page.Instances)
+            {
+                entered++;
+                Increment(statuses, JsonNamingPolicy.CamelCase.ConvertName(instance.Status.ToString()));
+                if (instance.Status == JourneyInstanceStatus.Exited)
+                {
+                    Increment(exits, instance.Reason ?? "unknown");
+                }
+
+                foreach (var step in (instance.History ?? []).Select(h => h.Step).Distinct(StringComparer.Ordinal))
+                {
+                    Increment(steps, step);
+                }
+            }
+
+            after = page.Next;
+        }
+        while (after is not null);
+
+        return new JourneyMetrics(journeyId, entered, statuses, exits, steps);
+    }
+
+    private static void Increment(SortedDictionary<string, long> counts, string key) => counts[key] = counts.GetValueOrDefault(key) + 1;
+
+    /// <summary>What a save compares: everything but the version and the time of the save.</summary>
+    private static string Content(JourneyDefinition definition) =>
+        JsonSerializer.Serialize(definition with { Version = 0, UpdatedAt = default, SchemaVersion = 0 }, CdpJson.Options);
 }
 
-/// <summary>The instance id and whether this call started it, or the problems by field.</summary>
-public sealed record JourneyStartResult(string? InstanceId, bool Started, IReadOnlyDictionary<string, string[]> Errors);
+/// <summary>The saved definition (and whether it is new), or the bad fields, or a conflict with a concurrent save.</summary>
+public sealed record JourneySaveResult(JourneyDefinition? Journey, bool Created, IReadOnlyDictionary<string, string[]> Errors, bool Conflict = false);
+
+/// <summary>An instance's record and the runtime's view of it (null when the runtime no longer has it).</summary>
+public sealed record JourneyInstanceView(JourneyInstance Instance, JourneyRuntimeStatus? Runtime);
+
+/// <summary>
+/// A journey's counts: <see cref="Entered"/> (instances), <see cref="Statuses"/> (how many are pending, running,
+/// completed, exited, terminated, failed), <see cref="Exits"/> (exited, by reason) and <see cref="Steps"/> (how many
+/// instances reached each step, by path).
+/// </summary>
+public sealed record JourneyMetrics(string JourneyId, long Entered, IReadOnlyDictionary<string, long> Statuses, IReadOnlyDictionary<string, long> Exits, IReadOnlyDictionary<string, long> Steps);

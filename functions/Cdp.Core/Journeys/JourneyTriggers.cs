@@ -1,74 +1,164 @@
-using System.Collections.Concurrent;
-using System.Text.Json;
 using Cdp.Core.Changes;
+using Cdp.Core.Profiles;
+using Cdp.Core.Segments;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Cdp.Core.Journeys;
 
 /// <summary>
-/// Enrolls a changed profile in every configured journey whose trigger it now meets. Idempotent: the
-/// enrollment's instance id is derived from the journey, its version and the profile, and the runtime
-/// starts an id only once, so redelivered changes and later changes never enroll the profile again.
+/// Journeys from the profile change feed. A change that carries <c>segments.{id}</c> (an entry written by the
+/// segment evaluator) or <c>counters.track:{event}</c> (a track event applied) enrolls the profile in the journeys
+/// it triggers (re-entry policy enforced); the same events are raised to the profile's running instances that
+/// wait for them; a segment exit, an exit event, a denied consent purpose or a merge raises an exit to them.
 /// </summary>
 /// <remarks>
-/// Ids this process has seen started are remembered (up to <see cref="MaxRemembered"/>), so that later
-/// changes of an enrolled profile cost no call to the journey runtime. The runtime stays the authority:
-/// after a restart, or once the memory is full and cleared, it is asked again.
+/// Idempotent: an enrollment's record names its trigger (what fired and the profile version), so a redelivered
+/// change finds it and starts nothing new; starting is idempotent by instance id; raised events carry their time,
+/// and an instance ignores events from before it began to wait; a second exit finds the instance ended.
+/// Merges: the merged-away profile's instances end with reason <c>merged</c> (the survivor is evaluated for
+/// every segment after the merge, and enrolls by its own triggers and re-entry policy).
 /// </remarks>
-public sealed class JourneyTriggers(IOptions<JourneyOptions> options, ILogger<JourneyTriggers> logger) : IProfileChangeSubscriber
+public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances instances, TimeProvider time, ILogger<JourneyTriggers> logger) : IProfileChangeSubscriber
 {
-    /// <summary>How many enrollment ids are remembered before the memory is cleared.</summary>
-    public const int MaxRemembered = 100_000;
-
-    private readonly JourneyDefinition[] _triggered = [.. options.Value.Journeys.Where(j => j.Trigger is not null)];
-    private readonly ConcurrentDictionary<string, byte> _enrolled = new(StringComparer.Ordinal);
+    private const int MaxAttempts = 5;
 
     public async Task OnProfileChangedAsync(ProfileChange change, ProfileChangeContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(context);
-        if (change.Deleted)
+        var paths = change.Profile.ChangedPaths;
+        if (change.Deleted || paths is null || paths.Count == 0)
         {
             return;
         }
 
-        foreach (var journey in _triggered)
+        var journeys = await catalog.CurrentAsync(cancellationToken);
+        if (journeys.Count == 0)
         {
-            if (!Meets(change, journey.Trigger!))
+            return;
+        }
+
+        var profile = change.Profile;
+        var now = time.GetUtcNow();
+        if (profile.MergedInto is not null)
+        {
+            if (paths.Contains("mergedInto"))
             {
-                continue;
+                await ExitAsync(journeys, profile.Id, "merged", context.Journeys, now, cancellationToken);
             }
 
-            var run = new JourneyRun(journey, change.ProfileId);
-            var instanceId = JourneyService.InstanceIdFor(run);
-            if (_enrolled.ContainsKey(instanceId))
-            {
-                continue;
-            }
+            return;
+        }
 
-            if (await context.Journeys.StartAsync(instanceId, run, cancellationToken))
+        foreach (var path in paths)
+        {
+            if (path.StartsWith("segments.", StringComparison.Ordinal))
             {
-                Logs.JourneyEnrolled(logger, journey.Id, journey.Version, change.ProfileId, instanceId);
+                var segmentId = path["segments.".Length..];
+                if (profile.Memberships.ContainsKey(segmentId))
+                {
+                    var triggered = journeys.Where(j => j.Definition.Trigger?.SegmentEntered == segmentId);
+                    await EnrollAsync(triggered, profile, FormattableString.Invariant($"segment:{segmentId}:{profile.Version}"), context.Journeys, now, cancellationToken);
+                }
+                else
+                {
+                    await ExitAsync(journeys.Where(j => j.Definition.Exit?.SegmentExited == segmentId), profile.Id, "segmentExited", context.Journeys, now, cancellationToken);
+                }
             }
-
-            Remember(instanceId);
+            else if (path.StartsWith("counters." + RuleCompiler.EventCounterPrefix, StringComparison.Ordinal))
+            {
+                var name = path[("counters." + RuleCompiler.EventCounterPrefix).Length..];
+                await ExitAsync(journeys.Where(j => j.Definition.Exit?.Events?.Contains(name) == true), profile.Id, "event:" + name, context.Journeys, now, cancellationToken);
+                await RaiseAsync(journeys.Where(j => j.WaitsFor.Contains(name)), profile.Id, JourneySignals.ForEvent(name), new JourneySignal(now, Id: SignalId(profile)), context.Journeys, cancellationToken);
+                var triggered = journeys.Where(j => j.Definition.Trigger?.Event == name);
+                await EnrollAsync(triggered, profile, FormattableString.Invariant($"event:{name}:{profile.Version}"), context.Journeys, now, cancellationToken);
+            }
+            else if (path.StartsWith("consents.", StringComparison.Ordinal))
+            {
+                var purpose = path["consents.".Length..];
+                if (!(profile.Consents?.TryGetValue(purpose, out var consent) == true && consent.GrantedAt(now)))
+                {
+                    var needing = journeys.Where(j => j.Definition.Purpose == purpose && j.Definition.Exit?.ConsentRevoked != false);
+                    await ExitAsync(needing, profile.Id, "consentRevoked", context.Journeys, now, cancellationToken);
+                }
+            }
         }
     }
 
-    private void Remember(string instanceId)
+    /// <summary>
+    /// Enrolls the profile in each journey unless the re-entry policy forbids it or this trigger already did: a
+    /// record (<see cref="JourneyInstance"/>, status pending) is created under the next enrollment number, then the
+    /// instance is started. A record left pending by a crash is started when the trigger is delivered again.
+    /// </summary>
+    private async Task EnrollAsync(IEnumerable<CatalogJourney> journeys, ProfileDocument profile, string trigger, IJourneyRuntime runtime, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (_enrolled.Count >= MaxRemembered)
+        foreach (var journey in journeys)
         {
-            _enrolled.Clear();
-        }
+            var definition = journey.Definition;
+            if (journey.TriggerRule is { } rule && !Meets(rule, profile, now))
+            {
+                continue;
+            }
 
-        _enrolled.TryAdd(instanceId, 0);
+            for (var attempt = 1; ; attempt++)
+            {
+                var held = await instances.ListForProfileAsync(definition.Id, profile.Id, cancellationToken);
+                if (held.FirstOrDefault(i => i.Trigger == trigger) is { } same)
+                {
+                    if (same.Status == JourneyInstanceStatus.Pending && same.JourneyVersion == definition.Version)
+                    {
+                        await runtime.StartAsync(same.InstanceId, new JourneyRun(definition, profile.Id, same.Enrollment), cancellationToken);
+                    }
+
+                    break;
+                }
+
+                if ((definition.ReEntry == JourneyReEntry.Once && held.Count > 0) || (definition.ReEntry == JourneyReEntry.AfterExit && held.Any(i => i.IsActive)))
+                {
+                    break;
+                }
+
+                var enrollment = held.Count == 0 ? 1 : held.Max(i => i.Enrollment) + 1;
+                var instanceId = JourneyInstance.IdFor(definition.Id, definition.Version, profile.Id, enrollment);
+                var record = new JourneyInstance(instanceId, definition.Id, definition.Version, profile.Id, enrollment, trigger, JourneyInstanceStatus.Pending, now);
+                if (await instances.TryCreateAsync(record, cancellationToken))
+                {
+                    await runtime.StartAsync(instanceId, new JourneyRun(definition, profile.Id, enrollment), cancellationToken);
+                    Logs.JourneyEnrolled(logger, definition.Id, definition.Version, profile.Id, instanceId);
+                    break;
+                }
+
+                if (attempt == MaxAttempts)
+                {
+                    throw new InvalidOperationException($"Enrolling profile '{profile.Id}' in journey '{definition.Id}' lost {MaxAttempts} races in a row; the change will be delivered again.");
+                }
+            }
+        }
     }
 
-    private static bool Meets(ProfileChange change, JourneyTrigger trigger) =>
-        trigger.TraitSet is { } trait
-        && change.Profile.Traits.TryGetValue(trait, out var value)
-        && value.Value is not null
-        && value.Value.GetValueKind() != JsonValueKind.Null;
+    private async Task ExitAsync(IEnumerable<CatalogJourney> journeys, string profileId, string reason, IJourneyRuntime runtime, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await RaiseAsync(journeys, profileId, JourneySignals.Exit, new JourneySignal(now, reason), runtime, cancellationToken);
+
+    private async Task RaiseAsync(IEnumerable<CatalogJourney> journeys, string profileId, string name, JourneySignal signal, IJourneyRuntime runtime, CancellationToken cancellationToken)
+    {
+        foreach (var journey in journeys)
+        {
+            foreach (var instance in await instances.ListForProfileAsync(journey.Definition.Id, profileId, cancellationToken))
+            {
+                if (instance.IsActive && await runtime.RaiseAsync(instance.InstanceId, name, signal, cancellationToken))
+                {
+                    Logs.JourneySignalled(logger, instance.InstanceId, name, signal.Reason);
+                }
+            }
+        }
+    }
+
+    private static string SignalId(ProfileDocument profile) => FormattableString.Invariant($"{profile.Id}:{profile.Version}");
+
+    private static bool Meets(CompiledRule rule, ProfileDocument profile, DateTimeOffset now)
+    {
+        var context = new RuleContext();
+        context.Reset(profile, now, profile.Memberships.ContainsKey);
+        return rule.Evaluate(context);
+    }
 }

@@ -1,78 +1,100 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using System.Xml;
 using Cdp.Core.Collect;
+using Cdp.Core.Segments;
 
 namespace Cdp.Core.Journeys;
 
-/// <summary>Checks a journey definition before it runs, naming each bad field (e.g. <c>journey.steps[1].duration</c>).</summary>
-public static class JourneyValidator
+/// <summary>
+/// Checks a journey definition before it is saved, naming each bad field (e.g. <c>steps[1].then[0].duration</c>):
+/// unknown step types and actions, bad durations and times of day, rules that do not compile, segments and
+/// purposes that do not exist, and steps that can never run (after an <c>exit</c>).
+/// </summary>
+public static partial class JourneyValidator
 {
     /// <summary>The longest single wait: one year. Longer waits are almost always a typo.</summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromDays(366);
 
-    public static IReadOnlyDictionary<string, string[]> Validate(JourneyRun? run)
+    /// <summary>The longest a webhook attempt may take.</summary>
+    public static readonly TimeSpan MaxWebhookTimeout = TimeSpan.FromMinutes(2);
+
+    public const int MaxRetries = 10;
+
+    /// <summary>How deep steps may nest (branches within branches).</summary>
+    public const int MaxDepth = 16;
+
+    public static IReadOnlyDictionary<string, string[]> Validate(JourneyDefinition? journey, IReadOnlySet<string> segments, IReadOnlyCollection<string> purposes)
     {
+        ArgumentNullException.ThrowIfNull(segments);
+        ArgumentNullException.ThrowIfNull(purposes);
         var errors = new FieldErrors();
-        if (run is null)
+        if (journey is null)
         {
-            errors.Add("body", "The body must be a JSON object with 'journey' and 'profileId'.");
+            errors.Add("body", "A journey is a JSON object with name, trigger and steps.");
             return errors.ToDictionary();
         }
 
-        if (string.IsNullOrWhiteSpace(run.ProfileId) || run.ProfileId.IndexOfAny(['/', '\\', '#', '?']) >= 0)
+        var check = new Checker(errors, segments, purposes);
+        if (!JourneyId().IsMatch(journey.Id ?? string.Empty) || journey.Id == "instances")
         {
-            errors.Add("profileId", "'profileId' is required and may not contain '/', '\\', '#' or '?'.");
+            errors.Add("id", "A journey id is 1 to 64 letters, digits, '-' or '_' (not 'instances').");
         }
 
-        if (run.Journey is null)
+        if (string.IsNullOrWhiteSpace(journey.Name))
         {
-            errors.Add("journey", "'journey' is required.");
-            return errors.ToDictionary();
+            errors.Add("name", "A journey needs a name.");
         }
 
-        ValidateDefinition(run.Journey, "journey", errors);
-        return errors.ToDictionary();
-    }
-
-    /// <summary>Checks a definition on its own; fields are named under <paramref name="path"/>.</summary>
-    public static IReadOnlyDictionary<string, string[]> Validate(JourneyDefinition definition, string path)
-    {
-        ArgumentNullException.ThrowIfNull(definition);
-        var errors = new FieldErrors();
-        ValidateDefinition(definition, path, errors);
-        return errors.ToDictionary();
-    }
-
-    private static void ValidateDefinition(JourneyDefinition journey, string path, FieldErrors errors)
-    {
-        if (string.IsNullOrWhiteSpace(journey.Id) || journey.Id.IndexOfAny([':', '/', '\\', '#', '?']) >= 0)
+        switch (journey.Trigger)
         {
-            errors.Add($"{path}.id", "A journey id is required and may not contain ':', '/', '\\', '#' or '?'.");
+            case null or { SegmentEntered: null, Event: null }:
+                errors.Add("trigger", "A trigger is 'segmentEntered' (a segment id) or 'event' (a track event name).");
+                break;
+            case { SegmentEntered: not null, Event: not null }:
+                errors.Add("trigger", "A trigger is either 'segmentEntered' or 'event', not both.");
+                break;
+            case var trigger:
+                check.Segment(trigger.SegmentEntered, "trigger.segmentEntered");
+                check.EventName(trigger.Event, "trigger.event");
+                check.Rule(trigger.Rule, "trigger.rule", required: false);
+                break;
         }
 
-        if (journey.Version < 1)
+        if (!JourneyReEntry.All.Contains(journey.ReEntry ?? string.Empty))
         {
-            errors.Add($"{path}.version", "A journey version must be 1 or more.");
+            errors.Add("reEntry", $"Re-entry is one of {string.Join(", ", JourneyReEntry.All)}.");
         }
 
-        if (journey.Trigger is { } trigger && string.IsNullOrWhiteSpace(trigger.TraitSet))
+        if (journey.Exit is { } exit)
         {
-            errors.Add($"{path}.trigger.traitSet", "A trigger names the trait whose presence enrolls a profile.");
+            check.Segment(exit.SegmentExited, "exit.segmentExited");
+            for (var i = 0; i < (exit.Events?.Count ?? 0); i++)
+            {
+                check.EventName(exit.Events![i], $"exit.events[{i}]", required: true);
+            }
+        }
+
+        check.Purpose(journey.Purpose, "purpose", required: false);
+        if (journey.TimeZone is not null && !JourneyClock.TryFindZone(journey.TimeZone, out _))
+        {
+            errors.Add("timeZone", $"Unknown time zone '{journey.TimeZone}': use an IANA id such as Europe/Berlin.");
         }
 
         if (journey.Steps is null || journey.Steps.Count == 0)
         {
-            errors.Add($"{path}.steps", "A journey needs at least one step.");
-            return;
+            errors.Add("steps", "A journey needs at least one step.");
+        }
+        else
+        {
+            check.Steps(journey.Steps, "steps", 0);
         }
 
-        for (var i = 0; i < journey.Steps.Count; i++)
-        {
-            ValidateStep(journey.Steps[i], $"{path}.steps[{i}]", errors);
-        }
+        return errors.ToDictionary();
     }
 
-    /// <summary>Parses an ISO 8601 duration such as <c>PT30S</c> or <c>P1DT2H</c>.</summary>
-    public static bool TryParseDuration(string? text, out TimeSpan duration)
+    /// <summary>Parses an ISO 8601 duration such as <c>PT30S</c> or <c>P1DT2H</c>, greater than zero and at most <paramref name="max"/>.</summary>
+    public static bool TryParseDuration(string? text, out TimeSpan duration, TimeSpan? max = null)
     {
         duration = default;
         if (string.IsNullOrWhiteSpace(text))
@@ -83,7 +105,7 @@ public static class JourneyValidator
         try
         {
             duration = XmlConvert.ToTimeSpan(text);
-            return duration > TimeSpan.Zero && duration <= MaxWait;
+            return duration > TimeSpan.Zero && duration <= (max ?? MaxWait);
         }
         catch (FormatException)
         {
@@ -91,27 +113,174 @@ public static class JourneyValidator
         }
     }
 
-    private static void ValidateStep(JourneyStep? step, string path, FieldErrors errors)
+    /// <summary>Parses a time of day written <c>HH:mm</c>.</summary>
+    public static bool TryParseTimeOfDay(string? text, out TimeOnly time) =>
+        TimeOnly.TryParseExact(text, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
+
+    private sealed class Checker(FieldErrors errors, IReadOnlySet<string> segments, IReadOnlyCollection<string> purposes)
     {
-        switch (step?.Type)
+        public void Steps(IReadOnlyList<JourneyStep>? steps, string path, int depth)
         {
-            case JourneyStep.Wait:
-                if (!TryParseDuration(step.Duration, out _))
+            if (steps is null)
+            {
+                return;
+            }
+
+            if (depth > MaxDepth)
+            {
+                errors.Add(path, $"Steps nest at most {MaxDepth} deep.");
+                return;
+            }
+
+            for (var i = 0; i < steps.Count; i++)
+            {
+                var at = $"{path}[{i}]";
+                if (i > 0 && steps[i - 1]?.Type == JourneyStep.Exit)
                 {
-                    errors.Add($"{path}.duration", $"A wait needs an ISO 8601 duration (e.g. PT10M) greater than zero and at most {MaxWait.TotalDays} days.");
+                    errors.Add(at, "This step can never run: the step before it exits the journey.");
                 }
 
-                break;
-            case JourneyStep.Webhook:
-                if (step.Url is not { IsAbsoluteUri: true } url || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-                {
-                    errors.Add($"{path}.url", "A webhook needs an absolute http or https URL.");
-                }
+                Step(steps[i], at, depth);
+            }
+        }
 
-                break;
-            default:
-                errors.Add($"{path}.type", $"Unknown step type '{step?.Type}'; expected '{JourneyStep.Wait}' or '{JourneyStep.Webhook}'.");
-                break;
+        private void Step(JourneyStep? step, string path, int depth)
+        {
+            switch (step?.Type)
+            {
+                case JourneyStep.Wait:
+                    if (step.Duration is null && step.Until is null)
+                    {
+                        errors.Add($"{path}.duration", "A wait needs a duration, a time of day ('until'), or both.");
+                    }
+
+                    Duration(step.Duration, $"{path}.duration", required: false);
+                    if (step.Until is not null && !TryParseTimeOfDay(step.Until, out _))
+                    {
+                        errors.Add($"{path}.until", "A time of day is written HH:mm (e.g. 09:00).");
+                    }
+
+                    break;
+                case JourneyStep.WaitFor:
+                    EventName(step.Event, $"{path}.event", required: true);
+                    Duration(step.Timeout, $"{path}.timeout", required: true);
+                    Steps(step.OnEvent, $"{path}.onEvent", depth + 1);
+                    Steps(step.OnTimeout, $"{path}.onTimeout", depth + 1);
+                    break;
+                case JourneyStep.If:
+                    Rule(step.Rule, $"{path}.rule", required: true);
+                    Steps(step.Then, $"{path}.then", depth + 1);
+                    Steps(step.Else, $"{path}.else", depth + 1);
+                    break;
+                case JourneyStep.CheckConsent:
+                    Purpose(step.Purpose, $"{path}.purpose", required: true);
+                    Steps(step.Else, $"{path}.else", depth + 1);
+                    break;
+                case JourneyStep.ActionStep:
+                    Action(step, path);
+                    break;
+                case JourneyStep.Exit:
+                    break;
+                default:
+                    errors.Add($"{path}.type", $"Unknown step type '{step?.Type}'; expected one of {string.Join(", ", JourneyStep.Types)}.");
+                    break;
+            }
+        }
+
+        private void Action(JourneyStep step, string path)
+        {
+            switch (step.Action)
+            {
+                case JourneyStep.Webhook:
+                    if (step.Url is not { IsAbsoluteUri: true } url || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+                    {
+                        errors.Add($"{path}.url", "A webhook needs an absolute http or https URL.");
+                    }
+
+                    if (step.Timeout is not null && !TryParseDuration(step.Timeout, out _, MaxWebhookTimeout))
+                    {
+                        errors.Add($"{path}.timeout", $"A webhook timeout is an ISO 8601 duration of at most {MaxWebhookTimeout.TotalSeconds} seconds.");
+                    }
+
+                    if (step.Retries is < 1 or > MaxRetries)
+                    {
+                        errors.Add($"{path}.retries", $"Retries (attempts in all) are 1 to {MaxRetries}.");
+                    }
+
+                    Duration(step.RetryInterval, $"{path}.retryInterval", required: false);
+                    break;
+                case JourneyStep.SetTrait:
+                    if (string.IsNullOrWhiteSpace(step.Trait))
+                    {
+                        errors.Add($"{path}.trait", "setTrait names the trait to set.");
+                    }
+
+                    break;
+                case JourneyStep.AddTag:
+                    if (string.IsNullOrWhiteSpace(step.Tag))
+                    {
+                        errors.Add($"{path}.tag", "addTag names the tag to add.");
+                    }
+
+                    break;
+                default:
+                    errors.Add($"{path}.action", $"Unknown action '{step.Action}'; expected one of {string.Join(", ", JourneyStep.Actions)}.");
+                    break;
+            }
+        }
+
+        private void Duration(string? text, string path, bool required)
+        {
+            if ((text is not null || required) && !TryParseDuration(text, out _))
+            {
+                errors.Add(path, $"An ISO 8601 duration (e.g. PT10M, P3D) greater than zero and at most {MaxWait.TotalDays} days.");
+            }
+        }
+
+        public void Segment(string? segmentId, string path)
+        {
+            if (segmentId is not null && !segments.Contains(segmentId))
+            {
+                errors.Add(path, $"There is no segment '{segmentId}'.");
+            }
+        }
+
+        public void EventName(string? name, string path, bool required = false)
+        {
+            if ((name is not null || required) && string.IsNullOrWhiteSpace(name))
+            {
+                errors.Add(path, "An event name is required.");
+            }
+        }
+
+        public void Purpose(string? purpose, string path, bool required)
+        {
+            if ((purpose is not null || required) && !purposes.Contains(purpose ?? string.Empty))
+            {
+                errors.Add(path, $"Unknown consent purpose '{purpose}'; configured: {string.Join(", ", purposes)}.");
+            }
+        }
+
+        public void Rule(string? rule, string path, bool required)
+        {
+            if (rule is null && !required)
+            {
+                return;
+            }
+
+            var compiled = RuleCompiler.Compile(rule);
+            foreach (var error in compiled.Errors)
+            {
+                errors.Add(path, error.Position is { } at ? string.Create(CultureInfo.InvariantCulture, $"At character {at}: {error.Message}") : error.Message);
+            }
+
+            foreach (var segment in compiled.Rule?.Segments ?? new HashSet<string>())
+            {
+                Segment(segment, path);
+            }
         }
     }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex JourneyId();
 }

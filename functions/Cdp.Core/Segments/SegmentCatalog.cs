@@ -135,73 +135,61 @@ public sealed record CompiledSegment(SegmentDefinition Definition, CompiledRule 
 /// definition is saved here (<see cref="Invalidate"/>) or at most <see cref="MaxAge"/> after the last load
 /// (definitions saved by another instance).
 /// </summary>
-public sealed class SegmentCatalog(ISegmentStore store, TimeProvider time, ILogger<SegmentCatalog> logger) : IDisposable
+public sealed class SegmentCatalog : IDisposable
 {
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(30);
 
-    private readonly SemaphoreSlim _loading = new(1, 1);
     private readonly Dictionary<(string, long), CompiledRule> _compiled = [];
-    private CompiledSegments? _current;
-    private DateTimeOffset _loadedAt;
+    private readonly Refreshing<CompiledSegments> _current;
+    private readonly ISegmentStore _store;
+    private readonly ILogger<SegmentCatalog> _logger;
 
-    public async Task<CompiledSegments> CurrentAsync(CancellationToken cancellationToken)
+    public SegmentCatalog(ISegmentStore store, TimeProvider time, ILogger<SegmentCatalog> logger)
     {
-        var current = _current;
-        if (current is not null && time.GetUtcNow() - _loadedAt < MaxAge)
-        {
-            return current;
-        }
+        _store = store;
+        _logger = logger;
+        _current = new Refreshing<CompiledSegments>(LoadAsync, MaxAge, time);
+    }
 
-        await _loading.WaitAsync(cancellationToken);
-        try
+    public Task<CompiledSegments> CurrentAsync(CancellationToken cancellationToken) => _current.CurrentAsync(cancellationToken);
+
+    private async Task<CompiledSegments> LoadAsync(CancellationToken cancellationToken)
+    {
+        var segments = new List<CompiledSegment>();
+        foreach (var definition in await _store.ListAsync(cancellationToken))
         {
-            if (_current is not null && time.GetUtcNow() - _loadedAt < MaxAge)
+            if (definition.Status == SegmentStatus.Deleting)
             {
-                return _current;
+                // Nobody is in a segment being deleted: its back-fill takes every member out.
+                segments.Add(new CompiledSegment(definition, new CompiledRule(string.Empty, static _ => false, new HashSet<string>(), new HashSet<string>(), false)));
+                continue;
             }
 
-            var segments = new List<CompiledSegment>();
-            foreach (var definition in await store.ListAsync(cancellationToken))
+            if (definition.Status != SegmentStatus.Active)
             {
-                if (definition.Status == SegmentStatus.Deleting)
+                continue;
+            }
+
+            if (!_compiled.TryGetValue((definition.Id, definition.Version), out var rule))
+            {
+                var compilation = RuleCompiler.Compile(definition.Rule);
+                if (compilation.Rule is null)
                 {
-                    // Nobody is in a segment being deleted: its back-fill takes every member out.
-                    segments.Add(new CompiledSegment(definition, new CompiledRule(string.Empty, static _ => false, new HashSet<string>(), new HashSet<string>(), false)));
+                    Logs.SegmentRuleInvalid(_logger, definition.Id, definition.Version, compilation.Errors[0].Message);
                     continue;
                 }
 
-                if (definition.Status != SegmentStatus.Active)
-                {
-                    continue;
-                }
-
-                if (!_compiled.TryGetValue((definition.Id, definition.Version), out var rule))
-                {
-                    var compilation = RuleCompiler.Compile(definition.Rule);
-                    if (compilation.Rule is null)
-                    {
-                        Logs.SegmentRuleInvalid(logger, definition.Id, definition.Version, compilation.Errors[0].Message);
-                        continue;
-                    }
-
-                    _compiled[(definition.Id, definition.Version)] = rule = compilation.Rule;
-                }
-
-                segments.Add(new CompiledSegment(definition, rule));
+                _compiled[(definition.Id, definition.Version)] = rule = compilation.Rule;
             }
 
-            _current = new CompiledSegments(segments);
-            _loadedAt = time.GetUtcNow();
-            return _current;
+            segments.Add(new CompiledSegment(definition, rule));
         }
-        finally
-        {
-            _loading.Release();
-        }
+
+        return new CompiledSegments(segments);
     }
 
     /// <summary>Makes the next read load the definitions again.</summary>
-    public void Invalidate() => _loadedAt = DateTimeOffset.MinValue;
+    public void Invalidate() => _current.Invalidate();
 
-    public void Dispose() => _loading.Dispose();
+    public void Dispose() => _current.Dispose();
 }

@@ -34,11 +34,15 @@ internal static class SqliteCommands
         var rows = new List<T>();
         while (reader.Read())
         {
-            rows.Add(JsonSerializer.Deserialize<T>(reader.GetString(0), CdpJson.Options) ?? throw new InvalidDataException($"A stored {typeof(T).Name} is empty."));
+            rows.Add(FromJson<T>(reader.GetString(0)));
         }
 
         return rows;
     }
+
+    /// <summary>A stored JSON body as <typeparamref name="T"/>.</summary>
+    public static T FromJson<T>(string body) =>
+        JsonSerializer.Deserialize<T>(body, CdpJson.Options) ?? throw new InvalidDataException($"A stored {typeof(T).Name} is empty.");
 
     /// <summary>Runs <paramref name="write"/> for each item in one write transaction.</summary>
     public static void WriteEach<T>(this SqliteDatabase database, IReadOnlyList<T> items, Func<SqliteTransaction, T, SqliteCommand> write)

@@ -76,6 +76,19 @@ public sealed class SqliteDatabase : IDisposable
             at TEXT NOT NULL,
             PRIMARY KEY (profile_id, at));
         CREATE INDEX IF NOT EXISTS segment_schedule_by_time ON segment_schedule (at);
+        CREATE TABLE IF NOT EXISTS journeys (
+            id TEXT PRIMARY KEY,
+            tag INTEGER NOT NULL,
+            body TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS journey_instances (
+            instance_id TEXT PRIMARY KEY,
+            journey_id TEXT NOT NULL,
+            profile_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            tag INTEGER NOT NULL,
+            body TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS journey_instances_by_journey ON journey_instances (journey_id, instance_id);
+        CREATE INDEX IF NOT EXISTS journey_instances_by_profile ON journey_instances (journey_id, profile_id);
         CREATE TABLE IF NOT EXISTS dead_letters (
             id TEXT PRIMARY KEY,
             stage TEXT NOT NULL,

@@ -13,44 +13,17 @@ namespace Cdp.Embedded.Sqlite;
 /// </summary>
 public sealed class SqliteSegments(SqliteDatabase database) : ISegmentStore, ISegmentTransitions, ISegmentSchedule
 {
-    public Task<StoredSegment?> GetAsync(string segmentId, CancellationToken cancellationToken)
-    {
-        using var connection = database.Open();
-        using var select = connection.Command("SELECT tag, body FROM segments WHERE id = $id", ("$id", segmentId));
-        using var reader = select.ExecuteReader();
-        return Task.FromResult(reader.Read()
-            ? new StoredSegment(Deserialize<SegmentDefinition>(reader.GetString(1)), reader.GetInt64(0).ToString(CultureInfo.InvariantCulture))
-            : null);
-    }
+    private readonly SqliteDefinitions<SegmentDefinition> _definitions = new(database, "segments", d => d.Id);
 
-    public Task<IReadOnlyList<SegmentDefinition>> ListAsync(CancellationToken cancellationToken)
-    {
-        using var connection = database.Open();
-        using var select = connection.Command("SELECT body FROM segments ORDER BY id");
-        return Task.FromResult<IReadOnlyList<SegmentDefinition>>(select.ReadJson<SegmentDefinition>());
-    }
+    public Task<StoredSegment?> GetAsync(string segmentId, CancellationToken cancellationToken) =>
+        Task.FromResult(_definitions.Get(segmentId) is { } held ? new StoredSegment(held.Definition, held.Tag) : null);
 
-    public Task<string?> TryPutAsync(SegmentDefinition definition, string? versionTag, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(definition);
-        var body = JsonSerializer.Serialize(definition, CdpJson.Options);
-        long? expected = versionTag is null ? null : long.TryParse(versionTag, NumberStyles.None, CultureInfo.InvariantCulture, out var tag) ? tag : -1;
-        var written = database.Write(transaction =>
-        {
-            using var write = expected is null
-                ? transaction.Command("INSERT INTO segments (id, tag, body) VALUES ($id, 1, $body) ON CONFLICT (id) DO NOTHING", ("$id", definition.Id), ("$body", body))
-                : transaction.Command("UPDATE segments SET tag = tag + 1, body = $body WHERE id = $id AND tag = $expected", ("$id", definition.Id), ("$body", body), ("$expected", expected));
-            return write.ExecuteNonQuery() > 0;
-        });
-        return Task.FromResult(written ? ((expected ?? 0) + 1).ToString(CultureInfo.InvariantCulture) : null);
-    }
+    public Task<IReadOnlyList<SegmentDefinition>> ListAsync(CancellationToken cancellationToken) => Task.FromResult(_definitions.List());
 
-    public Task<bool> DeleteAsync(string segmentId, CancellationToken cancellationToken) =>
-        Task.FromResult(database.Write(transaction =>
-        {
-            using var delete = transaction.Command("DELETE FROM segments WHERE id = $id", ("$id", segmentId));
-            return delete.ExecuteNonQuery() > 0;
-        }));
+    public Task<string?> TryPutAsync(SegmentDefinition definition, string? versionTag, CancellationToken cancellationToken) =>
+        Task.FromResult(_definitions.TryPut(definition, versionTag));
+
+    public Task<bool> DeleteAsync(string segmentId, CancellationToken cancellationToken) => Task.FromResult(_definitions.Delete(segmentId));
 
     public Task RecordAsync(IReadOnlyList<SegmentTransition> transitions, CancellationToken cancellationToken)
     {
@@ -139,6 +112,4 @@ public sealed class SqliteSegments(SqliteDatabase database) : ISegmentStore, ISe
         });
         return Task.CompletedTask;
     }
-
-    private static T Deserialize<T>(string body) => JsonSerializer.Deserialize<T>(body, CdpJson.Options) ?? throw new InvalidDataException($"A stored {typeof(T).Name} is empty.");
 }

@@ -89,3 +89,15 @@ public sealed class CosmosProfileCatalogContractTests(CosmosStandIn cosmos) : Pr
 
     protected override Core.Segments.IProfileCatalog Catalog => _profiles;
 }
+
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosJourneyPortsContractTests(CosmosStandIn cosmos) : JourneyPortsContract
+{
+    private readonly CosmosJourneys _journeys = new(
+        cosmos.ContainerAsync(CosmosContainers.Journeys).GetAwaiter().GetResult(),
+        cosmos.ContainerAsync(CosmosContainers.JourneyInstances).GetAwaiter().GetResult());
+
+    protected override Core.Journeys.IJourneyStore Store => _journeys;
+
+    protected override Core.Journeys.IJourneyInstances Instances => _journeys;
+}

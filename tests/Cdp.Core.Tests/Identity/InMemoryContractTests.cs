@@ -55,3 +55,12 @@ public sealed class InMemoryProfileCatalogContractTests : ProfileCatalogContract
 
     protected override Cdp.Core.Segments.IProfileCatalog Catalog => _stores;
 }
+
+public sealed class InMemoryJourneyPortsContractTests : JourneyPortsContract
+{
+    private readonly InMemoryJourneys _journeys = new();
+
+    protected override Cdp.Core.Journeys.IJourneyStore Store => _journeys;
+
+    protected override Cdp.Core.Journeys.IJourneyInstances Instances => _journeys;
+}

@@ -1,128 +1,147 @@
-using System.Text.Json.Nodes;
 using Cdp.Core.Changes;
 using Cdp.Core.Journeys;
 using Cdp.Core.Profiles;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
+using Cdp.Testing.InMemory;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Cdp.Core.Tests.Journeys;
 
+/// <summary>Enrollment, events and exits from profile changes, with a runtime that records what it is asked.</summary>
 public class JourneyTriggersTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
-    private static readonly JourneyDefinition Welcome = new("welcome", 1, [new JourneyStep(JourneyStep.Wait, "PT1S")], new JourneyTrigger("email"));
-    private static readonly JourneyDefinition Manual = new("manual", 1, [new JourneyStep(JourneyStep.Wait, "PT1S")]);
-
+    private readonly InMemoryJourneys _journeys = new();
     private readonly RecordingRuntime _runtime = new();
+    private readonly FakeTimeProvider _time = new(T0);
 
-    private static JourneyTriggers Triggers(params JourneyDefinition[] journeys)
+    private async Task<JourneyTriggers> TriggersAsync(params JourneyDefinition[] journeys)
     {
-        var options = new JourneyOptions();
-        options.Journeys.AddRange(journeys);
-        return new JourneyTriggers(Options.Create(options), NullLogger<JourneyTriggers>.Instance);
-    }
-
-    private static ProfileChange Change(string id, JsonNode? email)
-    {
-        var profile = new Profile(id, T0);
-        if (email is not null || id.EndsWith("null", StringComparison.Ordinal))
+        foreach (var journey in journeys)
         {
-            profile.SetTrait("email", new Trait(email, T0, "m1"), Cdp.Testing.TestDomain.Policy());
+            await _journeys.TryPutAsync(journey, null, CancellationToken.None);
         }
 
-        return new ProfileChange(id, "1", profile.ToDocument());
+        return new JourneyTriggers(new JourneyCatalog(_journeys, _time), _journeys, _time, NullLogger<JourneyTriggers>.Instance);
+    }
+
+    private static JourneyDefinition Journey(string id, JourneyTrigger trigger, string reEntry = JourneyReEntry.Once) =>
+        new(id, id, trigger, [new JourneyStep(JourneyStep.Wait, Duration: "P1D")], reEntry);
+
+    private Task HandleAsync(JourneyTriggers triggers, ProfileChange change) =>
+        triggers.OnProfileChangedAsync(change, new ProfileChangeContext(_runtime), CancellationToken.None);
+
+    private static ProfileChange Change(Profile profile) => new(profile.Id, profile.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), profile.ToDocument());
+
+    [Fact]
+    public async Task EventTrigger_WithRule_EnrollsOnlyProfilesThatMeetIt()
+    {
+        var triggers = await TriggersAsync(Journey("big-spender", new JourneyTrigger(Event: "Order Completed", Rule: "count(\"Order Completed\") >= 2")));
+        var profile = new Profile("p1", T0);
+        profile.Count("track:Order Completed", T0);
+
+        await HandleAsync(triggers, Change(profile));
+        Assert.Empty(_runtime.Started);
+
+        profile.Count("track:Order Completed", T0.AddHours(1));
+        await HandleAsync(triggers, Change(profile));
+        Assert.Equal(["big-spender:v1:p1:1"], _runtime.Started);
+        Assert.Equal("event:Order Completed:1", Assert.Single(_journeys.Instances).Trigger);
     }
 
     [Fact]
-    public async Task OnProfileChanged_TraitPresent_EnrollsOnceWithDeterministicId_AndAsksTheRuntimeOnce()
+    public async Task AfterExit_EnrollsAgainOnlyOnceThePreviousRunEnded()
     {
-        var triggers = Triggers(Welcome, Manual);
-        var change = Change("p1", JsonValue.Create("ada@example.com"));
-
-        await triggers.OnProfileChangedAsync(change, new ProfileChangeContext(_runtime), CancellationToken.None);
-        await triggers.OnProfileChangedAsync(change, new ProfileChangeContext(_runtime), CancellationToken.None);
-
-        var (instanceId, run) = Assert.Single(_runtime.Started);
-        Assert.Equal("journey:welcome:v1:p1", instanceId);
-        Assert.Equal("p1", run.ProfileId);
-        Assert.Equal(1, _runtime.Attempts);
-    }
-
-    [Fact]
-    public async Task OnProfileChanged_AfterARestart_TheRuntimeDedupes()
-    {
-        var change = Change("p1", JsonValue.Create("ada@example.com"));
-
-        await Triggers(Welcome).OnProfileChangedAsync(change, new ProfileChangeContext(_runtime), CancellationToken.None);
-        await Triggers(Welcome).OnProfileChangedAsync(change, new ProfileChangeContext(_runtime), CancellationToken.None);
-
+        var triggers = await TriggersAsync(Journey("again", new JourneyTrigger(Event: "Visited"), JourneyReEntry.AfterExit));
+        var profile = new Profile("p1", T0);
+        profile.Count("track:Visited", T0);
+        await HandleAsync(triggers, Change(profile));
+        await HandleAsync(triggers, Change(profile) with { Profile = profile.ToDocument() with { Version = 2 } });
         Assert.Single(_runtime.Started);
-        Assert.Equal(2, _runtime.Attempts);
+
+        var first = (await _journeys.GetAsync("again", "again:v1:p1:1", CancellationToken.None))!;
+        await _journeys.TryReplaceAsync(first.Instance with { Status = JourneyInstanceStatus.Completed }, first.VersionTag, CancellationToken.None);
+        await HandleAsync(triggers, Change(profile) with { Profile = profile.ToDocument() with { Version = 3 } });
+        Assert.Equal(["again:v1:p1:1", "again:v1:p1:2"], _runtime.Started);
     }
 
-    [Theory]
-    [InlineData("p-absent")]
-    [InlineData("p-null")]
-    public async Task OnProfileChanged_TraitAbsentOrNull_DoesNotEnroll(string profileId)
+    [Fact]
+    public async Task AWaitedEvent_IsRaisedToRunningInstances_WithTheChangeAsItsId()
     {
-        await Triggers(Welcome).OnProfileChangedAsync(Change(profileId, null), new ProfileChangeContext(_runtime), CancellationToken.None);
+        var waiting = Journey("nudge", new JourneyTrigger(Event: "Signed Up")) with
+        {
+            Steps = [new JourneyStep(JourneyStep.WaitFor, Event: "Clicked", Timeout: "P1D")],
+        };
+        var triggers = await TriggersAsync(waiting);
+        var profile = new Profile("p1", T0);
+        profile.Count("track:Signed Up", T0);
+        await HandleAsync(triggers, Change(profile));
+        var next = Profile.FromDocument(profile.ToDocument() with { Version = 2, ChangedPaths = null });
+        next.Count("track:Clicked", T0);
+
+        var clicked = Change(next);
+        await HandleAsync(triggers, clicked);
+
+        var (instance, name, signal) = Assert.Single(_runtime.Raised);
+        Assert.Equal(("nudge:v1:p1:1", "cdp.event.Clicked", $"p1:{clicked.Profile.Version}"), (instance, name, signal.Id));
+    }
+
+    [Fact]
+    public async Task MergedAway_ExitsTheProfilesRunningInstances()
+    {
+        var triggers = await TriggersAsync(Journey("welcome", new JourneyTrigger(Event: "Signed Up")));
+        var profile = new Profile("p1", T0);
+        profile.Count("track:Signed Up", T0);
+        await HandleAsync(triggers, Change(profile));
+        var merged = Profile.FromDocument(profile.ToDocument() with { Version = 2, ChangedPaths = null });
+        merged.RedirectTo("p0");
+
+        await HandleAsync(triggers, Change(merged));
+
+        var (instance, name, signal) = Assert.Single(_runtime.Raised);
+        Assert.Equal(("welcome:v1:p1:1", JourneySignals.Exit, "merged"), (instance, name, signal.Reason));
+    }
+
+    [Fact]
+    public async Task DeletedOrUnchangedProfiles_AndNoJourneys_DoNothing()
+    {
+        var none = await TriggersAsync();
+        var profile = new Profile("p1", T0);
+        profile.Count("track:Signed Up", T0);
+        await HandleAsync(none, Change(profile));
+        await HandleAsync(none, new ProfileChange("p2", "3", ProfileDocument.Tombstone("p2", 2, T0)));
 
         Assert.Empty(_runtime.Started);
-    }
-
-    [Fact]
-    public void AddCdpCore_InvalidConfiguredJourney_FailsNamingTheField()
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Cdp:Journeys:0:Id"] = "welcome",
-            ["Cdp:Journeys:0:Version"] = "1",
-            ["Cdp:Journeys:0:Trigger:TraitSet"] = "email",
-            ["Cdp:Journeys:0:Steps:0:Type"] = "wait",
-            ["Cdp:Journeys:0:Steps:0:Duration"] = "tomorrow",
-        }).Build();
-        using var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration).AddCdpCore().BuildServiceProvider();
-
-        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<JourneyOptions>>().Value);
-
-        Assert.Contains("Cdp:Journeys[0].steps[0].duration", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void AddCdpCore_ConfiguredJourney_BindsFromConfiguration()
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Cdp:Journeys:0:Id"] = "welcome",
-            ["Cdp:Journeys:0:Version"] = "2",
-            ["Cdp:Journeys:0:Trigger:TraitSet"] = "email",
-            ["Cdp:Journeys:0:Steps:0:Type"] = "webhook",
-            ["Cdp:Journeys:0:Steps:0:Url"] = "https://hooks.example.test/welcome",
-        }).Build();
-        using var services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration).AddCdpCore().BuildServiceProvider();
-
-        var journey = Assert.Single(services.GetRequiredService<IOptions<JourneyOptions>>().Value.Journeys);
-
-        Assert.Equal(new JourneyTrigger("email"), journey.Trigger);
-        Assert.Equal(2, journey.Version);
-        Assert.Equal(new Uri("https://hooks.example.test/welcome"), Assert.Single(journey.Steps).Url);
+        Assert.Empty(_runtime.Raised);
     }
 
     private sealed class RecordingRuntime : IJourneyRuntime
     {
-        public Dictionary<string, JourneyRun> Started { get; } = [];
+        private readonly HashSet<string> _running = [];
 
-        public int Attempts { get; private set; }
+        public List<string> Started { get; } = [];
+
+        public List<(string Instance, string Name, JourneySignal Signal)> Raised { get; } = [];
 
         public Task<bool> StartAsync(string instanceId, JourneyRun run, CancellationToken cancellationToken)
         {
-            Attempts++;
-            return Task.FromResult(Started.TryAdd(instanceId, run));
+            if (!_running.Add(instanceId))
+            {
+                return Task.FromResult(false);
+            }
+
+            Started.Add(instanceId);
+            return Task.FromResult(true);
         }
 
-        public Task<JourneyRunStatus?> GetStatusAsync(string instanceId, CancellationToken cancellationToken) =>
-            Task.FromResult<JourneyRunStatus?>(null);
+        public Task<bool> RaiseAsync(string instanceId, string name, JourneySignal signal, CancellationToken cancellationToken)
+        {
+            Raised.Add((instanceId, name, signal));
+            return Task.FromResult(_running.Contains(instanceId));
+        }
+
+        public Task<bool> TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken) => Task.FromResult(_running.Remove(instanceId));
+
+        public Task<JourneyRuntimeStatus?> GetStatusAsync(string instanceId, CancellationToken cancellationToken) => Task.FromResult<JourneyRuntimeStatus?>(null);
     }
 }

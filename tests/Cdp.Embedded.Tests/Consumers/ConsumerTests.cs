@@ -96,6 +96,10 @@ public class ConsumerTests
     {
         public Task<bool> StartAsync(string instanceId, JourneyRun run, CancellationToken cancellationToken) => Task.FromResult(false);
 
-        public Task<JourneyRunStatus?> GetStatusAsync(string instanceId, CancellationToken cancellationToken) => Task.FromResult<JourneyRunStatus?>(null);
+        public Task<bool> RaiseAsync(string instanceId, string name, JourneySignal signal, CancellationToken cancellationToken) => Task.FromResult(false);
+
+        public Task<bool> TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken) => Task.FromResult(false);
+
+        public Task<JourneyRuntimeStatus?> GetStatusAsync(string instanceId, CancellationToken cancellationToken) => Task.FromResult<JourneyRuntimeStatus?>(null);
     }
 }

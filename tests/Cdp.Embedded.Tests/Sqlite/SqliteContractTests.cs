@@ -121,3 +121,14 @@ public sealed class SqliteProfileCatalogContractTests : ProfileCatalogContract, 
 
     public void Dispose() => _store.Dispose();
 }
+
+public sealed class SqliteJourneyPortsContractTests : JourneyPortsContract, IDisposable
+{
+    private readonly EmbeddedStore _store = new();
+
+    protected override Core.Journeys.IJourneyStore Store => new SqliteJourneys(_store.Database);
+
+    protected override Core.Journeys.IJourneyInstances Instances => new SqliteJourneys(_store.Database);
+
+    public void Dispose() => _store.Dispose();
+}

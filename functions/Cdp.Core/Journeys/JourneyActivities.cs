@@ -1,0 +1,210 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Cdp.Core.Profiles;
+using Cdp.Core.Segments;
+
+namespace Cdp.Core.Journeys;
+
+/// <summary>
+/// What journey activities do, behind the Durable shells: answer questions about the profile now (a rule, a
+/// consent at the moment of contact, its time zone), change the profile (<c>setTrait</c>, <c>addTag</c>), render a
+/// webhook body, and keep the instance's record. Every method is idempotent (activities run at least once).
+/// </summary>
+public sealed partial class JourneyActivities(IProfileStore profiles, IJourneyInstances instances, MergePolicy policy, TimeProvider time)
+{
+    private const int MaxAttempts = 5;
+    private readonly ConcurrentDictionary<string, CompiledRule?> _rules = new(StringComparer.Ordinal);
+
+    public async Task<JourneyAnswer> AskAsync(JourneyQuestion question, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        if (await profiles.GetAsync(question.ProfileId, cancellationToken) is not { } stored)
+        {
+            return new JourneyAnswer(false); // erased or never written: nothing holds, no consent
+        }
+
+        var document = stored.Profile.ToDocument();
+        var now = time.GetUtcNow();
+        switch (question.Kind)
+        {
+            case JourneyQuestion.Rule:
+                var rule = _rules.GetOrAdd(question.Text, text => RuleCompiler.Compile(text).Rule)
+                    ?? throw new InvalidOperationException($"The rule '{question.Text}' does not compile (definitions are validated when saved).");
+                var context = new RuleContext();
+                context.Reset(document, now, document.Memberships.ContainsKey);
+                return new JourneyAnswer(rule.Evaluate(context));
+            case JourneyQuestion.Consent:
+                return new JourneyAnswer(document.Consents?.TryGetValue(question.Text, out var consent) == true && consent.GrantedAt(now));
+            case JourneyQuestion.TimeZone:
+                var zone = document.Traits.TryGetValue("timezone", out var trait) && trait.Value is JsonValue value && value.GetValueKind() == JsonValueKind.String
+                    ? value.GetValue<string>() : null;
+                return JourneyClock.TryFindZone(zone, out _) ? new JourneyAnswer(true, zone) : new JourneyAnswer(false);
+            default:
+                throw new ArgumentException($"Unknown question '{question.Kind}'.", nameof(question));
+        }
+    }
+
+    /// <summary>
+    /// Sets a trait (<c>setTrait</c>) or adds a tag to the <c>tags</c> trait (<c>addTag</c>) with provenance
+    /// <c>journey:{id}</c>, against the profile's version tag. A repeat finds the value there and writes nothing.
+    /// </summary>
+    public async Task<string> ChangeProfileAsync(JourneyProfileChange change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        for (var attempt = 1; ; attempt++)
+        {
+            if (await profiles.GetAsync(change.ProfileId, cancellationToken) is not { } stored || stored.Profile.MergedInto is not null)
+            {
+                return "noProfile";
+            }
+
+            var profile = stored.Profile;
+            var (name, value) = change.Tag is { } tag ? ("tags", WithTag(profile, tag)) : (change.Trait, change.Value?.DeepClone());
+            if (value is null && change.Tag is not null)
+            {
+                return "unchanged";
+            }
+
+            var observed = new Trait(value, time.GetUtcNow(), change.MessageId, "journey:" + change.JourneyId);
+            if (!profile.SetTrait(name, observed, policy))
+            {
+                return "unchanged";
+            }
+
+            if (await profiles.TryReplaceAsync(profile, stored.VersionTag, cancellationToken) is not null)
+            {
+                return "changed";
+            }
+
+            if (attempt == MaxAttempts)
+            {
+                throw new InvalidOperationException($"Profile '{change.ProfileId}' changed under {MaxAttempts} journey writes in a row.");
+            }
+        }
+    }
+
+    /// <summary>The webhook body: the step's template with <c>{{...}}</c> placeholders filled from the profile now.</summary>
+    public async Task<string> RenderAsync(JourneyWebhook webhook, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(webhook);
+        var traits = (await profiles.GetAsync(webhook.ProfileId, cancellationToken))?.Profile.Traits;
+        var template = webhook.Body?.DeepClone() ?? new JsonObject
+        {
+            ["journeyId"] = "{{journey.id}}",
+            ["instanceId"] = "{{instance.id}}",
+            ["profileId"] = "{{profile.id}}",
+            ["step"] = webhook.Step,
+        };
+        return Fill(template, webhook, traits)?.ToJsonString() ?? "null";
+    }
+
+    /// <summary>Applies a report of the orchestration to the instance's record (once per sequence number).</summary>
+    public async Task RecordAsync(JourneyReport report, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var journeyId = JourneyInstance.JourneyIdOf(report.InstanceId) ?? throw new ArgumentException($"'{report.InstanceId}' is not a journey instance id.", nameof(report));
+        for (var attempt = 1; ; attempt++)
+        {
+            if (await instances.GetAsync(journeyId, report.InstanceId, cancellationToken) is not { } stored)
+            {
+                return; // started by hand without a record (or erased): nothing to keep
+            }
+
+            if (stored.Instance.Apply(report) is not { } next || await instances.TryReplaceAsync(next, stored.VersionTag, cancellationToken))
+            {
+                return;
+            }
+
+            if (attempt == MaxAttempts)
+            {
+                throw new InvalidOperationException($"The record of '{report.InstanceId}' changed under {MaxAttempts} writes in a row.");
+            }
+        }
+    }
+
+    private static JsonArray? WithTag(Profile profile, string tag)
+    {
+        var tags = profile.Traits.TryGetValue("tags", out var held) && held.Value is JsonArray array ? array : [];
+        if (tags.Any(t => t is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() == tag))
+        {
+            return null;
+        }
+
+        var next = new JsonArray([.. tags.Select(t => t?.DeepClone())]) { tag };
+        return next;
+    }
+
+    private static JsonNode? Fill(JsonNode? node, JourneyWebhook webhook, IReadOnlyDictionary<string, Trait>? traits)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, child) in obj.ToList())
+                {
+                    obj[key] = Fill(child, webhook, traits);
+                }
+
+                return obj;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    array[i] = Fill(array[i], webhook, traits);
+                }
+
+                return array;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                var text = value.GetValue<string>();
+                // A string that is one placeholder takes the trait's JSON value (number, object...); otherwise text.
+                var whole = Placeholder().Match(text);
+                if (whole.Success && whole.Length == text.Length)
+                {
+                    return Resolve(whole.Groups[1].Value, webhook, traits)?.DeepClone();
+                }
+
+                return JsonValue.Create(Placeholder().Replace(text, m => Resolve(m.Groups[1].Value, webhook, traits) switch
+                {
+                    null => string.Empty,
+                    JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+                    var other => other.ToJsonString(),
+                }));
+            default:
+                return node;
+        }
+    }
+
+    private static JsonNode? Resolve(string name, JourneyWebhook webhook, IReadOnlyDictionary<string, Trait>? traits) => name switch
+    {
+        "profile.id" => JsonValue.Create(webhook.ProfileId),
+        "journey.id" => JsonValue.Create(webhook.JourneyId),
+        "journey.version" => JsonValue.Create(webhook.JourneyVersion),
+        "instance.id" => JsonValue.Create(webhook.InstanceId),
+        "step" => JsonValue.Create(webhook.Step),
+        _ when name.StartsWith("traits.", StringComparison.Ordinal) && traits is not null && traits.TryGetValue(name["traits.".Length..], out var trait) => trait.Value,
+        _ => null,
+    };
+
+    [GeneratedRegex(@"\{\{\s*([A-Za-z0-9_.\-]+)\s*\}\}")]
+    private static partial Regex Placeholder();
+}
+
+/// <summary>A question an orchestration asks about its profile (<see cref="Rule"/>, <see cref="Consent"/> purpose, <see cref="TimeZone"/>).</summary>
+public sealed record JourneyQuestion(string ProfileId, string Kind, string Text = "")
+{
+    public const string Rule = "rule";
+    public const string Consent = "consent";
+    public const string TimeZone = "timeZone";
+}
+
+/// <summary>The answer: yes or no, and for a time zone its id.</summary>
+public sealed record JourneyAnswer(bool Yes, string? Text = null);
+
+/// <summary>A <c>setTrait</c> (<see cref="Trait"/>, <see cref="Value"/>) or <c>addTag</c> (<see cref="Tag"/>) for one profile; <see cref="MessageId"/> is the provenance (instance and step).</summary>
+public sealed record JourneyProfileChange(string ProfileId, string JourneyId, string MessageId, string Trait = "", JsonNode? Value = null, string? Tag = null);
+
+/// <summary>A webhook to post: where, the body template, per-attempt timeout, and the instance it comes from.</summary>
+public sealed record JourneyWebhook(Uri Url, JsonNode? Body, TimeSpan Timeout, string JourneyId, long JourneyVersion, string ProfileId, string InstanceId, string Step);
+
+/// <summary>What the receiver of a webhook answered.</summary>
+public sealed record WebhookResult(int StatusCode);

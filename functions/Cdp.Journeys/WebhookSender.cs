@@ -1,0 +1,68 @@
+using System.Globalization;
+using System.Net.Mime;
+using System.Security.Cryptography;
+using System.Text;
+using Cdp.Core.Journeys;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Cdp.Journeys;
+
+/// <summary>
+/// Posts a webhook step: the body rendered from the profile now, signed with HMAC-SHA256 over
+/// <c>{timestamp}.{body}</c> (headers <see cref="TimestampHeader"/> and <see cref="SignatureHeader"/>, <c>v1=</c> and
+/// the hex digest), with an <c>Idempotency-Key</c> (instance and step) since a retry after a timeout may post twice.
+/// A non-success answer or a timeout throws, so the orchestrator's retry policy applies.
+/// </summary>
+public sealed class WebhookSender(HttpClient http, JourneyActivities activities, IOptions<JourneyOptions> options, TimeProvider time, ILogger<WebhookSender> logger)
+{
+    public const string SignatureHeader = "X-Cdp-Signature";
+    public const string TimestampHeader = "X-Cdp-Timestamp";
+
+    public async Task<WebhookResult> SendAsync(JourneyWebhook call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var key = Key(options.Value.WebhookSecret);
+        var body = await activities.RenderAsync(call, cancellationToken);
+        var timestamp = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        using var request = new HttpRequestMessage(HttpMethod.Post, call.Url)
+        {
+            Content = new StringContent(body, Encoding.UTF8, MediaTypeNames.Application.Json),
+        };
+        request.Headers.Add("Idempotency-Key", $"{call.InstanceId}/{call.Step}");
+        request.Headers.Add(TimestampHeader, timestamp);
+        request.Headers.Add(SignatureHeader, Sign(key, timestamp, body));
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(call.Timeout);
+        using var response = await http.SendAsync(request, timeout.Token);
+        if (!response.IsSuccessStatusCode)
+        {
+            Logs.WebhookFailed(logger, call.InstanceId, call.Url, (int)response.StatusCode);
+            throw new HttpRequestException($"The webhook {call.Url} answered {(int)response.StatusCode}.", null, response.StatusCode);
+        }
+
+        return new WebhookResult((int)response.StatusCode);
+    }
+
+    /// <summary>The signature header's value: <c>v1=</c> and the hex HMAC-SHA256 of <c>{timestamp}.{body}</c>.</summary>
+    public static string Sign(byte[] key, string timestamp, string body) =>
+        "v1=" + Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(timestamp + "." + body)));
+
+    /// <summary>The signing key from its base64 setting.</summary>
+    public static byte[] Key(string secret)
+    {
+        try
+        {
+            var key = Convert.FromBase64String(secret ?? string.Empty);
+            if (key.Length >= 32)
+            {
+                return key;
+            }
+        }
+        catch (FormatException)
+        {
+        }
+
+        throw new InvalidOperationException("Cdp:Journeys:WebhookSecret: a signing key of at least 32 bytes in base64 is needed to send webhooks.");
+    }
+}
