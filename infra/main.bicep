@@ -60,6 +60,10 @@ param sourceWriteKeySha256 string
 @secure()
 param identityHashKey string
 
+@description('The key journey webhooks are signed with (HMAC-SHA256), base64 of at least 32 random bytes (the azd preprovision hook generates it once).')
+@secure()
+param webhookSigningKey string
+
 var allTags = union(tags, { 'azd-env-name': environmentName })
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 var deploymentContainerName = 'deployments'
@@ -137,6 +141,7 @@ module keyVault 'modules/keyvault.bicep' = {
     location: location
     tags: allTags
     identityHashKey: identityHashKey
+    webhookSigningKey: webhookSigningKey
     appPrincipalId: identity.outputs.principalId
     userPrincipalId: principalId
   }
@@ -176,6 +181,7 @@ module functionApp 'modules/functionapp.bicep' = {
     cosmosDatabaseName: 'cdp'
     processedMessageLog: processedMessageLog
     hashKeySecretUri: keyVault.outputs.hashKeySecretUri
+    webhookKeySecretUri: keyVault.outputs.webhookKeySecretUri
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount

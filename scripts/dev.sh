@@ -55,6 +55,9 @@ The write key of the 'dev' source is: $write_key
        -d '{"anonymousId":"anon-1","userId":"user-1","traits":{"email":"ada@example.com"}}'
   curl -s '$url/api/profiles?identifier=user_id:user-1'
 
+Segments and journeys: docs/segments.md, docs/journeys.md. Journey webhooks are signed (HMAC-SHA256) with
+the key in $CDP_DATA_DIR/webhook-signing-key (set Cdp__Journeys__WebhookSecret to use your own).
+
 Press Ctrl+C to stop. Data stays in $CDP_DATA_DIR.
 MSG
 wait "$app"

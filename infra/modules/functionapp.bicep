@@ -54,6 +54,9 @@ param processedMessageLog bool
 @description('The Key Vault secret URI of the identity index hash key.')
 param hashKeySecretUri string
 
+@description('The Key Vault secret URI of the journey webhook signing key.')
+param webhookKeySecretUri string
+
 @description('The Application Insights connection string (an identifier; ingestion needs Entra ID).')
 param applicationInsightsConnectionString string
 
@@ -146,6 +149,7 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'CDP_DEADLETTER_CONTAINER', value: deadLetterContainerName }
         { name: 'CDP_TASKHUB', value: 'cdp' }
         { name: 'Cdp__Identity__HashKey', value: '@Microsoft.KeyVault(SecretUri=${hashKeySecretUri})' }
+        { name: 'Cdp__Journeys__WebhookSecret', value: '@Microsoft.KeyVault(SecretUri=${webhookKeySecretUri})' }
         { name: 'Cdp__Sources__0__Id', value: sourceId }
         { name: 'Cdp__Sources__0__Name', value: sourceId }
         { name: 'Cdp__Sources__0__WriteKeySha256', value: sourceWriteKeySha256 }

@@ -81,6 +81,7 @@ public sealed partial class InfraTests
         }
 
         Assert.Contains("@Microsoft.KeyVault(SecretUri=", settings["Cdp__Identity__HashKey"], StringComparison.Ordinal);
+        Assert.Contains("@Microsoft.KeyVault(SecretUri=", settings["Cdp__Journeys__WebhookSecret"], StringComparison.Ordinal);
     }
 
     [Fact]
