@@ -54,7 +54,7 @@ public static class LocalHost
         services.AddCors(cors => cors.AddPolicy(CollectCors, policy => policy.AllowAnyOrigin().AllowAnyHeader().WithMethods("POST")));
 
         services.AddJourneyActivities();
-        services.AddInMemoryDurableTask(registry => registry.AddJourneyTasks());
+        services.AddInMemoryDurableTask(registry => registry.AddJourneyTasks(), new InMemoryDurableTaskOptions { Port = LoopbackPort.Free() });
         services.AddSingleton<IJourneyRuntime>(sp => new DurableJourneyRuntime(sp.GetRequiredService<DurableTaskClient>()));
         return services;
     }

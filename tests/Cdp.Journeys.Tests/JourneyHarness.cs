@@ -64,7 +64,7 @@ internal sealed class JourneyHarness : IAsyncDisposable
             });
             registry.AddActivityFunc<JourneyProfileChange, string>(JourneyActivityNames.ChangeProfile, (_, c) => activities.ChangeProfileAsync(c, CancellationToken.None));
             registry.AddActivityFunc<JourneyWebhook, WebhookResult>(JourneyActivityNames.Webhook, (_, w) => sender.SendAsync(w, CancellationToken.None));
-        });
+        }, new DurableTaskTestHostOptions { Port = LoopbackPort.Free() });
         return new JourneyHarness(host, http, stores, journeys);
     }
 

@@ -1,4 +1,4 @@
-// Each LocalApp starts an in-process Durable Task host whose gRPC sidecar binds a loopback port it picks
-// beforehand; apps started in parallel (and the webhook receivers) could take each other's pick ("address
-// already in use", seen in CI). The tests of this assembly run one at a time.
+// Each LocalApp starts an in-process Durable Task host with a gRPC sidecar on a loopback port picked before it
+// binds (LoopbackPort); apps started at the same moment could still pick the same one. The tests of this assembly
+// run one at a time, which costs a few seconds.
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
