@@ -4,6 +4,7 @@ $ErrorActionPreference = 'Stop'
 Set-Location (Join-Path $PSScriptRoot '../..')
 function Get-EnvValue([string] $name) { (azd env get-value $name) }
 $hashKey = try { az keyvault secret show --vault-name (Get-EnvValue 'CDP_KEY_VAULT_NAME') --name identity-hash-key --query value -o tsv } catch { Get-EnvValue 'CDP_IDENTITY_HASH_KEY' }
+$webhookKey = try { az keyvault secret show --vault-name (Get-EnvValue 'CDP_KEY_VAULT_NAME') --name webhook-signing-key --query value -o tsv } catch { Get-EnvValue 'CDP_WEBHOOK_SIGNING_KEY' }
 $sourceId = try { Get-EnvValue 'CDP_SOURCE_ID' } catch { 'web' }
 if (-not $sourceId) { $sourceId = 'web' }
 $values = [ordered]@{
@@ -26,9 +27,12 @@ $values = [ordered]@{
   'CDP_COSMOS_SEGMENTS_CONTAINER' = 'segments'
   'CDP_COSMOS_SEGMENT_TRANSITIONS_CONTAINER' = 'segmentTransitions'
   'CDP_COSMOS_SEGMENT_SCHEDULE_CONTAINER' = 'segmentSchedule'
+  'CDP_COSMOS_JOURNEYS_CONTAINER' = 'journeys'
+  'CDP_COSMOS_JOURNEY_INSTANCES_CONTAINER' = 'journeyInstances'
   'CDP_DEADLETTER_CONTAINER' = 'deadletters'
   'CDP_TASKHUB' = 'cdplocal'
   'Cdp__Identity__HashKey' = $hashKey
+  'Cdp__Journeys__WebhookSecret' = $webhookKey
   'Cdp__Sources__0__Id' = $sourceId
   'Cdp__Sources__0__Name' = $sourceId
   'Cdp__Sources__0__WriteKeySha256' = Get-EnvValue 'CDP_WRITE_KEY_SHA256'

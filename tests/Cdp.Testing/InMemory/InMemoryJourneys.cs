@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using Cdp.Core.Journeys;
 
 namespace Cdp.Testing.InMemory;
@@ -7,35 +6,21 @@ namespace Cdp.Testing.InMemory;
 /// <summary>The journey ports in memory, for domain tests (the same contract as the SQLite and Cosmos DB adapters).</summary>
 public sealed class InMemoryJourneys : IJourneyStore, IJourneyInstances
 {
-    private readonly ConcurrentDictionary<string, (long Tag, JourneyDefinition Definition)> _definitions = new(StringComparer.Ordinal);
+    private readonly InMemoryDefinitions<JourneyDefinition> _definitions = new(d => d.Id);
     private readonly ConcurrentDictionary<string, (long Tag, JourneyInstance Instance)> _instances = new(StringComparer.Ordinal);
     private readonly Lock _write = new();
 
     public IReadOnlyCollection<JourneyInstance> Instances => [.. _instances.Values.Select(v => v.Instance).OrderBy(i => i.InstanceId, StringComparer.Ordinal)];
 
     public Task<StoredJourney?> GetAsync(string journeyId, CancellationToken cancellationToken) =>
-        Task.FromResult(_definitions.TryGetValue(journeyId, out var held) ? new StoredJourney(held.Definition, Tag(held.Tag)) : null);
+        Task.FromResult(_definitions.Get(journeyId) is { } held ? new StoredJourney(held.Definition, held.Tag) : null);
 
-    public Task<IReadOnlyList<JourneyDefinition>> ListAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<JourneyDefinition>>([.. _definitions.Values.Select(v => v.Definition).OrderBy(d => d.Id, StringComparer.Ordinal)]);
+    public Task<IReadOnlyList<JourneyDefinition>> ListAsync(CancellationToken cancellationToken) => Task.FromResult(_definitions.List());
 
-    public Task<string?> TryPutAsync(JourneyDefinition definition, string? versionTag, CancellationToken cancellationToken)
-    {
-        lock (_write)
-        {
-            var exists = _definitions.TryGetValue(definition.Id, out var held);
-            if (versionTag is null ? exists : !exists || Tag(held.Tag) != versionTag)
-            {
-                return Task.FromResult<string?>(null);
-            }
+    public Task<string?> TryPutAsync(JourneyDefinition definition, string? versionTag, CancellationToken cancellationToken) =>
+        Task.FromResult(_definitions.TryPut(definition, versionTag));
 
-            var tag = (exists ? held.Tag : 0) + 1;
-            _definitions[definition.Id] = (tag, definition);
-            return Task.FromResult<string?>(Tag(tag));
-        }
-    }
-
-    public Task<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken) => Task.FromResult(_definitions.TryRemove(journeyId, out _));
+    public Task<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken) => Task.FromResult(_definitions.Delete(journeyId));
 
     public Task<bool> TryCreateAsync(JourneyInstance instance, CancellationToken cancellationToken) =>
         Task.FromResult(_instances.TryAdd(instance.InstanceId, (1, instance)));
@@ -68,5 +53,5 @@ public sealed class InMemoryJourneys : IJourneyStore, IJourneyInstances
     public Task<IReadOnlyList<JourneyInstance>> ListForProfileAsync(string journeyId, string profileId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<JourneyInstance>>([.. _instances.Values.Select(v => v.Instance).Where(i => i.JourneyId == journeyId && i.ProfileId == profileId).OrderBy(i => i.Enrollment)]);
 
-    private static string Tag(long tag) => tag.ToString(CultureInfo.InvariantCulture);
+    private static string Tag(long tag) => InMemoryDefinitions<JourneyDefinition>.Tag(tag);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using Cdp.Core.Segments;
 
 namespace Cdp.Testing.InMemory;
@@ -7,7 +6,7 @@ namespace Cdp.Testing.InMemory;
 /// <summary>The segment ports in memory, for domain tests (the same contracts as the SQLite adapters).</summary>
 public sealed class InMemorySegments : ISegmentStore, ISegmentTransitions, ISegmentSchedule
 {
-    private readonly ConcurrentDictionary<string, (long Tag, SegmentDefinition Definition)> _definitions = new(StringComparer.Ordinal);
+    private readonly InMemoryDefinitions<SegmentDefinition> _definitions = new(d => d.Id);
     private readonly ConcurrentDictionary<string, SegmentTransition> _transitions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Segment, string Profile), (long Version, bool Member)> _members = new();
     private readonly ConcurrentDictionary<ScheduledEvaluation, byte> _schedule = new();
@@ -18,28 +17,14 @@ public sealed class InMemorySegments : ISegmentStore, ISegmentTransitions, ISegm
     public IReadOnlyCollection<ScheduledEvaluation> Scheduled => [.. _schedule.Keys.OrderBy(s => s.At)];
 
     public Task<StoredSegment?> GetAsync(string segmentId, CancellationToken cancellationToken) =>
-        Task.FromResult(_definitions.TryGetValue(segmentId, out var held) ? new StoredSegment(held.Definition, Tag(held.Tag)) : null);
+        Task.FromResult(_definitions.Get(segmentId) is { } held ? new StoredSegment(held.Definition, held.Tag) : null);
 
-    public Task<IReadOnlyList<SegmentDefinition>> ListAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<SegmentDefinition>>([.. _definitions.Values.Select(v => v.Definition).OrderBy(d => d.Id, StringComparer.Ordinal)]);
+    public Task<IReadOnlyList<SegmentDefinition>> ListAsync(CancellationToken cancellationToken) => Task.FromResult(_definitions.List());
 
-    public Task<string?> TryPutAsync(SegmentDefinition definition, string? versionTag, CancellationToken cancellationToken)
-    {
-        lock (_write)
-        {
-            var exists = _definitions.TryGetValue(definition.Id, out var held);
-            if (versionTag is null ? exists : !exists || Tag(held.Tag) != versionTag)
-            {
-                return Task.FromResult<string?>(null);
-            }
+    public Task<string?> TryPutAsync(SegmentDefinition definition, string? versionTag, CancellationToken cancellationToken) =>
+        Task.FromResult(_definitions.TryPut(definition, versionTag));
 
-            var tag = (exists ? held.Tag : 0) + 1;
-            _definitions[definition.Id] = (tag, definition);
-            return Task.FromResult<string?>(Tag(tag));
-        }
-    }
-
-    public Task<bool> DeleteAsync(string segmentId, CancellationToken cancellationToken) => Task.FromResult(_definitions.TryRemove(segmentId, out _));
+    public Task<bool> DeleteAsync(string segmentId, CancellationToken cancellationToken) => Task.FromResult(_definitions.Delete(segmentId));
 
     public Task RecordAsync(IReadOnlyList<SegmentTransition> transitions, CancellationToken cancellationToken)
     {
@@ -84,5 +69,4 @@ public sealed class InMemorySegments : ISegmentStore, ISegmentTransitions, ISegm
         return Task.CompletedTask;
     }
 
-    private static string Tag(long tag) => tag.ToString(CultureInfo.InvariantCulture);
 }
