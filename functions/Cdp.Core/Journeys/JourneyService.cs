@@ -153,7 +153,7 @@ public sealed class JourneyService(
                     Increment(exits, instance.Reason ?? "unknown");
                 }
 
-                foreach (var step in (instance.History ?? []).Select(h => h.Step).Distinct(StringComparer.Ordinal))
+                foreach (var step in (instance.History ?? []).Select(h => h.Step).Where(s => s.StartsWith("steps", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal))
                 {
                     Increment(steps, step);
                 }

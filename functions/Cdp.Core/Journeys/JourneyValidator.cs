@@ -271,7 +271,7 @@ public static partial class JourneyValidator
             var compiled = RuleCompiler.Compile(rule);
             foreach (var error in compiled.Errors)
             {
-                errors.Add(path, error.Position is { } at ? string.Create(CultureInfo.InvariantCulture, $"At character {at}: {error.Message}") : error.Message);
+                errors.Add(path, error.ToString());
             }
 
             foreach (var segment in compiled.Rule?.Segments ?? new HashSet<string>())

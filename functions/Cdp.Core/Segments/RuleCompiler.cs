@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Linq.Expressions;
 using System.Reflection;
 using System.Text.RegularExpressions;
@@ -187,7 +188,11 @@ public static class RuleCompiler
 public sealed record CompiledRule(string Text, Func<RuleContext, bool> Evaluate, IReadOnlySet<string> Reads, IReadOnlySet<string> Segments, bool ReadsTime);
 
 /// <summary>One thing wrong with a rule; <paramref name="Position"/> is the character index when known.</summary>
-public sealed record RuleError(string Message, int? Position);
+public sealed record RuleError(string Message, int? Position)
+{
+    /// <summary>The message with where it is, as problem details show it: <c>At character 12: …</c>.</summary>
+    public override string ToString() => Position is { } at ? string.Create(CultureInfo.InvariantCulture, $"At character {at}: {Message}") : Message;
+}
 
 /// <summary>A rule compiled, or the errors that stopped it.</summary>
 public sealed record RuleCompilation(CompiledRule? Rule, IReadOnlyList<RuleError> Errors)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using Cdp.Core.Collect;
 
@@ -39,7 +38,7 @@ public sealed partial class SegmentService(ISegmentStore store, SegmentCatalog c
         var compilation = RuleCompiler.Compile(request.Rule);
         foreach (var error in compilation.Errors)
         {
-            errors.Add("rule", error.Position is { } at ? string.Create(CultureInfo.InvariantCulture, $"At character {at}: {error.Message}") : error.Message);
+            errors.Add("rule", error.ToString());
         }
 
         if (compilation.Rule is { } rule && errors.Count == 0)
