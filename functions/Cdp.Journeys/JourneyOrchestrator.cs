@@ -50,17 +50,27 @@ public static class JourneyOrchestrator
     {
         private readonly HashSet<string> _consumed = new(StringComparer.Ordinal);
         private Task<JourneySignal> _exit = null!;
-        private int _sequence;
+        private int _sequence = run.Resume?.Sequence ?? 0;
+
+        // While resuming: the step to pick up at (steps before it are skipped, branches on its path entered without
+        // deciding again), and the end of the wait it was in.
+        private string? _resumeAt = run.Resume?.Step;
+        private DateTime? _resumeUntil = run.Resume?.Until?.UtcDateTime;
 
         public async Task<JourneyOutcome> RunAsync()
         {
             // Listened to from the start: an exit raised at any time is seen before the next step.
             _exit = context.WaitForExternalEvent<JourneySignal>(JourneySignals.Exit);
-            await ReportAsync("start", "start", run.Journey.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await ReportAsync("start", "start", _resumeAt is null ? run.Journey.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) : "resumed at " + _resumeAt);
             JourneyOutcome outcome;
             try
             {
                 await StepsAsync(run.Journey.Steps, "steps");
+                if (_resumeAt is not null)
+                {
+                    throw new InvalidOperationException($"Journey '{run.Journey.Id}' v{run.Journey.Version} has no step '{_resumeAt}' to resume at.");
+                }
+
                 outcome = new JourneyOutcome(JourneyInstanceStatus.Completed);
             }
             catch (ExitException exit)
@@ -85,9 +95,38 @@ public static class JourneyOrchestrator
                 ThrowIfExited();
                 var step = steps![i];
                 var at = FormattableString.Invariant($"{path}[{i}]");
+                if (_resumeAt is not null && _resumeAt != at)
+                {
+                    if (_resumeAt.StartsWith(at + ".", StringComparison.Ordinal))
+                    {
+                        var branch = _resumeAt[(at.Length + 1)..].Split('[')[0];
+                        await StepsAsync(Branch(step, branch), at + "." + branch);
+                    }
+
+                    continue; // before the step to resume at: done before the host lost the instance
+                }
+
+                _resumeAt = null;
                 context.SetCustomStatus(at);
                 await StepAsync(step, at);
             }
+        }
+
+        private IReadOnlyList<JourneyStep>? Branch(JourneyStep step, string name) => name switch
+        {
+            "then" => step.Then,
+            "else" => step.Else,
+            "onEvent" => step.OnEvent,
+            "onTimeout" => step.OnTimeout,
+            _ => throw new InvalidOperationException($"Journey '{run.Journey.Id}' has no branch '{name}' to resume in."),
+        };
+
+        /// <summary>The end of a wait resumed after its host lost the instance, once; null otherwise.</summary>
+        private DateTime? TakeResumedUntil()
+        {
+            var until = _resumeUntil;
+            _resumeUntil = null;
+            return until;
         }
 
         private async Task StepAsync(JourneyStep step, string path)
@@ -95,14 +134,14 @@ public static class JourneyOrchestrator
             switch (step.Type)
             {
                 case JourneyStep.Wait:
-                    var fire = await FireAtAsync(step);
-                    await ReportAsync(path, step.Type, "until " + fire.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                    var fire = TakeResumedUntil() ?? await FireAtAsync(step);
+                    await ReportAsync(path, step.Type, JourneyInstance.UntilPrefix + fire.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
                     await WaitAsync(fire);
                     break;
                 case JourneyStep.WaitFor:
                     var began = context.CurrentUtcDateTime;
-                    var deadline = began + Duration(step.Timeout);
-                    await ReportAsync(path, step.Type, "until " + deadline.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                    var deadline = TakeResumedUntil() ?? began + Duration(step.Timeout);
+                    await ReportAsync(path, step.Type, JourneyInstance.UntilPrefix + deadline.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
                     var arrived = await WaitForAsync(step.Event!, began, deadline);
                     await ReportAsync(path, step.Type, arrived ? "event" : "timeout");
                     await StepsAsync(arrived ? step.OnEvent : step.OnTimeout, path + (arrived ? ".onEvent" : ".onTimeout"));

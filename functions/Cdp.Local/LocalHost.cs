@@ -56,6 +56,7 @@ public static class LocalHost
         services.AddJourneyActivities();
         services.AddInMemoryDurableTask(registry => registry.AddJourneyTasks(), new InMemoryDurableTaskOptions { Port = LoopbackPort.Free() });
         services.AddSingleton<IJourneyRuntime>(sp => new DurableJourneyRuntime(sp.GetRequiredService<DurableTaskClient>()));
+        services.AddHostedService<JourneyResumer>(); // after the Durable host's own services: it starts them first
         return services;
     }
 

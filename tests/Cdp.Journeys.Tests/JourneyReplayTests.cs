@@ -91,6 +91,28 @@ public partial class JourneyReplayTests
     }
 
     [Fact]
+    public async Task Resume_InsideABranch_SkipsWhatWasDone_KeepsTheWaitsDeadline_AndNumbersReportsOn()
+    {
+        var until = new DateTimeOffset(2026, 11, 29, 7, 15, 0, TimeSpan.Zero);
+        var run = Run(
+            null,
+            new JourneyStep(JourneyStep.ActionStep, Action: JourneyStep.AddTag, Tag: "first"),
+            new JourneyStep(JourneyStep.If, Rule: "flag(\"vip\")", Then: [new JourneyStep(JourneyStep.Wait, Duration: "PT1H"), new JourneyStep(JourneyStep.ActionStep, Action: JourneyStep.AddTag, Tag: "second")]),
+            new JourneyStep(JourneyStep.ActionStep, Action: JourneyStep.AddTag, Tag: "third"))
+            with { Resume = new JourneyResume("steps[1].then[0]", 7, until) };
+        var (context, commands) = Context(Now, _ => throw new InvalidOperationException("nothing is asked again"));
+
+        var outcome = await JourneyOrchestrator.RunAsync(context.Object, run);
+
+        Assert.Equal(new JourneyOutcome(JourneyInstanceStatus.Completed), outcome);
+        Assert.Equal(["timer 2026-11-29T07:15:00.0000000Z"], commands.Where(c => c.StartsWith("timer", StringComparison.Ordinal)));
+        Assert.Equal(["second", "third"], commands.Where(c => c.StartsWith(JourneyActivityNames.ChangeProfile, StringComparison.Ordinal)).Select(c => JsonDocument.Parse(c[(c.IndexOf(' ', StringComparison.Ordinal) + 1)..]).RootElement.GetProperty("tag").GetString()));
+        var reports = commands.Where(c => c.StartsWith(JourneyActivityNames.Record, StringComparison.Ordinal)).Select(c => JsonDocument.Parse(c[(c.IndexOf(' ', StringComparison.Ordinal) + 1)..]).RootElement).ToList();
+        Assert.Equal((8, "start", "resumed at steps[1].then[0]"), (reports[0].GetProperty("sequence").GetInt32(), reports[0].GetProperty("step").GetString(), reports[0].GetProperty("outcome").GetString()));
+        Assert.Equal([8, 9, 10, 11, 12], reports.Select(r => r.GetProperty("sequence").GetInt32()));
+    }
+
+    [Fact]
     public void OrchestratorSource_UsesNoNonDeterministicApi()
     {
         var source = RepositoryFiles.Read("functions/Cdp.Journeys/JourneyOrchestrator.cs");

@@ -103,6 +103,42 @@ public class JourneyTests
     }
 
     [Fact]
+    public async Task ARestartOfTheHost_ResumesARunningInstance_AtItsStep_WithItsWaitsDeadline()
+    {
+        var data = LocalApp.NewDataDirectory();
+        string profileId, instanceId;
+        await using (var before = new LocalApp(data))
+        {
+            using var client = before.CreateClient();
+            await client.PutAsync("/api/segments/vip", HttpJson.Body("""{"name":"VIP","rule":"flag(\"vip\")"}"""));
+            await client.PutAsync("/api/journeys/patient", HttpJson.Body("""
+                {"name":"Patient","trigger":{"segmentEntered":"vip"},
+                 "steps":[{"type":"action","action":"addTag","tag":"before"},{"type":"wait","duration":"PT3S"},{"type":"action","action":"addTag","tag":"after"}]}
+                """));
+            await client.PostAsync("/api/v1/identify", HttpJson.Body("""{"userId":"j-restart","traits":{"vip":true}}"""));
+            profileId = await ProfileIdAsync(client, "j-restart");
+            instanceId = (await InstanceOfAsync(client, profileId))["instanceId"]!.GetValue<string>();
+            await Eventually.GetAsync(() => client.GetOrNullAsync($"/api/journeys/instances/{instanceId}"), v => v["instance"]!["step"]?.GetValue<string>() == "steps[1]");
+        }
+
+        await using var after = new LocalApp(data);
+        using var again = after.CreateClient();
+        var done = await Eventually.GetAsync(
+            () => again.GetOrNullAsync($"/api/journeys/instances/{instanceId}"),
+            v => v["instance"]!["status"]!.GetValue<string>() != "running");
+
+        Assert.Equal("completed", done["instance"]!["status"]!.GetValue<string>());
+        var history = done["instance"]!["history"]!.AsArray().Select(h => (Step: h!["step"]!.GetValue<string>(), Outcome: h["outcome"]?.GetValue<string>())).ToList();
+        Assert.Contains(("start", "resumed at steps[1]"), history);
+        var waits = history.Where(h => h.Step == "steps[1]").Select(h => h.Outcome).ToList();
+        Assert.Equal(2, waits.Count);
+        Assert.Equal(waits[0], waits[1]); // the same deadline before and after the restart
+        Assert.Single(history, h => h.Step == "steps[0]"); // the first action was not taken again
+        var tags = (await again.GetFromJsonAsync<JsonObject>($"/api/profiles/{profileId}"))!["traits"]!["tags"]!["value"]!.AsArray();
+        Assert.Equal(["before", "after"], tags.Select(t => t!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task InvalidJourney_400ProblemDetailsNamingEachField_AndUnknownsAre404()
     {
         await using var app = new LocalApp();

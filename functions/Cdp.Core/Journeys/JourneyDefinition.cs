@@ -105,8 +105,17 @@ public sealed record JourneyStep(
     public static readonly IReadOnlyList<string> Actions = [Webhook, SetTrait, AddTag];
 }
 
-/// <summary>The input of one journey instance: the definition (at the version it started with), the profile, and the enrollment.</summary>
-public sealed record JourneyRun(JourneyDefinition Journey, string ProfileId, int Enrollment);
+/// <summary>
+/// The input of one journey instance: the definition (at the version it started with), the profile, the
+/// enrollment, and where to pick up when the instance is started again after its host lost it (<see cref="Resume"/>).
+/// </summary>
+public sealed record JourneyRun(JourneyDefinition Journey, string ProfileId, int Enrollment, JourneyResume? Resume = null);
+
+/// <summary>
+/// Where a lost instance picks up: the step its record last reported (<see cref="Step"/>, a path), the record's last
+/// sequence number, and the instant the wait it was in ends (<see cref="Until"/>), so the wait keeps its deadline.
+/// </summary>
+public sealed record JourneyResume(string Step, int Sequence, DateTimeOffset? Until = null);
 
 /// <summary>How an instance ended: completed, or exited with a reason.</summary>
 public sealed record JourneyOutcome(JourneyInstanceStatus Status, string? Reason = null);

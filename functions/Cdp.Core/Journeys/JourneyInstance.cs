@@ -38,6 +38,27 @@ public sealed record JourneyInstance(
     }
 
     /// <summary>
+    /// Where this instance picks up if its host lost it: the step last reported and, when that report began a wait
+    /// (<c>until …</c>), the wait's end. Null when it never reported a step.
+    /// </summary>
+    public JourneyResume? ResumePoint()
+    {
+        if (Step is null || History is not { Count: > 0 } history)
+        {
+            return null;
+        }
+
+        var last = history[^1];
+        DateTimeOffset? until = last.Step == Step && last.Outcome is { } outcome && outcome.StartsWith(UntilPrefix, StringComparison.Ordinal)
+            && DateTimeOffset.TryParse(outcome[UntilPrefix.Length..], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var end)
+            ? end : null;
+        return new JourneyResume(Step, last.Sequence, until);
+    }
+
+    /// <summary>How a wait's report names its end: <c>until {instant, ISO 8601}</c>.</summary>
+    public const string UntilPrefix = "until ";
+
+    /// <summary>
     /// Applies what the orchestration reports, once: a report whose <see cref="JourneyReport.Sequence"/> is not
     /// after the last one applied changes nothing (a replayed or retried activity).
     /// </summary>

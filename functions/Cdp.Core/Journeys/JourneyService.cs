@@ -121,6 +121,54 @@ public sealed class JourneyService(
             && await runtime.RaiseAsync(instanceId, JourneySignals.ForEvent(eventName), new JourneySignal(now, Id: "api:" + now.UtcTicks), cancellationToken);
     }
 
+    /// <summary>
+    /// Starts again every instance whose record says it runs but that the runtime does not have (Cdp.Local's
+    /// in-process host keeps instances in memory, so a restart loses them): at the step the record last reported,
+    /// a wait keeping its deadline. An instance whose definition version is no longer saved cannot be resumed; its
+    /// record ends as failed, saying why. Returns how many were resumed and how many ended.
+    /// </summary>
+    public async Task<(int Resumed, int Ended)> ResumeLostAsync(IJourneyRuntime runtime, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        var (resumed, ended) = (0, 0);
+        foreach (var journey in await store.ListAsync(cancellationToken))
+        {
+            foreach (var status in new[] { JourneyInstanceStatus.Pending, JourneyInstanceStatus.Running })
+            {
+                string? after = null;
+                do
+                {
+                    var page = await instances.ListAsync(journey.Id, status, after, MaxPageSize, cancellationToken);
+                    foreach (var instance in page.Instances)
+                    {
+                        if (await runtime.GetStatusAsync(instance.InstanceId, cancellationToken) is not null)
+                        {
+                            continue;
+                        }
+
+                        if (instance.JourneyVersion == journey.Version)
+                        {
+                            var resume = instance.Status == JourneyInstanceStatus.Pending ? null : instance.ResumePoint();
+                            await runtime.StartAsync(instance.InstanceId, new JourneyRun(journey, instance.ProfileId, instance.Enrollment, resume), cancellationToken);
+                            resumed++;
+                        }
+                        else if (await instances.GetAsync(journey.Id, instance.InstanceId, cancellationToken) is { Instance.IsActive: true } stored)
+                        {
+                            var reason = FormattableString.Invariant($"lost: the host restarted and version {instance.JourneyVersion} is no longer saved");
+                            var failed = stored.Instance with { Status = JourneyInstanceStatus.Failed, Reason = reason, Step = null, EndedAt = time.GetUtcNow() };
+                            ended += await instances.TryReplaceAsync(failed, stored.VersionTag, cancellationToken) ? 1 : 0;
+                        }
+                    }
+
+                    after = page.Next;
+                }
+                while (after is not null);
+            }
+        }
+
+        return (resumed, ended);
+    }
+
     /// <summary>Every instance of every saved journey for one profile.</summary>
     public async Task<IReadOnlyList<JourneyInstance>> ForProfileAsync(string profileId, CancellationToken cancellationToken)
     {

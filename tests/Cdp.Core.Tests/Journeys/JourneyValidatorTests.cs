@@ -124,6 +124,10 @@ public class JourneyValidatorTests
         Assert.Null(running.Apply(report));
         var ended = running.Apply(new JourneyReport(id, 2, "end", "end", DateTimeOffset.UnixEpoch, Status: JourneyInstanceStatus.Exited, Reason: "segmentExited"))!;
         Assert.Equal((JourneyInstanceStatus.Exited, "segmentExited", (string?)null), (ended.Status, ended.Reason, ended.Step));
+        Assert.Null(ended.ResumePoint());
+        var waiting = running.Apply(new JourneyReport(id, 2, "steps[0]", "wait", DateTimeOffset.UnixEpoch, "until 2026-11-29T07:15:00.0000000Z"))!;
+        Assert.Equal(new JourneyResume("steps[0]", 2, new DateTimeOffset(2026, 11, 29, 7, 15, 0, TimeSpan.Zero)), waiting.ResumePoint());
+        Assert.Equal(new JourneyResume("steps[1]", 3, null), waiting.Apply(new JourneyReport(id, 3, "steps[1]", "if", DateTimeOffset.UnixEpoch, "then"))!.ResumePoint());
         Assert.Null((ended with { Status = JourneyInstanceStatus.Terminated }).Apply(new JourneyReport(id, 3, "end", "end", DateTimeOffset.UnixEpoch, Status: JourneyInstanceStatus.Completed)));
     }
 }
