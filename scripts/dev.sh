@@ -44,16 +44,19 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
+admin_token="${CDP_ADMIN_TOKEN:-$(cat "$CDP_DATA_DIR/admin-token" 2>/dev/null || true)}"
+
 cat <<MSG
 
 Cdp is running at $url
-The write key of the 'dev' source is: $write_key
+The write key of the 'dev' source is: $write_key  (collects only)
+The admin token is: $admin_token  (everything else: Authorization: Bearer …; set CDP_ADMIN_TOKEN to choose it)
 
   curl -s -u '$write_key:' $url/api/v1/track    -H 'Content-Type: application/json' \\
        -d '{"anonymousId":"anon-1","event":"Viewed Page"}'
   curl -s -u '$write_key:' $url/api/v1/identify -H 'Content-Type: application/json' \\
        -d '{"anonymousId":"anon-1","userId":"user-1","traits":{"email":"ada@example.com"}}'
-  curl -s '$url/api/profiles?identifier=user_id:user-1'
+  curl -s -H 'Authorization: Bearer $admin_token' '$url/api/profiles?identifier=user_id:user-1'
 
 Segments and journeys: docs/segments.md, docs/journeys.md. Journey webhooks are signed (HMAC-SHA256) with
 the key in $CDP_DATA_DIR/webhook-signing-key (set Cdp__Journeys__WebhookSecret to use your own).

@@ -1,3 +1,4 @@
+using Cdp.Core.Access;
 using Cdp.Core.Changes;
 using Cdp.Core.DeadLetters;
 using Cdp.Core.Ingest;
@@ -8,6 +9,7 @@ using Cdp.Core.Segments;
 using Cdp.Core.Streaming;
 using Cdp.Embedded.Sqlite;
 using Cdp.Embedded.Streaming;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -18,6 +20,9 @@ public static class EmbeddedServiceCollectionExtensions
 {
     /// <summary>The file in the data folder holding the webhook signing key when <c>Cdp:Journeys:WebhookSecret</c> is unset.</summary>
     public const string WebhookKeyFile = "webhook-signing-key";
+
+    /// <summary>The file in the data folder holding the admin token when <c>CDP_ADMIN_TOKEN</c> is unset.</summary>
+    public const string AdminTokenFile = "admin-token";
 
     /// <summary>
     /// Registers the SQLite adapters for the Core ports: event stream, identity index, profiles, change
@@ -71,6 +76,12 @@ public static class EmbeddedServiceCollectionExtensions
                 identity.HashKey = LocalSecret.ReadOrCreate(Path.Combine(Path.GetFullPath(embedded.Value.DataDirectory), "identity-hash-key"));
             }
         });
+
+        // Likewise the admin API's bearer token on one machine, unless CDP_ADMIN_TOKEN gives one.
+        services.AddOptions<AdminOptions>().Configure<IConfiguration, IOptions<EmbeddedOptions>>((admin, configuration, embedded) =>
+            admin.Token = configuration[AdminOptions.TokenVariable] is { Length: > 0 } token
+                ? token
+                : LocalSecret.ReadOrCreate(Path.Combine(Path.GetFullPath(embedded.Value.DataDirectory), AdminTokenFile)));
 
         // Likewise the key journey webhooks are signed with (receivers verify with the same file's content).
         services.AddOptions<JourneyOptions>().PostConfigure<IOptions<EmbeddedOptions>>((journeys, embedded) =>

@@ -41,6 +41,7 @@ public static class LocalHost
         services.AddCdpSegments();
         services.AddCdpJourneys();
         services.AddCdpHttp();
+        services.AddSingleton<AdminAuthentication>();
         if (ingest)
         {
             services.AddHostedService<IngestConsumer>();
@@ -60,36 +61,43 @@ public static class LocalHost
         return services;
     }
 
-    /// <summary>Maps every route of <see cref="CdpRoutes"/> under <c>/api</c>, onto the shared handlers.</summary>
+    /// <summary>
+    /// Maps every route of <see cref="CdpRoutes"/> under <c>/api</c>, onto the shared handlers. Collection
+    /// (write keys) and health are open; every other route is the admin API, behind <see cref="AdminAuthentication"/>.
+    /// </summary>
     public static IEndpointRouteBuilder MapCdpApi(this IEndpointRouteBuilder endpoints)
     {
+        // Made now, not at the first admin call: a missing token fails the start, and a generated one is on disk for dev.sh.
+        endpoints.ServiceProvider.GetRequiredService<AdminAuthentication>();
         var api = endpoints.MapGroup("/" + CdpRoutes.Prefix);
+        var admin = api.MapGroup(string.Empty).AddEndpointFilter(async (context, next) =>
+            context.HttpContext.RequestServices.GetRequiredService<AdminAuthentication>().Check(context.HttpContext.Request) ?? await next(context));
         api.MapPost(CdpRoutes.Collect, (HttpRequest request, string type, CollectHandler handler, CancellationToken ct) => handler.HandleAsync(request, type, ct))
             .RequireCors(CollectCors);
         api.MapPost(CdpRoutes.Track, (HttpRequest request, TracardiHandler handler, CancellationToken ct) => handler.HandleAsync(request, ct))
             .RequireCors(CollectCors);
-        api.MapGet(CdpRoutes.DeadLetters, (HttpRequest request, DeadLetterHandler handler, CancellationToken ct) => handler.ListAsync(request, ct));
-        api.MapPost(CdpRoutes.DeadLetterReplay, (HttpRequest request, string id, DeadLetterHandler handler, CancellationToken ct) => handler.ReplayAsync(request, id, ct));
-        api.MapPost(CdpRoutes.DeadLettersReplay, (DeadLetterHandler handler, CancellationToken ct) => handler.ReplayAllAsync(ct));
-        api.MapGet(CdpRoutes.Profile, (string id, ProfileHandler handler, CancellationToken ct) => handler.GetAsync(id, ct));
-        api.MapGet(CdpRoutes.Profiles, (HttpRequest request, ProfileHandler handler, CancellationToken ct) => handler.FindAsync(request, ct));
-        api.MapGet(CdpRoutes.ProfileLedger, (string id, ProfileHandler handler, CancellationToken ct) => handler.LedgerAsync(id, ct));
-        api.MapGet(CdpRoutes.ProfileEvents, (HttpRequest request, string id, ProfileHandler handler, CancellationToken ct) => handler.EventsAsync(request, id, ct));
-        api.MapGet(CdpRoutes.ProfileJourneys, (string id, JourneyHandler handler, CancellationToken ct) => handler.ForProfileAsync(id, ct));
-        api.MapGet(CdpRoutes.Journeys, (JourneyHandler handler, CancellationToken ct) => handler.ListAsync(ct));
-        api.MapGet(CdpRoutes.Journey, (string id, JourneyHandler handler, CancellationToken ct) => handler.GetAsync(id, ct));
-        api.MapPut(CdpRoutes.Journey, (HttpRequest request, string id, JourneyHandler handler, CancellationToken ct) => handler.PutAsync(request, id, ct));
-        api.MapDelete(CdpRoutes.Journey, (string id, JourneyHandler handler, CancellationToken ct) => handler.DeleteAsync(id, ct));
-        api.MapGet(CdpRoutes.JourneyInstances, (HttpRequest request, string id, JourneyHandler handler, CancellationToken ct) => handler.InstancesAsync(request, id, ct));
-        api.MapGet(CdpRoutes.JourneyMetrics, (string id, JourneyHandler handler, CancellationToken ct) => handler.MetricsAsync(id, ct));
-        api.MapGet(CdpRoutes.JourneyInstance, (string instanceId, JourneyHandler handler, IJourneyRuntime runtime, CancellationToken ct) => handler.InstanceAsync(instanceId, runtime, ct));
-        api.MapPost(CdpRoutes.JourneyInstanceTerminate, (HttpRequest request, string instanceId, JourneyHandler handler, IJourneyRuntime runtime, CancellationToken ct) => handler.TerminateAsync(request, instanceId, runtime, ct));
-        api.MapPost(CdpRoutes.JourneyInstanceEvent, (string instanceId, string name, JourneyHandler handler, IJourneyRuntime runtime, CancellationToken ct) => handler.SendEventAsync(instanceId, name, runtime, ct));
-        api.MapGet(CdpRoutes.Segments, (SegmentHandler handler, CancellationToken ct) => handler.ListAsync(ct));
-        api.MapGet(CdpRoutes.Segment, (string id, SegmentHandler handler, CancellationToken ct) => handler.GetAsync(id, ct));
-        api.MapPut(CdpRoutes.Segment, (HttpRequest request, string id, SegmentHandler handler, CancellationToken ct) => handler.PutAsync(request, id, ct));
-        api.MapDelete(CdpRoutes.Segment, (string id, SegmentHandler handler, CancellationToken ct) => handler.DeleteAsync(id, ct));
-        api.MapGet(CdpRoutes.SegmentTransitions, (HttpRequest request, string id, SegmentHandler handler, CancellationToken ct) => handler.TransitionsAsync(request, id, ct));
+        admin.MapGet(CdpRoutes.DeadLetters, (HttpRequest request, DeadLetterHandler handler, CancellationToken ct) => handler.ListAsync(request, ct));
+        admin.MapPost(CdpRoutes.DeadLetterReplay, (HttpRequest request, string id, DeadLetterHandler handler, CancellationToken ct) => handler.ReplayAsync(request, id, ct));
+        admin.MapPost(CdpRoutes.DeadLettersReplay, (DeadLetterHandler handler, CancellationToken ct) => handler.ReplayAllAsync(ct));
+        admin.MapGet(CdpRoutes.Profile, (string id, ProfileHandler handler, CancellationToken ct) => handler.GetAsync(id, ct));
+        admin.MapGet(CdpRoutes.Profiles, (HttpRequest request, ProfileHandler handler, CancellationToken ct) => handler.FindAsync(request, ct));
+        admin.MapGet(CdpRoutes.ProfileLedger, (string id, ProfileHandler handler, CancellationToken ct) => handler.LedgerAsync(id, ct));
+        admin.MapGet(CdpRoutes.ProfileEvents, (HttpRequest request, string id, ProfileHandler handler, CancellationToken ct) => handler.EventsAsync(request, id, ct));
+        admin.MapGet(CdpRoutes.ProfileJourneys, (string id, JourneyHandler handler, CancellationToken ct) => handler.ForProfileAsync(id, ct));
+        admin.MapGet(CdpRoutes.Journeys, (JourneyHandler handler, CancellationToken ct) => handler.ListAsync(ct));
+        admin.MapGet(CdpRoutes.Journey, (string id, JourneyHandler handler, CancellationToken ct) => handler.GetAsync(id, ct));
+        admin.MapPut(CdpRoutes.Journey, (HttpRequest request, string id, JourneyHandler handler, CancellationToken ct) => handler.PutAsync(request, id, ct));
+        admin.MapDelete(CdpRoutes.Journey, (string id, JourneyHandler handler, CancellationToken ct) => handler.DeleteAsync(id, ct));
+        admin.MapGet(CdpRoutes.JourneyInstances, (HttpRequest request, string id, JourneyHandler handler, CancellationToken ct) => handler.InstancesAsync(request, id, ct));
+        admin.MapGet(CdpRoutes.JourneyMetrics, (string id, JourneyHandler handler, CancellationToken ct) => handler.MetricsAsync(id, ct));
+        admin.MapGet(CdpRoutes.JourneyInstance, (string instanceId, JourneyHandler handler, IJourneyRuntime runtime, CancellationToken ct) => handler.InstanceAsync(instanceId, runtime, ct));
+        admin.MapPost(CdpRoutes.JourneyInstanceTerminate, (HttpRequest request, string instanceId, JourneyHandler handler, IJourneyRuntime runtime, CancellationToken ct) => handler.TerminateAsync(request, instanceId, runtime, ct));
+        admin.MapPost(CdpRoutes.JourneyInstanceEvent, (string instanceId, string name, JourneyHandler handler, IJourneyRuntime runtime, CancellationToken ct) => handler.SendEventAsync(instanceId, name, runtime, ct));
+        admin.MapGet(CdpRoutes.Segments, (SegmentHandler handler, CancellationToken ct) => handler.ListAsync(ct));
+        admin.MapGet(CdpRoutes.Segment, (string id, SegmentHandler handler, CancellationToken ct) => handler.GetAsync(id, ct));
+        admin.MapPut(CdpRoutes.Segment, (HttpRequest request, string id, SegmentHandler handler, CancellationToken ct) => handler.PutAsync(request, id, ct));
+        admin.MapDelete(CdpRoutes.Segment, (string id, SegmentHandler handler, CancellationToken ct) => handler.DeleteAsync(id, ct));
+        admin.MapGet(CdpRoutes.SegmentTransitions, (HttpRequest request, string id, SegmentHandler handler, CancellationToken ct) => handler.TransitionsAsync(request, id, ct));
         api.MapGet(CdpRoutes.Health, () => HealthHandler.Get());
         return endpoints;
     }

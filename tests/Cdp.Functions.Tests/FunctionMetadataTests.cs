@@ -141,22 +141,22 @@ public partial class FunctionMetadataTests
         ],
         ["GetProfileFunction"] =
         [
-            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["get"],"route":"profiles/{id}"}""",
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"profiles/{id}"}""",
             """{"name":"$return","type":"http","direction":"Out"}""",
         ],
         ["GetProfileLedgerFunction"] =
         [
-            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["get"],"route":"profiles/{id}/ledger"}""",
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"profiles/{id}/ledger"}""",
             """{"name":"$return","type":"http","direction":"Out"}""",
         ],
         ["GetProfileEventsFunction"] =
         [
-            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["get"],"route":"profiles/{id}/events"}""",
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"profiles/{id}/events"}""",
             """{"name":"$return","type":"http","direction":"Out"}""",
         ],
         ["FindProfileFunction"] =
         [
-            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["get"],"route":"profiles"}""",
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"profiles"}""",
             """{"name":"$return","type":"http","direction":"Out"}""",
         ],
         ["TracardiTrackFunction"] =
@@ -209,6 +209,18 @@ public partial class FunctionMetadataTests
                 expected.Count == actual.Count && expected.Zip(actual).All(pair => JsonNode.DeepEquals(pair.First, pair.Second)),
                 $"Bindings of {function.Name} changed:\n{string.Join("\n", function.RawBindings!)}");
         }
+    }
+
+    [Fact]
+    public async Task EveryHttpFunction_NeedsAFunctionKey_ButCollectionAndHealth()
+    {
+        string[] open = ["v1/{type}", "track", "health"];
+        var triggers = (await MetadataAsync())
+            .SelectMany(f => f.RawBindings!.Select(b => JsonNode.Parse(b)!).Where(b => b["type"]!.GetValue<string>() == "httpTrigger").Select(b => (f.Name, Binding: b)))
+            .ToList();
+
+        Assert.Equal(open.Order(StringComparer.Ordinal), triggers.Where(t => t.Binding["authLevel"]!.GetValue<string>() == "Anonymous").Select(t => t.Binding["route"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.All(triggers.Where(t => !open.Contains(t.Binding["route"]!.GetValue<string>())), t => Assert.Equal("Function", t.Binding["authLevel"]!.GetValue<string>()));
     }
 
     [Theory]

@@ -29,23 +29,61 @@ public sealed class LocalApp : WebApplicationFactory<Program>
     /// <summary>The write key of the source every test app has (<c>test</c>); clients send it as HTTP Basic user.</summary>
     public const string WriteKey = "test-write-key";
 
+    /// <summary>The admin token every test app has (<c>CDP_ADMIN_TOKEN</c>); clients send it as a bearer token to admin routes.</summary>
+    public const string AdminToken = "test-admin-token";
+
     public string DataDirectory { get; }
 
     public static string NewDataDirectory() => Path.Combine(Path.GetTempPath(), "cdp-tests", Guid.NewGuid().ToString("N"));
 
     protected override void ConfigureWebHost(IWebHostBuilder builder) =>
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(
-            (_settings ?? new Dictionary<string, string>())
-                .Select(pair => KeyValuePair.Create(pair.Key, (string?)pair.Value))
-                .Append(KeyValuePair.Create("CDP_DATA_DIR", (string?)DataDirectory))
-                .Append(KeyValuePair.Create("Cdp:Sources:0:Id", (string?)"test"))
-                .Append(KeyValuePair.Create("Cdp:Sources:0:WriteKeySha256", (string?)SourceRegistry.HashWriteKey(WriteKey)))));
+            Settings()));
 
-    protected override void ConfigureClient(HttpClient client)
+    /// <summary>The defaults every test app has, with the test's own settings over them.</summary>
+    private Dictionary<string, string?> Settings()
     {
-        ArgumentNullException.ThrowIfNull(client);
-        base.ConfigureClient(client);
+        var settings = new Dictionary<string, string?>
+        {
+            ["CDP_DATA_DIR"] = DataDirectory,
+            ["CDP_ADMIN_TOKEN"] = AdminToken,
+            ["Cdp:Sources:0:Id"] = "test",
+            ["Cdp:Sources:0:WriteKeySha256"] = SourceRegistry.HashWriteKey(WriteKey),
+        };
+        foreach (var (key, value) in _settings ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    /// <summary>
+    /// A client that authenticates as a real caller would: collection (<c>/api/v1/…</c>, <c>/api/track</c>) with the
+    /// write key as Basic user (the default header, which tests may change), the admin API with the admin token.
+    /// </summary>
+    public new HttpClient CreateClient()
+    {
+        var client = CreateDefaultClient(new Credentials());
         client.DefaultRequestHeaders.Authorization = BasicAuth(WriteKey);
+        return client;
+    }
+
+    /// <summary>A client that sends no credentials unless a request carries its own.</summary>
+    public HttpClient CreateAnonymousClient() => base.CreateClient();
+
+    private sealed class Credentials : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var path = request.RequestUri!.AbsolutePath;
+            var collect = path.StartsWith("/api/v1/", StringComparison.Ordinal) || path == "/api/track";
+            if (!collect && request.Headers.Authorization is null or { Scheme: "Basic" })
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+            }
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     /// <summary>Segment's scheme: the write key as the Basic user name, an empty password.</summary>

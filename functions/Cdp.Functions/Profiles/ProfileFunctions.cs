@@ -9,7 +9,7 @@ public sealed class GetProfileFunction(ProfileHandler handler)
 {
     [Function(nameof(GetProfileFunction))]
     public Task<IResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = CdpRoutes.Profile)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = CdpRoutes.Profile)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
         handler.GetAsync(id, cancellationToken);
@@ -20,7 +20,7 @@ public sealed class FindProfileFunction(ProfileHandler handler)
 {
     [Function(nameof(FindProfileFunction))]
     public Task<IResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = CdpRoutes.Profiles)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = CdpRoutes.Profiles)] HttpRequest request,
         CancellationToken cancellationToken) =>
         handler.FindAsync(request, cancellationToken);
 }
@@ -30,7 +30,7 @@ public sealed class GetProfileLedgerFunction(ProfileHandler handler)
 {
     [Function(nameof(GetProfileLedgerFunction))]
     public Task<IResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = CdpRoutes.ProfileLedger)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = CdpRoutes.ProfileLedger)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
         handler.LedgerAsync(id, cancellationToken);
@@ -41,7 +41,7 @@ public sealed class GetProfileEventsFunction(ProfileHandler handler)
 {
     [Function(nameof(GetProfileEventsFunction))]
     public Task<IResult> RunAsync(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = CdpRoutes.ProfileEvents)] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = CdpRoutes.ProfileEvents)] HttpRequest request,
         string id,
         CancellationToken cancellationToken) =>
         handler.EventsAsync(request, id, cancellationToken);
