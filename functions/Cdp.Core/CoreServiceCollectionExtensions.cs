@@ -1,5 +1,6 @@
 using Cdp.Core.Changes;
 using Cdp.Core.Collect;
+using Cdp.Core.Consents;
 using Cdp.Core.Identity;
 using Cdp.Core.Ingest;
 using Cdp.Core.Journeys;
@@ -49,6 +50,11 @@ public static class CoreServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<SourceOptions>, SourceOptionsValidator>();
         services.AddSingleton<ProfileChangeProcessor>();
+        services.AddSingleton<ConsentService>();
+        services.AddOptions<ConsentOptions>()
+            .BindConfiguration(ConsentOptions.Section)
+            .Validate(o => o.Purposes.Length > 0 && o.Purposes.All(p => !string.IsNullOrWhiteSpace(p)), "Cdp:Consent:Purposes: at least one purpose, none empty.")
+            .ValidateOnStart();
         return services;
     }
 
@@ -88,10 +94,7 @@ public static class CoreServiceCollectionExtensions
         }
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddOptions<JourneyOptions>()
-            .BindConfiguration(JourneyOptions.Section)
-            .Validate(o => o.Purposes.Length > 0 && o.Purposes.All(p => !string.IsNullOrWhiteSpace(p)), "Cdp:Journeys:Purposes: at least one purpose, none empty.")
-            .ValidateOnStart();
+        services.AddOptions<JourneyOptions>().BindConfiguration(JourneyOptions.Section);
         services.AddSingleton<JourneyCatalog>();
         services.AddSingleton<JourneyService>();
         services.AddSingleton<JourneyActivities>();

@@ -38,6 +38,9 @@ public static class CdpRoutes
     /// <summary><c>GET</c> with <c>?identifier=type:value</c>: the profile that holds an identifier.</summary>
     public const string Profiles = "profiles";
 
+    /// <summary><c>PUT</c>: a profile's consent decision for one purpose.</summary>
+    public const string ProfileConsent = "profiles/{id}/consents/{purpose}";
+
     /// <summary><c>GET</c>: a profile's journey instances.</summary>
     public const string ProfileJourneys = "profiles/{id}/journeys";
 

@@ -20,6 +20,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<DeadLetterHandler>();
         services.AddSingleton<SegmentHandler>();
         services.AddSingleton<JourneyHandler>();
+        services.AddSingleton<ConsentHandler>();
         services.AddProblemDetails();
         services.Configure<JsonOptions>(options =>
         {

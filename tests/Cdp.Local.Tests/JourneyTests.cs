@@ -139,6 +139,33 @@ public class JourneyTests
     }
 
     [Fact]
+    public async Task AConsentRevokedThroughTheApi_EndsTheRunningInstance()
+    {
+        await using var app = new LocalApp();
+        using var client = app.CreateClient();
+        await client.PutAsync("/api/segments/subscribers", HttpJson.Body("""{"name":"Subscribers","rule":"hasTrait(\"email\")"}"""));
+        await client.PutAsync("/api/journeys/newsletter", HttpJson.Body("""
+            {"name":"Newsletter","trigger":{"segmentEntered":"subscribers"},"purpose":"marketing_email",
+             "steps":[{"type":"wait","duration":"PT10M"},{"type":"action","action":"addTag","tag":"mailed"}]}
+            """));
+        await client.PostAsync("/api/v1/identify", HttpJson.Body("""{"userId":"j-dee","traits":{"email":"dee@example.com"}}"""));
+        var profileId = await ProfileIdAsync(client, "j-dee");
+        using var granted = await client.PutAsync($"/api/profiles/{profileId}/consents/marketing_email", HttpJson.Body("""{"granted":true}"""));
+        Assert.Equal(HttpStatusCode.OK, granted.StatusCode);
+        var instanceId = (await InstanceOfAsync(client, profileId))["instanceId"]!.GetValue<string>();
+        await Eventually.GetAsync(() => client.GetOrNullAsync($"/api/journeys/instances/{instanceId}"), v => v["instance"]!["step"]?.GetValue<string>() == "steps[0]");
+
+        using var revoked = await client.PutAsync($"/api/profiles/{profileId}/consents/marketing_email", HttpJson.Body("""{"granted":false,"source":"preference-center"}"""));
+        using var unknown = await client.PutAsync($"/api/profiles/{profileId}/consents/carrier_pigeon", HttpJson.Body("""{"granted":true}"""));
+
+        Assert.Equal("preference-center", (await revoked.Content.ReadFromJsonAsync<JsonObject>())!["consents"]!["marketing_email"]!["source"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.NotNull((await unknown.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["purpose"]);
+        var ended = await Eventually.GetAsync(() => client.GetOrNullAsync($"/api/journeys/instances/{instanceId}"), v => v["instance"]!["status"]!.GetValue<string>() != "running");
+        Assert.Equal(("exited", "consentRevoked"), (ended["instance"]!["status"]!.GetValue<string>(), ended["instance"]!["reason"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task InvalidJourney_400ProblemDetailsNamingEachField_AndUnknownsAre404()
     {
         await using var app = new LocalApp();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cdp.Core.DeadLetters;
@@ -257,12 +258,22 @@ public sealed class IngestService(
         // Segment's consent context: {"consent": {"categoryPreferences": {"Advertising": true, ...}}}.
         if (message.Context?["consent"]?["categoryPreferences"] is JsonObject preferences)
         {
-            foreach (var (purpose, value) in preferences)
+            SetConsents(profile, preferences, message, at, null);
+        }
+
+        // A "Consent Updated" track event: properties {"categoryPreferences": {...}}, or {"purpose": "...",
+        // "granted": true|false, "expiresAt": "…"} for one purpose (a grant with an expiry).
+        if (message.Type == MessageType.Track && message.Event == ConsentUpdatedEvent && message.Properties is { } properties)
+        {
+            DateTimeOffset? expires = properties["expiresAt"] is JsonValue e && e.TryGetValue<string>(out var text)
+                && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var until) ? until : null;
+            if (properties["categoryPreferences"] is JsonObject categories)
             {
-                if (!string.IsNullOrWhiteSpace(purpose) && value is JsonValue decision && decision.TryGetValue<bool>(out var granted))
-                {
-                    profile.SetConsent(purpose, new ProfileConsent(granted, at, message.MessageId, message.SourceId));
-                }
+                SetConsents(profile, categories, message, at, expires);
+            }
+            else if (properties["purpose"] is JsonValue p && p.TryGetValue<string>(out var purpose))
+            {
+                SetConsents(profile, new JsonObject { [purpose] = properties["granted"]?.DeepClone() }, message, at, expires);
             }
         }
 
@@ -349,6 +360,21 @@ public sealed class IngestService(
             cancellationToken);
         CdpMetrics.IngestDeadLettered.Add(1);
         Logs.MessageDeadLettered(logger, message.MessageId, reason);
+    }
+
+    /// <summary>The track event that carries consent decisions in its properties.</summary>
+    public const string ConsentUpdatedEvent = "Consent Updated";
+
+    /// <summary>Each <c>purpose: true|false</c> of <paramref name="decisions"/> as a decision of the message (an expiry applies to grants).</summary>
+    private static void SetConsents(Profile profile, JsonObject decisions, Message message, DateTimeOffset at, DateTimeOffset? expiresAt)
+    {
+        foreach (var (purpose, value) in decisions)
+        {
+            if (!string.IsNullOrWhiteSpace(purpose) && value is JsonValue decision && decision.TryGetValue<bool>(out var granted))
+            {
+                profile.SetConsent(purpose, new ProfileConsent(granted, at, message.MessageId, message.SourceId, granted ? expiresAt : null));
+            }
+        }
     }
 }
 

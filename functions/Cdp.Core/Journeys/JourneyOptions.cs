@@ -10,7 +10,4 @@ public sealed class JourneyOptions
     /// data folder when unset; the Function App reads it from Key Vault.
     /// </summary>
     public string WebhookSecret { get; set; } = string.Empty;
-
-    /// <summary>The consent purposes journeys may name (replaced, not extended, when configured).</summary>
-    public string[] Purposes { get; set; } = ["analytics", "personalization", "marketing_email", "marketing_sms"];
 }

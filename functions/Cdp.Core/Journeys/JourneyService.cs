@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Cdp.Core.Collect;
+using Cdp.Core.Consents;
 using Cdp.Core.Events;
 using Cdp.Core.Segments;
 using Microsoft.Extensions.Options;
@@ -16,7 +17,7 @@ public sealed class JourneyService(
     IJourneyInstances instances,
     ISegmentStore segments,
     JourneyCatalog catalog,
-    IOptions<JourneyOptions> options,
+    IOptions<ConsentOptions> consent,
     TimeProvider time)
 {
     public const int MaxPageSize = 1000;
@@ -25,7 +26,7 @@ public sealed class JourneyService(
     {
         var known = (await segments.ListAsync(cancellationToken)).Where(s => s.Status != SegmentStatus.Deleting).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
         var candidate = request is null ? null : request with { Id = journeyId, ReEntry = request.ReEntry ?? JourneyReEntry.Once };
-        var errors = JourneyValidator.Validate(candidate, known, options.Value.Purposes);
+        var errors = JourneyValidator.Validate(candidate, known, consent.Value.Purposes);
         if (errors.Count > 0 || candidate is null)
         {
             return new JourneySaveResult(null, false, errors);

@@ -340,7 +340,12 @@ public sealed class Profile
 
         foreach (var (purpose, consent) in other._consents)
         {
-            SetConsent(purpose, consent);
+            var merged = _consents.TryGetValue(purpose, out var mine) ? ProfileConsent.Merge(mine, consent, other.Id) : consent;
+            if (!Equals(merged, mine))
+            {
+                _consents[purpose] = merged;
+                Changed(_changedParts, "consents." + purpose);
+            }
         }
 
         foreach (var (type, counter) in other._counters)

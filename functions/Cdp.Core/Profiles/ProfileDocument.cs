@@ -50,8 +50,27 @@ public sealed record SegmentMembership(DateTimeOffset Since);
 /// A consent decision for one purpose: granted or denied, when (event time), by which message and source, and
 /// for a grant an optional expiry after which it counts as absent.
 /// </summary>
-public sealed record ProfileConsent(bool Granted, DateTimeOffset At, string MessageId, string? Source = null, DateTimeOffset? ExpiresAt = null)
+/// <param name="Conflict">Set when a merge kept this decision over the other profile's opposite one (which it names).</param>
+public sealed record ProfileConsent(bool Granted, DateTimeOffset At, string MessageId, string? Source = null, DateTimeOffset? ExpiresAt = null, string? Conflict = null)
 {
+    /// <summary>
+    /// The decision a merge keeps for one purpose: a denial on either side wins, whatever its time (a merge never
+    /// turns a denial into a grant), and the set-aside grant is recorded in <see cref="Conflict"/>; between two
+    /// decisions alike, the later (<see cref="Supersedes"/>).
+    /// </summary>
+    public static ProfileConsent Merge(ProfileConsent mine, ProfileConsent theirs, string theirProfileId)
+    {
+        ArgumentNullException.ThrowIfNull(mine);
+        ArgumentNullException.ThrowIfNull(theirs);
+        if (mine.Granted == theirs.Granted)
+        {
+            return Supersedes(theirs, mine) ? theirs : mine;
+        }
+
+        var (denial, grant, from) = mine.Granted ? (theirs, mine, "this profile") : (mine, theirs, "profile " + theirProfileId);
+        return denial with { Conflict = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"merge set aside a grant of {grant.At:O} (message {grant.MessageId}) from {from}") };
+    }
+
     /// <summary>True when the decision is a grant still in force at <paramref name="now"/>.</summary>
     public bool GrantedAt(DateTimeOffset now) => Granted && (ExpiresAt is null || now < ExpiresAt);
 

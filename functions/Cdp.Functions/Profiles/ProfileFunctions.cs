@@ -54,3 +54,15 @@ public sealed class HealthFunction
     public static IResult Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = CdpRoutes.Health)] HttpRequest request) =>
         HealthHandler.Get();
 }
+
+/// <summary><c>PUT /api/profiles/{id}/consents/{purpose}</c>: set a consent decision.</summary>
+public sealed class PutProfileConsentFunction(ConsentHandler handler)
+{
+    [Function(nameof(PutProfileConsentFunction))]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "put", Route = CdpRoutes.ProfileConsent)] HttpRequest request,
+        string id,
+        string purpose,
+        CancellationToken cancellationToken) =>
+        handler.PutAsync(request, id, purpose, cancellationToken);
+}

@@ -1,0 +1,171 @@
+using System.Text.Json.Nodes;
+using Cdp.Core.Changes;
+using Cdp.Core.Consents;
+using Cdp.Core.Events;
+using Cdp.Core.Identity;
+using Cdp.Core.Ingest;
+using Cdp.Core.Profiles;
+using Cdp.Core.Segments;
+using Cdp.Testing;
+using Cdp.Testing.InMemory;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Cdp.Core.Tests.Consents;
+
+/// <summary>Consent set by each route (Segment's context, the Consent Updated event, the API), expiry at its instant, merges.</summary>
+public sealed class ConsentTests : IDisposable
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
+    private readonly FakeTimeProvider _time = new(T0);
+    private readonly InMemoryStores _stores = new();
+    private readonly InMemorySegments _segments = new();
+    private readonly SegmentCatalog _catalog;
+    private readonly SegmentService _service;
+    private readonly SegmentEvaluator _evaluator;
+    private readonly ProfileChangeProcessor _processor;
+    private readonly IngestService _ingest;
+    private readonly ConsentService _consents;
+    private int _messages;
+
+    public ConsentTests()
+    {
+        _catalog = new SegmentCatalog(_segments, _time, NullLogger<SegmentCatalog>.Instance);
+        _service = new SegmentService(_segments, _catalog, _segments, _time);
+        _evaluator = new SegmentEvaluator(_catalog, _stores, _segments, _segments, _time, NullLogger<SegmentEvaluator>.Instance);
+        _processor = new ProfileChangeProcessor([_evaluator], NullLogger<ProfileChangeProcessor>.Instance);
+        _ingest = TestDomain.Ingest(_stores, time: _time);
+        _consents = new ConsentService(_stores, Options.Create(new ConsentOptions()), _time);
+    }
+
+    public void Dispose() => _catalog.Dispose();
+
+    private async Task<string> SendAsync(string user, string? @event = null, JsonObject? properties = null, JsonObject? context = null)
+    {
+        var now = _time.GetUtcNow();
+        await _ingest.ProcessAsync(
+            [new Message
+            {
+                MessageId = $"m{++_messages}",
+                Type = @event is null ? MessageType.Identify : MessageType.Track,
+                Event = @event,
+                UserId = user,
+                SourceId = "web",
+                Traits = @event is null ? [] : null,
+                Properties = properties,
+                Context = context,
+                Timestamp = now,
+                ReceivedAt = now,
+            }],
+            CancellationToken.None);
+        await FeedAsync();
+        return (await _stores.FindAsync(TestDomain.Rules().KeyOf(new Identifier("user_id", user)), CancellationToken.None))!;
+    }
+
+    private async Task FeedAsync()
+    {
+        for (var batch = await _stores.ReadAsync("c", 100, CancellationToken.None); batch.Changes.Count > 0; batch = await _stores.ReadAsync("c", 100, CancellationToken.None))
+        {
+            await _processor.ProcessAsync(batch.Changes, new ProfileChangeContext(null!), CancellationToken.None);
+            await _stores.CheckpointAsync("c", batch, CancellationToken.None);
+        }
+    }
+
+    private async Task<Profile> ProfileAsync(string id) => (await _stores.GetAsync(id, CancellationToken.None))!.Profile;
+
+    [Fact]
+    public async Task ConsentIsSet_ByTheConsentContext_TheConsentUpdatedEvent_AndTheApi()
+    {
+        var id = await SendAsync("ada", context: new JsonObject { ["consent"] = new JsonObject { ["categoryPreferences"] = new JsonObject { ["analytics"] = true } } });
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await SendAsync("ada", IngestService.ConsentUpdatedEvent, new JsonObject { ["purpose"] = "marketing_email", ["granted"] = true, ["expiresAt"] = T0.AddDays(30).ToString("O") });
+        _time.Advance(TimeSpan.FromMinutes(1));
+        await SendAsync("ada", IngestService.ConsentUpdatedEvent, new JsonObject { ["categoryPreferences"] = new JsonObject { ["personalization"] = false } });
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var api = await _consents.SetAsync(id, "marketing_sms", new ConsentRequest(true, T0.AddDays(7), "call-center"), "req-1", CancellationToken.None);
+
+        var consents = (await ProfileAsync(id)).Consents;
+        Assert.Equal(consents, api.Profile!.Consents);
+        Assert.Equal(new ProfileConsent(true, T0, "m1", "web"), consents["analytics"]);
+        Assert.Equal(new ProfileConsent(true, T0.AddMinutes(1), "m2", "web", T0.AddDays(30)), consents["marketing_email"]);
+        Assert.Equal(new ProfileConsent(false, T0.AddMinutes(2), "m3", "web"), consents["personalization"]);
+        Assert.Equal(new ProfileConsent(true, T0.AddMinutes(3), "api:req-1", "call-center", T0.AddDays(7)), consents["marketing_sms"]);
+    }
+
+    [Fact]
+    public async Task AGrantWithAnExpiry_CountsAsAbsentFromItsInstant_ASegmentLeavesThen()
+    {
+        Assert.Empty((await _service.PutAsync("emailable", new SegmentRequest("Emailable", "consent(\"marketing_email\")"), CancellationToken.None)).Errors);
+        var id = await SendAsync("ada", IngestService.ConsentUpdatedEvent, new JsonObject { ["purpose"] = "marketing_email", ["granted"] = true, ["expiresAt"] = T0.AddHours(1).ToString("O") });
+        Assert.True((await ProfileAsync(id)).Segments.ContainsKey("emailable"));
+
+        _time.Advance(TimeSpan.FromHours(1) - TimeSpan.FromSeconds(1));
+        await _evaluator.RunDueAsync(_time.GetUtcNow(), 100, CancellationToken.None);
+        await FeedAsync();
+        Assert.True((await ProfileAsync(id)).Segments.ContainsKey("emailable"));
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, await _evaluator.RunDueAsync(_time.GetUtcNow(), 100, CancellationToken.None));
+        await FeedAsync();
+        Assert.False((await ProfileAsync(id)).Segments.ContainsKey("emailable"));
+        Assert.False((await ProfileAsync(id)).Consents["marketing_email"].GrantedAt(_time.GetUtcNow()));
+    }
+
+    [Fact]
+    public void AMerge_NeverTurnsADenialIntoAGrant_AndRecordsTheConflict()
+    {
+        var survivor = new Profile("p_s", T0);
+        survivor.SetConsent("marketing_email", new ProfileConsent(false, T0, "m-deny"));
+        survivor.SetConsent("analytics", new ProfileConsent(true, T0, "m-old"));
+        var merged = new Profile("p_m", T0);
+        merged.SetConsent("marketing_email", new ProfileConsent(true, T0.AddDays(1), "m-grant"));
+        merged.SetConsent("analytics", new ProfileConsent(true, T0.AddHours(1), "m-new"));
+        merged.SetConsent("marketing_sms", new ProfileConsent(false, T0, "m-sms"));
+
+        survivor.Absorb(merged, TestDomain.Policy());
+
+        var email = survivor.Consents["marketing_email"];
+        Assert.Equal((false, "m-deny"), (email.Granted, email.MessageId));
+        Assert.Contains("m-grant", email.Conflict, StringComparison.Ordinal);
+        Assert.Contains("p_m", email.Conflict, StringComparison.Ordinal);
+        Assert.Equal(new ProfileConsent(true, T0.AddHours(1), "m-new"), survivor.Consents["analytics"]); // alike: the later
+        Assert.False(survivor.Consents["marketing_sms"].Granted);
+
+        // And the other way round: the survivor's grant gives way to the merged profile's earlier denial.
+        var granted = new Profile("p_g", T0);
+        granted.SetConsent("marketing_email", new ProfileConsent(true, T0.AddDays(2), "m-g"));
+        var denied = new Profile("p_d", T0);
+        denied.SetConsent("marketing_email", new ProfileConsent(false, T0, "m-d"));
+        granted.Absorb(denied, TestDomain.Policy());
+        Assert.Equal((false, "m-d"), (granted.Consents["marketing_email"].Granted, granted.Consents["marketing_email"].MessageId));
+        Assert.Contains("this profile", granted.Consents["marketing_email"].Conflict, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheApi_ValidatesEachField_FollowsMerges_AndARepeatedKeyChangesNothing()
+    {
+        var id = await SendAsync("ada");
+        var bad = await _consents.SetAsync(id, "carrier_pigeon", new ConsentRequest(false, T0.AddDays(1)), "bad key!", CancellationToken.None);
+        Assert.Equal(["Idempotency-Key", "expiresAt", "purpose"], bad.Errors.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["granted"], (await _consents.SetAsync(id, "analytics", new ConsentRequest(null), null, CancellationToken.None)).Errors.Keys);
+        Assert.Equal(["expiresAt"], (await _consents.SetAsync(id, "analytics", new ConsentRequest(true, T0), null, CancellationToken.None)).Errors.Keys);
+        Assert.Null((await _consents.SetAsync("p_nobody", "analytics", new ConsentRequest(true), null, CancellationToken.None)).Profile);
+
+        var first = await _consents.SetAsync(id, "analytics", new ConsentRequest(true), "k1", CancellationToken.None);
+        var version = (await _stores.GetAsync(id, CancellationToken.None))!.Profile.Version;
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var again = await _consents.SetAsync(id, "analytics", new ConsentRequest(true), "k1", CancellationToken.None);
+        Assert.Equal(first.Profile!.Consents, again.Profile!.Consents);
+        Assert.Equal(version, (await _stores.GetAsync(id, CancellationToken.None))!.Profile.Version);
+
+        var survivor = new Profile("p_survivor", T0);
+        await _stores.TryCreateAsync(survivor, CancellationToken.None);
+        var stored = (await _stores.GetAsync(id, CancellationToken.None))!;
+        stored.Profile.RedirectTo("p_survivor");
+        await _stores.TryReplaceAsync(stored.Profile, stored.VersionTag, CancellationToken.None);
+        var redirected = await _consents.SetAsync(id, "analytics", new ConsentRequest(false), null, CancellationToken.None);
+        Assert.Equal("p_survivor", redirected.Profile!.ProfileId);
+        Assert.False((await ProfileAsync("p_survivor")).Consents["analytics"].Granted);
+    }
+}
