@@ -51,6 +51,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<SourceOptions>, SourceOptionsValidator>();
         services.AddSingleton<ProfileChangeProcessor>();
         services.AddSingleton<ConsentService>();
+        services.AddSingleton<Privacy.ExportService>();
         services.AddOptions<ConsentOptions>()
             .BindConfiguration(ConsentOptions.Section)
             .Validate(o => o.Purposes.Length > 0 && o.Purposes.All(p => !string.IsNullOrWhiteSpace(p)), "Cdp:Consent:Purposes: at least one purpose, none empty.")

@@ -38,6 +38,9 @@ public static class CdpRoutes
     /// <summary><c>GET</c> with <c>?identifier=type:value</c>: the profile that holds an identifier.</summary>
     public const string Profiles = "profiles";
 
+    /// <summary><c>GET</c>: everything held on a person (profile, ledger, events, segment history, journeys).</summary>
+    public const string ProfileExport = "profiles/{id}/export";
+
     /// <summary><c>PUT</c>: a profile's consent decision for one purpose.</summary>
     public const string ProfileConsent = "profiles/{id}/consents/{purpose}";
 

@@ -21,6 +21,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<SegmentHandler>();
         services.AddSingleton<JourneyHandler>();
         services.AddSingleton<ConsentHandler>();
+        services.AddSingleton<PrivacyHandler>();
         services.AddProblemDetails();
         services.Configure<JsonOptions>(options =>
         {

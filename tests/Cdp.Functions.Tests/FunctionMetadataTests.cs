@@ -139,6 +139,11 @@ public partial class FunctionMetadataTests
             """{"name":"client","type":"durableClient","direction":"In"}""",
             """{"name":"$return","type":"http","direction":"Out"}""",
         ],
+        ["ExportProfileFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"profiles/{id}/export"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
         ["PutProfileConsentFunction"] =
         [
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["put"],"route":"profiles/{id}/consents/{purpose}"}""",

@@ -84,6 +84,9 @@ public interface ISegmentTransitions
 
     /// <summary>How many profiles are in the segment now (entered and not exited since).</summary>
     Task<long> CountMembersAsync(string segmentId, CancellationToken cancellationToken);
+
+    /// <summary>Every transition of one profile in one segment, oldest first (a person's segment history, for export).</summary>
+    Task<IReadOnlyList<SegmentTransition>> ListForProfileAsync(string segmentId, string profileId, CancellationToken cancellationToken);
 }
 
 /// <summary>

@@ -68,6 +68,16 @@ public sealed class SqliteSegments(SqliteDatabase database) : ISegmentStore, ISe
         return Task.FromResult<IReadOnlyList<SegmentTransition>>(select.ReadJson<SegmentTransition>());
     }
 
+    public Task<IReadOnlyList<SegmentTransition>> ListForProfileAsync(string segmentId, string profileId, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var select = connection.Command(
+            "SELECT body FROM segment_transitions WHERE segment_id = $segment AND json_extract(body, '$.profileId') = $profile ORDER BY at, id",
+            ("$segment", segmentId),
+            ("$profile", profileId));
+        return Task.FromResult<IReadOnlyList<SegmentTransition>>(select.ReadJson<SegmentTransition>());
+    }
+
     public Task<long> CountMembersAsync(string segmentId, CancellationToken cancellationToken)
     {
         using var connection = database.Open();

@@ -66,3 +66,14 @@ public sealed class PutProfileConsentFunction(ConsentHandler handler)
         CancellationToken cancellationToken) =>
         handler.PutAsync(request, id, purpose, cancellationToken);
 }
+
+/// <summary><c>GET /api/profiles/{id}/export</c>: everything held on the person.</summary>
+public sealed class ExportProfileFunction(PrivacyHandler handler)
+{
+    [Function(nameof(ExportProfileFunction))]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = CdpRoutes.ProfileExport)] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        handler.ExportAsync(id, cancellationToken);
+}

@@ -58,6 +58,13 @@ public abstract class SegmentPortsContract
         // An older entry recorded late does not bring the profile back.
         await Transitions.RecordAsync([SegmentTransition.Of(segment, "p1", SegmentTransitionKind.Entered, T0, 3)], CancellationToken.None);
         Assert.Equal(1, await Transitions.CountMembersAsync(segment, CancellationToken.None));
+
+        // One person's history in the segment, oldest first.
+        Assert.Equal(
+            [(SegmentTransitionKind.Entered, 2L), (SegmentTransitionKind.Entered, 3L), (SegmentTransitionKind.Exited, 4L)],
+            (await Transitions.ListForProfileAsync(segment, "p1", CancellationToken.None)).Select(t => (t.Kind, t.ProfileVersion)).OrderBy(t => t.Item2));
+        Assert.Equal([other], await Transitions.ListForProfileAsync(segment, "p2", CancellationToken.None));
+        Assert.Empty(await Transitions.ListForProfileAsync(segment, "p9", CancellationToken.None));
         Assert.Equal(0, await Transitions.CountMembersAsync(NewId("s"), CancellationToken.None));
     }
 
