@@ -18,6 +18,12 @@ public static class CdpMetrics
     /// <summary>Messages from known crawlers, dropped by the collection API, tagged by source.</summary>
     public static readonly Counter<long> BotsDropped = Meter.CreateCounter<long>("cdp.collect.bots_dropped");
 
+    /// <summary>Messages of a source that requires a consent purpose, withheld because they did not grant it.</summary>
+    public static readonly Counter<long> Withheld = Meter.CreateCounter<long>("cdp.collect.withheld");
+
+    /// <summary>Trait values not stored because the profile has not granted the purpose they need.</summary>
+    public static readonly Counter<long> TraitsWithheld = Meter.CreateCounter<long>("cdp.ingest.traits_withheld");
+
     /// <summary>Messages ingest skipped because they had already been applied, tagged by source.</summary>
     public static readonly Counter<long> DuplicatesSkipped = Meter.CreateCounter<long>("cdp.ingest.duplicates_skipped");
 

@@ -31,11 +31,12 @@ public static class TestDomain
     }
 
     /// <summary>Ingest over <paramref name="stores"/> (every port in memory), with the given rules and policy.</summary>
-    public static IngestService Ingest(InMemoryStores stores, IdentityRules? rules = null, MergePolicy? policy = null, TimeProvider? time = null)
+    public static IngestService Ingest(InMemoryStores stores, IdentityRules? rules = null, MergePolicy? policy = null, TimeProvider? time = null, Core.Consents.ConsentOptions? consent = null)
     {
         ArgumentNullException.ThrowIfNull(stores);
         policy ??= Policy();
-        return new IngestService(Resolver(stores, rules, policy), policy, stores, stores, stores, stores, time ?? TimeProvider.System, NullLogger<IngestService>.Instance);
+        return new IngestService(
+            Resolver(stores, rules, policy), policy, stores, stores, stores, stores, time ?? TimeProvider.System, NullLogger<IngestService>.Instance, Options.Create(consent ?? new Core.Consents.ConsentOptions()));
     }
 
     public static IdentityResolver Resolver(InMemoryStores stores, IdentityRules? rules = null, MergePolicy? policy = null) =>

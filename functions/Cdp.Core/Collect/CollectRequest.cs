@@ -11,7 +11,7 @@ public sealed record CollectRequest(ReadOnlyMemory<byte> Body, MessageType? Type
 /// <summary>How the collection API answered.</summary>
 public enum CollectOutcome
 {
-    /// <summary>Every message was accepted (or dropped as a bot).</summary>
+    /// <summary>Every message was accepted (or dropped as a bot, or withheld for want of consent).</summary>
     Accepted,
 
     /// <summary>At least one message was refused; the others were accepted. Refused ones are dead letters.</summary>
@@ -31,7 +31,8 @@ public sealed record CollectResult(
     IReadOnlyDictionary<string, string[]> Errors,
     IReadOnlyList<string> DeadLetterIds,
     int BotsDropped = 0,
-    TimeSpan? RetryAfter = null)
+    TimeSpan? RetryAfter = null,
+    int Withheld = 0)
 {
     /// <summary>
     /// For an early-binding source: the profile id of each accepted message, resolved before the reply (null

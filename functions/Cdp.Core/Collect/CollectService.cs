@@ -157,6 +157,11 @@ public sealed class CollectService(
         return result;
     }
 
+    /// <summary>Whether a message may be collected by a source that requires <paramref name="purpose"/>.</summary>
+    private static bool Grants(Message message, string purpose) =>
+        (message.Context?["consent"]?["categoryPreferences"]?[purpose] is JsonValue granted && granted.TryGetValue<bool>(out var yes) && yes)
+        || (message.Type == MessageType.Track && message.Event == IngestService.ConsentUpdatedEvent);
+
     private async Task<CollectResult> CollectItemsAsync(
         SourceDefinition source,
         IReadOnlyList<Item> items,
@@ -171,6 +176,7 @@ public sealed class CollectService(
         var accepted = new List<Message>(items.Count);
         var letters = new List<DeadLetter>();
         var bots = 0;
+        var withheld = 0;
         foreach (var item in items)
         {
             var read = (item.Size ?? Encoding.UTF8.GetByteCount(item.Json.ToJsonString())) > MessageReader.MaxMessageBytes
@@ -199,6 +205,12 @@ public sealed class CollectService(
                 continue;
             }
 
+            if (source.RequiredPurpose is { } purpose && !Grants(message, purpose))
+            {
+                withheld++;
+                continue;
+            }
+
             if (source.Binding == BindingMode.Early)
             {
                 message = message with { ProfileId = await ingest.BindAsync(message, cancellationToken) };
@@ -224,6 +236,7 @@ public sealed class CollectService(
         CdpMetrics.MessagesAccepted.Add(accepted.Count, tag);
         CdpMetrics.MessagesRejected.Add(letters.Count, tag);
         CdpMetrics.BotsDropped.Add(bots, tag);
+        CdpMetrics.Withheld.Add(withheld, tag);
         if (errors.Count > 0)
         {
             Logs.MessagesRejected(logger, source.Id, letters.Count, accepted.Count);
@@ -234,7 +247,8 @@ public sealed class CollectService(
             accepted,
             errors.ToDictionary(),
             keepRejected ? [.. letters.Select(l => l.Id)] : [],
-            bots)
+            bots,
+            Withheld: withheld)
         {
             BoundProfileIds = source.Binding == BindingMode.Early ? [.. accepted.Select(m => m.ProfileId)] : null,
         };

@@ -2,12 +2,14 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cdp.Core.Consents;
 using Cdp.Core.DeadLetters;
 using Cdp.Core.Events;
 using Cdp.Core.Identity;
 using Cdp.Core.Profiles;
 using Cdp.Core.Segments;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Cdp.Core.Ingest;
 
@@ -34,8 +36,12 @@ public sealed class IngestService(
     IProcessedMessageLog processed,
     IDeadLetterStore deadLetters,
     TimeProvider time,
-    ILogger<IngestService> logger)
+    ILogger<IngestService> logger,
+    IOptions<ConsentOptions>? consent = null)
 {
+    // Traits stored only while the profile grants a purpose (Cdp:Consent:TraitPurposes, trait name → purpose).
+    private readonly Dictionary<string, string> _traitPurposes = new(consent?.Value.TraitPurposes ?? [], StringComparer.Ordinal);
+
     private const int MaxResolutionAttempts = 5;
 
     /// <summary>How many counters (message types and track event names) a profile keeps at most.</summary>
@@ -239,22 +245,7 @@ public sealed class IngestService(
             return false;
         }
 
-        // identify carries the person's traits at the top level (a group's top-level traits are the
-        // group's, not the person's); any message may carry the person's traits in context.traits.
-        var traits = message.Type == MessageType.Group ? null : message.Traits;
-        traits ??= message.Context?["traits"] as JsonObject;
-        if (traits is not null)
-        {
-            var confidence = policy.ConfidenceOf(message.SourceId);
-            foreach (var (name, value) in traits)
-            {
-                if (!string.IsNullOrWhiteSpace(name))
-                {
-                    profile.SetTrait(name, new Trait(value, at, message.MessageId, message.SourceId, confidence), policy);
-                }
-            }
-        }
-
+        // Consent first: a trait that needs a purpose is kept when this very message grants it.
         // Segment's consent context: {"consent": {"categoryPreferences": {"Advertising": true, ...}}}.
         if (message.Context?["consent"]?["categoryPreferences"] is JsonObject preferences)
         {
@@ -274,6 +265,30 @@ public sealed class IngestService(
             else if (properties["purpose"] is JsonValue p && p.TryGetValue<string>(out var purpose))
             {
                 SetConsents(profile, new JsonObject { [purpose] = properties["granted"]?.DeepClone() }, message, at, expires);
+            }
+        }
+
+        // identify carries the person's traits at the top level (a group's top-level traits are the
+        // group's, not the person's); any message may carry the person's traits in context.traits.
+        var traits = message.Type == MessageType.Group ? null : message.Traits;
+        traits ??= message.Context?["traits"] as JsonObject;
+        if (traits is not null)
+        {
+            var confidence = policy.ConfidenceOf(message.SourceId);
+            foreach (var (name, value) in traits)
+            {
+                if (string.IsNullOrWhiteSpace(name))
+                {
+                    continue;
+                }
+
+                if (_traitPurposes.TryGetValue(name, out var needed) && !(profile.Consents.TryGetValue(needed, out var consent) && consent.GrantedAt(at)))
+                {
+                    CdpMetrics.TraitsWithheld.Add(1, KeyValuePair.Create<string, object?>("trait", name));
+                    continue;
+                }
+
+                profile.SetTrait(name, new Trait(value, at, message.MessageId, message.SourceId, confidence), policy);
             }
         }
 

@@ -41,6 +41,14 @@ public sealed class SourceDefinition
     /// <value>The default is 200.</value>
     public int Burst { get; set; } = SourceDefaults.Burst;
 
+    /// <summary>
+    /// A consent purpose the source may collect only with: a message is kept when it grants the purpose
+    /// (<c>context.consent.categoryPreferences.{purpose}: true</c>) or is a <c>Consent Updated</c> event (a decision
+    /// either way); others are withheld (counted, not stored).
+    /// </summary>
+    /// <value>The default is none: everything is collected.</value>
+    public string? RequiredPurpose { get; set; }
+
     /// <summary>Whether messages from known crawlers (by <c>context.userAgent</c>) are dropped (counted, not stored).</summary>
     /// <value>The default is true.</value>
     public bool DropBots { get; set; } = true;

@@ -113,6 +113,32 @@ public sealed class ConsentTests : IDisposable
     }
 
     [Fact]
+    public async Task ATraitThatNeedsAPurpose_IsStoredOnlyWhileItIsGranted()
+    {
+        var ingest = TestDomain.Ingest(_stores, time: _time, consent: new ConsentOptions { TraitPurposes = { ["phone"] = "marketing_sms" } });
+        async Task<Profile> SendAsync(string id, JsonObject traits, JsonObject? context = null)
+        {
+            var now = _time.GetUtcNow();
+            await ingest.ProcessAsync([new Message { MessageId = id, Type = MessageType.Identify, UserId = "bo", SourceId = "web", Traits = traits, Context = context, Timestamp = now, ReceivedAt = now }], CancellationToken.None);
+            return await ProfileAsync((await _stores.FindAsync(TestDomain.Rules().KeyOf(new Identifier("user_id", "bo")), CancellationToken.None))!);
+        }
+
+        JsonObject Sms(bool granted) => new() { ["consent"] = new JsonObject { ["categoryPreferences"] = new JsonObject { ["marketing_sms"] = granted } } };
+
+        var without = await SendAsync("t1", new JsonObject { ["phone"] = "+4915112345678", ["name"] = "Bo" });
+        Assert.False(without.Traits.ContainsKey("phone"));
+        Assert.True(without.Traits.ContainsKey("name"));
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var granted = await SendAsync("t2", new JsonObject { ["phone"] = "+4915112345678" }, Sms(true)); // the same message grants it
+        Assert.Equal("+4915112345678", granted.Traits["phone"].Value!.GetValue<string>());
+
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var denied = await SendAsync("t3", new JsonObject { ["phone"] = "+4915199999999" }, Sms(false));
+        Assert.Equal("+4915112345678", denied.Traits["phone"].Value!.GetValue<string>()); // the new value is not stored
+    }
+
+    [Fact]
     public void AMerge_NeverTurnsADenialIntoAGrant_AndRecordsTheConflict()
     {
         var survivor = new Profile("p_s", T0);

@@ -227,6 +227,28 @@ public sealed class CollectServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task ASourceThatRequiresAPurpose_CollectsOnlyMessagesThatGrantIt_AndCountsTheRest()
+    {
+        using var sources = Sources(new SourceDefinition { Id = "web", WriteKeySha256 = SourceRegistry.HashWriteKey(WriteKey), RequiredPurpose = "analytics" });
+
+        var result = await _store.Collect(sources).CollectAsync(
+            Request(
+                """
+                {"batch":[
+                  {"type":"track","anonymousId":"a1","event":"Granted","context":{"consent":{"categoryPreferences":{"analytics":true}}}},
+                  {"type":"track","anonymousId":"a1","event":"Silent"},
+                  {"type":"track","anonymousId":"a1","event":"Denied","context":{"consent":{"categoryPreferences":{"analytics":false}}}},
+                  {"type":"track","anonymousId":"a1","event":"Consent Updated","properties":{"purpose":"analytics","granted":false}}]}
+                """,
+                null),
+            CancellationToken.None);
+
+        Assert.Equal(CollectOutcome.Accepted, result.Outcome);
+        Assert.Equal(2, result.Withheld);
+        Assert.Equal(["Granted", "Consent Updated"], (await PublishedAsync()).Select(m => m.Event));
+    }
+
+    [Fact]
     public async Task Tracardi_EventsBecomeTracks_AndTheReplyNamesTheProfileIngestCreates()
     {
         var json = $$$"""
