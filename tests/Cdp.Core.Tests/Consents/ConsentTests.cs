@@ -6,6 +6,7 @@ using Cdp.Core.Identity;
 using Cdp.Core.Ingest;
 using Cdp.Core.Profiles;
 using Cdp.Core.Segments;
+using Cdp.Core.Tests.Segments;
 using Cdp.Testing;
 using Cdp.Testing.InMemory;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -18,59 +19,29 @@ namespace Cdp.Core.Tests.Consents;
 public sealed class ConsentTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
-    private readonly FakeTimeProvider _time = new(T0);
-    private readonly InMemoryStores _stores = new();
-    private readonly InMemorySegments _segments = new();
-    private readonly SegmentCatalog _catalog;
+    private readonly SegmentPipeline _pipeline = new(T0);
+    private readonly FakeTimeProvider _time;
+    private readonly InMemoryStores _stores;
     private readonly SegmentService _service;
     private readonly SegmentEvaluator _evaluator;
-    private readonly ProfileChangeProcessor _processor;
-    private readonly IngestService _ingest;
     private readonly ConsentService _consents;
-    private int _messages;
 
     public ConsentTests()
     {
-        _catalog = new SegmentCatalog(_segments, _time, NullLogger<SegmentCatalog>.Instance);
-        _service = new SegmentService(_segments, _catalog, _segments, _time);
-        _evaluator = new SegmentEvaluator(_catalog, _stores, _segments, _segments, _time, NullLogger<SegmentEvaluator>.Instance);
-        _processor = new ProfileChangeProcessor([_evaluator], NullLogger<ProfileChangeProcessor>.Instance);
-        _ingest = TestDomain.Ingest(_stores, time: _time);
+        (_time, _stores, _service, _evaluator) = (_pipeline.Time, _pipeline.Stores, _pipeline.Service, _pipeline.Evaluator);
         _consents = new ConsentService(_stores, Options.Create(new ConsentOptions()), _time);
     }
 
-    public void Dispose() => _catalog.Dispose();
+    public void Dispose() => _pipeline.Dispose();
 
+    /// <summary>Sends a message of <paramref name="user"/> through ingest and the feed; the id of the user's profile.</summary>
     private async Task<string> SendAsync(string user, string? @event = null, JsonObject? properties = null, JsonObject? context = null)
     {
-        var now = _time.GetUtcNow();
-        await _ingest.ProcessAsync(
-            [new Message
-            {
-                MessageId = $"m{++_messages}",
-                Type = @event is null ? MessageType.Identify : MessageType.Track,
-                Event = @event,
-                UserId = user,
-                SourceId = "web",
-                Traits = @event is null ? [] : null,
-                Properties = properties,
-                Context = context,
-                Timestamp = now,
-                ReceivedAt = now,
-            }],
-            CancellationToken.None);
-        await FeedAsync();
-        return (await _stores.FindAsync(TestDomain.Rules().KeyOf(new Identifier("user_id", user)), CancellationToken.None))!;
+        await _pipeline.SendAsync(user, @event: @event, context: context, properties: properties);
+        return (await _pipeline.ProfileOfAsync(user)).Id;
     }
 
-    private async Task FeedAsync()
-    {
-        for (var batch = await _stores.ReadAsync("c", 100, CancellationToken.None); batch.Changes.Count > 0; batch = await _stores.ReadAsync("c", 100, CancellationToken.None))
-        {
-            await _processor.ProcessAsync(batch.Changes, new ProfileChangeContext(null!), CancellationToken.None);
-            await _stores.CheckpointAsync("c", batch, CancellationToken.None);
-        }
-    }
+    private Task FeedAsync() => _pipeline.FeedAsync();
 
     private async Task<Profile> ProfileAsync(string id) => (await _stores.GetAsync(id, CancellationToken.None))!.Profile;
 

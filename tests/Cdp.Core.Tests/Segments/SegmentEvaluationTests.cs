@@ -17,28 +17,22 @@ public sealed class SegmentEvaluationTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
 
-    private readonly FakeTimeProvider _time = new(T0);
-    private readonly InMemoryStores _stores = new();
-    private readonly InMemorySegments _segments = new();
-    private readonly SegmentCatalog _catalog;
+    private readonly SegmentPipeline _pipeline;
+    private readonly FakeTimeProvider _time;
+    private readonly InMemoryStores _stores;
+    private readonly InMemorySegments _segments;
     private readonly SegmentService _service;
     private readonly SegmentEvaluator _evaluator;
-    private readonly ProfileChangeProcessor _processor;
     private readonly IngestService _ingest;
-    private readonly Counting _counting;
-    private int _messages;
+    private Counting _counting = null!;
 
     public SegmentEvaluationTests()
     {
-        _catalog = new SegmentCatalog(_segments, _time, NullLogger<SegmentCatalog>.Instance);
-        _service = new SegmentService(_segments, _catalog, _segments, _time);
-        _counting = new Counting(_stores);
-        _evaluator = new SegmentEvaluator(_catalog, _counting, _segments, _segments, _time, NullLogger<SegmentEvaluator>.Instance);
-        _processor = new ProfileChangeProcessor([_evaluator], NullLogger<ProfileChangeProcessor>.Instance);
-        _ingest = TestDomain.Ingest(_stores, time: _time);
+        _pipeline = new SegmentPipeline(T0, stores => _counting = new Counting(stores));
+        (_time, _stores, _segments, _service, _evaluator, _ingest) = (_pipeline.Time, _pipeline.Stores, _pipeline.Segments, _pipeline.Service, _pipeline.Evaluator, _pipeline.Ingest);
     }
 
-    public void Dispose() => _catalog.Dispose();
+    public void Dispose() => _pipeline.Dispose();
 
     private async Task DefineAsync(string id, string rule)
     {
@@ -47,40 +41,12 @@ public sealed class SegmentEvaluationTests : IDisposable
     }
 
     /// <summary>Ingests a message for user <paramref name="user"/> now, then runs the change feed until it is quiet.</summary>
-    private async Task SendAsync(string user, string type = "identify", JsonObject? traits = null, string? @event = null, JsonObject? context = null)
-    {
-        var now = _time.GetUtcNow();
-        await _ingest.ProcessAsync(
-            [new Message
-            {
-                MessageId = $"m{++_messages}",
-                Type = type == "track" ? MessageType.Track : MessageType.Identify,
-                Event = @event,
-                UserId = user,
-                SourceId = "web",
-                Traits = type == "track" ? null : traits ?? [],
-                Context = context,
-                Timestamp = now,
-                ReceivedAt = now,
-            }],
-            CancellationToken.None);
-        await FeedAsync();
-    }
+    private Task SendAsync(string user, string type = "identify", JsonObject? traits = null, string? @event = null, JsonObject? context = null) =>
+        _pipeline.SendAsync(user, traits, type == "track" ? @event : null, context);
 
-    private async Task FeedAsync()
-    {
-        for (var batch = await _stores.ReadAsync("segments", 100, CancellationToken.None); batch.Changes.Count > 0; batch = await _stores.ReadAsync("segments", 100, CancellationToken.None))
-        {
-            await _processor.ProcessAsync(batch.Changes, new ProfileChangeContext(null!), CancellationToken.None);
-            await _stores.CheckpointAsync("segments", batch, CancellationToken.None);
-        }
-    }
+    private Task FeedAsync() => _pipeline.FeedAsync();
 
-    private async Task<Profile> ProfileOfAsync(string user)
-    {
-        var id = await _stores.FindAsync(TestDomain.Rules().KeyOf(new Identifier("user_id", user)), CancellationToken.None);
-        return (await _stores.GetAsync(id!, CancellationToken.None))!.Profile;
-    }
+    private Task<Profile> ProfileOfAsync(string user) => _pipeline.ProfileOfAsync(user);
 
     [Fact]
     public async Task EnteringAndLeaving_IsWrittenOnTheProfile_AndRecordedOnce()
