@@ -133,7 +133,7 @@ internal sealed class JourneyHarness : IAsyncDisposable
     /// <summary>Waits for the instance to end (guarded against a hang), then returns its record.</summary>
     public async Task<JourneyInstance> EndedAsync(string instanceId)
     {
-        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         try
         {
             await Client.WaitForInstanceCompletionAsync(instanceId, guard.Token);
