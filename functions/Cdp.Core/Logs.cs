@@ -52,7 +52,4 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 501, Level = LogLevel.Information, Message = "Raised '{Signal}' to journey instance '{InstanceId}' ({Reason}).")]
     public static partial void JourneySignalled(ILogger logger, string instanceId, string signal, string? reason);
-
-    [LoggerMessage(EventId = 502, Level = LogLevel.Warning, Message = "Journey instance '{InstanceId}': {Action} failed with {Status}; retrying per the step's policy.")]
-    public static partial void JourneyActionFailed(ILogger logger, string instanceId, string action, int status);
 }

@@ -3,7 +3,7 @@ using Cdp.Core.Journeys;
 namespace Cdp.Core.Changes;
 
 /// <summary>
-/// Something that reacts to profile changes (journey triggers now; segments later). Called at least once
+/// Something that reacts to profile changes (the segment evaluator, the journey triggers). Called at least once
 /// per change, in write order per profile: a subscriber must treat a change it has already handled as a no-op.
 /// </summary>
 public interface IProfileChangeSubscriber

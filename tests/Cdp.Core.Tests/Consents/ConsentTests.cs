@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Cdp.Core.Changes;
 using Cdp.Core.Consents;
 using Cdp.Core.Events;
 using Cdp.Core.Identity;
@@ -9,7 +8,6 @@ using Cdp.Core.Segments;
 using Cdp.Core.Tests.Segments;
 using Cdp.Testing;
 using Cdp.Testing.InMemory;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Cdp.Core.Changes;
 using Cdp.Core.Events;
-using Cdp.Core.Identity;
 using Cdp.Core.Ingest;
 using Cdp.Core.Profiles;
 using Cdp.Core.Segments;
