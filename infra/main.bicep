@@ -64,6 +64,10 @@ param identityHashKey string
 @secure()
 param webhookSigningKey string
 
+@description('The master key wrapping each profile\'s data key (AES-256), base64 of 32 random bytes (the azd preprovision hook generates it once).')
+@secure()
+param masterKey string
+
 var allTags = union(tags, { 'azd-env-name': environmentName })
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 var deploymentContainerName = 'deployments'
@@ -142,6 +146,7 @@ module keyVault 'modules/keyvault.bicep' = {
     tags: allTags
     identityHashKey: identityHashKey
     webhookSigningKey: webhookSigningKey
+    masterKey: masterKey
     appPrincipalId: identity.outputs.principalId
     userPrincipalId: principalId
   }
@@ -182,6 +187,7 @@ module functionApp 'modules/functionapp.bicep' = {
     processedMessageLog: processedMessageLog
     hashKeySecretUri: keyVault.outputs.hashKeySecretUri
     webhookKeySecretUri: keyVault.outputs.webhookKeySecretUri
+    masterKeySecretUri: keyVault.outputs.masterKeySecretUri
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount

@@ -40,7 +40,7 @@ public static class AzureServiceCollectionExtensions
         services.AddSingleton<IIdentityIndex>(sp => new CosmosIdentityIndex(
             ContainerFor(sp, CosmosContainers.Identities),
             sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new CosmosProfileStore(ContainerFor(sp, CosmosContainers.Profiles)));
+        services.AddSingleton(sp => new CosmosProfileStore(ContainerFor(sp, CosmosContainers.Profiles), sp.GetService<Core.Privacy.PersonalDataProtector>()));
         services.AddSingleton<IProfileStore>(sp => sp.GetRequiredService<CosmosProfileStore>());
         services.AddSingleton<IProfileCatalog>(sp => sp.GetRequiredService<CosmosProfileStore>());
         services.AddSingleton(sp => new CosmosSegments(
@@ -53,6 +53,9 @@ public static class AzureServiceCollectionExtensions
         services.AddSingleton(sp => new CosmosJourneys(ContainerFor(sp, CosmosContainers.Journeys), ContainerFor(sp, CosmosContainers.JourneyInstances)));
         services.AddSingleton<IJourneyStore>(sp => sp.GetRequiredService<CosmosJourneys>());
         services.AddSingleton<IJourneyInstances>(sp => sp.GetRequiredService<CosmosJourneys>());
+        services.AddSingleton(sp => new CosmosPrivacy(ContainerFor(sp, CosmosContainers.Erasures), ContainerFor(sp, CosmosContainers.DataKeys)));
+        services.AddSingleton<Core.Privacy.IErasureStore>(sp => sp.GetRequiredService<CosmosPrivacy>());
+        services.AddSingleton<Core.Privacy.IDataKeyStore>(sp => sp.GetRequiredService<CosmosPrivacy>());
         services.AddSingleton<IIdentityLedger>(sp => new CosmosIdentityLedger(
             ContainerFor(sp, CosmosContainers.Ledger)));
         services.AddSingleton<IProfileEventStore>(sp => new CosmosProfileEventStore(

@@ -24,6 +24,9 @@ public static class CdpMetrics
     /// <summary>Trait values not stored because the profile has not granted the purpose they need.</summary>
     public static readonly Counter<long> TraitsWithheld = Meter.CreateCounter<long>("cdp.ingest.traits_withheld");
 
+    /// <summary>Messages carrying an erased identifier: dropped, or applied anonymized (tagged <c>mode</c>).</summary>
+    public static readonly Counter<long> Suppressed = Meter.CreateCounter<long>("cdp.ingest.suppressed");
+
     /// <summary>Messages ingest skipped because they had already been applied, tagged by source.</summary>
     public static readonly Counter<long> DuplicatesSkipped = Meter.CreateCounter<long>("cdp.ingest.duplicates_skipped");
 

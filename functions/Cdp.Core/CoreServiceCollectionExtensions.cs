@@ -52,6 +52,12 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ProfileChangeProcessor>();
         services.AddSingleton<ConsentService>();
         services.AddSingleton<Privacy.ExportService>();
+        services.AddSingleton<Privacy.ErasureService>();
+        services.AddSingleton<Privacy.PersonalDataProtector>();
+        services.AddOptions<Privacy.PrivacyOptions>()
+            .BindConfiguration(Privacy.PrivacyOptions.Section)
+            .Validate(o => string.IsNullOrEmpty(o.MasterKey) || (Convert.TryFromBase64String(o.MasterKey, new byte[64], out var length) && length == 32), "Cdp:Privacy:MasterKey: 32 bytes in base64.")
+            .ValidateOnStart();
         services.AddOptions<ConsentOptions>()
             .BindConfiguration(ConsentOptions.Section)
             .Validate(o => o.Purposes.Length > 0 && o.Purposes.All(p => !string.IsNullOrWhiteSpace(p)), "Cdp:Consent:Purposes: at least one purpose, none empty.")

@@ -47,6 +47,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 402, Level = LogLevel.Information, Message = "Profile '{ProfileId}': {Entered} segments entered, {Exited} exited.")]
     public static partial void SegmentsChanged(ILogger logger, string profileId, int entered, int exited);
 
+    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Message '{MessageId}' carries an erased identifier: {Outcome}.")]
+    public static partial void MessageSuppressed(ILogger logger, string messageId, string outcome);
+
     [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Enrolled profile '{ProfileId}' in journey '{JourneyId}' v{Version} (instance '{InstanceId}').")]
     public static partial void JourneyEnrolled(ILogger logger, string journeyId, long version, string profileId, string instanceId);
 

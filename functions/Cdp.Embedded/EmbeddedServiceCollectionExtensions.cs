@@ -21,6 +21,9 @@ public static class EmbeddedServiceCollectionExtensions
     /// <summary>The file in the data folder holding the webhook signing key when <c>Cdp:Journeys:WebhookSecret</c> is unset.</summary>
     public const string WebhookKeyFile = "webhook-signing-key";
 
+    /// <summary>The file in the data folder holding the master key when <c>Cdp:Privacy:MasterKey</c> is unset (back it up with the database: without it, personal values cannot be read).</summary>
+    public const string MasterKeyFile = "master-key";
+
     /// <summary>The file in the data folder holding the admin token when <c>CDP_ADMIN_TOKEN</c> is unset.</summary>
     public const string AdminTokenFile = "admin-token";
 
@@ -61,6 +64,9 @@ public static class EmbeddedServiceCollectionExtensions
         services.AddSingleton<SqliteJourneys>();
         services.AddSingleton<IJourneyStore>(sp => sp.GetRequiredService<SqliteJourneys>());
         services.AddSingleton<IJourneyInstances>(sp => sp.GetRequiredService<SqliteJourneys>());
+        services.AddSingleton<SqlitePrivacy>();
+        services.AddSingleton<Core.Privacy.IErasureStore>(sp => sp.GetRequiredService<SqlitePrivacy>());
+        services.AddSingleton<Core.Privacy.IDataKeyStore>(sp => sp.GetRequiredService<SqlitePrivacy>());
         services.AddSingleton<SqliteProcessedMessageLog>();
         services.AddSingleton<IProcessedMessageLog>(sp => sp.GetRequiredService<SqliteProcessedMessageLog>());
         services.AddSingleton<IDeadLetterStore, SqliteDeadLetterStore>();
@@ -89,6 +95,15 @@ public static class EmbeddedServiceCollectionExtensions
             if (string.IsNullOrEmpty(journeys.WebhookSecret))
             {
                 journeys.WebhookSecret = LocalSecret.ReadOrCreate(Path.Combine(Path.GetFullPath(embedded.Value.DataDirectory), WebhookKeyFile));
+            }
+        });
+
+        // Likewise the master key that wraps each profile's data key (personal values at rest are encrypted).
+        services.AddOptions<Core.Privacy.PrivacyOptions>().PostConfigure<IOptions<EmbeddedOptions>>((privacy, embedded) =>
+        {
+            if (string.IsNullOrEmpty(privacy.MasterKey))
+            {
+                privacy.MasterKey = LocalSecret.ReadOrCreate(Path.Combine(Path.GetFullPath(embedded.Value.DataDirectory), MasterKeyFile));
             }
         });
         return services;

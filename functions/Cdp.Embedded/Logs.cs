@@ -14,6 +14,6 @@ internal static partial class Logs
     [LoggerMessage(EventId = 252, Level = LogLevel.Information, Message = "Segment '{SegmentId}' v{Version}: back-fill evaluated {Processed} profiles{Done}.")]
     public static partial void SegmentBackfilled(ILogger logger, string segmentId, long version, long processed, string done);
 
-    [LoggerMessage(EventId = 253, Level = LogLevel.Information, Message = "Journeys: resumed {Resumed} instances lost by a restart; ended {Ended} whose definition version is gone.")]
-    public static partial void JourneysResumed(ILogger logger, int resumed, int ended);
+    [LoggerMessage(EventId = 253, Level = LogLevel.Information, Message = "Resumed {Resumed} journey instances lost by a restart (ended {Ended} whose definition version is gone) and {Erasures} unfinished erasures.")]
+    public static partial void DurableWorkResumed(ILogger logger, int resumed, int ended, int erasures);
 }

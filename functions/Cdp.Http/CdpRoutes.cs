@@ -26,7 +26,7 @@ public static class CdpRoutes
     /// <summary><c>POST</c> (admin): replay every dead letter.</summary>
     public const string DeadLettersReplay = "deadletters/replay";
 
-    /// <summary><c>GET</c>: one profile by id.</summary>
+    /// <summary><c>GET</c>: one profile by id; <c>DELETE</c>: start the erasure of the person (<c>202</c>, status URL in <c>Location</c>).</summary>
     public const string Profile = "profiles/{id}";
 
     /// <summary><c>GET</c>: a profile's ledger (links, merges, moves with their evidence).</summary>
@@ -40,6 +40,12 @@ public static class CdpRoutes
 
     /// <summary><c>GET</c>: everything held on a person (profile, ledger, events, segment history, journeys).</summary>
     public const string ProfileExport = "profiles/{id}/export";
+
+    /// <summary><c>POST</c> <c>{"identifier": "type:value"}</c>: start the erasure of whoever holds an identifier (or suppress it).</summary>
+    public const string PrivacyErasures = "privacy/erasures";
+
+    /// <summary><c>GET</c>: an erasure's status, and once completed its receipt.</summary>
+    public const string PrivacyErasure = "privacy/erasures/{id}";
 
     /// <summary><c>PUT</c>: a profile's consent decision for one purpose.</summary>
     public const string ProfileConsent = "profiles/{id}/consents/{purpose}";

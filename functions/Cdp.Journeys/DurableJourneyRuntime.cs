@@ -70,6 +70,27 @@ public sealed class DurableJourneyRuntime(DurableTaskClient client) : IJourneyRu
                 instance.FailureDetails?.ErrorMessage);
     }
 
+    /// <summary>Purges the instance's history; one still stopping (just terminated) is waited for first, up to <see cref="StopWait"/>.</summary>
+    public async Task<bool> PurgeAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not { } instance)
+        {
+            return false;
+        }
+
+        if (instance.RuntimeStatus is OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Suspended)
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(StopWait);
+            await client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: false, wait.Token);
+        }
+
+        return (await client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken)).PurgedInstanceCount > 0;
+    }
+
+    /// <summary>How long a purge waits for a terminated instance to stop (then it fails, and the caller's retry tries again).</summary>
+    public static readonly TimeSpan StopWait = TimeSpan.FromSeconds(30);
+
     private async Task<bool> IsRunningAsync(string instanceId, CancellationToken cancellationToken) =>
         await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is
             { RuntimeStatus: OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Suspended };

@@ -1,4 +1,5 @@
 using Cdp.Core.Journeys;
+using Cdp.Core.Privacy;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -22,6 +23,13 @@ public static class JourneyTasks
         });
         Add<JourneyProfileChange, string>(registry, JourneyActivityNames.ChangeProfile, (sp, input) => sp.GetRequiredService<JourneyActivities>().ChangeProfileAsync(input, CancellationToken.None));
         Add<JourneyWebhook, WebhookResult>(registry, JourneyActivityNames.Webhook, (sp, input) => sp.GetRequiredService<WebhookSender>().SendAsync(input, CancellationToken.None));
+
+        // Erasures run on the same host (Cdp.Local: its background job).
+        registry.AddOrchestratorFunc<string, ErasureView>(ErasureOrchestrator.Name, ErasureOrchestrator.RunAsync);
+        Add<ErasureStep, int>(registry, ErasureOrchestrator.StepActivity, (sp, input) =>
+            sp.GetRequiredService<ErasureService>().RunStepAsync(input.ErasureId, input.Step, sp.GetRequiredService<IJourneyRuntime>(), CancellationToken.None));
+        Add<string, ErasureView>(registry, ErasureOrchestrator.CompleteActivity, async (sp, input) =>
+            (await sp.GetRequiredService<ErasureService>().CompleteAsync(input, CancellationToken.None)).ToView());
         return registry;
     }
 

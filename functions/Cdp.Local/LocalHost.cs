@@ -1,5 +1,6 @@
 using Cdp.Core;
 using Cdp.Core.Journeys;
+using Cdp.Core.Privacy;
 using Cdp.Embedded;
 using Cdp.Embedded.Consumers;
 using Cdp.Http;
@@ -57,7 +58,8 @@ public static class LocalHost
         services.AddJourneyActivities();
         services.AddInMemoryDurableTask(registry => registry.AddJourneyTasks(), new InMemoryDurableTaskOptions { Port = LoopbackPort.Free() });
         services.AddSingleton<IJourneyRuntime>(sp => new DurableJourneyRuntime(sp.GetRequiredService<DurableTaskClient>()));
-        services.AddHostedService<JourneyResumer>(); // after the Durable host's own services: it starts them first
+        services.AddSingleton<IErasureRunner>(sp => new DurableErasureRunner(sp.GetRequiredService<DurableTaskClient>()));
+        services.AddHostedService<DurableResumer>(); // after the Durable host's own services: it starts them first
         return services;
     }
 
@@ -83,6 +85,9 @@ public static class LocalHost
         admin.MapGet(CdpRoutes.Profiles, (HttpRequest request, ProfileHandler handler, CancellationToken ct) => handler.FindAsync(request, ct));
         admin.MapGet(CdpRoutes.ProfileLedger, (string id, ProfileHandler handler, CancellationToken ct) => handler.LedgerAsync(id, ct));
         admin.MapGet(CdpRoutes.ProfileEvents, (HttpRequest request, string id, ProfileHandler handler, CancellationToken ct) => handler.EventsAsync(request, id, ct));
+        admin.MapDelete(CdpRoutes.Profile, (HttpRequest request, string id, PrivacyHandler handler, IErasureRunner runner, CancellationToken ct) => handler.EraseProfileAsync(request, id, runner, ct));
+        admin.MapPost(CdpRoutes.PrivacyErasures, (HttpRequest request, PrivacyHandler handler, IErasureRunner runner, CancellationToken ct) => handler.RequestErasureAsync(request, runner, ct));
+        admin.MapGet(CdpRoutes.PrivacyErasure, (string id, PrivacyHandler handler, CancellationToken ct) => handler.GetErasureAsync(id, ct));
         admin.MapGet(CdpRoutes.ProfileExport, (string id, PrivacyHandler handler, CancellationToken ct) => handler.ExportAsync(id, ct));
         admin.MapPut(CdpRoutes.ProfileConsent, (HttpRequest request, string id, string purpose, ConsentHandler handler, CancellationToken ct) => handler.PutAsync(request, id, purpose, ct));
         admin.MapGet(CdpRoutes.ProfileJourneys, (string id, JourneyHandler handler, CancellationToken ct) => handler.ForProfileAsync(id, ct));

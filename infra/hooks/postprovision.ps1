@@ -4,6 +4,7 @@ $ErrorActionPreference = 'Stop'
 Set-Location (Join-Path $PSScriptRoot '../..')
 function Get-EnvValue([string] $name) { (azd env get-value $name) }
 $hashKey = try { az keyvault secret show --vault-name (Get-EnvValue 'CDP_KEY_VAULT_NAME') --name identity-hash-key --query value -o tsv } catch { Get-EnvValue 'CDP_IDENTITY_HASH_KEY' }
+$masterKey = try { az keyvault secret show --vault-name (Get-EnvValue 'CDP_KEY_VAULT_NAME') --name master-key --query value -o tsv } catch { Get-EnvValue 'CDP_MASTER_KEY' }
 $webhookKey = try { az keyvault secret show --vault-name (Get-EnvValue 'CDP_KEY_VAULT_NAME') --name webhook-signing-key --query value -o tsv } catch { Get-EnvValue 'CDP_WEBHOOK_SIGNING_KEY' }
 $sourceId = try { Get-EnvValue 'CDP_SOURCE_ID' } catch { 'web' }
 if (-not $sourceId) { $sourceId = 'web' }
@@ -29,10 +30,13 @@ $values = [ordered]@{
   'CDP_COSMOS_SEGMENT_SCHEDULE_CONTAINER' = 'segmentSchedule'
   'CDP_COSMOS_JOURNEYS_CONTAINER' = 'journeys'
   'CDP_COSMOS_JOURNEY_INSTANCES_CONTAINER' = 'journeyInstances'
+  'CDP_COSMOS_ERASURES_CONTAINER' = 'erasures'
+  'CDP_COSMOS_DATA_KEYS_CONTAINER' = 'dataKeys'
   'CDP_DEADLETTER_CONTAINER' = 'deadletters'
   'CDP_TASKHUB' = 'cdplocal'
   'Cdp__Identity__HashKey' = $hashKey
   'Cdp__Journeys__WebhookSecret' = $webhookKey
+  'Cdp__Privacy__MasterKey' = $masterKey
   'Cdp__Sources__0__Id' = $sourceId
   'Cdp__Sources__0__Name' = $sourceId
   'Cdp__Sources__0__WriteKeySha256' = Get-EnvValue 'CDP_WRITE_KEY_SHA256'

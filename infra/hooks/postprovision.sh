@@ -1,11 +1,12 @@
 #!/bin/sh
 # azd postprovision: writes local.settings.json (ignored by git) so the Function App runs on a laptop against
 # the deployed resources, signed in as the deploying user (who got the same data roles). No key is written:
-# every connection is identity-based, and the hash and webhook keys are read from Key Vault by `az`.
+# every connection is identity-based, and the hash, webhook and master keys are read from Key Vault by `az`.
 set -eu
 cd "$(dirname "$0")/../.."
 get() { azd env get-value "$1"; }
 hash_key=$(az keyvault secret show --vault-name "$(get CDP_KEY_VAULT_NAME)" --name identity-hash-key --query value -o tsv 2>/dev/null || get CDP_IDENTITY_HASH_KEY)
+master_key=$(az keyvault secret show --vault-name "$(get CDP_KEY_VAULT_NAME)" --name master-key --query value -o tsv 2>/dev/null || get CDP_MASTER_KEY)
 webhook_key=$(az keyvault secret show --vault-name "$(get CDP_KEY_VAULT_NAME)" --name webhook-signing-key --query value -o tsv 2>/dev/null || get CDP_WEBHOOK_SIGNING_KEY)
 messages=""
 [ "$(get CDP_PROCESSED_MESSAGE_LOG)" = "true" ] && messages="messages"
@@ -34,10 +35,13 @@ cat > local.settings.json <<JSON
     "CDP_COSMOS_SEGMENT_SCHEDULE_CONTAINER": "segmentSchedule",
     "CDP_COSMOS_JOURNEYS_CONTAINER": "journeys",
     "CDP_COSMOS_JOURNEY_INSTANCES_CONTAINER": "journeyInstances",
+    "CDP_COSMOS_ERASURES_CONTAINER": "erasures",
+    "CDP_COSMOS_DATA_KEYS_CONTAINER": "dataKeys",
     "CDP_DEADLETTER_CONTAINER": "deadletters",
     "CDP_TASKHUB": "cdplocal",
     "Cdp__Identity__HashKey": "$hash_key",
     "Cdp__Journeys__WebhookSecret": "$webhook_key",
+    "Cdp__Privacy__MasterKey": "$master_key",
     "Cdp__Sources__0__Id": "$(get CDP_SOURCE_ID 2>/dev/null || echo web)",
     "Cdp__Sources__0__Name": "$(get CDP_SOURCE_ID 2>/dev/null || echo web)",
     "Cdp__Sources__0__WriteKeySha256": "$(get CDP_WRITE_KEY_SHA256)"

@@ -45,6 +45,8 @@ var containers = [
   { name: 'segmentSchedule', partitionKey: '/bucket', ttl: false, defaultIndexing: false, indexed: ['/bucket/?'] }
   { name: 'journeys', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
   { name: 'journeyInstances', partitionKey: '/journeyId', ttl: false, defaultIndexing: false, indexed: ['/journeyId/?', '/profileId/?', '/status/?'] }
+  { name: 'erasures', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
+  { name: 'dataKeys', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2025-04-15' = {

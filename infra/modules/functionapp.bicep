@@ -57,6 +57,9 @@ param hashKeySecretUri string
 @description('The Key Vault secret URI of the journey webhook signing key.')
 param webhookKeySecretUri string
 
+@description('The Key Vault secret URI of the master key (personal data at rest).')
+param masterKeySecretUri string
+
 @description('The Application Insights connection string (an identifier; ingestion needs Entra ID).')
 param applicationInsightsConnectionString string
 
@@ -146,10 +149,13 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'CDP_COSMOS_SEGMENT_SCHEDULE_CONTAINER', value: 'segmentSchedule' }
         { name: 'CDP_COSMOS_JOURNEYS_CONTAINER', value: 'journeys' }
         { name: 'CDP_COSMOS_JOURNEY_INSTANCES_CONTAINER', value: 'journeyInstances' }
+        { name: 'CDP_COSMOS_ERASURES_CONTAINER', value: 'erasures' }
+        { name: 'CDP_COSMOS_DATA_KEYS_CONTAINER', value: 'dataKeys' }
         { name: 'CDP_DEADLETTER_CONTAINER', value: deadLetterContainerName }
         { name: 'CDP_TASKHUB', value: 'cdp' }
         { name: 'Cdp__Identity__HashKey', value: '@Microsoft.KeyVault(SecretUri=${hashKeySecretUri})' }
         { name: 'Cdp__Journeys__WebhookSecret', value: '@Microsoft.KeyVault(SecretUri=${webhookKeySecretUri})' }
+        { name: 'Cdp__Privacy__MasterKey', value: '@Microsoft.KeyVault(SecretUri=${masterKeySecretUri})' }
         { name: 'Cdp__Sources__0__Id', value: sourceId }
         { name: 'Cdp__Sources__0__Name', value: sourceId }
         { name: 'Cdp__Sources__0__WriteKeySha256', value: sourceWriteKeySha256 }

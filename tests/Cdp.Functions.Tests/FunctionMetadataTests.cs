@@ -139,6 +139,36 @@ public partial class FunctionMetadataTests
             """{"name":"client","type":"durableClient","direction":"In"}""",
             """{"name":"$return","type":"http","direction":"Out"}""",
         ],
+        ["ErasureOrchestrator"] =
+        [
+            """{"name":"context","type":"orchestrationTrigger","direction":"In"}""",
+        ],
+        ["EraseStep"] =
+        [
+            """{"name":"step","type":"activityTrigger","direction":"In"}""",
+            """{"name":"client","type":"durableClient","direction":"In"}""",
+        ],
+        ["CompleteErasure"] =
+        [
+            """{"name":"erasureId","type":"activityTrigger","direction":"In","dataType":"String"}""",
+        ],
+        ["EraseProfileFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["delete"],"route":"profiles/{id}"}""",
+            """{"name":"client","type":"durableClient","direction":"In"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["RequestErasureFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["post"],"route":"privacy/erasures"}""",
+            """{"name":"client","type":"durableClient","direction":"In"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["GetErasureFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"privacy/erasures/{id}"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
         ["ExportProfileFunction"] =
         [
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"profiles/{id}/export"}""",

@@ -8,8 +8,9 @@ namespace Cdp.Testing;
 
 /// <summary>
 /// For the Cosmos DB stand-in (<c>@vercel/cosmosdb-server</c>) only, an HTTP handler on the test client that
-/// fills exactly two gaps. It answers a read of a missing item with 500 instead of the 404 Cosmos DB returns:
-/// that reply is rewritten. With <see cref="ChangeFeed"/>, it serves the change feed the stand-in lacks (it
+/// fills exactly three gaps. It answers a read of a missing item with 500 instead of the 404 Cosmos DB returns:
+/// that reply is rewritten. It has no query plan for a cross-partition query: a plain one is served
+/// (<see cref="QueryPlan"/>). With <see cref="ChangeFeed"/>, it serves the change feed the stand-in lacks (it
 /// returns one snapshot, then nothing): see <see cref="ServeChangeFeedAsync"/>.
 /// </summary>
 public sealed class CosmosStandInFixes : DelegatingHandler
@@ -29,6 +30,11 @@ public sealed class CosmosStandInFixes : DelegatingHandler
             return await ServeChangeFeedAsync(request, cancellationToken);
         }
 
+        if (request.Headers.Contains("x-ms-cosmos-is-query-plan-request"))
+        {
+            return QueryPlan(request);
+        }
+
         var response = await base.SendAsync(request, cancellationToken);
         if (request.Method == HttpMethod.Get
             && response.StatusCode == HttpStatusCode.InternalServerError
@@ -42,6 +48,22 @@ public sealed class CosmosStandInFixes : DelegatingHandler
             };
         }
 
+        return response;
+    }
+
+    /// <summary>
+    /// The query plan the SDK asks the gateway for before a cross-partition query (the stand-in has none): a plain
+    /// query over the one partition key range, run as it is (no ORDER BY, aggregates or DISTINCT, which the stand-in
+    /// lacks anyway).
+    /// </summary>
+    private static HttpResponseMessage QueryPlan(HttpRequestMessage request)
+    {
+        const string Plan = """
+            {"partitionedQueryExecutionInfoVersion":2,"queryInfo":{"distinctType":"None","top":null,"offset":null,"limit":null,"orderBy":[],"orderByExpressions":[],"groupByExpressions":[],"groupByAliases":[],"aggregates":[],"groupByAliasToAggregateType":{},"rewrittenQuery":"","hasSelectValue":false,"dCountInfo":null,"hasNonStreamingOrderBy":false},"queryRanges":[{"min":"","max":"FF","isMinInclusive":true,"isMaxInclusive":false}]}
+            """;
+        var response = new HttpResponseMessage(HttpStatusCode.OK) { RequestMessage = request, Content = new StringContent(Plan, Encoding.UTF8, "application/json") };
+        response.Headers.TryAddWithoutValidation("x-ms-request-charge", "0");
+        response.Headers.TryAddWithoutValidation("x-ms-activity-id", Guid.NewGuid().ToString());
         return response;
     }
 

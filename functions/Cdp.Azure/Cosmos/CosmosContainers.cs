@@ -21,7 +21,10 @@ public static class CosmosContainers
     public static readonly CosmosContainer Journeys = new(AzureSettings.JourneysContainer, "journeys", "/id", false);
     public static readonly CosmosContainer JourneyInstances = new(AzureSettings.JourneyInstancesContainer, "journeyInstances", "/journeyId", false);
 
-    public static IReadOnlyList<CosmosContainer> All { get; } = [Identities, Profiles, Leases, Ledger, Events, Messages, Segments, SegmentTransitions, SegmentSchedule, Journeys, JourneyInstances];
+    public static readonly CosmosContainer Erasures = new(AzureSettings.ErasuresContainer, "erasures", "/id", false);
+    public static readonly CosmosContainer DataKeys = new(AzureSettings.DataKeysContainer, "dataKeys", "/id", false);
+
+    public static IReadOnlyList<CosmosContainer> All { get; } = [Identities, Profiles, Leases, Ledger, Events, Messages, Segments, SegmentTransitions, SegmentSchedule, Journeys, JourneyInstances, Erasures, DataKeys];
 }
 
 /// <summary>One container: the setting naming it, its default name, its partition key path, whether items may expire.</summary>

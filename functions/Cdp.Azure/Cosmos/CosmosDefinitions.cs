@@ -56,15 +56,5 @@ internal sealed class CosmosDefinitions<T>(Container container, Func<T, string> 
         return response.Headers.ETag;
     }
 
-    public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
-    {
-        using var response = await container.DeleteItemStreamAsync(id, new PartitionKey(id), cancellationToken: cancellationToken);
-        if (response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return false;
-        }
-
-        response.EnsureSuccessStatusCode();
-        return true;
-    }
+    public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken) => CosmosItems.DeleteAsync(container, id, id, cancellationToken);
 }

@@ -20,4 +20,7 @@ public sealed class CosmosIdentityLedger(Container ledger) : IIdentityLedger
         var entries = await CosmosItems.QueryAsync<LedgerEntry>(ledger, new QueryDefinition("SELECT * FROM c WHERE c.profileId = @p").WithParameter("@p", profileId), profileId, cancellationToken);
         return [.. entries.OrderBy(e => e.At).ThenBy(e => e.Id, StringComparer.Ordinal)];
     }
+
+    public Task<int> DeleteAsync(string profileId, CancellationToken cancellationToken) =>
+        CosmosItems.DeleteWhereAsync(ledger, profileId, "c.profileId = @p", cancellationToken, ("@p", profileId));
 }

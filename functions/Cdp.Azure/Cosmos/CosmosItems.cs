@@ -44,11 +44,42 @@ internal static class CosmosItems
         }
     }
 
-    /// <summary>Every item of one partition that the query selects.</summary>
-    public static async Task<IReadOnlyList<T>> QueryAsync<T>(Container container, QueryDefinition query, string partitionKey, CancellationToken cancellationToken)
+    /// <summary>Deletes the item; false when it was not there.</summary>
+    public static async Task<bool> DeleteAsync(Container container, string id, string partitionKey, CancellationToken cancellationToken)
+    {
+        using var response = await container.DeleteItemStreamAsync(id, new PartitionKey(partitionKey), cancellationToken: cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        response.EnsureSuccessStatusCode();
+        return true;
+    }
+
+    /// <summary>Deletes the items of one partition that <paramref name="where"/> selects (<c>c.…</c>, with <paramref name="parameters"/>); how many.</summary>
+    public static async Task<int> DeleteWhereAsync(Container container, string partitionKey, string where, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        var query = new QueryDefinition("SELECT c.id FROM c WHERE " + where);
+        foreach (var (name, value) in parameters)
+        {
+            query = query.WithParameter(name, value);
+        }
+
+        var deleted = 0;
+        foreach (var item in await QueryAsync<JsonElement>(container, query, partitionKey, cancellationToken))
+        {
+            deleted += await DeleteAsync(container, item.GetProperty("id").GetString()!, partitionKey, cancellationToken) ? 1 : 0;
+        }
+
+        return deleted;
+    }
+
+    /// <summary>Every item of one partition (of every partition when <paramref name="partitionKey"/> is null: admin queries only) that the query selects.</summary>
+    public static async Task<IReadOnlyList<T>> QueryAsync<T>(Container container, QueryDefinition query, string? partitionKey, CancellationToken cancellationToken)
     {
         var items = new List<T>();
-        using var feed = container.GetItemQueryStreamIterator(query, requestOptions: new QueryRequestOptions { PartitionKey = new PartitionKey(partitionKey) });
+        using var feed = container.GetItemQueryStreamIterator(query, requestOptions: new QueryRequestOptions { PartitionKey = partitionKey is null ? null : new PartitionKey(partitionKey) });
         while (feed.HasMoreResults)
         {
             using var page = await feed.ReadNextAsync(cancellationToken);

@@ -90,4 +90,15 @@ public sealed class CosmosJourneys(Container journeys, Container instances) : IJ
         var query = new QueryDefinition("SELECT * FROM c WHERE c.journeyId = @j AND c.profileId = @p").WithParameter("@j", journeyId).WithParameter("@p", profileId);
         return [.. (await CosmosItems.QueryAsync<JourneyInstance>(instances, query, journeyId, cancellationToken)).OrderBy(i => i.Enrollment)];
     }
+
+    /// <summary>A cross-partition query (an erasure's, rare): every journey's instances of the profile.</summary>
+    public async Task<IReadOnlyList<JourneyInstance>> ListAllForProfileAsync(string profileId, CancellationToken cancellationToken)
+    {
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.profileId = @p").WithParameter("@p", profileId);
+        var found = await CosmosItems.QueryAsync<JourneyInstance>(instances, query, partitionKey: null, cancellationToken);
+        return [.. found.OrderBy(i => i.JourneyId, StringComparer.Ordinal).ThenBy(i => i.InstanceId, StringComparer.Ordinal)];
+    }
+
+    public Task<bool> DeleteAsync(string journeyId, string instanceId, CancellationToken cancellationToken) =>
+        CosmosItems.DeleteAsync(instances, instanceId, journeyId, cancellationToken);
 }

@@ -44,6 +44,10 @@ public sealed class CosmosProfileEventStore(Container container) : IProfileEvent
             .Take(max)];
     }
 
+    /// <summary>Deletes the profile's items (pages of events); how many.</summary>
+    public Task<int> DeleteAsync(string profileId, CancellationToken cancellationToken) =>
+        CosmosItems.DeleteWhereAsync(container, profileId, "c.profileId = @p", cancellationToken, ("@p", profileId));
+
     /// <summary>A profile's events as items of at most <see cref="MaxItemBytes"/> (an event larger than that alone).</summary>
     private static IEnumerable<(string ProfileId, byte[] Item)> Pages(string profileId, IEnumerable<ProfileEvent> events)
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Cdp.Core.Changes;
 using Cdp.Core.Events;
+using Cdp.Core.Privacy;
 using Cdp.Core.Profiles;
 using Cdp.Core.Segments;
 using Microsoft.Azure.Cosmos;
@@ -15,18 +16,20 @@ namespace Cdp.Azure.Cosmos;
 /// feed's latest-version mode emits no deletes; the container must have TTL on, with no default), so the
 /// change feed delivers it and Cosmos DB removes it after <see cref="IProfileStore.TombstoneRetention"/>.
 /// </summary>
-public sealed class CosmosProfileStore(Container profiles) : IProfileStore, IProfileCatalog
+/// <remarks>Personal values are written encrypted and read decrypted through <paramref name="protector"/> (when given).</remarks>
+public sealed class CosmosProfileStore(Container profiles, PersonalDataProtector? protector = null) : IProfileStore, IProfileCatalog
 {
     public async Task<StoredProfile?> GetAsync(string profileId, CancellationToken cancellationToken)
     {
         var (document, etag) = await ReadAsync(profileId, cancellationToken);
-        return document is null || document.Deleted ? null : new StoredProfile(Profile.FromDocument(document), etag);
+        return document is null || document.Deleted ? null : new StoredProfile(await ReadableAsync(document, cancellationToken), etag);
     }
 
     public async Task<string?> TryCreateAsync(Profile profile, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        using (var body = Serialize(profile.ToDocument()))
+        var document = await StoredAsync(profile, cancellationToken);
+        using (var body = Serialize(document))
         using (var response = await profiles.CreateItemStreamAsync(body, new PartitionKey(profile.Id), cancellationToken: cancellationToken))
         {
             if (response.StatusCode != HttpStatusCode.Conflict)
@@ -38,13 +41,13 @@ public sealed class CosmosProfileStore(Container profiles) : IProfileStore, IPro
 
         // Taken: by a profile (a conflict), or by the tombstone of a deleted one, which the new profile replaces.
         var (held, etag) = await ReadAsync(profile.Id, cancellationToken);
-        return held is { Deleted: true } ? await TryReplaceAsync(profile.Id, profile.ToDocument(), etag, cancellationToken) : null;
+        return held is { Deleted: true } ? await TryReplaceAsync(profile.Id, document, etag, cancellationToken) : null;
     }
 
-    public Task<string?> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken)
+    public async Task<string?> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        return TryReplaceAsync(profile.Id, profile.ToDocument(), versionTag, cancellationToken);
+        return await TryReplaceAsync(profile.Id, await StoredAsync(profile, cancellationToken), versionTag, cancellationToken);
     }
 
     public async Task<bool> TryDeleteAsync(StoredProfile stored, DateTimeOffset deletedAt, CancellationToken cancellationToken)
@@ -72,7 +75,7 @@ public sealed class CosmosProfileStore(Container profiles) : IProfileStore, IPro
             var change = ToChange(item);
             if (!change.Deleted)
             {
-                stored.Add(new StoredProfile(Profile.FromDocument(change.Profile), change.VersionTag));
+                stored.Add(new StoredProfile(await ReadableAsync(change.Profile, cancellationToken), change.VersionTag));
             }
         }
 
@@ -86,6 +89,13 @@ public sealed class CosmosProfileStore(Container profiles) : IProfileStore, IPro
         var document = item.Deserialize<ProfileDocument>(CdpJson.Options) ?? throw new InvalidDataException("A changed profile is empty.");
         return new ProfileChange(document.Id, etag ?? throw new InvalidDataException($"Change of profile '{document.Id}' has no _etag."), document);
     }
+
+    /// <summary>The document to store: personal values encrypted when a protector is given.</summary>
+    private async ValueTask<ProfileDocument> StoredAsync(Profile profile, CancellationToken cancellationToken) =>
+        protector is null ? profile.ToDocument() : await protector.ProtectAsync(profile.ToDocument(), cancellationToken);
+
+    private async ValueTask<Profile> ReadableAsync(ProfileDocument document, CancellationToken cancellationToken) =>
+        Profile.FromDocument(protector is null ? document : await protector.UnprotectAsync(document, cancellationToken));
 
     private async Task<(ProfileDocument? Document, string ETag)> ReadAsync(string profileId, CancellationToken cancellationToken)
     {

@@ -75,6 +75,10 @@ public sealed class CosmosSegments(Container segments, Container transitionItems
         return [.. items.OrderBy(t => t.At).ThenBy(t => t.ProfileVersion)];
     }
 
+    public async Task<int> DeleteForProfileAsync(string segmentId, string profileId, CancellationToken cancellationToken) =>
+        await CosmosItems.DeleteWhereAsync(transitionItems, segmentId, "c.segmentId = @s AND c.type = @t AND c.profileId = @p", cancellationToken, ("@s", segmentId), ("@t", TransitionType), ("@p", profileId))
+        + (await CosmosItems.DeleteAsync(transitionItems, "member." + profileId, segmentId, cancellationToken) ? 1 : 0);
+
     public async Task<long> CountMembersAsync(string segmentId, CancellationToken cancellationToken) =>
         (await QueryAsync(segmentId, MemberType, cancellationToken)).Count(i => i.GetProperty("member").GetBoolean());
 

@@ -13,9 +13,10 @@ namespace Cdp.Core.Changes;
 /// <remarks>
 /// A subscriber's failure fails the batch, so the feed redelivers it. The versions handled are remembered in
 /// memory only (up to <see cref="MaxRemembered"/> profiles, then forgotten), so after a restart a change
-/// may be delivered again: subscribers stay idempotent.
+/// may be delivered again: subscribers stay idempotent. Subscribers see personal values in clear: the processor
+/// decrypts them (<see cref="Privacy.PersonalDataProtector"/>).
 /// </remarks>
-public sealed class ProfileChangeProcessor(IEnumerable<IProfileChangeSubscriber> subscribers, ILogger<ProfileChangeProcessor> logger)
+public sealed class ProfileChangeProcessor(IEnumerable<IProfileChangeSubscriber> subscribers, ILogger<ProfileChangeProcessor> logger, Privacy.PersonalDataProtector? protector = null)
 {
     public const int MaxRemembered = 100_000;
 
@@ -36,9 +37,10 @@ public sealed class ProfileChangeProcessor(IEnumerable<IProfileChangeSubscriber>
                 continue;
             }
 
+            var readable = protector is null ? change : change with { Profile = await protector.UnprotectAsync(change.Profile, cancellationToken) };
             foreach (var subscriber in _subscribers)
             {
-                await subscriber.OnProfileChangedAsync(change, context, cancellationToken);
+                await subscriber.OnProfileChangedAsync(readable, context, cancellationToken);
             }
 
             if (change.Deleted)

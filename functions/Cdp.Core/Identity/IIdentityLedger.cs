@@ -11,6 +11,9 @@ public interface IIdentityLedger
 
     /// <summary>The profile's entries, oldest first (by event time, then id).</summary>
     Task<IReadOnlyList<LedgerEntry>> ListAsync(string profileId, CancellationToken cancellationToken);
+
+    /// <summary>Deletes every entry of the profile (an erasure); how many. Deleting again removes nothing.</summary>
+    Task<int> DeleteAsync(string profileId, CancellationToken cancellationToken);
 }
 
 /// <summary>

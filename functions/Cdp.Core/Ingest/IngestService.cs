@@ -37,8 +37,11 @@ public sealed class IngestService(
     IDeadLetterStore deadLetters,
     TimeProvider time,
     ILogger<IngestService> logger,
-    IOptions<ConsentOptions>? consent = null)
+    IOptions<ConsentOptions>? consent = null,
+    IOptions<Privacy.PrivacyOptions>? privacy = null)
 {
+    private readonly Privacy.SuppressionMode _suppression = privacy?.Value.Suppression ?? Privacy.SuppressionMode.Drop;
+
     // Traits stored only while the profile grants a purpose (Cdp:Consent:TraitPurposes, trait name → purpose).
     private readonly Dictionary<string, string> _traitPurposes = new(consent?.Value.TraitPurposes ?? [], StringComparer.Ordinal);
 
@@ -149,7 +152,12 @@ public sealed class IngestService(
 
         return await ResolvingAgainOnRaceAsync(async session =>
         {
-            var resolved = await resolver.ResolveAsync(session, message, identifiers, cancellationToken);
+            if (await UnsuppressedAsync(session, message, identifiers, cancellationToken) is not { } usable)
+            {
+                return (string?)null;
+            }
+
+            var resolved = await resolver.ResolveAsync(session, message, usable, cancellationToken);
             var at = message.Timestamp ?? message.ReceivedAt!.Value;
             var pending = await OpenResolvedAsync(session, resolved, message, at, cancellationToken);
             pending.Apply(profile => Link(profile, resolved.Linked, at));
@@ -163,15 +171,54 @@ public sealed class IngestService(
         {
             foreach (var (message, key, identifiers) in work)
             {
-                var resolved = await resolver.ResolveAsync(session, message, identifiers, cancellationToken);
+                if (await UnsuppressedAsync(session, message, identifiers, cancellationToken) is not { } usable)
+                {
+                    continue;
+                }
+
+                // Anonymized (an erased identifier left out): no traits, no properties, only counts and the event's name.
+                var anonymized = usable != identifiers;
+                var resolved = await resolver.ResolveAsync(session, message, usable, cancellationToken);
                 var at = message.Timestamp ?? message.ReceivedAt!.Value;
                 var pending = await OpenResolvedAsync(session, resolved, message, at, cancellationToken);
-                pending.Apply(profile => Link(profile, resolved.Linked, at) | ApplyMessage(profile, message, key, at));
-                session.Events.Add(ProfileEvent.Of(resolved.ProfileId, message));
+                pending.Apply(profile => Link(profile, resolved.Linked, at) | ApplyMessage(profile, message, key, at, withTraits: !anonymized));
+                var recorded = ProfileEvent.Of(resolved.ProfileId, message);
+                session.Events.Add(anonymized ? recorded with { Properties = null } : recorded);
             }
 
             return await CommitAsync(session, cancellationToken);
         });
+
+    /// <summary>
+    /// The message's identifiers unless one is erased (its index entry owned by <see cref="IdentitySuppression.Owner"/>):
+    /// then null (drop), or with <see cref="Privacy.SuppressionMode.Anonymize"/> the others, when any remain.
+    /// The look-ups are the session's, so resolution reads the index no more than before.
+    /// </summary>
+    private async ValueTask<List<MessageIdentifier>?> UnsuppressedAsync(ProfileSession session, Message message, List<MessageIdentifier> identifiers, CancellationToken cancellationToken)
+    {
+        List<MessageIdentifier>? kept = null;
+        for (var i = 0; i < identifiers.Count; i++)
+        {
+            if (IdentitySuppression.IsSuppressed(await session.OwnerAsync(identifiers[i].Key, cancellationToken)))
+            {
+                kept ??= identifiers.GetRange(0, i);
+            }
+            else
+            {
+                kept?.Add(identifiers[i]);
+            }
+        }
+
+        if (kept is null)
+        {
+            return identifiers;
+        }
+
+        var anonymize = _suppression == Privacy.SuppressionMode.Anonymize && kept.Count > 0;
+        CdpMetrics.Suppressed.Add(1, KeyValuePair.Create<string, object?>("mode", anonymize ? "anonymized" : "dropped"));
+        Logs.MessageSuppressed(logger, message.MessageId, anonymize ? "applied without it and without traits" : "dropped");
+        return anonymize ? kept : null;
+    }
 
     /// <summary>
     /// Runs <paramref name="work"/> in a fresh session; when identity changed under it (a profile it used was
@@ -238,7 +285,7 @@ public sealed class IngestService(
     }
 
     /// <summary>Applies a message's traits and counts it, unless the profile already took it in.</summary>
-    private bool ApplyMessage(Profile profile, Message message, string key, DateTimeOffset at)
+    private bool ApplyMessage(Profile profile, Message message, string key, DateTimeOffset at, bool withTraits = true)
     {
         if (profile.HasApplied(key))
         {
@@ -270,8 +317,8 @@ public sealed class IngestService(
 
         // identify carries the person's traits at the top level (a group's top-level traits are the
         // group's, not the person's); any message may carry the person's traits in context.traits.
-        var traits = message.Type == MessageType.Group ? null : message.Traits;
-        traits ??= message.Context?["traits"] as JsonObject;
+        var traits = message.Type == MessageType.Group || !withTraits ? null : message.Traits;
+        traits ??= withTraits ? message.Context?["traits"] as JsonObject : null;
         if (traits is not null)
         {
             var confidence = policy.ConfidenceOf(message.SourceId);

@@ -20,6 +20,9 @@ public interface IJourneyRuntime
 
     /// <summary>The runtime's own view of the instance, or null when it has none.</summary>
     Task<JourneyRuntimeStatus?> GetStatusAsync(string instanceId, CancellationToken cancellationToken);
+
+    /// <summary>Removes what the runtime keeps of an ended instance (its history and inputs); false when it had nothing.</summary>
+    Task<bool> PurgeAsync(string instanceId, CancellationToken cancellationToken);
 }
 
 /// <summary>

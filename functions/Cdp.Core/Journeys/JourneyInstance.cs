@@ -24,6 +24,9 @@ public sealed record JourneyInstance(
     /// <summary>The longest history kept: older steps are dropped (a loop of waits could otherwise grow it without end).</summary>
     public const int MaxHistory = 200;
 
+    /// <summary>The reason an instance ends with when its person is erased.</summary>
+    public const string ErasedReason = "erased";
+
     public bool IsActive => Status is JourneyInstanceStatus.Pending or JourneyInstanceStatus.Running;
 
     /// <summary>The instance id of an enrollment: <c>{journey}:v{version}:{profile}:{enrollment}</c>.</summary>
@@ -158,4 +161,10 @@ public interface IJourneyInstances
 
     /// <summary>Every instance of one journey for one profile, by enrollment.</summary>
     Task<IReadOnlyList<JourneyInstance>> ListForProfileAsync(string journeyId, string profileId, CancellationToken cancellationToken);
+
+    /// <summary>Every instance of one profile, of any journey (saved or deleted since); an admin query across journeys.</summary>
+    Task<IReadOnlyList<JourneyInstance>> ListAllForProfileAsync(string profileId, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the record (an erasure); false when there was none.</summary>
+    Task<bool> DeleteAsync(string journeyId, string instanceId, CancellationToken cancellationToken);
 }

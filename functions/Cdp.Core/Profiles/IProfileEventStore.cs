@@ -20,6 +20,9 @@ public interface IProfileEventStore
 
     /// <summary>Up to <paramref name="max"/> events of one stored profile id, newest first.</summary>
     Task<IReadOnlyList<ProfileEvent>> ListAsync(string profileId, int max, CancellationToken cancellationToken);
+
+    /// <summary>Deletes every event recorded under the profile id (an erasure); how many stored items went.</summary>
+    Task<int> DeleteAsync(string profileId, CancellationToken cancellationToken);
 }
 
 /// <summary>An event as recorded in a profile's history.</summary>

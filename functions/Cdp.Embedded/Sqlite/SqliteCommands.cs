@@ -44,6 +44,14 @@ internal static class SqliteCommands
     public static T FromJson<T>(string body) =>
         JsonSerializer.Deserialize<T>(body, CdpJson.Options) ?? throw new InvalidDataException($"A stored {typeof(T).Name} is empty.");
 
+    /// <summary>Runs a delete (one or more statements) in a write transaction; how many rows went.</summary>
+    public static int Delete(this SqliteDatabase database, string sql, params (string Name, object? Value)[] parameters) =>
+        database.Write(transaction =>
+        {
+            using var delete = transaction.Command(sql, parameters);
+            return delete.ExecuteNonQuery();
+        });
+
     /// <summary>Runs <paramref name="write"/> for each item in one write transaction.</summary>
     public static void WriteEach<T>(this SqliteDatabase database, IReadOnlyList<T> items, Func<SqliteTransaction, T, SqliteCommand> write)
     {

@@ -8,7 +8,7 @@ namespace Cdp.Embedded.Sqlite;
 /// </summary>
 public sealed class SqliteDatabase : IDisposable
 {
-    private const int SchemaVersion = 6;
+    private const int SchemaVersion = 7;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS event_records (
@@ -89,6 +89,14 @@ public sealed class SqliteDatabase : IDisposable
             body TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS journey_instances_by_journey ON journey_instances (journey_id, instance_id);
         CREATE INDEX IF NOT EXISTS journey_instances_by_profile ON journey_instances (journey_id, profile_id);
+        CREATE INDEX IF NOT EXISTS journey_instances_by_person ON journey_instances (profile_id);
+        CREATE TABLE IF NOT EXISTS erasures (
+            id TEXT PRIMARY KEY,
+            tag INTEGER NOT NULL,
+            body TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS data_keys (
+            profile_id TEXT PRIMARY KEY,
+            wrapped BLOB NOT NULL);
         CREATE TABLE IF NOT EXISTS dead_letters (
             id TEXT PRIMARY KEY,
             stage TEXT NOT NULL,

@@ -52,11 +52,7 @@ public sealed class SqliteDeadLetterStore(SqliteDatabase database) : IDeadLetter
 
     public Task RemoveAsync(string id, CancellationToken cancellationToken)
     {
-        database.Write(transaction =>
-        {
-            using var delete = transaction.Command("DELETE FROM dead_letters WHERE id = $id", ("$id", id));
-            return delete.ExecuteNonQuery();
-        });
+        database.Delete("DELETE FROM dead_letters WHERE id = $id", ("$id", id));
         return Task.CompletedTask;
     }
 

@@ -41,10 +41,5 @@ internal sealed class SqliteDefinitions<T>(SqliteDatabase database, string table
         return written ? ((expected ?? 0) + 1).ToString(CultureInfo.InvariantCulture) : null;
     }
 
-    public bool Delete(string id) =>
-        database.Write(transaction =>
-        {
-            using var delete = transaction.Command($"DELETE FROM {table} WHERE id = $id", ("$id", id));
-            return delete.ExecuteNonQuery() > 0;
-        });
+    public bool Delete(string id) => database.Delete($"DELETE FROM {table} WHERE id = $id", ("$id", id)) > 0;
 }

@@ -26,4 +26,7 @@ public sealed class SqliteIdentityLedger(SqliteDatabase database) : IIdentityLed
         using var select = connection.Command("SELECT body FROM ledger WHERE profile_id = $profile ORDER BY at, id", ("$profile", profileId));
         return Task.FromResult<IReadOnlyList<LedgerEntry>>(select.ReadJson<LedgerEntry>());
     }
+
+    public Task<int> DeleteAsync(string profileId, CancellationToken cancellationToken) =>
+        Task.FromResult(database.Delete("DELETE FROM ledger WHERE profile_id = $profile", ("$profile", profileId)));
 }

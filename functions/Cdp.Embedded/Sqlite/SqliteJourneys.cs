@@ -91,4 +91,15 @@ public sealed class SqliteJourneys(SqliteDatabase database) : IJourneyStore, IJo
             ("$profile", profileId));
         return Task.FromResult<IReadOnlyList<JourneyInstance>>([.. select.ReadJson<JourneyInstance>().OrderBy(i => i.Enrollment)]);
     }
+
+    public Task<IReadOnlyList<JourneyInstance>> ListAllForProfileAsync(string profileId, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var select = connection.Command("SELECT body FROM journey_instances WHERE profile_id = $profile ORDER BY journey_id, instance_id", ("$profile", profileId));
+        return Task.FromResult<IReadOnlyList<JourneyInstance>>(select.ReadJson<JourneyInstance>());
+    }
+
+    public Task<bool> DeleteAsync(string journeyId, string instanceId, CancellationToken cancellationToken) =>
+        Task.FromResult(database.Delete(
+            "DELETE FROM journey_instances WHERE journey_id = $journey AND instance_id = $instance", ("$journey", journeyId), ("$instance", instanceId)) > 0);
 }

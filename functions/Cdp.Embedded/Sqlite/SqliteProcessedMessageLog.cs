@@ -49,12 +49,6 @@ public sealed class SqliteProcessedMessageLog(SqliteDatabase database) : IProces
     }
 
     /// <summary>Deletes entries processed before <paramref name="before"/>; returns how many.</summary>
-    public Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken)
-    {
-        return Task.FromResult(database.Write(transaction =>
-        {
-            using var delete = transaction.Command("DELETE FROM processed_messages WHERE processed_at < $before", ("$before", SqliteTime.Format(before)));
-            return delete.ExecuteNonQuery();
-        }));
-    }
+    public Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        Task.FromResult(database.Delete("DELETE FROM processed_messages WHERE processed_at < $before", ("$before", SqliteTime.Format(before))));
 }

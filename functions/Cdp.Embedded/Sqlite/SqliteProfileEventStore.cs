@@ -27,11 +27,10 @@ public sealed class SqliteProfileEventStore(SqliteDatabase database, TimeProvide
 
     /// <summary>Removes the events recorded before <paramref name="before"/>; how many.</summary>
     public Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
-        Task.FromResult(database.Write(transaction =>
-        {
-            using var delete = transaction.Command("DELETE FROM profile_events WHERE recorded_at < $before", ("$before", SqliteTime.Format(before)));
-            return delete.ExecuteNonQuery();
-        }));
+        Task.FromResult(database.Delete("DELETE FROM profile_events WHERE recorded_at < $before", ("$before", SqliteTime.Format(before))));
+
+    public Task<int> DeleteAsync(string profileId, CancellationToken cancellationToken) =>
+        Task.FromResult(database.Delete("DELETE FROM profile_events WHERE profile_id = $profile", ("$profile", profileId)));
 
     public Task<IReadOnlyList<ProfileEvent>> ListAsync(string profileId, int max, CancellationToken cancellationToken)
     {

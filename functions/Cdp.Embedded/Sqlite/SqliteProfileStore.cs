@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Cdp.Core.Changes;
 using Cdp.Core.Events;
+using Cdp.Core.Privacy;
 using Cdp.Core.Profiles;
 using Cdp.Core.Segments;
 using Cdp.Embedded.Streaming;
@@ -15,33 +16,38 @@ namespace Cdp.Embedded.Sqlite;
 /// Also the change feed's reader over that log. A deleted profile's row is removed at once; its tombstone
 /// goes to the change log only.
 /// </summary>
-public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore, IProfileChangeFeed, IProfileCatalog
+/// <remarks>Personal values are written encrypted and read decrypted through <paramref name="protector"/> (when given).</remarks>
+public sealed class SqliteProfileStore(SqliteDatabase database, PersonalDataProtector? protector = null) : IProfileStore, IProfileChangeFeed, IProfileCatalog
 {
     private const int ChangeFeedPartition = 0;
 
     /// <summary>Signalled after every profile write.</summary>
     public ChangeSignal Changed { get; } = new();
 
-    public Task<StoredProfile?> GetAsync(string profileId, CancellationToken cancellationToken)
+    public async Task<StoredProfile?> GetAsync(string profileId, CancellationToken cancellationToken)
     {
-        using var connection = database.Open();
-        using var select = connection.Command("SELECT version, body FROM profiles WHERE id = $id", ("$id", profileId));
-        using var reader = select.ExecuteReader();
-        if (!reader.Read())
+        string body;
+        long version;
+        using (var connection = database.Open())
+        using (var select = connection.Command("SELECT version, body FROM profiles WHERE id = $id", ("$id", profileId)))
+        using (var reader = select.ExecuteReader())
         {
-            return Task.FromResult<StoredProfile?>(null);
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            (version, body) = (reader.GetInt64(0), reader.GetString(1));
         }
 
-        var document = Deserialize(reader.GetString(1));
-        var version = reader.GetInt64(0).ToString(CultureInfo.InvariantCulture);
-        return Task.FromResult<StoredProfile?>(new StoredProfile(Profile.FromDocument(document), version));
+        return new StoredProfile(await ReadableAsync(body, cancellationToken), version.ToString(CultureInfo.InvariantCulture));
     }
 
-    public Task<string?> TryCreateAsync(Profile profile, CancellationToken cancellationToken) =>
-        Task.FromResult(Write(profile, expectedVersion: null));
+    public async Task<string?> TryCreateAsync(Profile profile, CancellationToken cancellationToken) =>
+        Write(profile, await StoredBodyAsync(profile, cancellationToken), expectedVersion: null);
 
-    public Task<string?> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken) =>
-        Task.FromResult(long.TryParse(versionTag, NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? Write(profile, version) : null);
+    public async Task<string?> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken) =>
+        long.TryParse(versionTag, NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? Write(profile, await StoredBodyAsync(profile, cancellationToken), version) : null;
 
     public Task<bool> TryDeleteAsync(StoredProfile stored, DateTimeOffset deletedAt, CancellationToken cancellationToken)
     {
@@ -61,6 +67,9 @@ public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore,
                 return false;
             }
 
+            // The log keeps no earlier version of an erased profile: consumers behind still read the tombstone.
+            using var forget = transaction.Command("DELETE FROM profile_changes WHERE profile_id = $id", ("$id", tombstone.Id));
+            forget.ExecuteNonQuery();
             LogChange(transaction, tombstone.Id, expected + 1, JsonSerializer.Serialize(tombstone, CdpJson.Options));
             return true;
         });
@@ -74,19 +83,27 @@ public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore,
     }
 
     /// <summary>Profiles in id order; the position is the last id read.</summary>
-    public Task<ProfilePage> ListAsync(string? position, int max, CancellationToken cancellationToken)
+    public async Task<ProfilePage> ListAsync(string? position, int max, CancellationToken cancellationToken)
     {
-        using var connection = database.Open();
-        using var select = connection.Command(
-            "SELECT id, version, body FROM profiles WHERE id > $after ORDER BY id LIMIT $max", ("$after", position ?? string.Empty), ("$max", max));
-        using var reader = select.ExecuteReader();
-        var profiles = new List<StoredProfile>();
-        while (reader.Read())
+        var rows = new List<(long Version, string Body)>();
+        using (var connection = database.Open())
+        using (var select = connection.Command(
+            "SELECT id, version, body FROM profiles WHERE id > $after ORDER BY id LIMIT $max", ("$after", position ?? string.Empty), ("$max", max)))
+        using (var reader = select.ExecuteReader())
         {
-            profiles.Add(new StoredProfile(Profile.FromDocument(Deserialize(reader.GetString(2))), reader.GetInt64(1).ToString(CultureInfo.InvariantCulture)));
+            while (reader.Read())
+            {
+                rows.Add((reader.GetInt64(1), reader.GetString(2)));
+            }
         }
 
-        return Task.FromResult(new ProfilePage(profiles, profiles.Count == max ? profiles[^1].Profile.Id : null));
+        var profiles = new List<StoredProfile>(rows.Count);
+        foreach (var (version, body) in rows)
+        {
+            profiles.Add(new StoredProfile(await ReadableAsync(body, cancellationToken), version.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        return new ProfilePage(profiles, profiles.Count == max ? profiles[^1].Profile.Id : null);
     }
 
     public Task<ProfileChangeBatch> ReadAsync(string consumer, int maxCount, CancellationToken cancellationToken)
@@ -120,10 +137,8 @@ public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore,
     }
 
     /// <summary>Writes the profile and its change; the new version tag, or null when the version was stale.</summary>
-    private string? Write(Profile profile, long? expectedVersion)
+    private string? Write(Profile profile, string body, long? expectedVersion)
     {
-        ArgumentNullException.ThrowIfNull(profile);
-        var body = JsonSerializer.Serialize(profile.ToDocument(), CdpJson.Options);
         // The row's version counts writes of the row (it restarts when a deleted id is created again); the
         // document's own version orders the change feed.
         var newVersion = (expectedVersion ?? 0) + 1;
@@ -180,6 +195,20 @@ public sealed class SqliteProfileStore(SqliteDatabase database) : IProfileStore,
     }
 
     private static string ChangeConsumer(string consumer) => "changes:" + consumer;
+
+    /// <summary>The profile's stored JSON: personal values encrypted when a protector is given.</summary>
+    private async ValueTask<string> StoredBodyAsync(Profile profile, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var document = profile.ToDocument();
+        return JsonSerializer.Serialize(protector is null ? document : await protector.ProtectAsync(document, cancellationToken), CdpJson.Options);
+    }
+
+    private async ValueTask<Profile> ReadableAsync(string body, CancellationToken cancellationToken)
+    {
+        var document = Deserialize(body);
+        return Profile.FromDocument(protector is null ? document : await protector.UnprotectAsync(document, cancellationToken));
+    }
 
     private static ProfileDocument Deserialize(string body) =>
         JsonSerializer.Deserialize<ProfileDocument>(body, CdpJson.Options) ?? throw new InvalidDataException("A stored profile is empty.");

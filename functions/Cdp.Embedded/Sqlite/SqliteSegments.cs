@@ -78,6 +78,15 @@ public sealed class SqliteSegments(SqliteDatabase database) : ISegmentStore, ISe
         return Task.FromResult<IReadOnlyList<SegmentTransition>>(select.ReadJson<SegmentTransition>());
     }
 
+    public Task<int> DeleteForProfileAsync(string segmentId, string profileId, CancellationToken cancellationToken) =>
+        Task.FromResult(database.Delete(
+            """
+            DELETE FROM segment_transitions WHERE segment_id = $segment AND json_extract(body, '$.profileId') = $profile;
+            DELETE FROM segment_members WHERE segment_id = $segment AND profile_id = $profile;
+            """,
+            ("$segment", segmentId),
+            ("$profile", profileId)));
+
     public Task<long> CountMembersAsync(string segmentId, CancellationToken cancellationToken)
     {
         using var connection = database.Open();

@@ -101,3 +101,53 @@ public sealed class CosmosJourneyPortsContractTests(CosmosStandIn cosmos) : Jour
 
     protected override Core.Journeys.IJourneyInstances Instances => _journeys;
 }
+
+/// <summary>Erasure over the cloud adapters: Cosmos DB on the stand-in, dead letters in Azurite's blobs.</summary>
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosErasureContractTests(CosmosStandIn cosmos, Storage.Azurite azurite) : ErasureContract, IClassFixture<Storage.Azurite>
+{
+    private readonly Microsoft.Azure.Cosmos.Container _profiles = cosmos.ContainerAsync(CosmosContainers.Profiles).GetAwaiter().GetResult();
+    private readonly CosmosSegments _segments = new(
+        cosmos.ContainerAsync(CosmosContainers.Segments).GetAwaiter().GetResult(),
+        cosmos.ContainerAsync(CosmosContainers.SegmentTransitions).GetAwaiter().GetResult(),
+        cosmos.ContainerAsync(CosmosContainers.SegmentSchedule).GetAwaiter().GetResult());
+
+    private readonly CosmosPrivacy _privacy = new(
+        cosmos.ContainerAsync(CosmosContainers.Erasures).GetAwaiter().GetResult(),
+        cosmos.ContainerAsync(CosmosContainers.DataKeys).GetAwaiter().GetResult());
+
+    protected override IIdentityIndex Index { get; } = new CosmosIdentityIndex(cosmos.ContainerAsync(CosmosContainers.Identities).GetAwaiter().GetResult(), TimeProvider.System);
+
+    protected override IIdentityLedger Ledger { get; } = new CosmosIdentityLedger(cosmos.ContainerAsync(CosmosContainers.Ledger).GetAwaiter().GetResult());
+
+    protected override IProfileEventStore Events { get; } = new CosmosProfileEventStore(cosmos.ContainerAsync(CosmosContainers.Events).GetAwaiter().GetResult());
+
+    protected override Core.Segments.ISegmentStore Segments => _segments;
+
+    protected override Core.Segments.ISegmentTransitions Transitions => _segments;
+
+    protected override Core.Journeys.IJourneyInstances Instances { get; } = new CosmosJourneys(
+        cosmos.ContainerAsync(CosmosContainers.Journeys).GetAwaiter().GetResult(),
+        cosmos.ContainerAsync(CosmosContainers.JourneyInstances).GetAwaiter().GetResult());
+
+    protected override Core.Privacy.IErasureStore Erasures => _privacy;
+
+    protected override Core.Privacy.IDataKeyStore Keys => _privacy;
+
+    protected override async Task<Core.DeadLetters.IDeadLetterStore> DeadLettersAsync() =>
+        new Azure.Storage.BlobDeadLetterStore(await azurite.NewContainerAsync());
+
+    protected override IProfileStore Profiles(Core.Privacy.PersonalDataProtector protector) => new CosmosProfileStore(_profiles, protector);
+
+    protected override async Task<string?> RawProfileAsync(string profileId)
+    {
+        using var response = await _profiles.ReadItemStreamAsync(profileId, new Microsoft.Azure.Cosmos.PartitionKey(profileId));
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        using var reader = new StreamReader(response.Content);
+        return await reader.ReadToEndAsync();
+    }
+}

@@ -1,6 +1,7 @@
 using Cdp.Core.Changes;
 using Cdp.Core.Journeys;
 using Cdp.Core.Profiles;
+using Cdp.Testing;
 using Cdp.Testing.InMemory;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -12,7 +13,7 @@ public class JourneyTriggersTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
     private readonly InMemoryJourneys _journeys = new();
-    private readonly RecordingRuntime _runtime = new();
+    private readonly RecordingJourneyRuntime _runtime = new();
     private readonly FakeTimeProvider _time = new(T0);
 
     private async Task<JourneyTriggers> TriggersAsync(params JourneyDefinition[] journeys)
@@ -113,35 +114,5 @@ public class JourneyTriggersTests
 
         Assert.Empty(_runtime.Started);
         Assert.Empty(_runtime.Raised);
-    }
-
-    private sealed class RecordingRuntime : IJourneyRuntime
-    {
-        private readonly HashSet<string> _running = [];
-
-        public List<string> Started { get; } = [];
-
-        public List<(string Instance, string Name, JourneySignal Signal)> Raised { get; } = [];
-
-        public Task<bool> StartAsync(string instanceId, JourneyRun run, CancellationToken cancellationToken)
-        {
-            if (!_running.Add(instanceId))
-            {
-                return Task.FromResult(false);
-            }
-
-            Started.Add(instanceId);
-            return Task.FromResult(true);
-        }
-
-        public Task<bool> RaiseAsync(string instanceId, string name, JourneySignal signal, CancellationToken cancellationToken)
-        {
-            Raised.Add((instanceId, name, signal));
-            return Task.FromResult(_running.Contains(instanceId));
-        }
-
-        public Task<bool> TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken) => Task.FromResult(_running.Remove(instanceId));
-
-        public Task<JourneyRuntimeStatus?> GetStatusAsync(string instanceId, CancellationToken cancellationToken) => Task.FromResult<JourneyRuntimeStatus?>(null);
     }
 }

@@ -101,5 +101,7 @@ public class ConsumerTests
         public Task<bool> TerminateAsync(string instanceId, string reason, CancellationToken cancellationToken) => Task.FromResult(false);
 
         public Task<JourneyRuntimeStatus?> GetStatusAsync(string instanceId, CancellationToken cancellationToken) => Task.FromResult<JourneyRuntimeStatus?>(null);
+
+        public Task<bool> PurgeAsync(string instanceId, CancellationToken cancellationToken) => Task.FromResult(false);
     }
 }

@@ -132,3 +132,65 @@ public sealed class SqliteJourneyPortsContractTests : JourneyPortsContract, IDis
 
     public void Dispose() => _store.Dispose();
 }
+
+public sealed class SqliteErasureContractTests : ErasureContract, IDisposable
+{
+    private readonly EmbeddedStore _store = new();
+    private readonly SqliteSegments _segments;
+    private readonly SqlitePrivacy _privacy;
+
+    public SqliteErasureContractTests()
+    {
+        _segments = new SqliteSegments(_store.Database);
+        _privacy = new SqlitePrivacy(_store.Database);
+    }
+
+    protected override IIdentityIndex Index => _store.Identities;
+
+    protected override Core.Identity.IIdentityLedger Ledger => _store.Ledger;
+
+    protected override IProfileEventStore Events => _store.Events;
+
+    protected override Core.Segments.ISegmentStore Segments => _segments;
+
+    protected override Core.Segments.ISegmentTransitions Transitions => _segments;
+
+    protected override Core.Journeys.IJourneyInstances Instances => new SqliteJourneys(_store.Database);
+
+    protected override Core.Privacy.IErasureStore Erasures => _privacy;
+
+    protected override Core.Privacy.IDataKeyStore Keys => _privacy;
+
+    protected override Task<Core.DeadLetters.IDeadLetterStore> DeadLettersAsync() => Task.FromResult<Core.DeadLetters.IDeadLetterStore>(_store.DeadLetters);
+
+    protected override IProfileStore Profiles(Core.Privacy.PersonalDataProtector protector) => new SqliteProfileStore(_store.Database, protector);
+
+    /// <summary>The row of <c>profiles</c>, or else the profile's newest entry in the change log (a deletion's tombstone).</summary>
+    protected override Task<string?> RawProfileAsync(string profileId)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_store.Database.Path}");
+        connection.Open();
+        using var select = connection.CreateCommand();
+        select.CommandText = """
+            SELECT body FROM profiles WHERE id = $id
+            UNION ALL SELECT body FROM (SELECT body FROM profile_changes WHERE profile_id = $id ORDER BY seq DESC LIMIT 1)
+            LIMIT 1
+            """;
+        select.Parameters.AddWithValue("$id", profileId);
+        return Task.FromResult(select.ExecuteScalar() as string);
+    }
+
+    /// <summary>The change log keeps only the tombstone of an erased profile: no earlier version of it.</summary>
+    [Fact]
+    public async Task Erasure_LeavesOnlyTheTombstone_InTheChangeLog()
+    {
+        await Erasure_RemovesThePersonFromEveryStore_ShredsTheirKey_AndSuppressesTheirIdentifiers();
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_store.Database.Path}");
+        connection.Open();
+        using var select = connection.CreateCommand();
+        select.CommandText = "SELECT body FROM profile_changes WHERE body NOT LIKE '%\"deleted\":true%' AND (body LIKE '%Ada Lovelace%' OR body LIKE '%ada-%')";
+        Assert.Null(select.ExecuteScalar());
+    }
+
+    public void Dispose() => _store.Dispose();
+}

@@ -53,5 +53,11 @@ public sealed class InMemoryJourneys : IJourneyStore, IJourneyInstances
     public Task<IReadOnlyList<JourneyInstance>> ListForProfileAsync(string journeyId, string profileId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<JourneyInstance>>([.. _instances.Values.Select(v => v.Instance).Where(i => i.JourneyId == journeyId && i.ProfileId == profileId).OrderBy(i => i.Enrollment)]);
 
+    public Task<IReadOnlyList<JourneyInstance>> ListAllForProfileAsync(string profileId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<JourneyInstance>>([.. _instances.Values.Select(v => v.Instance).Where(i => i.ProfileId == profileId).OrderBy(i => i.JourneyId, StringComparer.Ordinal).ThenBy(i => i.InstanceId, StringComparer.Ordinal)]);
+
+    public Task<bool> DeleteAsync(string journeyId, string instanceId, CancellationToken cancellationToken) =>
+        Task.FromResult(_instances.TryGetValue(instanceId, out var held) && held.Instance.JourneyId == journeyId && _instances.TryRemove(instanceId, out _));
+
     private static string Tag(long tag) => InMemoryDefinitions<JourneyDefinition>.Tag(tag);
 }

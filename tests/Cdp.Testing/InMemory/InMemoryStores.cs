@@ -188,6 +188,12 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
     Task<IReadOnlyList<ProfileEvent>> IProfileEventStore.ListAsync(string profileId, int max, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<ProfileEvent>>([.. _events.Values.Where(e => e.ProfileId == profileId).OrderByDescending(e => e.Timestamp).ThenByDescending(e => e.MessageId, StringComparer.Ordinal).Take(max)]);
 
+    Task<int> IProfileEventStore.DeleteAsync(string profileId, CancellationToken cancellationToken) =>
+        Task.FromResult(_events.Keys.Where(k => k.Item1 == profileId).Count(k => _events.TryRemove(k, out _)));
+
+    Task<int> IIdentityLedger.DeleteAsync(string profileId, CancellationToken cancellationToken) =>
+        Task.FromResult(_ledger.Values.Where(e => e.ProfileId == profileId).Count(e => _ledger.TryRemove(e.Id, out _)));
+
     Task<IReadOnlySet<string>> IProcessedMessageLog.FindAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlySet<string>>(keys.Where(_processed.ContainsKey).ToHashSet(StringComparer.Ordinal));
 

@@ -1,0 +1,44 @@
+using System.Net;
+using System.Text.Json;
+using Cdp.Core.Privacy;
+using Microsoft.Azure.Cosmos;
+
+namespace Cdp.Azure.Cosmos;
+
+/// <summary>
+/// The privacy ports in Cosmos DB: erasure records in <c>erasures</c> (<c>/id</c>, the ETag as tag) and data keys in
+/// <c>dataKeys</c> (<c>/id</c> = profile id, <c>wrapped</c> in base64, created once; a point read per profile
+/// whose data key is not cached).
+/// </summary>
+public sealed class CosmosPrivacy(Container erasures, Container keys) : IErasureStore, IDataKeyStore
+{
+    private readonly CosmosDefinitions<Erasure> _erasures = new(erasures, e => e.Id);
+
+    public async Task<StoredErasure?> GetAsync(string erasureId, CancellationToken cancellationToken) =>
+        await _erasures.GetAsync(erasureId, cancellationToken) is { } held ? new StoredErasure(held.Definition, held.Tag) : null;
+
+    public Task<IReadOnlyList<Erasure>> ListAsync(CancellationToken cancellationToken) => _erasures.ListAsync(cancellationToken);
+
+    public Task<string?> TryPutAsync(Erasure erasure, string? versionTag, CancellationToken cancellationToken) =>
+        _erasures.TryPutAsync(erasure, versionTag, cancellationToken);
+
+    async Task<byte[]?> IDataKeyStore.GetAsync(string profileId, CancellationToken cancellationToken)
+    {
+        using var response = await keys.ReadItemStreamAsync(profileId, new PartitionKey(profileId), cancellationToken: cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        response.EnsureSuccessStatusCode();
+        return (await CosmosJson.ReadAsync<JsonElement>(response.Content, cancellationToken)).GetProperty("wrapped").GetBytesFromBase64();
+    }
+
+    public async Task<byte[]> AddOnceAsync(string profileId, byte[] wrapped, CancellationToken cancellationToken)
+    {
+        await CosmosItems.CreateOnceAsync(keys, CosmosItems.ToItem(new { wrapped }, profileId), profileId, cancellationToken);
+        return await ((IDataKeyStore)this).GetAsync(profileId, cancellationToken) ?? throw new InvalidOperationException($"The data key of '{profileId}' was deleted as it was created.");
+    }
+
+    public Task<bool> DeleteAsync(string profileId, CancellationToken cancellationToken) => CosmosItems.DeleteAsync(keys, profileId, profileId, cancellationToken);
+}

@@ -1,0 +1,348 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cdp.Core.DeadLetters;
+using Cdp.Core.Identity;
+using Cdp.Core.Journeys;
+using Cdp.Core.Profiles;
+using Cdp.Core.Segments;
+
+namespace Cdp.Core.Privacy;
+
+/// <summary>
+/// Erasure of a person: requested by profile id or by identifier, recorded with everything it covers, then run as
+/// idempotent steps in order (<see cref="Steps"/>), each recorded when done with how many items it removed:
+/// <list type="number">
+/// <item><c>suppress</c>: the person's index entries are given to <see cref="IdentitySuppression.Owner"/>, so
+/// events still arriving for those identifiers do not re-create the person (keyed hashes only).</item>
+/// <item><c>journeys</c>: running instances terminated, their runtime history purged, their records deleted.</item>
+/// <item><c>events</c>, <c>ledger</c>, <c>segments</c> (transitions and membership): every profile id's.</item>
+/// <item><c>deadLetters</c>: letters mentioning an identifier value or profile id of the person; a batch keeps its
+/// other messages.</item>
+/// <item><c>dataKeys</c>: each profile's data key (crypto-shredding: encrypted copies anywhere become unreadable).</item>
+/// <item><c>profiles</c>: every profile deleted (tombstones reach the change feed); identifiers linked meanwhile are
+/// suppressed first.</item>
+/// </list>
+/// A crash between steps resumes at the first step not recorded; a step run twice removes nothing more.
+/// </summary>
+public sealed class ErasureService(
+    IdentityRules rules,
+    IIdentityIndex index,
+    IProfileStore profiles,
+    IIdentityLedger ledger,
+    IProfileEventStore events,
+    ISegmentStore segments,
+    ISegmentTransitions transitions,
+    IJourneyInstances instances,
+    IDeadLetterStore deadLetters,
+    PersonalDataProtector protector,
+    IErasureStore store,
+    TimeProvider time)
+{
+    public const string Suppress = "suppress";
+    public const string Journeys = "journeys";
+    public const string Events = "events";
+    public const string Ledger = "ledger";
+    public const string Segments = "segments";
+    public const string DeadLetters = "deadLetters";
+    public const string DataKeys = "dataKeys";
+    public const string Profiles = "profiles";
+
+    /// <summary>The steps, in the order they run.</summary>
+    public static IReadOnlyList<string> Steps { get; } = [Suppress, Journeys, Events, Ledger, Segments, DeadLetters, DataKeys, Profiles];
+
+    /// <summary>The most dead letters an erasure reads (an admin scan; dead letters are replayed or pruned well before).</summary>
+    public const int MaxDeadLettersScanned = 100_000;
+
+    /// <summary>
+    /// Records an erasure of the person <paramref name="profileId"/> belongs to (following merges); null when there
+    /// is no such profile. Asking again while it runs, or after, returns the same erasure (<c>Created</c> false).
+    /// </summary>
+    public async Task<(Erasure Erasure, bool Created)?> RequestForProfileAsync(string profileId, string? reason, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(profileId);
+        if (await profiles.LiveAsync(profileId, cancellationToken) is not { } live)
+        {
+            return await store.GetAsync(IdFor("profile", profileId), cancellationToken) is { } earlier ? (earlier.Erasure, false) : null;
+        }
+
+        return await RequestAsync(live.Profile, "profile:" + live.Profile.Id, reason, cancellationToken);
+    }
+
+    /// <summary>
+    /// Records an erasure of whoever holds <paramref name="identifier"/>; when nobody does, an erasure that only
+    /// suppresses it (so the person is never created from it).
+    /// </summary>
+    public async Task<(Erasure Erasure, bool Created)> RequestForIdentifierAsync(Identifier identifier, string? reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(identifier);
+        var key = rules.KeyOf(identifier);
+        var owner = await index.FindAsync(key, cancellationToken);
+        if (owner is not null && owner != IdentitySuppression.Owner && await profiles.LiveAsync(owner, cancellationToken) is { } live)
+        {
+            return await RequestAsync(live.Profile, "profile:" + live.Profile.Id, reason, cancellationToken);
+        }
+
+        var erasure = new Erasure(IdFor("identifier", key), "identifier:" + identifier.Type, ErasureStatus.Running, time.GetUtcNow(), [], [key], [identifier.Value], [], reason);
+        return await CreateOnceAsync(erasure, cancellationToken);
+    }
+
+    public async Task<Erasure?> GetAsync(string erasureId, CancellationToken cancellationToken) =>
+        (await store.GetAsync(erasureId, cancellationToken))?.Erasure;
+
+    /// <summary>Erasures not completed yet (to start again after a restart).</summary>
+    public async Task<IReadOnlyList<Erasure>> UnfinishedAsync(CancellationToken cancellationToken) =>
+        [.. (await store.ListAsync(cancellationToken)).Where(e => e.Status != ErasureStatus.Completed)];
+
+    /// <summary>Runs every step not done yet, then completes the erasure (the receipt).</summary>
+    public async Task<Erasure> RunAsync(string erasureId, IJourneyRuntime runtime, CancellationToken cancellationToken)
+    {
+        foreach (var step in Steps)
+        {
+            await RunStepAsync(erasureId, step, runtime, cancellationToken);
+        }
+
+        return await CompleteAsync(erasureId, cancellationToken);
+    }
+
+    /// <summary>Runs one step unless it is recorded as done; records it. How many items it removed (0 when done before).</summary>
+    public async Task<int> RunStepAsync(string erasureId, string step, IJourneyRuntime runtime, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(runtime);
+        var stored = await store.GetAsync(erasureId, cancellationToken) ?? throw new InvalidOperationException($"There is no erasure '{erasureId}'.");
+        if (stored.Erasure.Done(step) || stored.Erasure.Status == ErasureStatus.Completed)
+        {
+            return 0;
+        }
+
+        var erasure = stored.Erasure;
+        var removed = step switch
+        {
+            Suppress => await SuppressAsync(erasure.ProfileIds, erasure.IdentifierKeys, cancellationToken),
+            Journeys => await EraseJourneysAsync(erasure.ProfileIds, runtime, cancellationToken),
+            Events => await SumAsync(erasure.ProfileIds, id => events.DeleteAsync(id, cancellationToken)),
+            Ledger => await SumAsync(erasure.ProfileIds, id => ledger.DeleteAsync(id, cancellationToken)),
+            Segments => await EraseSegmentHistoryAsync(erasure.ProfileIds, cancellationToken),
+            DeadLetters => await EraseDeadLettersAsync(erasure.Mentions ?? [], cancellationToken),
+            DataKeys => await SumAsync(erasure.ProfileIds, async id => await protector.ShredAsync(id, cancellationToken) ? 1 : 0),
+            Profiles => await DeleteProfilesAsync(erasure, cancellationToken),
+            _ => throw new ArgumentException($"'{step}' is not an erasure step.", nameof(step)),
+        };
+
+        await UpdateAsync(erasureId, e => e.Done(step) ? e : e with { Steps = [.. e.Steps, new ErasureStepDone(step, removed, time.GetUtcNow())] }, cancellationToken);
+        return removed;
+    }
+
+    /// <summary>Marks the erasure completed once every step is done, forgetting the raw values it held (the receipt remains).</summary>
+    public Task<Erasure> CompleteAsync(string erasureId, CancellationToken cancellationToken) =>
+        UpdateAsync(
+            erasureId,
+            e => e.Status == ErasureStatus.Completed ? e
+                : Steps.All(e.Done) ? e with { Status = ErasureStatus.Completed, Mentions = null, CompletedAt = time.GetUtcNow() }
+                : throw new InvalidOperationException($"Erasure '{erasureId}' has steps not done: {string.Join(", ", Steps.Where(s => !e.Done(s)))}."),
+            cancellationToken);
+
+    private async Task<(Erasure Erasure, bool Created)> RequestAsync(Profile live, string subject, string? reason, CancellationToken cancellationToken)
+    {
+        var ids = new List<string> { live.Id };
+        var identifiers = new List<Identifier>(live.Identifiers.Select(i => i.Identifier));
+        foreach (var merged in live.Merged)
+        {
+            ids.Add(merged);
+            if (await profiles.GetAsync(merged, cancellationToken) is { } redirect)
+            {
+                identifiers.AddRange(redirect.Profile.Identifiers.Select(i => i.Identifier));
+            }
+        }
+
+        identifiers = [.. identifiers.Distinct()];
+        var erasure = new Erasure(
+            IdFor("profile", live.Id),
+            subject,
+            ErasureStatus.Running,
+            time.GetUtcNow(),
+            ids,
+            [.. identifiers.Select(rules.KeyOf).Distinct(StringComparer.Ordinal)],
+            [.. identifiers.Select(i => i.Value).Concat(ids).Distinct(StringComparer.Ordinal)],
+            [],
+            reason);
+        return await CreateOnceAsync(erasure, cancellationToken);
+    }
+
+    private async Task<(Erasure Erasure, bool Created)> CreateOnceAsync(Erasure erasure, CancellationToken cancellationToken)
+    {
+        if (await store.TryPutAsync(erasure, null, cancellationToken) is not null)
+        {
+            return (erasure, true);
+        }
+
+        return ((await store.GetAsync(erasure.Id, cancellationToken))!.Erasure, false);
+    }
+
+    /// <summary>Gives each key that the person holds (or nobody does) to the suppression owner; how many it took.</summary>
+    private async Task<int> SuppressAsync(IReadOnlyList<string> profileIds, IEnumerable<string> keys, CancellationToken cancellationToken)
+    {
+        var suppressed = 0;
+        foreach (var key in keys)
+        {
+            var owner = await index.FindAsync(key, cancellationToken);
+            if (owner == IdentitySuppression.Owner)
+            {
+                continue;
+            }
+
+            // A device identifier that moved on to someone else since is theirs now; it is not the person's to erase.
+            var after = owner is null ? await index.ClaimAsync(key, IdentitySuppression.Owner, cancellationToken)
+                : profileIds.Contains(owner) ? await index.ReassignAsync(key, owner, IdentitySuppression.Owner, cancellationToken)
+                : owner;
+            suppressed += after == IdentitySuppression.Owner ? 1 : 0;
+        }
+
+        return suppressed;
+    }
+
+    private async Task<int> EraseJourneysAsync(IReadOnlyList<string> profileIds, IJourneyRuntime runtime, CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        foreach (var id in profileIds)
+        {
+            foreach (var instance in await instances.ListAllForProfileAsync(id, cancellationToken))
+            {
+                await runtime.TerminateAsync(instance.InstanceId, JourneyInstance.ErasedReason, cancellationToken);
+                await runtime.PurgeAsync(instance.InstanceId, cancellationToken);
+                removed += await instances.DeleteAsync(instance.JourneyId, instance.InstanceId, cancellationToken) ? 1 : 0;
+            }
+        }
+
+        return removed;
+    }
+
+    private async Task<int> EraseSegmentHistoryAsync(IReadOnlyList<string> profileIds, CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        foreach (var segment in await segments.ListAsync(cancellationToken))
+        {
+            removed += await SumAsync(profileIds, id => transitions.DeleteForProfileAsync(segment.Id, id, cancellationToken));
+        }
+
+        return removed;
+    }
+
+    /// <summary>Removes the dead letters that mention the person; a batch that also holds others' messages keeps those.</summary>
+    private async Task<int> EraseDeadLettersAsync(IReadOnlyList<string> mentions, CancellationToken cancellationToken)
+    {
+        if (mentions.Count == 0)
+        {
+            return 0;
+        }
+
+        var wanted = new HashSet<string>(mentions, StringComparer.OrdinalIgnoreCase);
+        var removed = 0;
+        foreach (var letter in await deadLetters.ListAsync(MaxDeadLettersScanned, cancellationToken))
+        {
+            var body = ParseOrNull(letter.Body);
+            if (body is JsonObject { } root && root["batch"] is JsonArray batch && batch.Count > 1)
+            {
+                var others = batch.Where(m => !Mentions(m, wanted)).Select(m => m?.DeepClone()).ToList();
+                if (others.Count == batch.Count)
+                {
+                    continue;
+                }
+
+                await deadLetters.RemoveAsync(letter.Id, cancellationToken);
+                removed++;
+                if (others.Count > 0)
+                {
+                    root["batch"] = new JsonArray([.. others]);
+                    await deadLetters.AddAsync(letter with { Body = root.ToJsonString() }, cancellationToken);
+                }
+            }
+            else if (body is null ? wanted.Any(m => letter.Body.Contains(m, StringComparison.OrdinalIgnoreCase)) : Mentions(body, wanted))
+            {
+                await deadLetters.RemoveAsync(letter.Id, cancellationToken);
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>Deletes every profile of the person, the live one last; identifiers it gained meanwhile are suppressed first.</summary>
+    private async Task<int> DeleteProfilesAsync(Erasure erasure, CancellationToken cancellationToken)
+    {
+        var deleted = 0;
+        foreach (var id in erasure.ProfileIds.Reverse())
+        {
+            for (var attempt = 0; await profiles.GetAsync(id, cancellationToken) is { } stored; attempt++)
+            {
+                if (attempt == 10)
+                {
+                    throw new InvalidOperationException($"Profile '{id}' kept changing during its erasure.");
+                }
+
+                await SuppressAsync(erasure.ProfileIds, stored.Profile.Identifiers.Select(i => rules.KeyOf(i.Identifier)), cancellationToken);
+                if (await profiles.TryDeleteAsync(stored, time.GetUtcNow(), cancellationToken))
+                {
+                    deleted++;
+                }
+            }
+        }
+
+        return deleted;
+    }
+
+    private async Task<Erasure> UpdateAsync(string erasureId, Func<Erasure, Erasure> change, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var stored = await store.GetAsync(erasureId, cancellationToken) ?? throw new InvalidOperationException($"There is no erasure '{erasureId}'.");
+            var changed = change(stored.Erasure);
+            if (ReferenceEquals(changed, stored.Erasure) || await store.TryPutAsync(changed, stored.VersionTag, cancellationToken) is not null)
+            {
+                return changed;
+            }
+
+            if (attempt == 10)
+            {
+                throw new InvalidOperationException($"Erasure '{erasureId}' kept changing; giving up.");
+            }
+        }
+    }
+
+    private static async Task<int> SumAsync(IEnumerable<string> ids, Func<string, Task<int>> remove)
+    {
+        var sum = 0;
+        foreach (var id in ids)
+        {
+            sum += await remove(id);
+        }
+
+        return sum;
+    }
+
+    /// <summary>True when any string anywhere in <paramref name="node"/> (values, not names) is one of <paramref name="wanted"/>.</summary>
+    private static bool Mentions(JsonNode? node, HashSet<string> wanted) => node switch
+    {
+        JsonObject o => o.Any(p => Mentions(p.Value, wanted)),
+        JsonArray a => a.Any(n => Mentions(n, wanted)),
+        JsonValue v => v.TryGetValue<string>(out var text) && wanted.Contains(text),
+        _ => false,
+    };
+
+    private static JsonNode? ParseOrNull(string body)
+    {
+        try
+        {
+            return JsonNode.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>An erasure's id: a hash of what it erases, so that asking twice finds one erasure.</summary>
+    private static string IdFor(string kind, string subject) =>
+        "er_" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(kind + "\n" + subject)), 0, 12);
+}

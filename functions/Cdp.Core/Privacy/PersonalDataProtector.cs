@@ -1,0 +1,229 @@
+using System.Buffers.Text;
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Cdp.Core.Profiles;
+using Microsoft.Extensions.Options;
+
+namespace Cdp.Core.Privacy;
+
+/// <summary>
+/// Personal data at rest: the values of personal traits (<see cref="PrivacyOptions.PersonalTraits"/>, with their kept
+/// history) and of personal identifier types in a stored profile are encrypted with AES-256-GCM under the profile's
+/// own data key, bound to the profile and field (associated data), as <c>enc:v1:{base64url(nonce|ciphertext|tag)}</c>.
+/// Data keys are random, wrapped by the master key (AES-256-GCM) and kept in <see cref="IDataKeyStore"/>; an erasure
+/// deletes them (<see cref="ShredAsync"/>), after which every copy of those values — backups, replicas, a document
+/// read before — stays unreadable. Profile stores call <see cref="ProtectAsync"/> before writing and
+/// <see cref="UnprotectAsync"/> after reading; the domain sees clear values. Without a master key, nothing is encrypted.
+/// </summary>
+public sealed class PersonalDataProtector
+{
+    /// <summary>How an encrypted value starts.</summary>
+    public const string Prefix = "enc:v1:";
+
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+    private const int KeySize = 32;
+    private const int MaxCachedKeys = 100_000;
+
+    private readonly IDataKeyStore _keys;
+    private readonly byte[]? _master;
+    private readonly HashSet<string> _traits;
+    private readonly HashSet<string> _identifierTypes;
+    private readonly ConcurrentDictionary<string, byte[]> _cache = new(StringComparer.Ordinal);
+
+    public PersonalDataProtector(IDataKeyStore keys, IOptions<PrivacyOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(options);
+        _keys = keys;
+        var value = options.Value;
+        if (!string.IsNullOrWhiteSpace(value.MasterKey))
+        {
+            _master = Convert.FromBase64String(value.MasterKey);
+            if (_master.Length != KeySize)
+            {
+                throw new OptionsValidationException(PrivacyOptions.Section, typeof(PrivacyOptions), [$"{PrivacyOptions.Section}:MasterKey must be {KeySize} bytes in base64."]);
+            }
+        }
+
+        _traits = new HashSet<string>(value.PersonalTraits, StringComparer.Ordinal);
+        _identifierTypes = new HashSet<string>(value.PersonalIdentifierTypes, StringComparer.Ordinal);
+    }
+
+    /// <summary>True when a master key is configured: personal values are written encrypted.</summary>
+    public bool Enabled => _master is not null;
+
+    /// <summary>The document as it is stored: personal values encrypted (the profile's data key is created on first need).</summary>
+    public async ValueTask<ProfileDocument> ProtectAsync(ProfileDocument document, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        if (!Enabled || document.Deleted || !HoldsPersonal(document))
+        {
+            return document;
+        }
+
+        var key = await KeyAsync(document.Id, create: true, cancellationToken) ?? throw new InvalidOperationException("A data key was not created.");
+        return Transform(document, (field, text) => text.StartsWith(Prefix, StringComparison.Ordinal) ? text : Encrypt(key, document.Id, field, text));
+    }
+
+    /// <summary>
+    /// The document with personal values in clear. A value whose data key is gone (shredded) reads as null (a trait)
+    /// or stays as it was (an identifier): it cannot be read any more.
+    /// </summary>
+    public async ValueTask<ProfileDocument> UnprotectAsync(ProfileDocument document, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        if (document.Deleted || !HoldsEncrypted(document))
+        {
+            return document;
+        }
+
+        var key = await KeyAsync(document.Id, create: false, cancellationToken);
+        return Transform(document, (field, text) => !text.StartsWith(Prefix, StringComparison.Ordinal) ? text : key is null ? null : TryDecrypt(key, document.Id, field, text) ?? text);
+    }
+
+    /// <summary>Decrypts one value of a stored document; false when it cannot be (its key shredded, or it was tampered with).</summary>
+    public async Task<(bool Readable, string? Text)> TryReadAsync(string profileId, string field, string stored, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        if (!stored.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return (true, stored);
+        }
+
+        if (await KeyAsync(profileId, create: false, cancellationToken) is not { } key)
+        {
+            return (false, null);
+        }
+
+        return TryDecrypt(key, profileId, field, stored) is { } text ? (true, text) : (false, null);
+    }
+
+    /// <summary>Deletes the profile's data key (crypto-shredding); false when it had none.</summary>
+    public async Task<bool> ShredAsync(string profileId, CancellationToken cancellationToken)
+    {
+        _cache.TryRemove(profileId, out _);
+        return await _keys.DeleteAsync(profileId, cancellationToken);
+    }
+
+    private bool HoldsPersonal(ProfileDocument document) =>
+        document.Traits.Keys.Any(_traits.Contains) || document.Identifiers.Any(i => _identifierTypes.Contains(i.Type));
+
+    private static bool HoldsEncrypted(ProfileDocument document) =>
+        document.Identifiers.Any(i => i.Value.StartsWith(Prefix, StringComparison.Ordinal))
+        || document.Traits.Values.Any(t => IsEncrypted(t.Value) || t.History?.Any(h => IsEncrypted(h.Value)) == true);
+
+    private static bool IsEncrypted(JsonNode? value) =>
+        value is JsonValue v && v.TryGetValue<string>(out var text) && text.StartsWith(Prefix, StringComparison.Ordinal);
+
+    /// <summary>Applies <paramref name="convert"/> (field, text → text) to every personal value: traits as JSON text, identifiers as they are.</summary>
+    private ProfileDocument Transform(ProfileDocument document, Func<string, string, string?> convert)
+    {
+        var traits = new Dictionary<string, Trait>(document.Traits.Count, StringComparer.Ordinal);
+        foreach (var (name, trait) in document.Traits)
+        {
+            traits[name] = _traits.Contains(name) || IsEncrypted(trait.Value) ? ConvertTrait(trait, "traits." + name, convert) : trait;
+        }
+
+        var identifiers = document.Identifiers
+            .Select(i => _identifierTypes.Contains(i.Type) || i.Value.StartsWith(Prefix, StringComparison.Ordinal)
+                ? i with { Value = convert("identifiers." + i.Type, i.Value) ?? i.Value }
+                : i)
+            .ToList();
+        return document with { Traits = traits, Identifiers = identifiers };
+    }
+
+    private static Trait ConvertTrait(Trait trait, string field, Func<string, string, string?> convert) => trait with
+    {
+        Value = ConvertValue(trait.Value, field, convert),
+        History = trait.History?.Select(h => h with { Value = ConvertValue(h.Value, field, convert) }).ToList(),
+    };
+
+    /// <summary>A trait value: encrypted as its JSON text (a string value of the envelope), decrypted back to JSON.</summary>
+    private static JsonNode? ConvertValue(JsonNode? value, string field, Func<string, string, string?> convert)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var encrypted = IsEncrypted(value);
+        var converted = convert(field, encrypted ? value.GetValue<string>() : value.ToJsonString());
+        return converted is null ? null
+            : converted.StartsWith(Prefix, StringComparison.Ordinal) ? JsonValue.Create(converted)
+            : JsonNode.Parse(converted);
+    }
+
+    private async ValueTask<byte[]?> KeyAsync(string profileId, bool create, CancellationToken cancellationToken)
+    {
+        if (_cache.TryGetValue(profileId, out var cached))
+        {
+            return cached;
+        }
+
+        var master = _master ?? throw new InvalidOperationException($"Profile '{profileId}' holds encrypted personal data but no master key is configured ({PrivacyOptions.Section}:MasterKey).");
+        var wrapped = await _keys.GetAsync(profileId, cancellationToken);
+        if (wrapped is null && create)
+        {
+            wrapped = await _keys.AddOnceAsync(profileId, Wrap(master, profileId, RandomNumberGenerator.GetBytes(KeySize)), cancellationToken);
+        }
+
+        if (wrapped is null)
+        {
+            return null;
+        }
+
+        var key = Unwrap(master, profileId, wrapped);
+        if (_cache.Count >= MaxCachedKeys)
+        {
+            _cache.Clear();
+        }
+
+        _cache[profileId] = key;
+        return key;
+    }
+
+    private static byte[] Wrap(byte[] master, string profileId, byte[] key) => Seal(master, Encoding.UTF8.GetBytes("cdp-data-key\n" + profileId), key);
+
+    private static byte[] Unwrap(byte[] master, string profileId, byte[] wrapped) => Open(master, Encoding.UTF8.GetBytes("cdp-data-key\n" + profileId), wrapped);
+
+    private static string Encrypt(byte[] key, string profileId, string field, string text) =>
+        Prefix + Base64Url.EncodeToString(Seal(key, Encoding.UTF8.GetBytes(profileId + "\n" + field), Encoding.UTF8.GetBytes(text)));
+
+    private static string Decrypt(byte[] key, string profileId, string field, string stored) =>
+        Encoding.UTF8.GetString(Open(key, Encoding.UTF8.GetBytes(profileId + "\n" + field), Base64Url.DecodeFromChars(stored.AsSpan(Prefix.Length))));
+
+    /// <summary>The clear text, or null when <paramref name="stored"/> does not open with the key (tampered with, or not ours).</summary>
+    private static string? TryDecrypt(byte[] key, string profileId, string field, string stored)
+    {
+        try
+        {
+            return Decrypt(key, profileId, field, stored);
+        }
+        catch (Exception ex) when (ex is CryptographicException or FormatException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>AES-256-GCM: nonce | ciphertext | tag.</summary>
+    private static byte[] Seal(byte[] key, byte[] associated, byte[] plain)
+    {
+        var sealedBytes = new byte[NonceSize + plain.Length + TagSize];
+        var nonce = sealedBytes.AsSpan(0, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(key, TagSize);
+        aes.Encrypt(nonce, plain, sealedBytes.AsSpan(NonceSize, plain.Length), sealedBytes.AsSpan(NonceSize + plain.Length), associated);
+        return sealedBytes;
+    }
+
+    private static byte[] Open(byte[] key, byte[] associated, byte[] sealedBytes)
+    {
+        var plain = new byte[sealedBytes.Length - NonceSize - TagSize];
+        using var aes = new AesGcm(key, TagSize);
+        aes.Decrypt(sealedBytes.AsSpan(0, NonceSize), sealedBytes.AsSpan(NonceSize, plain.Length), sealedBytes.AsSpan(NonceSize + plain.Length), plain, associated);
+        return plain;
+    }
+}

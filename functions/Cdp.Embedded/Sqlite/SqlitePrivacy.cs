@@ -1,0 +1,40 @@
+using Cdp.Core.Privacy;
+
+namespace Cdp.Embedded.Sqlite;
+
+/// <summary>
+/// The privacy ports in SQLite: erasure records (<c>erasures</c>, a tag per row) and data keys (<c>data_keys</c>,
+/// one wrapped key per profile, inserted once).
+/// </summary>
+public sealed class SqlitePrivacy(SqliteDatabase database) : IErasureStore, IDataKeyStore
+{
+    private readonly SqliteDefinitions<Erasure> _erasures = new(database, "erasures", e => e.Id);
+
+    public Task<StoredErasure?> GetAsync(string erasureId, CancellationToken cancellationToken) =>
+        Task.FromResult(_erasures.Get(erasureId) is { } held ? new StoredErasure(held.Definition, held.Tag) : null);
+
+    public Task<IReadOnlyList<Erasure>> ListAsync(CancellationToken cancellationToken) => Task.FromResult(_erasures.List());
+
+    public Task<string?> TryPutAsync(Erasure erasure, string? versionTag, CancellationToken cancellationToken) =>
+        Task.FromResult(_erasures.TryPut(erasure, versionTag));
+
+    Task<byte[]?> IDataKeyStore.GetAsync(string profileId, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var select = connection.Command("SELECT wrapped FROM data_keys WHERE profile_id = $profile", ("$profile", profileId));
+        return Task.FromResult(select.ExecuteScalar() as byte[]);
+    }
+
+    public Task<byte[]> AddOnceAsync(string profileId, byte[] wrapped, CancellationToken cancellationToken) =>
+        Task.FromResult(database.Write(transaction =>
+        {
+            using var insert = transaction.Command(
+                "INSERT INTO data_keys (profile_id, wrapped) VALUES ($profile, $wrapped) ON CONFLICT (profile_id) DO NOTHING", ("$profile", profileId), ("$wrapped", wrapped));
+            insert.ExecuteNonQuery();
+            using var select = transaction.Command("SELECT wrapped FROM data_keys WHERE profile_id = $profile", ("$profile", profileId));
+            return (byte[])select.ExecuteScalar()!;
+        }));
+
+    public Task<bool> DeleteAsync(string profileId, CancellationToken cancellationToken) =>
+        Task.FromResult(database.Delete("DELETE FROM data_keys WHERE profile_id = $profile", ("$profile", profileId)) > 0);
+}

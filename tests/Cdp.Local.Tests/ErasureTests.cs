@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+
+namespace Cdp.Local.Tests;
+
+/// <summary>Erasure through the API on Cdp.Local: the background job runs it to a receipt, and the person stays gone.</summary>
+public class ErasureTests
+{
+    [Fact]
+    public async Task DeleteProfile_Returns202WithAStatusUrl_RunsToAReceipt_AndThePersonStaysGone()
+    {
+        await using var app = new LocalApp();
+        using var client = app.CreateClient();
+        using (var segment = await client.PutAsync("/api/segments/pro", HttpJson.Body("""{"name":"Pro","rule":"text(\"plan\") == \"pro\""}""")))
+        using (var journey = await client.PutAsync("/api/journeys/pro-care", HttpJson.Body("""
+            {"name":"Pro care","trigger":{"segmentEntered":"pro"},"steps":[{"type":"wait","duration":"PT1H"}]}
+            """)))
+        {
+            Assert.True(segment.IsSuccessStatusCode && journey.IsSuccessStatusCode, await journey.Content.ReadAsStringAsync());
+        }
+
+        await client.PostAsync("/api/v1/identify", HttpJson.Body("""{"userId":"e-user","anonymousId":"e-anon","traits":{"email":"erin@example.com","name":"Erin","plan":"pro"}}"""));
+        var profile = await Eventually.GetAsync(() => client.GetOrNullAsync("/api/profiles?identifier=user_id:e-user"), p => p["segments"]?["pro"] is not null);
+        var id = profile["id"]!.GetValue<string>();
+        var instance = (await Eventually.GetAsync(() => client.GetFromJsonAsync<JsonArray>($"/api/profiles/{id}/journeys"), list => list.Count > 0))[0]!["instanceId"]!.GetValue<string>();
+
+        // At rest, the personal traits are encrypted (the key file is in the data folder).
+        Assert.True(File.Exists(Path.Combine(app.DataDirectory, "master-key")));
+        Assert.DoesNotContain("erin@example.com", StoredProfile(app, id), StringComparison.Ordinal);
+        Assert.Equal("erin@example.com", profile["traits"]!["email"]!["value"]!.GetValue<string>());
+
+        using var request = new HttpRequestMessage(HttpMethod.Delete, $"/api/profiles/{id}");
+        request.Headers.Add("X-Cdp-Reason", "ticket 4711");
+        using var accepted = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var location = accepted.Headers.Location!.ToString();
+        Assert.StartsWith("/api/privacy/erasures/er_", location, StringComparison.Ordinal);
+        var receipt = await Eventually.GetAsync(() => client.GetFromJsonAsync<JsonObject>(location), e => e["status"]!.GetValue<string>() == "completed");
+        Assert.Equal("ticket 4711", receipt["reason"]!.GetValue<string>());
+        Assert.Equal([id], receipt["profileIds"]!.AsArray().Select(p => p!.GetValue<string>()));
+        Assert.Equal(3, receipt["identifiersSuppressed"]!.GetValue<int>());
+        Assert.Equal(
+            ["suppress", "journeys", "events", "ledger", "segments", "deadLetters", "dataKeys", "profiles"],
+            receipt["steps"]!.AsArray().Select(s => s!["step"]!.GetValue<string>()));
+        Assert.DoesNotContain("erin@example.com", receipt.ToJsonString(), StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/profiles/{id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/profiles?identifier=email:erin@example.com")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/profiles/{id}/export")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/journeys/instances/{Uri.EscapeDataString(instance)}")).StatusCode);
+        Assert.Equal(0, (await client.GetFromJsonAsync<JsonObject>("/api/segments/pro"))!["members"]!.GetValue<long>());
+
+        // Asking again returns the receipt; an event for the erased email (from a new device) re-creates nobody: the
+        // device's next event (same partition, so after it) finds no profile to join, and no trace of the email.
+        using var again = await client.DeleteAsync($"/api/profiles/{id}");
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        await client.PostAsync("/api/v1/identify", HttpJson.Body("""{"anonymousId":"e-anon-new","traits":{"email":"Erin@Example.com","plan":"pro"}}"""));
+        await client.PostAsync("/api/v1/track", HttpJson.Body("""{"anonymousId":"e-anon-new","userId":"marker","event":"Marker"}"""));
+        var device = await Eventually.GetAsync(() => client.GetOrNullAsync("/api/profiles?identifier=user_id:marker"), _ => true);
+        Assert.Equal(["anonymous_id:e-anon-new", "user_id:marker"], HttpJson.Identifiers(device));
+        Assert.Null(device["traits"]!["email"]);
+        Assert.Null(device["counters"]!["events"]!["identify"]);
+    }
+
+    [Fact]
+    public async Task RequestErasure_ByIdentifier_ValidatesTheBody_AndSuppressesAnUnknownIdentifier()
+    {
+        await using var app = new LocalApp();
+        using var client = app.CreateClient();
+
+        using var bad = await client.PostAsync("/api/privacy/erasures", HttpJson.Body("""{"identifier":"shoe_size:44"}"""));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal("application/problem+json", bad.Content.Headers.ContentType!.MediaType);
+        Assert.NotNull((await bad.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["identifier"]);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/privacy/erasures/er_nothing")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync("/api/profiles/p_nobody")).StatusCode);
+
+        using var accepted = await client.PostAsync("/api/privacy/erasures", HttpJson.Body("""{"identifier":"email:nora@example.com","reason":"do not track"}"""));
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var receipt = await Eventually.GetAsync(() => client.GetFromJsonAsync<JsonObject>(accepted.Headers.Location!.ToString()), e => e["status"]!.GetValue<string>() == "completed");
+        Assert.Equal("identifier:email", receipt["subject"]!.GetValue<string>());
+        Assert.Equal("do not track", receipt["reason"]!.GetValue<string>());
+
+        // The message with the suppressed email is dropped whole; the user's next one (same partition) applies alone.
+        await client.PostAsync("/api/v1/identify", HttpJson.Body("""{"userId":"nora","traits":{"email":"nora@example.com","plan":"pro"}}"""));
+        await client.PostAsync("/api/v1/track", HttpJson.Body("""{"userId":"nora","event":"Marker"}"""));
+        var nora = await Eventually.GetAsync(() => client.GetOrNullAsync("/api/profiles?identifier=user_id:nora"), _ => true);
+        Assert.Equal(["user_id:nora"], HttpJson.Identifiers(nora));
+        Assert.Null(nora["traits"]!["plan"]);
+    }
+
+    /// <summary>The profile's row as stored in the data folder's database.</summary>
+    private static string StoredProfile(LocalApp app, string id)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(app.DataDirectory, "cdp.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var select = connection.CreateCommand();
+        select.CommandText = "SELECT body FROM profiles WHERE id = $id";
+        select.Parameters.AddWithValue("$id", id);
+        return (string)select.ExecuteScalar()!;
+    }
+}
