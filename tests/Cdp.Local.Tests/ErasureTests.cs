@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Cdp.Core.Privacy;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cdp.Local.Tests;
 
@@ -90,6 +92,31 @@ public class ErasureTests
         var nora = await Eventually.GetAsync(() => client.GetOrNullAsync("/api/profiles?identifier=user_id:nora"), _ => true);
         Assert.Equal(["user_id:nora"], HttpJson.Identifiers(nora));
         Assert.Null(nora["traits"]!["plan"]);
+    }
+
+    /// <summary>An erasure recorded but not run (the host stopped first) is run when the host starts again.</summary>
+    [Fact]
+    public async Task AnUnfinishedErasure_RunsToItsReceipt_WhenTheHostStartsAgain()
+    {
+        var data = LocalApp.NewDataDirectory();
+        string erasureId, profileId;
+        await using (var before = new LocalApp(data))
+        {
+            using var client = before.CreateClient();
+            await client.PostAsync("/api/v1/identify", HttpJson.Body("""{"userId":"r-user","traits":{"email":"rae@example.com"}}"""));
+            profileId = (await Eventually.GetAsync(() => client.GetOrNullAsync("/api/profiles?identifier=user_id:r-user"), _ => true))["id"]!.GetValue<string>();
+            var erasures = before.Services.GetRequiredService<ErasureService>();
+            var requested = (await erasures.RequestForProfileAsync(profileId, "restart test", CancellationToken.None))!.Value;
+            erasureId = requested.Erasure.Id;
+            await erasures.RunStepAsync(erasureId, ErasureService.Suppress, new Cdp.Testing.RecordingJourneyRuntime(), CancellationToken.None);
+        }
+
+        await using var after = new LocalApp(data);
+        using var again = after.CreateClient();
+        var receipt = await Eventually.GetAsync(() => again.GetFromJsonAsync<JsonObject>($"/api/privacy/erasures/{erasureId}"), e => e["status"]!.GetValue<string>() == "completed");
+
+        Assert.Equal(ErasureService.Steps, receipt["steps"]!.AsArray().Select(s => s!["step"]!.GetValue<string>()));
+        Assert.Equal(HttpStatusCode.NotFound, (await again.GetAsync($"/api/profiles/{profileId}")).StatusCode);
     }
 
     /// <summary>The profile's row as stored in the data folder's database.</summary>

@@ -1,6 +1,7 @@
 using Cdp.Core.Ingest;
 using Cdp.Core.Profiles;
 using Cdp.Embedded.Sqlite;
+using Cdp.Embedded.Streaming;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -8,10 +9,11 @@ namespace Cdp.Embedded.Consumers;
 
 /// <summary>
 /// The embedded store's TTL: once an hour, forgets processed-message entries past their retention (7 days) and
-/// removes profile events past theirs (90 days), as Cosmos DB expires those items by their <c>ttl</c>; and compacts
-/// the profile change log to the latest change of each profile that every consumer has read.
+/// removes profile events past theirs (90 days), as Cosmos DB expires those items by their <c>ttl</c>; removes the
+/// event log's records consumed and older than Event Hubs' retention (7 days); and compacts the profile change log to
+/// the latest change of each profile that every consumer has read.
 /// </summary>
-public sealed class RetentionPruner(SqliteProcessedMessageLog log, SqliteProfileEventStore events, SqliteProfileStore profiles, TimeProvider time, ILogger<RetentionPruner> logger) : BackgroundService
+public sealed class RetentionPruner(SqliteProcessedMessageLog log, SqliteProfileEventStore events, SqliteProfileStore profiles, SqliteEventLog stream, TimeProvider time, ILogger<RetentionPruner> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
@@ -24,7 +26,8 @@ public sealed class RetentionPruner(SqliteProcessedMessageLog log, SqliteProfile
             var messages = await log.PruneAsync(now - IProcessedMessageLog.Retention, stoppingToken);
             var expired = await events.PruneAsync(now - IProfileEventStore.Retention, stoppingToken);
             var superseded = await profiles.CompactAsync(stoppingToken);
-            Logs.Pruned(logger, messages, expired, superseded);
+            var consumed = await stream.PruneAsync(now - SqliteEventLog.Retention, stoppingToken);
+            Logs.Pruned(logger, messages, expired, superseded, consumed);
         }
         while (await WaitAsync(timer, stoppingToken));
     }

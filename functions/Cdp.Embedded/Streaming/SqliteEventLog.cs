@@ -99,6 +99,23 @@ public sealed class SqliteEventLog : IEventStream, IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>How long a consumed record is kept: as long as Event Hubs keeps events in the cloud (<c>infra/modules/eventhubs.bicep</c>).</summary>
+    public static readonly TimeSpan Retention = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// Removes the records appended before <paramref name="before"/> that every consumer of their partition has
+    /// checkpointed past (a record nobody has read stays); how many. The log holds messages as received, personal
+    /// data included, so it must not keep them for ever (an erasure relies on this).
+    /// </summary>
+    public Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        Task.FromResult(_database.Delete(
+            """
+            DELETE FROM event_records
+            WHERE appended_at < $before
+              AND seq <= (SELECT COALESCE(MIN(c.position), 0) FROM checkpoints c WHERE c.partition = event_records.partition AND c.consumer NOT LIKE 'changes:%')
+            """,
+            ("$before", before.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture))));
+
     /// <summary>FNV-1a over the key's UTF-8 bytes: stable across processes and versions (unlike string.GetHashCode).</summary>
     internal int PartitionOf(string key)
     {

@@ -115,4 +115,24 @@ public class SqliteEventLogTests
             Assert.True(all.FindIndex(m => m.MessageId == $"c{i}-1") < all.FindIndex(m => m.MessageId == $"c{i}-2"));
         }
     }
+
+    [Fact]
+    public async Task PruneAsync_RemovesOnlyRecordsPastRetention_ThatEveryConsumerHasRead()
+    {
+        using var store = new EmbeddedStore(partitions: 1);
+        await store.Log.PublishAsync([Messages.Track("m1", "a1")], CancellationToken.None);
+        await store.Log.PublishAsync([Messages.Track("m2", "a1")], CancellationToken.None);
+        store.Time.Advance(TimeSpan.FromDays(1));
+        await store.Log.PublishAsync([Messages.Track("m3", "a1")], CancellationToken.None);
+        await store.Log.CheckpointAsync(Consumer, await store.Log.ReadAsync(Consumer, 0, 1, CancellationToken.None), CancellationToken.None);
+        await store.Log.CheckpointAsync("other", await store.Log.ReadAsync("other", 0, 10, CancellationToken.None), CancellationToken.None);
+
+        // Old enough: m1 and m2; read by both consumers: m1 only (the first consumer has not read m2).
+        Assert.Equal(1, await store.Log.PruneAsync(store.Time.GetUtcNow().AddHours(-1), CancellationToken.None));
+        Assert.Equal(["m2", "m3"], (await store.Log.ReadAsync("third", 0, 10, CancellationToken.None)).Messages.Select(m => m.MessageId));
+
+        await store.Log.CheckpointAsync(Consumer, await store.Log.ReadAsync(Consumer, 0, 10, CancellationToken.None), CancellationToken.None);
+        Assert.Equal(1, await store.Log.PruneAsync(store.Time.GetUtcNow().AddHours(-1), CancellationToken.None));
+        Assert.Equal(["m3"], (await store.Log.ReadAsync("third", 0, 10, CancellationToken.None)).Messages.Select(m => m.MessageId));
+    }
 }
