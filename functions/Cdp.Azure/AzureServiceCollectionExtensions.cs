@@ -56,6 +56,7 @@ public static class AzureServiceCollectionExtensions
         services.AddSingleton(sp => new CosmosPrivacy(ContainerFor(sp, CosmosContainers.Erasures), ContainerFor(sp, CosmosContainers.DataKeys)));
         services.AddSingleton<Core.Privacy.IErasureStore>(sp => sp.GetRequiredService<CosmosPrivacy>());
         services.AddSingleton<Core.Privacy.IDataKeyStore>(sp => sp.GetRequiredService<CosmosPrivacy>());
+        services.AddSingleton<Core.Privacy.IAuditLog>(sp => new CosmosAuditLog(ContainerFor(sp, CosmosContainers.Audit)));
         services.AddSingleton<IIdentityLedger>(sp => new CosmosIdentityLedger(
             ContainerFor(sp, CosmosContainers.Ledger)));
         services.AddSingleton<IProfileEventStore>(sp => new CosmosProfileEventStore(

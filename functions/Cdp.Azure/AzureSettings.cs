@@ -32,5 +32,6 @@ public static class AzureSettings
     public const string JourneyInstancesContainer = "CDP_COSMOS_JOURNEY_INSTANCES_CONTAINER";
     public const string ErasuresContainer = "CDP_COSMOS_ERASURES_CONTAINER";
     public const string DataKeysContainer = "CDP_COSMOS_DATA_KEYS_CONTAINER";
+    public const string AuditContainer = "CDP_COSMOS_AUDIT_CONTAINER";
     public const string TaskHub = "CDP_TASKHUB";
 }

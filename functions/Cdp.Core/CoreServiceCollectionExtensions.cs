@@ -53,6 +53,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ConsentService>();
         services.AddSingleton<Privacy.ExportService>();
         services.AddSingleton<Privacy.ErasureService>();
+        services.AddSingleton<Privacy.AuditService>();
         services.AddSingleton<Privacy.PersonalDataProtector>();
         services.AddOptions<Privacy.PrivacyOptions>()
             .BindConfiguration(Privacy.PrivacyOptions.Section)

@@ -67,6 +67,7 @@ public static class EmbeddedServiceCollectionExtensions
         services.AddSingleton<SqlitePrivacy>();
         services.AddSingleton<Core.Privacy.IErasureStore>(sp => sp.GetRequiredService<SqlitePrivacy>());
         services.AddSingleton<Core.Privacy.IDataKeyStore>(sp => sp.GetRequiredService<SqlitePrivacy>());
+        services.AddSingleton<Core.Privacy.IAuditLog, SqliteAuditLog>();
         services.AddSingleton<SqliteProcessedMessageLog>();
         services.AddSingleton<IProcessedMessageLog>(sp => sp.GetRequiredService<SqliteProcessedMessageLog>());
         services.AddSingleton<IDeadLetterStore, SqliteDeadLetterStore>();

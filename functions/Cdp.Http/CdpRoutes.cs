@@ -47,6 +47,9 @@ public static class CdpRoutes
     /// <summary><c>GET</c>: an erasure's status, and once completed its receipt.</summary>
     public const string PrivacyErasure = "privacy/erasures/{id}";
 
+    /// <summary><c>GET</c> with optional <c>?from=&amp;to=&amp;profileId=&amp;actor=&amp;action=&amp;limit=</c>: the audit trail of the admin API, newest first.</summary>
+    public const string Audit = "audit";
+
     /// <summary><c>PUT</c>: a profile's consent decision for one purpose.</summary>
     public const string ProfileConsent = "profiles/{id}/consents/{purpose}";
 

@@ -22,6 +22,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<JourneyHandler>();
         services.AddSingleton<ConsentHandler>();
         services.AddSingleton<PrivacyHandler>();
+        services.AddSingleton<AuditHandler>();
         services.AddProblemDetails();
         services.Configure<JsonOptions>(options =>
         {

@@ -8,14 +8,11 @@ namespace Cdp.Http;
 /// The privacy routes: <c>GET /api/profiles/{id}/export</c> (everything held on the person), <c>DELETE /api/profiles/{id}</c>
 /// and <c>POST /api/privacy/erasures</c> <c>{"identifier": "type:value"}</c> (start an erasure: <c>202</c> with its status
 /// URL in <c>Location</c>; asking again returns the same erasure), <c>GET /api/privacy/erasures/{id}</c> (its status,
-/// and once completed its receipt). The reason of a request goes in the <see cref="ReasonHeader"/> header (or
+/// and once completed its receipt). The reason of a request goes in the <see cref="AuditHandler.ReasonHeader"/> header (or
 /// <c>reason</c> in the body).
 /// </summary>
 public sealed class PrivacyHandler(ExportService exports, ErasureService erasures, ProfileReader reader)
 {
-    /// <summary>Why an operator reads, exports, changes or erases personal data (kept with the erasure).</summary>
-    public const string ReasonHeader = "X-Cdp-Reason";
-
     public async Task<IResult> ExportAsync(string id, CancellationToken cancellationToken) =>
         await exports.ExportAsync(id, cancellationToken) is { } export
             ? TypedResults.Ok(export)
@@ -74,7 +71,7 @@ public sealed class PrivacyHandler(ExportService exports, ErasureService erasure
     }
 
     private static string? Reason(HttpRequest request, string? fallback) =>
-        request.Headers.TryGetValue(ReasonHeader, out var header) && !string.IsNullOrWhiteSpace(header) ? header.ToString() : fallback;
+        request.Headers.TryGetValue(AuditHandler.ReasonHeader, out var header) && !string.IsNullOrWhiteSpace(header) ? header.ToString() : fallback;
 }
 
 /// <summary>The body of <c>POST /api/privacy/erasures</c>.</summary>

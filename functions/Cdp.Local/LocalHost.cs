@@ -26,6 +26,12 @@ public static class LocalHost
 
     private const string CollectCors = "collect";
 
+    /// <summary>
+    /// Who, among the people sharing Cdp.Local's one admin token, makes a call (declared, not proven): the audit records
+    /// <c>admin ({name})</c>. The Function App records the signed-in principal instead.
+    /// </summary>
+    public const string AdminActorHeader = "X-Cdp-Actor";
+
     /// <summary>Wires Core, the embedded store, the HTTP handlers, the consumers and the journey runtime.</summary>
     public static IServiceCollection AddCdpLocal(this IServiceCollection services, bool ingest = true)
     {
@@ -72,8 +78,20 @@ public static class LocalHost
         // Made now, not at the first admin call: a missing token fails the start, and a generated one is on disk for dev.sh.
         endpoints.ServiceProvider.GetRequiredService<AdminAuthentication>();
         var api = endpoints.MapGroup("/" + CdpRoutes.Prefix);
+        // Authenticated, then audited: each answered admin call is recorded before its reply goes out.
         var admin = api.MapGroup(string.Empty).AddEndpointFilter(async (context, next) =>
-            context.HttpContext.RequestServices.GetRequiredService<AdminAuthentication>().Check(context.HttpContext.Request) ?? await next(context));
+        {
+            var request = context.HttpContext.Request;
+            if (context.HttpContext.RequestServices.GetRequiredService<AdminAuthentication>().Check(request) is { } refused)
+            {
+                return refused;
+            }
+
+            var result = await next(context);
+            var actor = request.Headers.TryGetValue(AdminActorHeader, out var declared) && !string.IsNullOrWhiteSpace(declared) ? $"admin ({declared})" : "admin";
+            await context.HttpContext.RequestServices.GetRequiredService<AuditHandler>().RecordAsync(request, actor, AuditHandler.StatusOf(result), context.HttpContext.RequestAborted);
+            return result;
+        });
         api.MapPost(CdpRoutes.Collect, (HttpRequest request, string type, CollectHandler handler, CancellationToken ct) => handler.HandleAsync(request, type, ct))
             .RequireCors(CollectCors);
         api.MapPost(CdpRoutes.Track, (HttpRequest request, TracardiHandler handler, CancellationToken ct) => handler.HandleAsync(request, ct))
@@ -88,6 +106,7 @@ public static class LocalHost
         admin.MapDelete(CdpRoutes.Profile, (HttpRequest request, string id, PrivacyHandler handler, IErasureRunner runner, CancellationToken ct) => handler.EraseProfileAsync(request, id, runner, ct));
         admin.MapPost(CdpRoutes.PrivacyErasures, (HttpRequest request, PrivacyHandler handler, IErasureRunner runner, CancellationToken ct) => handler.RequestErasureAsync(request, runner, ct));
         admin.MapGet(CdpRoutes.PrivacyErasure, (string id, PrivacyHandler handler, CancellationToken ct) => handler.GetErasureAsync(id, ct));
+        admin.MapGet(CdpRoutes.Audit, (HttpRequest request, AuditHandler handler, CancellationToken ct) => handler.QueryAsync(request, ct));
         admin.MapGet(CdpRoutes.ProfileExport, (string id, PrivacyHandler handler, CancellationToken ct) => handler.ExportAsync(id, ct));
         admin.MapPut(CdpRoutes.ProfileConsent, (HttpRequest request, string id, string purpose, ConsentHandler handler, CancellationToken ct) => handler.PutAsync(request, id, purpose, ct));
         admin.MapGet(CdpRoutes.ProfileJourneys, (string id, JourneyHandler handler, CancellationToken ct) => handler.ForProfileAsync(id, ct));

@@ -37,6 +37,7 @@ cat > local.settings.json <<JSON
     "CDP_COSMOS_JOURNEY_INSTANCES_CONTAINER": "journeyInstances",
     "CDP_COSMOS_ERASURES_CONTAINER": "erasures",
     "CDP_COSMOS_DATA_KEYS_CONTAINER": "dataKeys",
+    "CDP_COSMOS_AUDIT_CONTAINER": "audit",
     "CDP_DEADLETTER_CONTAINER": "deadletters",
     "CDP_TASKHUB": "cdplocal",
     "Cdp__Identity__HashKey": "$hash_key",

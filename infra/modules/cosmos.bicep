@@ -41,12 +41,13 @@ var containers = [
   { name: 'events', partitionKey: '/profileId', ttl: true, defaultIndexing: false, indexed: ['/profileId/?'] }
   { name: 'messages', partitionKey: '/id', ttl: true, defaultIndexing: false, indexed: [] }
   { name: 'segments', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
-  { name: 'segmentTransitions', partitionKey: '/segmentId', ttl: false, defaultIndexing: false, indexed: ['/segmentId/?', '/type/?'] }
+  { name: 'segmentTransitions', partitionKey: '/segmentId', ttl: false, defaultIndexing: false, indexed: ['/segmentId/?', '/type/?', '/profileId/?'] }
   { name: 'segmentSchedule', partitionKey: '/bucket', ttl: false, defaultIndexing: false, indexed: ['/bucket/?'] }
   { name: 'journeys', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
   { name: 'journeyInstances', partitionKey: '/journeyId', ttl: false, defaultIndexing: false, indexed: ['/journeyId/?', '/profileId/?', '/status/?'] }
   { name: 'erasures', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
   { name: 'dataKeys', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
+  { name: 'audit', partitionKey: '/day', ttl: false, defaultIndexing: false, indexed: ['/day/?', '/profileId/?', '/actor/?', '/action/?'] }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2025-04-15' = {

@@ -151,6 +151,7 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'CDP_COSMOS_JOURNEY_INSTANCES_CONTAINER', value: 'journeyInstances' }
         { name: 'CDP_COSMOS_ERASURES_CONTAINER', value: 'erasures' }
         { name: 'CDP_COSMOS_DATA_KEYS_CONTAINER', value: 'dataKeys' }
+        { name: 'CDP_COSMOS_AUDIT_CONTAINER', value: 'audit' }
         { name: 'CDP_DEADLETTER_CONTAINER', value: deadLetterContainerName }
         { name: 'CDP_TASKHUB', value: 'cdp' }
         { name: 'Cdp__Identity__HashKey', value: '@Microsoft.KeyVault(SecretUri=${hashKeySecretUri})' }

@@ -169,6 +169,11 @@ public partial class FunctionMetadataTests
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"privacy/erasures/{id}"}""",
             """{"name":"$return","type":"http","direction":"Out"}""",
         ],
+        ["GetAuditFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"audit"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
         ["ExportProfileFunction"] =
         [
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"profiles/{id}/export"}""",

@@ -24,7 +24,9 @@ public static class CosmosContainers
     public static readonly CosmosContainer Erasures = new(AzureSettings.ErasuresContainer, "erasures", "/id", false);
     public static readonly CosmosContainer DataKeys = new(AzureSettings.DataKeysContainer, "dataKeys", "/id", false);
 
-    public static IReadOnlyList<CosmosContainer> All { get; } = [Identities, Profiles, Leases, Ledger, Events, Messages, Segments, SegmentTransitions, SegmentSchedule, Journeys, JourneyInstances, Erasures, DataKeys];
+    public static readonly CosmosContainer Audit = new(AzureSettings.AuditContainer, "audit", "/day", false);
+
+    public static IReadOnlyList<CosmosContainer> All { get; } = [Identities, Profiles, Leases, Ledger, Events, Messages, Segments, SegmentTransitions, SegmentSchedule, Journeys, JourneyInstances, Erasures, DataKeys, Audit];
 }
 
 /// <summary>One container: the setting naming it, its default name, its partition key path, whether items may expire.</summary>

@@ -97,6 +97,15 @@ public sealed class SqliteDatabase : IDisposable
         CREATE TABLE IF NOT EXISTS data_keys (
             profile_id TEXT PRIMARY KEY,
             wrapped BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS audit (
+            id TEXT PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            profile_id TEXT,
+            body TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS audit_by_time ON audit (at);
+        CREATE INDEX IF NOT EXISTS audit_by_profile ON audit (profile_id, at);
         CREATE TABLE IF NOT EXISTS dead_letters (
             id TEXT PRIMARY KEY,
             stage TEXT NOT NULL,

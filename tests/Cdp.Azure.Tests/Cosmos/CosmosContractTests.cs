@@ -151,3 +151,9 @@ public sealed class CosmosErasureContractTests(CosmosStandIn cosmos, Storage.Azu
         return await reader.ReadToEndAsync();
     }
 }
+
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosAuditLogContractTests(CosmosStandIn cosmos) : AuditLogContract
+{
+    protected override Core.Privacy.IAuditLog Log { get; } = new CosmosAuditLog(cosmos.ContainerAsync(CosmosContainers.Audit).GetAwaiter().GetResult());
+}

@@ -64,3 +64,8 @@ public sealed class InMemoryJourneyPortsContractTests : JourneyPortsContract
 
     protected override Cdp.Core.Journeys.IJourneyInstances Instances => _journeys;
 }
+
+public sealed class InMemoryAuditLogContractTests : AuditLogContract
+{
+    protected override Cdp.Core.Privacy.IAuditLog Log { get; } = new InMemoryAuditLog();
+}

@@ -194,3 +194,12 @@ public sealed class SqliteErasureContractTests : ErasureContract, IDisposable
 
     public void Dispose() => _store.Dispose();
 }
+
+public sealed class SqliteAuditLogContractTests : AuditLogContract, IDisposable
+{
+    private readonly EmbeddedStore _store = new();
+
+    protected override Core.Privacy.IAuditLog Log => new SqliteAuditLog(_store.Database);
+
+    public void Dispose() => _store.Dispose();
+}
