@@ -68,6 +68,9 @@ param webhookSigningKey string
 @secure()
 param masterKey string
 
+@description('The client id of an Entra ID app registration whose tokens the admin API requires besides a function key (empty: function keys only).')
+param adminClientId string = ''
+
 var allTags = union(tags, { 'azd-env-name': environmentName })
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 var deploymentContainerName = 'deployments'
@@ -193,6 +196,7 @@ module functionApp 'modules/functionapp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     sourceId: sourceId
     sourceWriteKeySha256: sourceWriteKeySha256
+    adminClientId: adminClientId
     subnetId: privateNetworking ? network!.outputs.functionsSubnetId : ''
   }
 }

@@ -60,6 +60,8 @@ The admin token is: $admin_token  (everything else: Authorization: Bearer …; s
 
 Segments and journeys: docs/segments.md, docs/journeys.md. Journey webhooks are signed (HMAC-SHA256) with
 the key in $CDP_DATA_DIR/webhook-signing-key (set Cdp__Journeys__WebhookSecret to use your own).
+Privacy (erasure, audit): docs/privacy.md. Personal traits are encrypted with keys wrapped by
+$CDP_DATA_DIR/master-key: back it up with the database.
 
 Press Ctrl+C to stop. Data stays in $CDP_DATA_DIR.
 MSG

@@ -54,6 +54,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Privacy.ExportService>();
         services.AddSingleton<Privacy.ErasureService>();
         services.AddSingleton<Privacy.AuditService>();
+        services.AddOptions<Access.AdminOptions>().BindConfiguration(Access.AdminOptions.Section);
         services.AddSingleton<Privacy.PersonalDataProtector>();
         services.AddOptions<Privacy.PrivacyOptions>()
             .BindConfiguration(Privacy.PrivacyOptions.Section)

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Hosting;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
-builder.UseMiddleware<Cdp.Functions.Privacy.AuditMiddleware>();
+builder.UseMiddleware<Cdp.Functions.Privacy.AdminMiddleware>();
 
 builder.Services.AddCdpAzure();
 builder.Services.AddCdpCore();

@@ -75,6 +75,9 @@ param maximumInstanceCount int
 @description('The subnet the app integrates with (empty: no virtual network).')
 param subnetId string
 
+@description('The client id of an Entra ID app registration whose tokens the admin API requires besides a function key (empty: function keys only).')
+param adminClientId string
+
 @description('The first collection source: its id.')
 param sourceId string
 
@@ -157,11 +160,35 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'Cdp__Identity__HashKey', value: '@Microsoft.KeyVault(SecretUri=${hashKeySecretUri})' }
         { name: 'Cdp__Journeys__WebhookSecret', value: '@Microsoft.KeyVault(SecretUri=${webhookKeySecretUri})' }
         { name: 'Cdp__Privacy__MasterKey', value: '@Microsoft.KeyVault(SecretUri=${masterKeySecretUri})' }
+        { name: 'Cdp__Access__RequirePrincipal', value: empty(adminClientId) ? 'false' : 'true' }
         { name: 'Cdp__Sources__0__Id', value: sourceId }
         { name: 'Cdp__Sources__0__Name', value: sourceId }
         { name: 'Cdp__Sources__0__WriteKeySha256', value: sourceWriteKeySha256 }
       ]
     }
+  }
+}
+
+// App Service authentication validates Entra ID tokens for the admin API's registration and hands the app the
+// principal; it lets anonymous calls through (collection and health are anonymous), and the app refuses admin calls
+// without a principal (Cdp__Access__RequirePrincipal).
+resource auth 'Microsoft.Web/sites/config@2025-03-01' = if (!empty(adminClientId)) {
+  parent: app
+  name: 'authsettingsV2'
+  properties: {
+    platform: { enabled: true }
+    globalValidation: { requireAuthentication: false, unauthenticatedClientAction: 'AllowAnonymous' }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: adminClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: { allowedAudiences: [adminClientId, 'api://${adminClientId}'] }
+      }
+    }
+    login: { tokenStore: { enabled: false } }
   }
 }
 
