@@ -34,9 +34,19 @@ public sealed class CosmosPrivacy(Container erasures, Container keys) : IErasure
         return (await CosmosJson.ReadAsync<JsonElement>(response.Content, cancellationToken)).GetProperty("wrapped").GetBytesFromBase64();
     }
 
+    /// <summary>A create; only when another writer created it first (409) a read of theirs.</summary>
     public async Task<byte[]> AddOnceAsync(string profileId, byte[] wrapped, CancellationToken cancellationToken)
     {
-        await CosmosItems.CreateOnceAsync(keys, CosmosItems.ToItem(new { wrapped }, profileId), profileId, cancellationToken);
+        using (var body = new MemoryStream(CosmosItems.ToItem(new { wrapped }, profileId)))
+        using (var created = await keys.CreateItemStreamAsync(body, new PartitionKey(profileId), new ItemRequestOptions { EnableContentResponseOnWrite = false }, cancellationToken))
+        {
+            if (created.StatusCode != HttpStatusCode.Conflict)
+            {
+                created.EnsureSuccessStatusCode();
+                return wrapped;
+            }
+        }
+
         return await ((IDataKeyStore)this).GetAsync(profileId, cancellationToken) ?? throw new InvalidOperationException($"The data key of '{profileId}' was deleted as it was created.");
     }
 

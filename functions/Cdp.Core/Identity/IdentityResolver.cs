@@ -72,7 +72,8 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
 
     /// <summary>
     /// Which profile a message would go to now, without writing anything: the survivor of its strongest
-    /// known identifier's profile; else the hinted profile if it exists; else the profile the message would create.
+    /// known identifier's profile (erased identifiers are not known); else the hinted profile if it exists; else the
+    /// profile the message would create.
     /// </summary>
     public async Task<string> PeekAsync(Message message, IReadOnlyList<MessageIdentifier> identifiers, CancellationToken cancellationToken)
     {
@@ -80,7 +81,7 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         ArgumentNullException.ThrowIfNull(identifiers);
         foreach (var identifier in identifiers)
         {
-            if (await index.FindAsync(identifier.Key, cancellationToken) is { } owner)
+            if (await index.FindAsync(identifier.Key, cancellationToken) is { } owner && !IdentitySuppression.IsSuppressed(owner))
             {
                 return (await profiles.LiveAsync(owner, cancellationToken))?.Profile.Id ?? owner;
             }

@@ -69,8 +69,8 @@ public sealed class PersonalDataProtector
     }
 
     /// <summary>
-    /// The document with personal values in clear. A value whose data key is gone (shredded) reads as null (a trait)
-    /// or stays as it was (an identifier): it cannot be read any more.
+    /// The document with personal values in clear. A value that does not open — its data key is gone (shredded), or it
+    /// only looks encrypted (a client's string) — stays as stored.
     /// </summary>
     public async ValueTask<ProfileDocument> UnprotectAsync(ProfileDocument document, CancellationToken cancellationToken)
     {
@@ -81,7 +81,7 @@ public sealed class PersonalDataProtector
         }
 
         var key = await KeyAsync(document.Id, create: false, cancellationToken);
-        return Transform(document, (field, text) => !text.StartsWith(Prefix, StringComparison.Ordinal) ? text : key is null ? null : TryDecrypt(key, document.Id, field, text) ?? text);
+        return Transform(document, (field, text) => key is null || !text.StartsWith(Prefix, StringComparison.Ordinal) ? text : TryDecrypt(key, document.Id, field, text) ?? text);
     }
 
     /// <summary>Decrypts one value of a stored document; false when it cannot be (its key shredded, or it was tampered with).</summary>
@@ -119,7 +119,7 @@ public sealed class PersonalDataProtector
         value is JsonValue v && v.TryGetValue<string>(out var text) && text.StartsWith(Prefix, StringComparison.Ordinal);
 
     /// <summary>Applies <paramref name="convert"/> (field, text → text) to every personal value: traits as JSON text, identifiers as they are.</summary>
-    private ProfileDocument Transform(ProfileDocument document, Func<string, string, string?> convert)
+    private ProfileDocument Transform(ProfileDocument document, Func<string, string, string> convert)
     {
         var traits = new Dictionary<string, Trait>(document.Traits.Count, StringComparer.Ordinal);
         foreach (var (name, trait) in document.Traits)
@@ -129,31 +129,28 @@ public sealed class PersonalDataProtector
 
         var identifiers = document.Identifiers
             .Select(i => _identifierTypes.Contains(i.Type) || i.Value.StartsWith(Prefix, StringComparison.Ordinal)
-                ? i with { Value = convert("identifiers." + i.Type, i.Value) ?? i.Value }
+                ? i with { Value = convert("identifiers." + i.Type, i.Value) }
                 : i)
             .ToList();
         return document with { Traits = traits, Identifiers = identifiers };
     }
 
-    private static Trait ConvertTrait(Trait trait, string field, Func<string, string, string?> convert) => trait with
+    private static Trait ConvertTrait(Trait trait, string field, Func<string, string, string> convert) => trait with
     {
         Value = ConvertValue(trait.Value, field, convert),
         History = trait.History?.Select(h => h with { Value = ConvertValue(h.Value, field, convert) }).ToList(),
     };
 
     /// <summary>A trait value: encrypted as its JSON text (a string value of the envelope), decrypted back to JSON.</summary>
-    private static JsonNode? ConvertValue(JsonNode? value, string field, Func<string, string, string?> convert)
+    private static JsonNode? ConvertValue(JsonNode? value, string field, Func<string, string, string> convert)
     {
         if (value is null)
         {
             return null;
         }
 
-        var encrypted = IsEncrypted(value);
-        var converted = convert(field, encrypted ? value.GetValue<string>() : value.ToJsonString());
-        return converted is null ? null
-            : converted.StartsWith(Prefix, StringComparison.Ordinal) ? JsonValue.Create(converted)
-            : JsonNode.Parse(converted);
+        var converted = convert(field, IsEncrypted(value) ? value.GetValue<string>() : value.ToJsonString());
+        return converted.StartsWith(Prefix, StringComparison.Ordinal) ? JsonValue.Create(converted) : JsonNode.Parse(converted);
     }
 
     private async ValueTask<byte[]?> KeyAsync(string profileId, bool create, CancellationToken cancellationToken)
