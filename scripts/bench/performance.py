@@ -15,9 +15,10 @@ def machine():
     return model, cpu
 
 
-def github_report(results):
-    """The Markdown table BenchmarkDotNet's GitHub exporter wrote into the `results` folder."""
-    return open(glob.glob(os.path.join(results, "*-report-github.md"))[0]).read()
+def github_report(results, benchmark=""):
+    """The Markdown table BenchmarkDotNet's GitHub exporter wrote into the `results` folder (for the class whose name
+    contains `benchmark`, when a project has several)."""
+    return open(glob.glob(os.path.join(results, f"*{benchmark}*-report-github.md"))[0]).read()
 
 
 def micros(text):
