@@ -170,17 +170,9 @@ public sealed class JourneyService(
         return (resumed, ended);
     }
 
-    /// <summary>Every instance of every saved journey for one profile.</summary>
-    public async Task<IReadOnlyList<JourneyInstance>> ForProfileAsync(string profileId, CancellationToken cancellationToken)
-    {
-        var found = new List<JourneyInstance>();
-        foreach (var journey in await store.ListAsync(cancellationToken))
-        {
-            found.AddRange(await instances.ListForProfileAsync(journey.Id, profileId, cancellationToken));
-        }
-
-        return found;
-    }
+    /// <summary>Every instance of one profile, of any journey (deleted ones too), by journey and instance id.</summary>
+    public Task<IReadOnlyList<JourneyInstance>> ForProfileAsync(string profileId, CancellationToken cancellationToken) =>
+        instances.ListAllForProfileAsync(profileId, cancellationToken);
 
     /// <summary>Counts over every instance of a journey: entered, running, completed, exited by reason, per-step.</summary>
     public async Task<JourneyMetrics> MetricsAsync(string journeyId, CancellationToken cancellationToken)
