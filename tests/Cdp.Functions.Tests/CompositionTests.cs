@@ -1,0 +1,47 @@
+using Cdp.Azure;
+using Cdp.Core;
+using Cdp.Core.Privacy;
+using Cdp.Core.Profiles;
+using Cdp.Functions.Privacy;
+using Cdp.Http;
+using Cdp.Journeys;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cdp.Functions.Tests;
+
+/// <summary>The Function App's services compose as Program.cs wires them (no Azure call is made to resolve them).</summary>
+public sealed class CompositionTests
+{
+    [Fact]
+    public void ThePrivacyServices_Resolve_OverTheCloudAdapters()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["CosmosConnection:accountEndpoint"] = "https://cdp-test.documents.azure.com:443/",
+            ["CDP_COSMOS_DATABASE"] = "cdp",
+            ["DeadLetterStorage:blobServiceUri"] = "https://cdptest.blob.core.windows.net",
+            ["CDP_EVENTHUB_NAME"] = "events",
+            ["EventHubConnection:fullyQualifiedNamespace"] = "cdp-test.servicebus.windows.net",
+            ["Cdp:Identity:HashKey"] = Cdp.Testing.TestDomain.HashKey,
+            ["Cdp:Privacy:MasterKey"] = Cdp.Testing.Contracts.ErasureContract.MasterKey,
+            ["Cdp:Access:RequirePrincipal"] = "true",
+        }).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
+        services.AddCdpAzure();
+        services.AddCdpCore();
+        services.AddCdpSegments();
+        services.AddCdpJourneys();
+        services.AddCdpHttp();
+        services.AddJourneyActivities();
+        using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+
+        Assert.NotNull(provider.GetRequiredService<ErasureService>());
+        Assert.NotNull(provider.GetRequiredService<PrivacyHandler>());
+        Assert.True(provider.GetRequiredService<PersonalDataProtector>().Enabled);
+        Assert.IsType<Cdp.Azure.Cosmos.CosmosAuditLog>(provider.GetRequiredService<IAuditLog>());
+        Assert.IsType<Cdp.Azure.Cosmos.CosmosPrivacy>(provider.GetRequiredService<IDataKeyStore>());
+        Assert.IsType<Cdp.Azure.Cosmos.CosmosProfileStore>(provider.GetRequiredService<IProfileStore>());
+        Assert.NotNull(ActivatorUtilities.CreateInstance<AdminMiddleware>(provider));
+    }
+}
