@@ -50,6 +50,15 @@ internal static partial class Logs
     [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Message '{MessageId}' carries an erased identifier: {Outcome}.")]
     public static partial void MessageSuppressed(ILogger logger, string messageId, string outcome);
 
+    [LoggerMessage(EventId = 600, Level = LogLevel.Information, Message = "Erasure '{ErasureId}' requested ({Subject}, {Profiles} profiles, {Identifiers} identifiers).")]
+    public static partial void ErasureRequested(ILogger logger, string erasureId, string subject, int profiles, int identifiers);
+
+    [LoggerMessage(EventId = 601, Level = LogLevel.Information, Message = "Erasure '{ErasureId}': step '{Step}' removed {Removed}.")]
+    public static partial void ErasureStepDone(ILogger logger, string erasureId, string step, int removed);
+
+    [LoggerMessage(EventId = 602, Level = LogLevel.Information, Message = "Erasure '{ErasureId}' completed.")]
+    public static partial void ErasureCompleted(ILogger logger, string erasureId);
+
     [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Enrolled profile '{ProfileId}' in journey '{JourneyId}' v{Version} (instance '{InstanceId}').")]
     public static partial void JourneyEnrolled(ILogger logger, string journeyId, long version, string profileId, string instanceId);
 

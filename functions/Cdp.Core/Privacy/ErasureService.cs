@@ -7,6 +7,7 @@ using Cdp.Core.Identity;
 using Cdp.Core.Journeys;
 using Cdp.Core.Profiles;
 using Cdp.Core.Segments;
+using Microsoft.Extensions.Logging;
 
 namespace Cdp.Core.Privacy;
 
@@ -38,7 +39,8 @@ public sealed class ErasureService(
     IDeadLetterStore deadLetters,
     PersonalDataProtector protector,
     IErasureStore store,
-    TimeProvider time)
+    TimeProvider time,
+    ILogger<ErasureService> logger)
 {
     public const string Suppress = "suppress";
     public const string Journeys = "journeys";
@@ -131,17 +133,22 @@ public sealed class ErasureService(
         };
 
         await UpdateAsync(erasureId, e => e.Done(step) ? e : e with { Steps = [.. e.Steps, new ErasureStepDone(step, removed, time.GetUtcNow())] }, cancellationToken);
+        Logs.ErasureStepDone(logger, erasureId, step, removed);
         return removed;
     }
 
     /// <summary>Marks the erasure completed once every step is done, forgetting the raw values it held (the receipt remains).</summary>
-    public Task<Erasure> CompleteAsync(string erasureId, CancellationToken cancellationToken) =>
-        UpdateAsync(
+    public async Task<Erasure> CompleteAsync(string erasureId, CancellationToken cancellationToken)
+    {
+        var completed = await UpdateAsync(
             erasureId,
             e => e.Status == ErasureStatus.Completed ? e
                 : Steps.All(e.Done) ? e with { Status = ErasureStatus.Completed, Mentions = null, CompletedAt = time.GetUtcNow() }
                 : throw new InvalidOperationException($"Erasure '{erasureId}' has steps not done: {string.Join(", ", Steps.Where(s => !e.Done(s)))}."),
             cancellationToken);
+        Logs.ErasureCompleted(logger, erasureId);
+        return completed;
+    }
 
     private async Task<(Erasure Erasure, bool Created)> RequestAsync(Profile live, string subject, string? reason, CancellationToken cancellationToken)
     {
@@ -174,6 +181,7 @@ public sealed class ErasureService(
     {
         if (await store.TryPutAsync(erasure, null, cancellationToken) is not null)
         {
+            Logs.ErasureRequested(logger, erasure.Id, erasure.Subject, erasure.ProfileIds.Count, erasure.IdentifierKeys.Count);
             return (erasure, true);
         }
 

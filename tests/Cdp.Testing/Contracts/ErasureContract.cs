@@ -116,7 +116,7 @@ public abstract class ErasureContract
         await deadLetters.AddAsync(new DeadLetter($"dl-{run}-2", DeadLetter.CollectStage, "web", "bad", $$"""{"batch":[{"userId":"{{userId}}"},{"userId":"{{other}}"}]}""", T0), CancellationToken.None);
         await deadLetters.AddAsync(new DeadLetter($"dl-{run}-3", DeadLetter.CollectStage, "web", "bad", $$"""{"userId":"{{other}}"}""", T0), CancellationToken.None);
 
-        var service = new ErasureService(rules, Index, profiles, Ledger, Events, Segments, Transitions, Instances, deadLetters, protector, Erasures, TimeProvider.System);
+        var service = new ErasureService(rules, Index, profiles, Ledger, Events, Segments, Transitions, Instances, deadLetters, protector, Erasures, TimeProvider.System, NullLogger<ErasureService>.Instance);
         var (requested, created) = (await service.RequestForProfileAsync(person.Merged.First(), "test", CancellationToken.None))!.Value;
         Assert.True(created);
         Assert.Equal(ids.Order(), requested.ProfileIds.Order());
@@ -187,7 +187,7 @@ public abstract class ErasureContract
         var deadLetters = await DeadLettersAsync();
         var rules = TestDomain.Rules();
         var policy = TestDomain.Policy();
-        var service = new ErasureService(rules, Index, profiles, Ledger, Events, Segments, Transitions, Instances, deadLetters, protector, Erasures, TimeProvider.System);
+        var service = new ErasureService(rules, Index, profiles, Ledger, Events, Segments, Transitions, Instances, deadLetters, protector, Erasures, TimeProvider.System, NullLogger<ErasureService>.Instance);
 
         var (erasure, created) = await service.RequestForIdentifierAsync(new Identifier("email", email), null, CancellationToken.None);
         Assert.True(created);
