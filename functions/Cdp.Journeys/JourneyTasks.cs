@@ -6,8 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Cdp.Journeys;
 
 /// <summary>
-/// Registers the journey orchestrator and its activities with a Durable Task worker (Cdp.Local's in-process
-/// host; the Function App registers them through its function shells instead).
+/// Registers the journey orchestrator, the erasure orchestrator and their activities with a Durable Task worker
+/// (Cdp.Local's in-process host; the Function App registers them through its function shells instead).
 /// </summary>
 public static class JourneyTasks
 {
