@@ -75,9 +75,18 @@ public sealed class CosmosSegments(Container segments, Container transitionItems
         return [.. items.OrderBy(t => t.At).ThenBy(t => t.ProfileVersion)];
     }
 
-    public async Task<int> DeleteForProfileAsync(string segmentId, string profileId, CancellationToken cancellationToken) =>
-        await CosmosItems.DeleteWhereAsync(transitionItems, segmentId, "c.segmentId = @s AND c.type = @t AND c.profileId = @p", cancellationToken, ("@s", segmentId), ("@t", TransitionType), ("@p", profileId))
-        + (await CosmosItems.DeleteAsync(transitionItems, "member." + profileId, segmentId, cancellationToken) ? 1 : 0);
+    /// <summary>An erasure's delete: one cross-partition query (indexed on <c>/profileId</c>) finds the profile's transition and member items of every segment.</summary>
+    public async Task<int> DeleteForProfileAsync(string profileId, CancellationToken cancellationToken)
+    {
+        var query = new QueryDefinition("SELECT c.id, c.segmentId FROM c WHERE c.profileId = @p").WithParameter("@p", profileId);
+        var deleted = 0;
+        foreach (var item in await CosmosItems.QueryAsync<JsonElement>(transitionItems, query, partitionKey: null, cancellationToken))
+        {
+            deleted += await CosmosItems.DeleteAsync(transitionItems, item.GetProperty("id").GetString()!, item.GetProperty("segmentId").GetString()!, cancellationToken) ? 1 : 0;
+        }
+
+        return deleted;
+    }
 
     public async Task<long> CountMembersAsync(string segmentId, CancellationToken cancellationToken) =>
         (await QueryAsync(segmentId, MemberType, cancellationToken)).Count(i => i.GetProperty("member").GetBoolean());

@@ -67,6 +67,7 @@ public sealed class AuditService(IAuditLog log, TimeProvider time)
         ArgumentException.ThrowIfNullOrWhiteSpace(method);
         ArgumentNullException.ThrowIfNull(path);
         var at = time.GetUtcNow();
+        var why = reason?.Trim();
         var entry = new AuditEntry(
             at.UtcDateTime.ToString("yyyyMMddHHmmssfffffff", CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8],
             at,
@@ -76,7 +77,7 @@ public sealed class AuditService(IAuditLog log, TimeProvider time)
             path,
             status,
             profileId,
-            string.IsNullOrWhiteSpace(reason) ? null : reason.Trim()[..Math.Min(reason.Trim().Length, 500)],
+            string.IsNullOrEmpty(why) ? null : why[..Math.Min(why.Length, 500)],
             query is { Count: > 0 } ? query : null);
         await log.AppendAsync(entry, cancellationToken);
         return entry;

@@ -33,7 +33,6 @@ public sealed class ErasureService(
     IProfileStore profiles,
     IIdentityLedger ledger,
     IProfileEventStore events,
-    ISegmentStore segments,
     ISegmentTransitions transitions,
     IJourneyInstances instances,
     IDeadLetterStore deadLetters,
@@ -81,7 +80,7 @@ public sealed class ErasureService(
         ArgumentNullException.ThrowIfNull(identifier);
         var key = rules.KeyOf(identifier);
         var owner = await index.FindAsync(key, cancellationToken);
-        if (owner is not null && owner != IdentitySuppression.Owner && await profiles.LiveAsync(owner, cancellationToken) is { } live)
+        if (owner is not null && !IdentitySuppression.IsSuppressed(owner) && await profiles.LiveAsync(owner, cancellationToken) is { } live)
         {
             return await RequestAsync(live.Profile, "profile:" + live.Profile.Id, reason, cancellationToken);
         }
@@ -125,7 +124,7 @@ public sealed class ErasureService(
             Journeys => await EraseJourneysAsync(erasure.ProfileIds, runtime, cancellationToken),
             Events => await SumAsync(erasure.ProfileIds, id => events.DeleteAsync(id, cancellationToken)),
             Ledger => await SumAsync(erasure.ProfileIds, id => ledger.DeleteAsync(id, cancellationToken)),
-            Segments => await EraseSegmentHistoryAsync(erasure.ProfileIds, cancellationToken),
+            Segments => await SumAsync(erasure.ProfileIds, id => transitions.DeleteForProfileAsync(id, cancellationToken)),
             DeadLetters => await EraseDeadLettersAsync(erasure.Mentions ?? [], cancellationToken),
             DataKeys => await SumAsync(erasure.ProfileIds, async id => await protector.ShredAsync(id, cancellationToken) ? 1 : 0),
             Profiles => await DeleteProfilesAsync(erasure, cancellationToken),
@@ -195,7 +194,7 @@ public sealed class ErasureService(
         foreach (var key in keys)
         {
             var owner = await index.FindAsync(key, cancellationToken);
-            if (owner == IdentitySuppression.Owner)
+            if (IdentitySuppression.IsSuppressed(owner))
             {
                 continue;
             }
@@ -226,17 +225,6 @@ public sealed class ErasureService(
         return removed;
     }
 
-    private async Task<int> EraseSegmentHistoryAsync(IReadOnlyList<string> profileIds, CancellationToken cancellationToken)
-    {
-        var removed = 0;
-        foreach (var segment in await segments.ListAsync(cancellationToken))
-        {
-            removed += await SumAsync(profileIds, id => transitions.DeleteForProfileAsync(segment.Id, id, cancellationToken));
-        }
-
-        return removed;
-    }
-
     /// <summary>Removes the dead letters that mention the person; a batch that also holds others' messages keeps those.</summary>
     private async Task<int> EraseDeadLettersAsync(IReadOnlyList<string> mentions, CancellationToken cancellationToken)
     {
@@ -258,13 +246,17 @@ public sealed class ErasureService(
                     continue;
                 }
 
-                await deadLetters.RemoveAsync(letter.Id, cancellationToken);
-                removed++;
+                // The others' letter is written (under an id derived from what it keeps) before the original goes, so a
+                // crash in between loses nothing: the rerun writes the same letter again and removes the original.
                 if (others.Count > 0)
                 {
                     root["batch"] = new JsonArray([.. others]);
-                    await deadLetters.AddAsync(letter with { Body = root.ToJsonString() }, cancellationToken);
+                    var kept = root.ToJsonString();
+                    await deadLetters.AddAsync(letter with { Id = letter.Id + "-" + Ingest.IProcessedMessageLog.KeyFor(letter.Id, kept), Body = kept }, cancellationToken);
                 }
+
+                await deadLetters.RemoveAsync(letter.Id, cancellationToken);
+                removed++;
             }
             else if (body is null ? wanted.Any(m => letter.Body.Contains(m, StringComparison.OrdinalIgnoreCase)) : Mentions(body, wanted))
             {

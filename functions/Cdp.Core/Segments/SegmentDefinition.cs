@@ -88,8 +88,11 @@ public interface ISegmentTransitions
     /// <summary>Every transition of one profile in one segment, oldest first (a person's segment history, for export).</summary>
     Task<IReadOnlyList<SegmentTransition>> ListForProfileAsync(string segmentId, string profileId, CancellationToken cancellationToken);
 
-    /// <summary>Deletes the profile's transitions in the segment and its membership (an erasure; it no longer counts); how many items.</summary>
-    Task<int> DeleteForProfileAsync(string segmentId, string profileId, CancellationToken cancellationToken);
+    /// <summary>
+    /// Deletes the profile's transitions and memberships in every segment, deleted segments' included (an erasure; it
+    /// no longer counts); how many items.
+    /// </summary>
+    Task<int> DeleteForProfileAsync(string profileId, CancellationToken cancellationToken);
 }
 
 /// <summary>

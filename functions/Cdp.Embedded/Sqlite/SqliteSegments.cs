@@ -78,13 +78,13 @@ public sealed class SqliteSegments(SqliteDatabase database) : ISegmentStore, ISe
         return Task.FromResult<IReadOnlyList<SegmentTransition>>(select.ReadJson<SegmentTransition>());
     }
 
-    public Task<int> DeleteForProfileAsync(string segmentId, string profileId, CancellationToken cancellationToken) =>
+    /// <summary>An erasure's delete: transitions are found by their body (a scan of the table; erasures are rare).</summary>
+    public Task<int> DeleteForProfileAsync(string profileId, CancellationToken cancellationToken) =>
         Task.FromResult(database.Delete(
             """
-            DELETE FROM segment_transitions WHERE segment_id = $segment AND json_extract(body, '$.profileId') = $profile;
-            DELETE FROM segment_members WHERE segment_id = $segment AND profile_id = $profile;
+            DELETE FROM segment_transitions WHERE json_extract(body, '$.profileId') = $profile;
+            DELETE FROM segment_members WHERE profile_id = $profile;
             """,
-            ("$segment", segmentId),
             ("$profile", profileId)));
 
     public Task<long> CountMembersAsync(string segmentId, CancellationToken cancellationToken)

@@ -54,10 +54,10 @@ public sealed class InMemorySegments : ISegmentStore, ISegmentTransitions, ISegm
     public Task<IReadOnlyList<SegmentTransition>> ListForProfileAsync(string segmentId, string profileId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<SegmentTransition>>([.. _transitions.Values.Where(t => t.SegmentId == segmentId && t.ProfileId == profileId).OrderBy(t => t.At).ThenBy(t => t.ProfileVersion)]);
 
-    public Task<int> DeleteForProfileAsync(string segmentId, string profileId, CancellationToken cancellationToken) =>
+    public Task<int> DeleteForProfileAsync(string profileId, CancellationToken cancellationToken) =>
         Task.FromResult(
-            _transitions.Values.Where(t => t.SegmentId == segmentId && t.ProfileId == profileId).Count(t => _transitions.TryRemove(t.Id, out _))
-            + (_members.TryRemove((segmentId, profileId), out _) ? 1 : 0));
+            _transitions.Values.Where(t => t.ProfileId == profileId).Count(t => _transitions.TryRemove(t.Id, out _))
+            + _members.Keys.Where(k => k.Profile == profileId).Count(k => _members.TryRemove(k, out _)));
 
     public Task<long> CountMembersAsync(string segmentId, CancellationToken cancellationToken) =>
         Task.FromResult((long)_members.Count(m => m.Key.Segment == segmentId && m.Value.Member));
