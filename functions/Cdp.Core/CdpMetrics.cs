@@ -24,6 +24,12 @@ public static class CdpMetrics
     /// <summary>Trait values not stored because the profile has not granted the purpose they need.</summary>
     public static readonly Counter<long> TraitsWithheld = Meter.CreateCounter<long>("cdp.ingest.traits_withheld");
 
+    /// <summary>Trait values not stored because storing them would pass a bound (tagged <c>reason</c>: <c>overflow</c>, <c>traits</c>, <c>size</c>).</summary>
+    public static readonly Counter<long> TraitsDropped = Meter.CreateCounter<long>("cdp.ingest.traits_dropped");
+
+    /// <summary>Batches whose processing failed with a failure that is not transient, so their messages were processed one by one.</summary>
+    public static readonly Counter<long> BatchesIsolated = Meter.CreateCounter<long>("cdp.ingest.batches_isolated");
+
     /// <summary>Messages carrying an erased identifier: dropped, or applied anonymized (tagged <c>mode</c>).</summary>
     public static readonly Counter<long> Suppressed = Meter.CreateCounter<long>("cdp.ingest.suppressed");
 

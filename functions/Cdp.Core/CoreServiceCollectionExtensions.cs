@@ -32,6 +32,7 @@ public static class CoreServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<CollectService>();
         services.AddSingleton<IngestService>();
+        services.AddSingleton<TransientFailures>();
         services.AddSingleton<IdentityResolver>();
         services.AddSingleton<IdentityRules>();
         services.AddSingleton<MergePolicy>();

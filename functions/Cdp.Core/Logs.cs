@@ -23,6 +23,12 @@ internal static partial class Logs
     [LoggerMessage(EventId = 201, Level = LogLevel.Debug, Message = "Profile '{ProfileId}' changed under us (attempt {Attempt}); reloading.")]
     public static partial void ProfileWriteConflict(ILogger logger, string profileId, int attempt);
 
+    [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "A batch of {Count} messages failed with a failure that is not transient; processing its messages one by one to isolate the cause.")]
+    public static partial void BatchIsolating(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Message '{MessageId}' failed (attempt {Attempt} of {Attempts}).")]
+    public static partial void MessageFailed(ILogger logger, Exception exception, string messageId, int attempt, int attempts);
+
     [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Message '{MessageId}': its {IdentifierType} identifier was not linked to profile '{ProfileId}': linking it would break the type's limit (priority rule).")]
     public static partial void IdentifierDropped(ILogger logger, string messageId, string identifierType, string profileId);
 

@@ -18,9 +18,10 @@ public sealed class IdentifierType
         Priority = configured.Priority ?? defaults?.Priority ?? int.MaxValue;
         Limit = configured.Limit ?? defaults?.Limit ?? IdentityDefaults.CustomLimit;
         FollowsLatest = configured.FollowsLatest ?? defaults?.FollowsLatest ?? false;
-        _blocked = new HashSet<string>(configured.Blocked ?? IdentityDefaults.Blocked, StringComparer.OrdinalIgnoreCase);
-        var patterns = configured.BlockedPatterns
-            ?? (Normalization == IdentifierNormalization.Email ? [.. IdentityDefaults.BlockedPatterns, .. IdentityDefaults.BlockedEmailPatterns] : IdentityDefaults.BlockedPatterns);
+        // The built-in placeholders always apply; configuration adds to them (a custom list never lets "" or "null" through).
+        _blocked = new HashSet<string>([.. IdentityDefaults.Blocked, .. configured.Blocked ?? []], StringComparer.OrdinalIgnoreCase);
+        IEnumerable<string> patterns = Normalization == IdentifierNormalization.Email ? [.. IdentityDefaults.BlockedPatterns, .. IdentityDefaults.BlockedEmailPatterns] : IdentityDefaults.BlockedPatterns;
+        patterns = patterns.Concat(configured.BlockedPatterns ?? []);
         _blockedPatterns = [.. patterns.Select(p => new Regex($"^(?:{p})$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100)))];
     }
 
@@ -39,10 +40,11 @@ public sealed class IdentifierType
 
     public bool FollowsLatest { get; }
 
-    /// <summary>True when the (normalized) value is a placeholder that must never be matched.</summary>
+    /// <summary>True when the (normalized) value is a placeholder that must never be matched, or holds a control character.</summary>
     public bool IsBlocked(string normalized)
     {
-        if (_blocked.Contains(normalized))
+        ArgumentNullException.ThrowIfNull(normalized);
+        if (_blocked.Contains(normalized) || normalized.AsSpan().ContainsAnyInRange('\u0000', '\u001f') || normalized.Contains('\u007f', StringComparison.Ordinal))
         {
             return true;
         }

@@ -52,10 +52,10 @@ public sealed class IdentifierTypeOptions
     /// <summary>How many distinct values of this type one profile may hold.</summary>
     public int? Limit { get; set; }
 
-    /// <summary>Values never matched (compared after normalization, ignoring case); replaces the defaults when set.</summary>
+    /// <summary>Values never matched (compared after normalization, ignoring case), in addition to the built-in placeholders (<see cref="IdentityDefaults.Blocked"/>), which always apply.</summary>
     public List<string>? Blocked { get; set; }
 
-    /// <summary>Regular expressions of values never matched (whole value, ignoring case); replaces the defaults when set.</summary>
+    /// <summary>Regular expressions of values never matched (whole value, ignoring case), in addition to the built-in patterns, which always apply.</summary>
     public List<string>? BlockedPatterns { get; set; }
 
     /// <summary>

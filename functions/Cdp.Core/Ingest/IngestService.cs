@@ -38,8 +38,14 @@ public sealed class IngestService(
     TimeProvider time,
     ILogger<IngestService> logger,
     IOptions<ConsentOptions>? consent = null,
-    IOptions<Privacy.PrivacyOptions>? privacy = null)
+    IOptions<Privacy.PrivacyOptions>? privacy = null,
+    TransientFailures? failures = null)
 {
+    private readonly TransientFailures _failures = failures ?? TransientFailures.BuiltIn;
+
+    /// <summary>How many times a message whose processing fails deterministically is tried alone before it becomes a dead letter.</summary>
+    public const int MaxMessageAttempts = 3;
+
     private readonly Privacy.SuppressionMode _suppression = privacy?.Value.Suppression ?? Privacy.SuppressionMode.Drop;
 
     // Traits stored only while the profile grants a purpose (Cdp:Consent:TraitPurposes, trait name → purpose).
@@ -55,12 +61,53 @@ public sealed class IngestService(
     private readonly ConcurrentDictionary<string, string> _eventCounters = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Processes a batch in order. Throws when a store fails; the caller redelivers the batch. The summary
-    /// counts profiles written, repeats skipped and dead letters.
+    /// Processes a batch in order. Throws when a store fails transiently (<see cref="TransientFailures"/>): the caller
+    /// redelivers the batch. Any other failure is contained: the batch's messages are processed one by one, and a
+    /// message that still fails after <see cref="MaxMessageAttempts"/> tries becomes a dead letter naming the failure,
+    /// so the partition moves on. The summary counts profiles written, repeats skipped and dead letters.
     /// </summary>
     public async Task<IngestSummary> ProcessAsync(IReadOnlyList<Message> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        try
+        {
+            return await ProcessInOrderAsync(batch, cancellationToken);
+        }
+        catch (Exception ex) when (!_failures.IsTransient(ex))
+        {
+            CdpMetrics.BatchesIsolated.Add(1);
+            Logs.BatchIsolating(logger, ex, batch.Count);
+        }
+
+        var summary = new IngestSummary(batch.Count, 0);
+        foreach (var message in batch)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    var one = await ProcessInOrderAsync([message], cancellationToken);
+                    summary = summary with { ProfilesChanged = summary.ProfilesChanged + one.ProfilesChanged, Duplicates = summary.Duplicates + one.Duplicates, DeadLettered = summary.DeadLettered + one.DeadLettered };
+                    break;
+                }
+                catch (Exception ex) when (!_failures.IsTransient(ex))
+                {
+                    Logs.MessageFailed(logger, ex, message.MessageId, attempt, MaxMessageAttempts);
+                    if (attempt == MaxMessageAttempts)
+                    {
+                        await DeadLetterAsync(message, $"Processing failed {MaxMessageAttempts} times: {ex.GetType().Name}: {ex.Message}", cancellationToken);
+                        summary = summary with { DeadLettered = summary.DeadLettered + 1 };
+                        break;
+                    }
+                }
+            }
+        }
+
+        return summary;
+    }
+
+    private async Task<IngestSummary> ProcessInOrderAsync(IReadOnlyList<Message> batch, CancellationToken cancellationToken)
+    {
         var duplicates = 0;
         var deadLettered = 0;
         var keys = batch.Select(m => IProcessedMessageLog.KeyFor(m.SourceId, m.MessageId)).ToList();

@@ -71,4 +71,4 @@ internal sealed class PendingProfile(string id, StoredProfile? stored)
 }
 
 /// <summary>Identity changed under a batch (a profile it used was merged away, a claim was lost): the batch is resolved again.</summary>
-internal sealed class ResolutionRaceException(string reason) : Exception(reason);
+internal sealed class ResolutionRaceException(string reason) : ContentionException(reason);

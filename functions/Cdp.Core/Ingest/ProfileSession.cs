@@ -101,7 +101,7 @@ internal sealed class ProfileSession(IIdentityIndex index, IProfileStore store, 
 
             if (attempt >= MaxConcurrencyRetries)
             {
-                throw new InvalidOperationException($"Profile '{pending.Id}' kept changing under this batch; giving up after {attempt} attempts.");
+                throw new ContentionException($"Profile '{pending.Id}' kept changing under this batch; giving up after {attempt} attempts.");
             }
 
             Logs.ProfileWriteConflict(logger, pending.Id, attempt);

@@ -50,7 +50,14 @@ public sealed class MergePolicy
         switch (strategy)
         {
             case MergeStrategy.Sum when Number(held.Value) is { } a && Number(incoming.Value) is { } b:
-                return Latest(held, incoming) with { Value = JsonValue.Create(a + b), History = null };
+                if (Sum(a, b) is not { } sum)
+                {
+                    // Past what a JSON number can hold: the contribution is not added (counted), the sum stays.
+                    CdpMetrics.TraitsDropped.Add(1, KeyValuePair.Create<string, object?>("reason", "overflow"));
+                    return held;
+                }
+
+                return Latest(held, incoming) with { Value = sum, History = null };
             case MergeStrategy.Union:
                 return Latest(held, incoming) with { Value = Union(held.Value, incoming.Value), History = null };
         }
@@ -157,14 +164,57 @@ public sealed class MergePolicy
         };
     }
 
+    /// <summary>A number (one <see cref="Number"/> reads), text, or anything else.</summary>
     private static int Kind(JsonNode? value) => value is JsonValue v
-        ? v.GetValueKind() switch { JsonValueKind.Number => 2, JsonValueKind.String => 1, _ => 0 }
+        ? v.GetValueKind() switch { JsonValueKind.Number when Number(v) is not null => 2, JsonValueKind.String => 1, _ => 0 }
         : 0;
 
-    private static decimal? Number(JsonNode? value) =>
-        value is JsonValue v && v.GetValueKind() == JsonValueKind.Number && decimal.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var number)
-            ? number
+    /// <summary>
+    /// A JSON number as <see cref="decimal"/> when it fits (exact for money and counts), else as <see cref="double"/>
+    /// (<c>1e30</c>); null for anything else, and for a number no finite double holds (<c>1e400</c>).
+    /// </summary>
+    private static Numeric? Number(JsonNode? value)
+    {
+        if (value is not JsonValue v || v.GetValueKind() != JsonValueKind.Number)
+        {
+            return null;
+        }
+
+        var text = v.ToJsonString();
+        if (decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var exact))
+        {
+            return new Numeric(exact, (double)exact, true);
+        }
+
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var approximate) && double.IsFinite(approximate)
+            ? new Numeric(0, approximate, false)
             : null;
+    }
+
+    /// <summary>The sum as a JSON number: exact while it fits a decimal, else a finite double, else null (overflow).</summary>
+    private static JsonValue? Sum(Numeric a, Numeric b)
+    {
+        if (a.IsExact && b.IsExact)
+        {
+            try
+            {
+                return JsonValue.Create(a.Exact + b.Exact);
+            }
+            catch (OverflowException)
+            {
+                // Falls through to the double sum.
+            }
+        }
+
+        var sum = a.Approximate + b.Approximate;
+        return double.IsFinite(sum) ? JsonValue.Create(sum) : null;
+    }
+
+    /// <summary>A JSON number: exact as a decimal when it fits, always as a double.</summary>
+    private readonly record struct Numeric(decimal Exact, double Approximate, bool IsExact) : IComparable<Numeric>
+    {
+        public int CompareTo(Numeric other) => IsExact && other.IsExact ? Exact.CompareTo(other.Exact) : Approximate.CompareTo(other.Approximate);
+    }
 
     private static JsonArray Union(JsonNode? a, JsonNode? b)
     {

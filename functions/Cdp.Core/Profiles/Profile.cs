@@ -303,15 +303,57 @@ public sealed class Profile
         return false;
     }
 
-    /// <summary>Remembers a message as applied, forgetting the oldest beyond <paramref name="limit"/>.</summary>
+    /// <summary>
+    /// Remembers a message as applied. Beyond <paramref name="limit"/> the oldest is forgotten, one for each new
+    /// message, so that the keys a merge brought in (<see cref="Absorb"/>) give way one by one, never all at once;
+    /// never more than twice <paramref name="limit"/> are kept.
+    /// </summary>
     public void Remember(string messageKey, int limit)
     {
         ArgumentNullException.ThrowIfNull(messageKey);
         _recent.Add(messageKey.Length > RememberedKeyLength ? messageKey[..RememberedKeyLength] : messageKey);
-        if (_recent.Count > limit)
+        if (_recent.Count > 2 * limit)
         {
-            _recent.RemoveRange(0, _recent.Count - limit);
+            _recent.RemoveRange(0, _recent.Count - (2 * limit));
         }
+        else if (_recent.Count > limit)
+        {
+            _recent.RemoveAt(0);
+        }
+    }
+
+    /// <summary>
+    /// Keeps the newest <paramref name="limit"/> keys of each profile, interleaved from the newest back, so that the
+    /// batches in flight for either (redelivered after the merge) are still recognised and each side's oldest give
+    /// way first (<see cref="Remember"/> forgets one for each new message).
+    /// </summary>
+    private void AbsorbRecent(List<string> theirs, int limit)
+    {
+        var kept = new List<string>(Math.Min(_recent.Count, limit) + Math.Min(theirs.Count, limit));
+        int mine = _recent.Count - 1, other = theirs.Count - 1, fromMine = 0, fromTheirs = 0;
+        while ((mine >= 0 && fromMine < limit) || (other >= 0 && fromTheirs < limit))
+        {
+            if (mine >= 0 && fromMine < limit)
+            {
+                kept.Add(_recent[mine--]);
+                fromMine++;
+            }
+
+            if (other >= 0 && fromTheirs < limit)
+            {
+                if (!_recent.Contains(theirs[other]))
+                {
+                    kept.Add(theirs[other]);
+                }
+
+                other--;
+                fromTheirs++;
+            }
+        }
+
+        kept.Reverse();
+        _recent.Clear();
+        _recent.AddRange(kept);
     }
 
     /// <summary>
@@ -340,7 +382,7 @@ public sealed class Profile
 
         foreach (var (purpose, consent) in other._consents)
         {
-            var merged = _consents.TryGetValue(purpose, out var mine) ? ProfileConsent.Merge(mine, consent, other.Id) : consent;
+            var merged = _consents.TryGetValue(purpose, out var mine) ? ProfileConsent.Merge(mine, consent) : consent;
             if (!Equals(merged, mine))
             {
                 _consents[purpose] = merged;
@@ -357,11 +399,7 @@ public sealed class Profile
         _merged.Add(other.Id);
         Changed(_changedParts, "merged");
         _merged.UnionWith(other._merged);
-        _recent.InsertRange(0, other._recent.Where(k => !_recent.Contains(k)));
-        if (_recent.Count > policy.RecentMessages)
-        {
-            _recent.RemoveRange(0, _recent.Count - policy.RecentMessages);
-        }
+        AbsorbRecent(other._recent, policy.RecentMessages);
 
         Touch(other.UpdatedAt);
         return true;

@@ -50,35 +50,37 @@ public sealed record SegmentMembership(DateTimeOffset Since);
 /// A consent decision for one purpose: granted or denied, when (event time), by which message and source, and
 /// for a grant an optional expiry after which it counts as absent.
 /// </summary>
-/// <param name="Conflict">Set when a merge kept this decision over the other profile's opposite one (which it names).</param>
+/// <param name="Conflict">Set by merges of earlier versions (a denial kept over a grant); no longer written, still read.</param>
 public sealed record ProfileConsent(bool Granted, DateTimeOffset At, string MessageId, string? Source = null, DateTimeOffset? ExpiresAt = null, string? Conflict = null)
 {
     /// <summary>
-    /// The decision a merge keeps for one purpose: a denial on either side wins, whatever its time (a merge never
-    /// turns a denial into a grant), and the set-aside grant is recorded in <see cref="Conflict"/>; between two
-    /// decisions alike, the later (<see cref="Supersedes"/>).
+    /// The decision a merge keeps for one purpose: the later by event time, a denial on a tie (<see cref="Supersedes"/>),
+    /// then the greater message id, so a merge gives the same answer whichever profile absorbs the other and
+    /// whether a decision arrives before or after the merge (decisions.md, 2026-12-03).
     /// </summary>
-    public static ProfileConsent Merge(ProfileConsent mine, ProfileConsent theirs, string theirProfileId)
+    public static ProfileConsent Merge(ProfileConsent mine, ProfileConsent theirs)
     {
         ArgumentNullException.ThrowIfNull(mine);
         ArgumentNullException.ThrowIfNull(theirs);
-        if (mine.Granted == theirs.Granted)
-        {
-            return Supersedes(theirs, mine) ? theirs : mine;
-        }
-
-        var (denial, grant, from) = mine.Granted ? (theirs, mine, "this profile") : (mine, theirs, "profile " + theirProfileId);
-        return denial with { Conflict = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"merge set aside a grant of {grant.At:O} (message {grant.MessageId}) from {from}") };
+        return Supersedes(theirs, mine) ? theirs : mine;
     }
 
     /// <summary>True when the decision is a grant still in force at <paramref name="now"/>.</summary>
     public bool GrantedAt(DateTimeOffset now) => Granted && (ExpiresAt is null || now < ExpiresAt);
 
-    /// <summary>A later decision replaces an earlier one; at the same instant a denial replaces a grant (never the reverse).</summary>
+    /// <summary>
+    /// A later decision replaces an earlier one; at the same instant a denial replaces a grant (never the reverse), and
+    /// between two alike the greater message id wins (a total order: any arrival order ends with the same decision).
+    /// </summary>
     public static bool Supersedes(ProfileConsent candidate, ProfileConsent held)
     {
         ArgumentNullException.ThrowIfNull(candidate);
         ArgumentNullException.ThrowIfNull(held);
-        return candidate.At > held.At || (candidate.At == held.At && !candidate.Granted && held.Granted);
+        if (candidate.At != held.At)
+        {
+            return candidate.At > held.At;
+        }
+
+        return candidate.Granted != held.Granted ? !candidate.Granted : string.CompareOrdinal(candidate.MessageId, held.MessageId) > 0;
     }
 }

@@ -108,33 +108,37 @@ public sealed class ConsentTests : IDisposable
     }
 
     [Fact]
-    public void AMerge_NeverTurnsADenialIntoAGrant_AndRecordsTheConflict()
+    public void AMerge_KeepsTheLaterDecision_ADenialOnATie_WhicheverProfileAbsorbs()
     {
-        var survivor = new Profile("p_s", T0);
-        survivor.SetConsent("marketing_email", new ProfileConsent(false, T0, "m-deny"));
-        survivor.SetConsent("analytics", new ProfileConsent(true, T0, "m-old"));
-        var merged = new Profile("p_m", T0);
-        merged.SetConsent("marketing_email", new ProfileConsent(true, T0.AddDays(1), "m-grant"));
-        merged.SetConsent("analytics", new ProfileConsent(true, T0.AddHours(1), "m-new"));
-        merged.SetConsent("marketing_sms", new ProfileConsent(false, T0, "m-sms"));
+        Profile Survivor()
+        {
+            var survivor = new Profile("p_s", T0);
+            survivor.SetConsent("marketing_email", new ProfileConsent(false, T0, "m-deny"));
+            survivor.SetConsent("analytics", new ProfileConsent(true, T0, "m-old"));
+            survivor.SetConsent("marketing_sms", new ProfileConsent(true, T0, "m-sms-grant"));
+            return survivor;
+        }
 
-        survivor.Absorb(merged, TestDomain.Policy());
+        Profile Merged()
+        {
+            var merged = new Profile("p_m", T0);
+            merged.SetConsent("marketing_email", new ProfileConsent(true, T0.AddDays(1), "m-grant"));
+            merged.SetConsent("analytics", new ProfileConsent(true, T0.AddHours(1), "m-new"));
+            merged.SetConsent("marketing_sms", new ProfileConsent(false, T0, "m-sms"));
+            return merged;
+        }
 
-        var email = survivor.Consents["marketing_email"];
-        Assert.Equal((false, "m-deny"), (email.Granted, email.MessageId));
-        Assert.Contains("m-grant", email.Conflict, StringComparison.Ordinal);
-        Assert.Contains("p_m", email.Conflict, StringComparison.Ordinal);
-        Assert.Equal(new ProfileConsent(true, T0.AddHours(1), "m-new"), survivor.Consents["analytics"]); // alike: the later
-        Assert.False(survivor.Consents["marketing_sms"].Granted);
+        var one = Survivor();
+        one.Absorb(Merged(), TestDomain.Policy());
+        var other = Merged();
+        other.Absorb(Survivor(), TestDomain.Policy());
 
-        // And the other way round: the survivor's grant gives way to the merged profile's earlier denial.
-        var granted = new Profile("p_g", T0);
-        granted.SetConsent("marketing_email", new ProfileConsent(true, T0.AddDays(2), "m-g"));
-        var denied = new Profile("p_d", T0);
-        denied.SetConsent("marketing_email", new ProfileConsent(false, T0, "m-d"));
-        granted.Absorb(denied, TestDomain.Policy());
-        Assert.Equal((false, "m-d"), (granted.Consents["marketing_email"].Granted, granted.Consents["marketing_email"].MessageId));
-        Assert.Contains("this profile", granted.Consents["marketing_email"].Conflict, StringComparison.Ordinal);
+        foreach (var survivor in new[] { one, other })
+        {
+            Assert.Equal((true, "m-grant"), (survivor.Consents["marketing_email"].Granted, survivor.Consents["marketing_email"].MessageId)); // the later
+            Assert.Equal(new ProfileConsent(true, T0.AddHours(1), "m-new"), survivor.Consents["analytics"]);
+            Assert.Equal((false, "m-sms"), (survivor.Consents["marketing_sms"].Granted, survivor.Consents["marketing_sms"].MessageId)); // a tie: the denial
+        }
     }
 
     [Fact]

@@ -31,9 +31,10 @@ public class CrashInjectionTests
 
     private static readonly Message Later = Track("m7", 7, userId: "u1");
 
-    private sealed class Crash : Exception;
+    /// <summary>A crash stops the work where it is: like a cancellation, not a failure that ingest contains as a dead letter.</summary>
+    private sealed class Crash : OperationCanceledException;
 
-    private static InMemoryStores Prepared(out Ingest.IngestService ingest)
+    private static InMemoryStores Prepared(out Cdp.Core.Ingest.IngestService ingest)
     {
         var stores = new InMemoryStores();
         ingest = TestDomain.Ingest(stores, policy: TestDomain.Policy(p => p.Traits["points"] = new TraitPolicyOptions { Strategy = MergeStrategy.Sum }));

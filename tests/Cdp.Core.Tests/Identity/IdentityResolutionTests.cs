@@ -12,7 +12,7 @@ public class IdentityResolutionTests
 {
     private readonly InMemoryStores _stores = new();
     private readonly IdentityRules _rules;
-    private readonly Ingest.IngestService _ingest;
+    private readonly Cdp.Core.Ingest.IngestService _ingest;
     private readonly ProfileReader _reader;
 
     public IdentityResolutionTests()
@@ -29,7 +29,7 @@ public class IdentityResolutionTests
 
     private static IdentityResolutionTests With(Action<IdentityOptions>? identity = null, Action<MergePolicyOptions>? policy = null) => new(identity, policy);
 
-    private Task<Ingest.IngestSummary> Ingest(params Cdp.Core.Events.Message[] messages) => _ingest.ProcessAsync(messages, CancellationToken.None);
+    private Task<Cdp.Core.Ingest.IngestSummary> Ingest(params Cdp.Core.Events.Message[] messages) => _ingest.ProcessAsync(messages, CancellationToken.None);
 
     private async Task<ProfileView> ProfileOf(string identifier)
     {

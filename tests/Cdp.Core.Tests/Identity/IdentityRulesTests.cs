@@ -94,13 +94,14 @@ public class IdentityRulesTests
     }
 
     [Fact]
-    public void ConfiguredBlockedValuesAndPatterns_ReplaceTheDefaults()
+    public void ConfiguredBlockedValuesAndPatterns_AddToTheDefaults()
     {
         var rules = TestDomain.Rules(o => o.Types["user_id"] = new IdentifierTypeOptions { Blocked = ["guest"], BlockedPatterns = ["test-.*"] });
 
         Assert.Empty(Read(Identify(userId: "Guest"), rules));
         Assert.Empty(Read(Identify(userId: "test-42"), rules));
-        Assert.Equal(["user_id:unknown"], Read(Identify(userId: "unknown"), rules));
+        Assert.Empty(Read(Identify(userId: "unknown"), rules)); // the built-in placeholders still apply
+        Assert.Equal(["user_id:guest-1"], Read(Identify(userId: "guest-1"), rules));
     }
 
     [Fact]

@@ -1,0 +1,135 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cdp.Core.Events;
+using Cdp.Core.Identity;
+using Cdp.Core.Profiles;
+using Cdp.Testing;
+using Cdp.Testing.InMemory;
+using static Cdp.Core.Tests.Identity.Events;
+
+namespace Cdp.Core.Tests.Identity;
+
+/// <summary>
+/// Regressions of issue 16, each reproduced against the code before its fix: identity and counts that stay right
+/// through merges, concurrency, crashes and hostile values.
+/// </summary>
+public class TrustRegressionTests
+{
+    private static readonly MergePolicy SumPolicy = TestDomain.Policy(p =>
+    {
+        p.Traits["points"] = new TraitPolicyOptions { Strategy = MergeStrategy.Sum };
+        p.Traits["best"] = new TraitPolicyOptions { Strategy = MergeStrategy.Max };
+        p.Traits["lowest"] = new TraitPolicyOptions { Strategy = MergeStrategy.Min };
+    });
+
+    private static Profile Live(InMemoryStores stores, IdentityRules rules, string identifier)
+    {
+        Assert.True(rules.TryParse(identifier, out var parsed));
+        var owner = stores.Index[rules.KeyOf(parsed)];
+        return stores.LiveAsync(owner, CancellationToken.None).GetAwaiter().GetResult()!.Profile;
+    }
+
+    private static long Count(Profile profile, string type) => profile.Counters.TryGetValue(type, out var counter) ? counter.Count : 0;
+
+    [Fact]
+    public async Task Merge_SurvivorFullOfRecentKeys_ARedeliveredBatchOfTheMergedProfile_CountsNothingTwice()
+    {
+        // The processed-message log off, as in the Function App by default: the profiles' recent keys are the only guard.
+        var stores = new InMemoryStores { RememberProcessed = false };
+        var ingest = TestDomain.Ingest(stores);
+        for (var i = 0; i < 130; i++)
+        {
+            await ingest.ProcessAsync([Track($"a{i:D3}", i, userId: "u1")], CancellationToken.None);
+        }
+
+        Message[] deviceBatch = [Track("b1", 200, anonymousId: "d1"), Track("b2", 201, anonymousId: "d1")];
+        await ingest.ProcessAsync(deviceBatch, CancellationToken.None);
+        await ingest.ProcessAsync([Identify("m", 300, userId: "u1", anonymousId: "d1")], CancellationToken.None);
+
+        // The device's batch comes again (a crash before its checkpoint), and so does the merging one.
+        await ingest.ProcessAsync(deviceBatch, CancellationToken.None);
+        await ingest.ProcessAsync([Identify("m", 300, userId: "u1", anonymousId: "d1")], CancellationToken.None);
+
+        var person = Live(stores, TestDomain.Rules(), "user_id:u1");
+        Assert.Equal(132, Count(person, "track"));
+        Assert.Equal(1, Count(person, "identify"));
+    }
+
+    [Fact]
+    public async Task SumMaxMin_NumbersPastDecimal_AreDecided_NoException()
+    {
+        var stores = new InMemoryStores();
+        var ingest = TestDomain.Ingest(stores, policy: SumPolicy);
+        JsonObject Traits(string points, string best, string lowest) => new()
+        {
+            ["points"] = JsonNode.Parse(points),
+            ["best"] = JsonNode.Parse(best),
+            ["lowest"] = JsonNode.Parse(lowest),
+        };
+
+        await ingest.ProcessAsync([Identify("m1", 1, userId: "u1", traits: Traits("7e28", "5", "1e30"))], CancellationToken.None);
+        await ingest.ProcessAsync([Identify("m2", 2, userId: "u1", traits: Traits("7e28", "1e30", "3"))], CancellationToken.None);
+        await ingest.ProcessAsync([Identify("m3", 3, userId: "u1", traits: Traits("1e308", "2", "-1e300"))], CancellationToken.None);
+        await ingest.ProcessAsync([Identify("m4", 4, userId: "u1", traits: Traits("1e308", "1", "4"))], CancellationToken.None);
+
+        var profile = Live(stores, TestDomain.Rules(), "user_id:u1");
+        Assert.Empty(stores.DeadLetters);
+        // 7e28 + 7e28 passes decimal: the sum goes on as a double; 1e308 + 1e308 passes any double: that contribution is dropped.
+        Assert.Equal(1e308, profile.Traits["points"].Value!.GetValue<double>(), 1e293);
+        Assert.Equal(1e30, double.Parse(profile.Traits["best"].Value!.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(-1e300, double.Parse(profile.Traits["lowest"].Value!.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture));
+        // The stored value is a JSON number a store can write.
+        Assert.Equal(JsonValueKind.Number, profile.Traits["points"].Value!.GetValueKind());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("null")]
+    [InlineData("unknown")]
+    [InlineData("0000")]
+    [InlineData("a\u0001b")]
+    public async Task ACustomBlockedList_KeepsTheBuiltInPlaceholdersBlocked(string userId)
+    {
+        var rules = TestDomain.Rules(o => o.Types["user_id"] = new IdentifierTypeOptions { Blocked = ["guest"] });
+        var stores = new InMemoryStores();
+        var ingest = TestDomain.Ingest(stores, rules);
+
+        await ingest.ProcessAsync([Track("m1", 1, userId: userId, anonymousId: "d1"), Track("m2", 2, userId: userId, anonymousId: "d2"), Track("m3", 3, userId: "guest", anonymousId: "d3")], CancellationToken.None);
+
+        Assert.Empty(rules.IdentifiersOf(Track("x", 0, userId: userId)));
+        Assert.Empty(rules.IdentifiersOf(Track("x", 0, userId: "guest")));
+        Assert.Equal(3, stores.ProfileIds.Count()); // one per device: the blank or placeholder user id joined nobody
+    }
+
+    public static TheoryData<int[]> ConsentOrders => new() { { [0, 1, 2] }, { [0, 2, 1] }, { [1, 0, 2] }, { [1, 2, 0] }, { [2, 0, 1] }, { [2, 1, 0] } };
+
+    [Theory]
+    [MemberData(nameof(ConsentOrders))]
+    public async Task ConsentAcrossAMerge_AnyArrivalOrder_TheLatestDecisionWins_DenialOnATie(int[] order)
+    {
+        // The device denies at 10:00, the user grants at 11:00 and denies "analytics" at the same instant as the device grants it; a login joins them.
+        Message Consent(string id, double minutes, string? userId, string? anonymousId, JsonObject decisions) =>
+            Track(id, minutes, userId: userId, anonymousId: anonymousId) with { Event = "Consent Updated", Properties = new JsonObject { ["categoryPreferences"] = decisions } };
+        Message[] messages =
+        [
+            Consent("c1", 60, null, "d1", new JsonObject { ["marketing_email"] = false, ["analytics"] = true }),
+            Consent("c2", 120, "u1", null, new JsonObject { ["marketing_email"] = true }),
+            Identify("login", 30, userId: "u1", anonymousId: "d1"),
+        ];
+        var analyticsDenial = Consent("c3", 60, "u1", null, new JsonObject { ["analytics"] = false });
+        var stores = new InMemoryStores();
+        var ingest = TestDomain.Ingest(stores);
+
+        await ingest.ProcessAsync([analyticsDenial], CancellationToken.None);
+        foreach (var i in order)
+        {
+            await ingest.ProcessAsync([messages[i]], CancellationToken.None);
+        }
+
+        var person = Live(stores, TestDomain.Rules(), "user_id:u1");
+        Assert.Equal(Live(stores, TestDomain.Rules(), "anonymous_id:d1").Id, person.Id);
+        Assert.Equal((true, "c2"), (person.Consents["marketing_email"].Granted, person.Consents["marketing_email"].MessageId));
+        Assert.Equal((false, "c3"), (person.Consents["analytics"].Granted, person.Consents["analytics"].MessageId));
+    }
+}
