@@ -37,6 +37,7 @@ public static class AzureServiceCollectionExtensions
         services.AddSingleton(sp => CreateCosmosClient(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton(sp => CreateProducer(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton<IEventStream, EventHubsEventStream>();
+        services.AddSingleton<Core.ITransientFailureRule, AzureTransientFailures>();
         services.AddSingleton<IIdentityIndex>(sp => new CosmosIdentityIndex(
             ContainerFor(sp, CosmosContainers.Identities),
             sp.GetRequiredService<TimeProvider>()));

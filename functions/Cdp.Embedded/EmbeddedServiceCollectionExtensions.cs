@@ -49,6 +49,7 @@ public static class EmbeddedServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SqliteDatabase>();
+        services.AddSingleton<Core.ITransientFailureRule, SqliteTransientFailures>();
         services.AddSingleton<SqliteEventLog>();
         services.AddSingleton<IEventStream>(sp => sp.GetRequiredService<SqliteEventLog>());
         services.AddSingleton<SqliteIdentityIndex>();

@@ -120,8 +120,30 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         // A known person (every identifier on one live profile): nothing to claim, merge or drop.
         if (OneLiveProfile(roots))
         {
+            // The index names it for every identifier; one it does not hold yet (a claim whose profile was never
+            // written, from before claims followed the profile) is linked now, within the limits.
+            List<MessageIdentifier>? missing = null;
+            foreach (var identifier in identifiers)
+            {
+                if (!roots[0]!.Profile!.Holds(identifier.Identifier))
+                {
+                    (missing ??= []).Add(identifier);
+                }
+            }
+
+            if (missing is not null)
+            {
+                await session.WriteNowAsync(roots[0]!.Id, p => LinkWithinLimits(p, missing, at, identifiers.Count > 1), cancellationToken);
+            }
+
             return new Resolved(roots[0]!.Id, identifiers);
         }
+
+        return await ResolveKnownPartlyAsync(session, message, at, identifiers, roots, cancellationToken);
+    }
+
+    private async ValueTask<Resolved> ResolveKnownPartlyAsync(ProfileSession session, Message message, DateTimeOffset at, List<MessageIdentifier> identifiers, PendingProfile?[] roots, CancellationToken cancellationToken)
+    {
 
         // 2. Drop the lowest-priority identifier while the union would break a limit.
         var kept = new List<int>(identifiers.Count);
@@ -174,16 +196,24 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
 
         var profileId = target?.Id ?? NewProfileId(message.MessageId);
 
-        // 4. Claim what nobody holds; a lost claim means another consumer linked it meanwhile: resolve again.
+        // 4. Claim what nobody holds, profile first: the ledger records the link, the profile holds the identifiers
+        //    (its limits checked against it as stored, under its version), and only then does the index name it.
+        //    So whoever finds a claim finds a profile that holds it. A lost claim means another consumer linked the
+        //    identifier meanwhile: the profile lets go of it, and the message is resolved again.
         var linked = new List<MessageIdentifier>(identifiers.Count);
+        List<MessageIdentifier>? unclaimed = null;
         foreach (var i in kept)
         {
-            if (roots[i] is null && await session.ClaimAsync(identifiers[i].Key, profileId, cancellationToken) != profileId)
-            {
-                throw new ResolutionRaceException($"another profile claimed a {identifiers[i].Type.Name} identifier of message '{message.MessageId}'");
-            }
-
             linked.Add(identifiers[i]);
+            if (roots[i] is null)
+            {
+                (unclaimed ??= []).Add(identifiers[i]);
+            }
+        }
+
+        if (unclaimed is not null)
+        {
+            await LinkThenClaimAsync(session, profileId, unclaimed, identifiers.Count > 1, message, at, cancellationToken);
         }
 
         foreach (var i in dropped ?? [])
@@ -198,6 +228,59 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
     }
 
     /// <summary>
+    /// Links <paramref name="unclaimed"/> to the profile (created at <paramref name="at"/> if new) and then claims them:
+    /// the ledger entry first (evidence before effect; its id derives from the message, so a replay writes it again),
+    /// the profile written with the identifiers (<see cref="LinkWithinLimits"/> refuses one past its type's limit when
+    /// another consumer got there first), then each claim. A lost claim unlinks that identifier and resolves again.
+    /// </summary>
+    private async Task LinkThenClaimAsync(ProfileSession session, string profileId, List<MessageIdentifier> unclaimed, bool together, Message message, DateTimeOffset at, CancellationToken cancellationToken, string part = "")
+    {
+        var pending = await session.OpenAsync(profileId, at, cancellationToken);
+        await ledger.AppendAsync(
+            [new LedgerEntry(
+                part.Length == 0 ? EntryId(LedgerEntry.Link, profileId, message.MessageId) : EntryId(LedgerEntry.Link, profileId, message.MessageId, part),
+                profileId,
+                LedgerEntry.Link,
+                at,
+                message.MessageId,
+                pending.Stored is null ? "new-profile" : "matched-profile",
+                [.. unclaimed.Select(i => i.Type.Name).Distinct()],
+                [.. unclaimed.Select(i => i.Key)])],
+            cancellationToken);
+        await session.WriteNowAsync(profileId, p => LinkWithinLimits(p, unclaimed, at, together), cancellationToken);
+        for (var i = 0; i < unclaimed.Count; i++)
+        {
+            if (await session.ClaimAsync(unclaimed[i].Key, profileId, cancellationToken) != profileId)
+            {
+                // This one and the ones not claimed yet: the profile holds none of them unless the index says so.
+                var release = unclaimed.Skip(i).Select(u => u.Identifier).ToList();
+                await session.WriteNowAsync(profileId, p => release.Aggregate(false, (changed, identifier) => p.Unlink(identifier) | changed), cancellationToken);
+                throw new ResolutionRaceException($"another profile claimed a {unclaimed[i].Type.Name} identifier of message '{message.MessageId}'");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Links identifiers to a profile as it is now; throws <see cref="ResolutionRaceException"/> when one would give it
+    /// more values of a type than the type's limit (another consumer linked one since the message was resolved).
+    /// </summary>
+    private static bool LinkWithinLimits(Profile profile, List<MessageIdentifier> identifiers, DateTimeOffset at, bool together)
+    {
+        var changed = false;
+        foreach (var identifier in identifiers)
+        {
+            if (!profile.Holds(identifier.Identifier) && profile.CountOf(identifier.Type.Name) >= identifier.Type.Limit)
+            {
+                throw new ResolutionRaceException($"profile '{profile.Id}' holds {identifier.Type.Limit} {identifier.Type.Name} identifiers already");
+            }
+
+            changed |= profile.Link(identifier.Identifier, at, together);
+        }
+
+        return changed;
+    }
+
+    /// <summary>
     /// The live profile behind <paramref name="profileId"/>, following redirects; finishes any merge on the way
     /// whose absorb did not happen (a crash between steps 2 and 3). A profile that is claimed but not written
     /// (its creator's batch crashed, or is still running elsewhere) is started here at the message's time:
@@ -205,6 +288,8 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
     /// </summary>
     private async ValueTask<PendingProfile> RootAsync(ProfileSession session, string profileId, DateTimeOffset at, IReadOnlyList<MessageIdentifier> identifiers, CancellationToken cancellationToken)
     {
+        // Claims follow the profile's write, so an owner not stored is a claim of an earlier version, or of a
+        // profile erased since (its entries suppressed); it is started here, as it always was.
         var pending = await session.OpenAsync(profileId, at, cancellationToken);
         if (pending.Profile!.MergedInto is null)
         {
@@ -326,16 +411,40 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         await ledger.AppendAsync(
             [new LedgerEntry(EntryId(LedgerEntry.Merge, survivorId, mergedId), survivorId, LedgerEntry.Merge, at, message.MessageId, "shared-identifier", types, [.. shared.Select(s => s.Key)], mergedId)],
             cancellationToken);
-        var merged = await session.WriteNowAsync(mergedId, p => p.RedirectTo(survivorId), cancellationToken);
+        // The merged-away profile is frozen only if, as it is now, its identifiers still fit the survivor's limits
+        // (another consumer may have linked one to it since it was read); otherwise the message is resolved again.
+        var survivor = (await session.LoadAsync(survivorId, cancellationToken))?.Profile;
+        var merged = await session.WriteNowAsync(mergedId, p => FitsLimits(p, survivor) ? p.RedirectTo(survivorId) : throw new ResolutionRaceException($"profile '{mergedId}' changed and no longer fits '{survivorId}'"), cancellationToken);
         await AbsorbAsync(session, merged.Profile!, survivorId, shared, cancellationToken);
         CdpMetrics.ProfilesMerged.Add(1);
         Logs.ProfilesMerged(logger, message.MessageId, mergedId, survivorId, types);
     }
 
+    /// <summary>True when <paramref name="merged"/>'s identifiers joined to <paramref name="survivor"/>'s break no type's limit (not made worse).</summary>
+    private bool FitsLimits(Profile merged, Profile? survivor)
+    {
+        if (survivor is null || merged.MergedInto is not null)
+        {
+            return true;
+        }
+
+        foreach (var type in rules.Types)
+        {
+            var values = new HashSet<string>(StringComparer.Ordinal);
+            var most = Math.Max(survivor.ValuesOf(type.Name, values), merged.ValuesOf(type.Name, values));
+            if (values.Count > Math.Max(type.Limit, most))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>The survivor takes in a merged-away profile's frozen content (once), then the index entries move.</summary>
     private async Task AbsorbAsync(ProfileSession session, Profile merged, string survivorId, IReadOnlyList<MessageIdentifier> message, CancellationToken cancellationToken)
     {
-        await session.WriteNowAsync(survivorId, p => p.Absorb(merged, policy), cancellationToken);
+        await session.WriteNowAsync(survivorId, p => p.Absorb(merged, policy, type => rules.TypeOf(type).Limit), cancellationToken);
         await MoveIndexEntriesAsync(session, merged, survivorId, message, cancellationToken);
     }
 
@@ -346,13 +455,27 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
     /// </summary>
     private async Task MoveIndexEntriesAsync(ProfileSession session, Profile merged, string survivorId, IReadOnlyList<MessageIdentifier> message, CancellationToken cancellationToken)
     {
-        var keys = merged.Identifiers.Select(held => rules.KeyOf(held.Identifier)).OrderBy(key => message.Any(m => m.Key == key));
-        foreach (var key in keys)
+        var survivor = (await session.LoadAsync(survivorId, cancellationToken))?.Profile;
+        var held = merged.Identifiers.Select(held => (held.Identifier, Key: rules.KeyOf(held.Identifier))).OrderBy(h => message.Any(m => m.Key == h.Key));
+        foreach (var (identifier, key) in held)
         {
-            if (await session.OwnerAsync(key, cancellationToken) == merged.Id)
+            if (await session.OwnerAsync(key, cancellationToken) != merged.Id)
+            {
+                continue;
+            }
+
+            if (survivor is null || survivor.Holds(identifier))
             {
                 await session.ReassignAsync(key, merged.Id, survivorId, cancellationToken);
+                continue;
             }
+
+            // The survivor could not take it (another consumer linked one of its type meanwhile): it goes to a profile
+            // of its own, derived from the merged one, so no index entry names a profile that does not hold it.
+            var splitId = NewProfileId(merged.Id + "/split");
+            await session.OpenAsync(splitId, merged.CreatedAt, cancellationToken);
+            await session.WriteNowAsync(splitId, p => p.Link(identifier, merged.UpdatedAt), cancellationToken);
+            await session.ReassignAsync(key, merged.Id, splitId, cancellationToken);
         }
     }
 
@@ -370,7 +493,8 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
 
         if (holder is null)
         {
-            return await session.ClaimAsync(identifier.Key, profileId, cancellationToken) == profileId;
+            await LinkThenClaimAsync(session, profileId, [identifier], together: true, message, at, cancellationToken, part: identifier.Key);
+            return true;
         }
 
         // The later link wins (by event time, so the outcome does not depend on the order of processing). Only
@@ -380,12 +504,23 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
             return false;
         }
 
+        if (holder.Profile.Identifiers.Count == 1)
+        {
+            // The device is all that names the holder (anonymous history): moving it away would leave a profile no
+            // identifier reaches. Its history goes with it: the holder is merged into the profile taking the device.
+            await MergeAsync(session, holder.Id, profileId, message, at, [identifier], cancellationToken);
+            return true;
+        }
+
         await ledger.AppendAsync(
             [new LedgerEntry(EntryId(LedgerEntry.Move, profileId, identifier.Key, message.MessageId), profileId, LedgerEntry.Move, at, message.MessageId, "follows-latest", [identifier.Type.Name], [identifier.Key], holder.Id)],
             cancellationToken);
         await session.WriteNowAsync(holder.Id, p => p.Unlink(identifier.Identifier), cancellationToken);
+        await session.OpenAsync(profileId, at, cancellationToken);
+        await session.WriteNowAsync(profileId, p => LinkWithinLimits(p, [identifier], at, together: true), cancellationToken);
         if (await session.ReassignAsync(identifier.Key, holder.Id, profileId, cancellationToken) != profileId)
         {
+            await session.WriteNowAsync(profileId, p => p.Unlink(identifier.Identifier), cancellationToken);
             throw new ResolutionRaceException($"a {identifier.Type.Name} identifier moved meanwhile");
         }
 

@@ -206,7 +206,7 @@ public sealed class IngestService(
 
             var resolved = await resolver.ResolveAsync(session, message, usable, cancellationToken);
             var at = message.Timestamp ?? message.ReceivedAt!.Value;
-            var pending = await OpenResolvedAsync(session, resolved, message, at, cancellationToken);
+            var pending = await OpenResolvedAsync(session, resolved, at, cancellationToken);
             pending.Apply(profile => Link(profile, resolved.Linked, at));
             await CommitAsync(session, cancellationToken);
             return resolved.ProfileId;
@@ -227,7 +227,7 @@ public sealed class IngestService(
                 var anonymized = usable != identifiers;
                 var resolved = await resolver.ResolveAsync(session, message, usable, cancellationToken);
                 var at = message.Timestamp ?? message.ReceivedAt!.Value;
-                var pending = await OpenResolvedAsync(session, resolved, message, at, cancellationToken);
+                var pending = await OpenResolvedAsync(session, resolved, at, cancellationToken);
                 pending.Apply(profile => Link(profile, resolved.Linked, at) | ApplyMessage(profile, message, key, at, withTraits: !anonymized));
                 var recorded = ProfileEvent.Of(resolved.ProfileId, message);
                 session.Events.Add(anonymized ? recorded with { Properties = null } : recorded);
@@ -286,46 +286,23 @@ public sealed class IngestService(
         }
     }
 
+    /// <summary>The resolved profile (created at the message's time if new; the resolver linked and recorded its new identifiers).</summary>
+    private static ValueTask<PendingProfile> OpenResolvedAsync(ProfileSession session, Resolved resolved, DateTimeOffset at, CancellationToken cancellationToken) =>
+        session.OpenAsync(resolved.ProfileId, at, cancellationToken);
+
     /// <summary>
-    /// The resolved profile (created at the message's time if new), with a ledger entry for the identifiers
-    /// the message links to it for the first time. The caller applies the link (<see cref="Link"/>).
+    /// Records when the profile saw the message's resolved identifiers. Only those it holds: the resolver linked the
+    /// new ones before claiming them, and one that moved to another profile since must not come back here on a retry.
     /// </summary>
-    private static async ValueTask<PendingProfile> OpenResolvedAsync(ProfileSession session, Resolved resolved, Message message, DateTimeOffset at, CancellationToken cancellationToken)
-    {
-        var pending = await session.OpenAsync(resolved.ProfileId, at, cancellationToken);
-        var isNew = pending.Stored is null;
-        List<MessageIdentifier>? fresh = null;
-        foreach (var identifier in resolved.Linked)
-        {
-            if (!pending.Profile!.Holds(identifier.Identifier))
-            {
-                (fresh ??= []).Add(identifier);
-            }
-        }
-
-        if (fresh is not null)
-        {
-            session.Ledger.Add(new LedgerEntry(
-                IdentityResolver.EntryId(LedgerEntry.Link, resolved.ProfileId, message.MessageId),
-                resolved.ProfileId,
-                LedgerEntry.Link,
-                at,
-                message.MessageId,
-                isNew ? "new-profile" : "matched-profile",
-                [.. fresh.Select(i => i.Type.Name).Distinct()],
-                [.. fresh.Select(i => i.Key)]));
-        }
-
-        return pending;
-    }
-
-    /// <summary>Links the message's resolved identifiers to the profile; true when the profile changed.</summary>
     private static bool Link(Profile profile, List<MessageIdentifier> linked, DateTimeOffset at)
     {
         var changed = false;
         foreach (var identifier in linked)
         {
-            changed |= profile.Link(identifier.Identifier, at, together: linked.Count > 1);
+            if (profile.Holds(identifier.Identifier))
+            {
+                changed |= profile.Link(identifier.Identifier, at, together: linked.Count > 1);
+            }
         }
 
         return changed;

@@ -360,7 +360,9 @@ public sealed class Profile
     /// Takes in a merged-away profile: its identifiers, its traits decided by the policy, its counters added,
     /// its recent messages, and it and everything merged into it. False when it was taken in before.
     /// </summary>
-    public bool Absorb(Profile other, MergePolicy policy)
+    /// <param name="limitOf">The limit of each identifier type: an identifier of the other profile that would take this
+    /// one past it is not taken in (the resolver gives it a profile of its own). Null: no limit.</param>
+    public bool Absorb(Profile other, MergePolicy policy, Func<string, int>? limitOf = null)
     {
         ArgumentNullException.ThrowIfNull(other);
         ArgumentNullException.ThrowIfNull(policy);
@@ -371,7 +373,10 @@ public sealed class Profile
 
         foreach (var held in other._identifiers)
         {
-            Link(held);
+            if (limitOf is null || IndexOf(held.Type, held.Value) >= 0 || CountOf(held.Type) < limitOf(held.Type))
+            {
+                Link(held);
+            }
         }
 
         foreach (var (name, trait) in other._traits)

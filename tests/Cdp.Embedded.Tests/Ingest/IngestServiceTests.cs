@@ -42,11 +42,13 @@ public class IngestServiceTests
         await store.Ingest.ProcessAsync([Messages.Track("m2", anonymousId: "a1", at: Messages.T0.AddMinutes(1))], CancellationToken.None);
         await store.Ingest.ProcessAsync([Messages.Identify("m3", "a1", "u1", new JsonObject { ["plan"] = "pro" }, Messages.T0.AddMinutes(2))], CancellationToken.None);
 
+        // A new profile is written twice: holding its identifiers (before the index names it), then with the message.
         var changes = (await store.Profiles.ReadAsync("c", 10, CancellationToken.None)).Changes;
-        Assert.Equal([1L, 2L, 3L], changes.Select(c => c.Profile.Version));
-        Assert.Equal(["counters.identify", "identifiers", "traits.plan"], changes[0].Profile.ChangedPaths);
-        Assert.Equal(["counters.track", "counters.track:Viewed", "identifiers.seen"], changes[1].Profile.ChangedPaths);
-        Assert.Equal(["counters.identify", "identifiers.seen", "traits.plan"], changes[2].Profile.ChangedPaths);
+        Assert.Equal([1L, 2L, 3L, 4L], changes.Select(c => c.Profile.Version));
+        Assert.Equal(["identifiers"], changes[0].Profile.ChangedPaths);
+        Assert.Equal(["counters.identify", "traits.plan"], changes[1].Profile.ChangedPaths);
+        Assert.Equal(["counters.track", "counters.track:Viewed", "identifiers.seen"], changes[2].Profile.ChangedPaths);
+        Assert.Equal(["counters.identify", "identifiers.seen", "traits.plan"], changes[3].Profile.ChangedPaths);
     }
 
     [Fact]
@@ -142,7 +144,10 @@ public class IngestServiceTests
         await ingest.ProcessAsync([message], CancellationToken.None);
 
         Assert.Equal([Anonymous], (await store.Profiles.GetAsync("p_winner", CancellationToken.None))!.Profile.Identifiers.Select(i => i.Identifier));
-        Assert.Null(await store.Profiles.GetAsync(IdentityResolver.NewProfileId("m1"), CancellationToken.None));
+        // The profile it started holds nothing: it let go of the identifier it lost, and the message went to the winner.
+        var lost = (await store.Profiles.GetAsync(IdentityResolver.NewProfileId("m1"), CancellationToken.None))!.Profile;
+        Assert.Empty(lost.Identifiers);
+        Assert.Empty(lost.Counters);
     }
 
     [Fact]
@@ -159,7 +164,7 @@ public class IngestServiceTests
 
         Assert.Equal([1, 0, 0], summaries.Select(s => s.ProfilesChanged));
         Assert.Equal([0, 1, 1], summaries.Select(s => s.Duplicates));
-        Assert.Single((await store.Profiles.ReadAsync("c", 100, CancellationToken.None)).Changes);
+        Assert.Equal(2, (await store.Profiles.ReadAsync("c", 100, CancellationToken.None)).Changes.Count); // its identifiers, then the message
     }
 
     [Fact]
@@ -186,7 +191,7 @@ public class IngestServiceTests
     }
 
     [Fact]
-    public async Task ProcessAsync_ManyMessagesOfOneProfile_OneWrite()
+    public async Task ProcessAsync_ManyMessagesOfOneNewProfile_ItsIdentifiersThenOneWrite()
     {
         using var store = new EmbeddedStore();
         var batch = Enumerable.Range(0, 20)
@@ -196,7 +201,10 @@ public class IngestServiceTests
         var summary = await store.Ingest.ProcessAsync(batch, CancellationToken.None);
 
         Assert.Equal(1, summary.ProfilesChanged);
-        var change = Assert.Single((await store.Profiles.ReadAsync("c", 100, CancellationToken.None)).Changes);
+        var changes = (await store.Profiles.ReadAsync("c", 100, CancellationToken.None)).Changes;
+        Assert.Equal(2, changes.Count);
+        Assert.Empty(changes[0].Profile.Traits);
+        var change = changes[1];
         Assert.Equal(20, change.Profile.Traits.Count);
         Assert.Equal(Messages.T0, change.Profile.CreatedAt);
         Assert.Equal(Messages.T0.AddSeconds(19), change.Profile.UpdatedAt);
