@@ -3,8 +3,10 @@ using System.Text;
 using Cdp.Core.Sources;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cdp.Local.Tests;
 
@@ -26,6 +28,9 @@ public sealed class LocalApp : WebApplicationFactory<Program>
         _settings = settings;
     }
 
+    /// <summary>Changes the host's services after its own registrations (to drive a rare fault).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+
     /// <summary>The write key of the source every test app has (<c>test</c>); clients send it as HTTP Basic user.</summary>
     public const string WriteKey = "test-write-key";
 
@@ -38,7 +43,7 @@ public sealed class LocalApp : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder) =>
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(
-            Settings()));
+            Settings())).ConfigureTestServices(services => ConfigureServices?.Invoke(services));
 
     /// <summary>The defaults every test app has, with the test's own settings over them.</summary>
     private Dictionary<string, string?> Settings()

@@ -1,0 +1,53 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Cdp.Core.Profiles;
+using Cdp.Embedded.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cdp.Local.Tests;
+
+/// <summary>A message whose processing fails deterministically does not stop its partition of the local event log.</summary>
+public class ContainmentTests
+{
+    /// <summary>The event store failing for one message id every time, as a bug would.</summary>
+    private sealed class PoisonEvents(IProfileEventStore inner) : IProfileEventStore
+    {
+        public Task AppendAsync(IReadOnlyList<ProfileEvent> events, CancellationToken cancellationToken) =>
+            events.Any(e => e.MessageId == "poison") ? throw new InvalidOperationException("a bug in the event store") : inner.AppendAsync(events, cancellationToken);
+
+        public Task<IReadOnlyList<ProfileEvent>> ListAsync(string profileId, int max, CancellationToken cancellationToken) => inner.ListAsync(profileId, max, cancellationToken);
+
+        public Task<int> DeleteAsync(string profileId, CancellationToken cancellationToken) => inner.DeleteAsync(profileId, cancellationToken);
+    }
+
+    [Fact]
+    public async Task APoisonMessageInABatch_TheOthersAreApplied_ItIsADeadLetterWithItsReason_LaterMessagesFlow()
+    {
+        await using var app = new LocalApp
+        {
+            ConfigureServices = services => services.AddSingleton<IProfileEventStore>(sp => new PoisonEvents(sp.GetRequiredService<SqliteProfileEventStore>())),
+        };
+        using var client = app.CreateClient();
+
+        // One partition key for all, so they share a partition of the log, in order.
+        using var batch = await client.PostAsync("/api/v1/batch", HttpJson.Body("""
+            {"batch":[
+              {"type":"track","anonymousId":"same-device","event":"Before","messageId":"ok-1"},
+              {"type":"track","anonymousId":"same-device","event":"Poison","messageId":"poison"},
+              {"type":"track","anonymousId":"same-device","event":"After","messageId":"ok-2"}]}
+            """));
+        Assert.Equal(HttpStatusCode.OK, batch.StatusCode);
+        using var later = await client.PostAsync("/api/v1/track", HttpJson.Body("""{"anonymousId":"same-device","event":"Later","messageId":"ok-3"}"""));
+
+        var profile = await Eventually.GetAsync(
+            () => client.GetOrNullAsync("/api/profiles?identifier=anonymous_id:same-device"),
+            p => p["counters"]?["events"]?["track:Later"] is not null);
+        Assert.NotNull(profile["counters"]!["events"]!["track:Before"]);
+        Assert.NotNull(profile["counters"]!["events"]!["track:After"]);
+        var letters = await Eventually.GetAsync(() => client.GetFromJsonAsync<JsonArray>("/api/deadletters"), l => l.Count > 0);
+        var letter = Assert.Single(letters)!;
+        Assert.Equal("poison", letter["messageId"]!.GetValue<string>());
+        Assert.Contains("InvalidOperationException: a bug in the event store", letter["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+}
