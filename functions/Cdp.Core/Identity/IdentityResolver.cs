@@ -100,7 +100,7 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         return "p_" + Convert.ToHexStringLower(hash, 0, 12);
     }
 
-    internal ProfileSession OpenSession() => new(index, profiles, logger);
+    internal ProfileSession OpenSession(HashSet<string>? written = null) => new(index, profiles, logger, written);
 
     /// <summary>Resolves the message's profile in <paramref name="session"/>: claims, merges and moves are written; the profile's own changes are left pending.</summary>
     internal async ValueTask<Resolved> ResolveAsync(ProfileSession session, Message message, List<MessageIdentifier> identifiers, CancellationToken cancellationToken)
@@ -114,18 +114,24 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
             if (await session.OwnerAsync(identifiers[i].Key, cancellationToken) is { } owner)
             {
                 roots[i] = await RootAsync(session, owner, at, identifiers, cancellationToken);
+                if (!roots[i]!.Profile!.Holds(identifiers[i].Identifier) && owner != await session.RefreshOwnerAsync(identifiers[i].Key, cancellationToken))
+                {
+                    // Finishing a merge on the way moved the entry elsewhere (the survivor could not take it): start again.
+                    throw new ResolutionRaceException($"the {identifiers[i].Type.Name} identifier of message '{message.MessageId}' moved while it was resolved");
+                }
             }
         }
 
         // A known person (every identifier on one live profile): nothing to claim, merge or drop.
         if (OneLiveProfile(roots))
         {
-            // The index names it for every identifier; one it does not hold yet (a claim whose profile was never
-            // written, from before claims followed the profile) is linked now, within the limits.
+            // The index names it for every identifier. A profile started here from a claim whose profile was never
+            // written (from before claims followed the profile) links them now, within the limits. A stored one that
+            // does not hold one let go of it (a device moving to another person): it is not taken back.
             List<MessageIdentifier>? missing = null;
             foreach (var identifier in identifiers)
             {
-                if (!roots[0]!.Profile!.Holds(identifier.Identifier))
+                if (roots[0]!.Stored is null && !roots[0]!.Profile!.Holds(identifier.Identifier))
                 {
                     (missing ??= []).Add(identifier);
                 }
@@ -133,7 +139,7 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
 
             if (missing is not null)
             {
-                await session.WriteNowAsync(roots[0]!.Id, p => LinkWithinLimits(p, missing, at, identifiers.Count > 1), cancellationToken);
+                await LinkThenClaimAsync(session, roots[0]!.Id, missing, identifiers.Count > 1, message, at, cancellationToken);
             }
 
             return new Resolved(roots[0]!.Id, identifiers);
@@ -248,15 +254,27 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
                 [.. unclaimed.Select(i => i.Key)])],
             cancellationToken);
         await session.WriteNowAsync(profileId, p => LinkWithinLimits(p, unclaimed, at, together), cancellationToken);
-        for (var i = 0; i < unclaimed.Count; i++)
+        List<(Identifier Identifier, string Owner)>? lost = null;
+        foreach (var identifier in unclaimed)
         {
-            if (await session.ClaimAsync(unclaimed[i].Key, profileId, cancellationToken) != profileId)
+            var owner = await session.ClaimAsync(identifier.Key, profileId, cancellationToken);
+            if (owner != profileId && (await profiles.LiveAsync(owner, cancellationToken))?.Profile.Id == profileId)
             {
-                // This one and the ones not claimed yet: the profile holds none of them unless the index says so.
-                var release = unclaimed.Skip(i).Select(u => u.Identifier).ToList();
-                await session.WriteNowAsync(profileId, p => release.Aggregate(false, (changed, identifier) => p.Unlink(identifier) | changed), cancellationToken);
-                throw new ResolutionRaceException($"another profile claimed a {unclaimed[i].Type.Name} identifier of message '{message.MessageId}'");
+                // Owned by a profile merged into this one whose entry has not moved yet: it is this profile's.
+                owner = await session.ReassignAsync(identifier.Key, owner, profileId, cancellationToken);
             }
+
+            if (owner != profileId)
+            {
+                (lost ??= []).Add((identifier.Identifier, owner));
+            }
+        }
+
+        if (lost is not null)
+        {
+            // The profile lets go of what another profile claimed first, unless it has absorbed that profile meanwhile.
+            await session.WriteNowAsync(profileId, p => lost.Aggregate(false, (changed, l) => (!p.Merged.Contains(l.Owner) && p.Unlink(l.Identifier)) | changed), cancellationToken);
+            throw new ResolutionRaceException($"another profile claimed {lost.Count} identifiers of message '{message.MessageId}' first");
         }
     }
 
@@ -309,8 +327,11 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
             pending = await session.OpenAsync(next, at, cancellationToken);
         }
 
-        foreach (var merged in chain)
+        // Nearest the survivor first: a profile further up the chain that the nearer one absorbed before it was merged
+        // itself is then known to the survivor as merged, and is not absorbed (counted) a second time.
+        for (var i = chain.Count - 1; i >= 0; i--)
         {
+            var merged = chain[i];
             if (pending.Profile.Merged.Contains(merged.Id))
             {
                 // Absorbed; the index entries may not all have moved (a crash during step 4).
@@ -459,7 +480,8 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         var held = merged.Identifiers.Select(held => (held.Identifier, Key: rules.KeyOf(held.Identifier))).OrderBy(h => message.Any(m => m.Key == h.Key));
         foreach (var (identifier, key) in held)
         {
-            if (await session.OwnerAsync(key, cancellationToken) != merged.Id)
+            // Read afresh: the session's look-up may predate another consumer's claim or move.
+            if (await session.RefreshOwnerAsync(key, cancellationToken) is { } owner && owner != merged.Id)
             {
                 continue;
             }
@@ -486,9 +508,30 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
     private async Task<bool> MoveAsync(ProfileSession session, MessageIdentifier identifier, PendingProfile? holder, string profileId, Message message, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var target = await session.LoadAsync(profileId, cancellationToken);
-        if (target?.Profile is { } profile && (profile.Holds(identifier.Identifier) || profile.CountOf(identifier.Type.Name) >= identifier.Type.Limit))
+        if (target?.Profile is { } profile && profile.Holds(identifier.Identifier))
         {
-            return target.Profile.Holds(identifier.Identifier);
+            // Linked before, up to the index (a crash before the entry was claimed or moved): the entry follows now, if
+            // the profiles as stored now still say so (this session's copies may be older than the index it read);
+            // otherwise this is a move like any other.
+            if ((await profiles.GetAsync(profileId, cancellationToken))?.Profile.Holds(identifier.Identifier) == true
+                && (holder is null || holder.Id == profileId || (await profiles.GetAsync(holder.Id, cancellationToken))?.Profile.Holds(identifier.Identifier) != true))
+            {
+                var owner = await session.RefreshOwnerAsync(identifier.Key, cancellationToken);
+                if (owner is null)
+                {
+                    await LinkThenClaimAsync(session, profileId, [identifier], together: true, message, at, cancellationToken, part: identifier.Key);
+                }
+                else if (owner != profileId && await session.ReassignAsync(identifier.Key, owner, profileId, cancellationToken) != profileId)
+                {
+                    throw new ResolutionRaceException($"a {identifier.Type.Name} identifier moved meanwhile");
+                }
+
+                return true;
+            }
+        }
+        else if (target?.Profile is { } full && full.CountOf(identifier.Type.Name) >= identifier.Type.Limit)
+        {
+            return false;
         }
 
         if (holder is null)
@@ -504,12 +547,11 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
             return false;
         }
 
-        if (holder.Profile.Identifiers.Count == 1)
+        if (holder.Profile.Identifiers.Count == 1 && holder.Profile.Holds(identifier.Identifier))
         {
             // The device is all that names the holder (anonymous history): moving it away would leave a profile no
-            // identifier reaches. Its history goes with it: the holder is merged into the profile taking the device.
-            await MergeAsync(session, holder.Id, profileId, message, at, [identifier], cancellationToken);
-            return true;
+            // identifier reaches, so it stays (dropped from this message, as any identifier past a limit).
+            return false;
         }
 
         await ledger.AppendAsync(
@@ -518,7 +560,9 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         await session.WriteNowAsync(holder.Id, p => p.Unlink(identifier.Identifier), cancellationToken);
         await session.OpenAsync(profileId, at, cancellationToken);
         await session.WriteNowAsync(profileId, p => LinkWithinLimits(p, [identifier], at, together: true), cancellationToken);
-        if (await session.ReassignAsync(identifier.Key, holder.Id, profileId, cancellationToken) != profileId)
+        // From the entry's owner as the index has it (the holder, or a profile merged into it whose entry has not moved yet).
+        var from = await session.OwnerAsync(identifier.Key, cancellationToken) ?? holder.Id;
+        if (await session.ReassignAsync(identifier.Key, from, profileId, cancellationToken) != profileId)
         {
             await session.WriteNowAsync(profileId, p => p.Unlink(identifier.Identifier), cancellationToken);
             throw new ResolutionRaceException($"a {identifier.Type.Name} identifier moved meanwhile");

@@ -197,7 +197,7 @@ public sealed class IngestService(
             return null;
         }
 
-        return await ResolvingAgainOnRaceAsync(async session =>
+        return await ResolvingAgainOnRaceAsync(null, async session =>
         {
             if (await UnsuppressedAsync(session, message, identifiers, cancellationToken) is not { } usable)
             {
@@ -213,12 +213,15 @@ public sealed class IngestService(
         });
     }
 
-    private Task<int> ApplyAsync(List<(Message Message, string Key, List<MessageIdentifier> Identifiers)> work, CancellationToken cancellationToken) =>
-        ResolvingAgainOnRaceAsync(async session =>
+    private Task<int> ApplyAsync(List<(Message Message, string Key, List<MessageIdentifier> Identifiers)> work, CancellationToken cancellationToken)
+    {
+        // Messages whose profile an earlier attempt of this batch wrote: resolving them again could send them elsewhere.
+        var written = new HashSet<string>(StringComparer.Ordinal);
+        return ResolvingAgainOnRaceAsync(written, async session =>
         {
             foreach (var (message, key, identifiers) in work)
             {
-                if (await UnsuppressedAsync(session, message, identifiers, cancellationToken) is not { } usable)
+                if (written.Contains(key) || await UnsuppressedAsync(session, message, identifiers, cancellationToken) is not { } usable)
                 {
                     continue;
                 }
@@ -229,12 +232,14 @@ public sealed class IngestService(
                 var at = message.Timestamp ?? message.ReceivedAt!.Value;
                 var pending = await OpenResolvedAsync(session, resolved, at, cancellationToken);
                 pending.Apply(profile => Link(profile, resolved.Linked, at) | ApplyMessage(profile, message, key, at, withTraits: !anonymized));
+                pending.Messages.Add(key);
                 var recorded = ProfileEvent.Of(resolved.ProfileId, message);
                 session.Events.Add(anonymized ? recorded with { Properties = null } : recorded);
             }
 
             return await CommitAsync(session, cancellationToken);
         });
+    }
 
     /// <summary>
     /// The message's identifiers unless one is erased (its index entry owned by <see cref="IdentitySuppression.Owner"/>):
@@ -271,13 +276,13 @@ public sealed class IngestService(
     /// Runs <paramref name="work"/> in a fresh session; when identity changed under it (a profile it used was
     /// merged away, a claim was lost), runs it again from the stores, a few times, then lets the stream redeliver.
     /// </summary>
-    private async Task<T> ResolvingAgainOnRaceAsync<T>(Func<ProfileSession, Task<T>> work)
+    private async Task<T> ResolvingAgainOnRaceAsync<T>(HashSet<string>? written, Func<ProfileSession, Task<T>> work)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await work(resolver.OpenSession());
+                return await work(resolver.OpenSession(written));
             }
             catch (ResolutionRaceException ex) when (attempt < MaxResolutionAttempts)
             {

@@ -19,6 +19,9 @@ internal sealed class PendingProfile(string id, StoredProfile? stored)
     /// <summary>The profile with this batch's changes, or null when it is neither stored nor created yet.</summary>
     public Profile? Profile { get; private set; } = stored?.Profile;
 
+    /// <summary>The keys of the messages applied to it since it was last written.</summary>
+    public List<string> Messages { get; } = [];
+
     /// <summary>True when the profile must be written (it is new, or a change changed it).</summary>
     public bool Changed { get; private set; }
 

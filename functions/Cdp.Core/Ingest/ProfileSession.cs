@@ -9,7 +9,9 @@ namespace Cdp.Core.Ingest;
 /// read once and written once at the end with their pending changes, and the ledger entries and events to
 /// record. Merges and moves write at once (see <see cref="IdentityResolver"/>).
 /// </summary>
-internal sealed class ProfileSession(IIdentityIndex index, IProfileStore store, ILogger logger)
+/// <param name="written">Collects the keys of messages whose profile was written (kept across the attempts of one batch,
+/// so an attempt after a race does not apply them again elsewhere).</param>
+internal sealed class ProfileSession(IIdentityIndex index, IProfileStore store, ILogger logger, HashSet<string>? written = null)
 {
     private const int MaxConcurrencyRetries = 10;
     private readonly Dictionary<string, PendingProfile> _profiles = new(StringComparer.Ordinal);
@@ -30,6 +32,14 @@ internal sealed class ProfileSession(IIdentityIndex index, IProfileStore store, 
             _owners[key] = owner;
         }
 
+        return owner;
+    }
+
+    /// <summary>The profile the index names for <paramref name="key"/> now (read again, the session's look-up updated).</summary>
+    public async ValueTask<string?> RefreshOwnerAsync(string key, CancellationToken cancellationToken)
+    {
+        var owner = await index.FindAsync(key, cancellationToken);
+        _owners[key] = owner;
         return owner;
     }
 
@@ -95,6 +105,8 @@ internal sealed class ProfileSession(IIdentityIndex index, IProfileStore store, 
                 : await store.TryReplaceAsync(pending.Profile!, pending.Stored.VersionTag, cancellationToken);
             if (tag is not null)
             {
+                written?.UnionWith(pending.Messages);
+                pending.Messages.Clear();
                 pending.Saved(tag);
                 return;
             }

@@ -170,8 +170,10 @@ public class ConvergenceProperties
         return [.. Live(stores).Select(p => p.Identifiers.Select(i => i.ToString()).Order(StringComparer.Ordinal).ToList()).Where(ids => ids.Count > 0).OrderBy(ids => string.Join(",", ids), StringComparer.Ordinal)];
     }
 
+    /// <summary>The live profiles, without one that lost every claim to a concurrent consumer (it holds nothing: docs/identity.md § Invariants).</summary>
     private static IEnumerable<Profile> Live(InMemoryStores stores) =>
-        stores.ProfileIds.Select(id => stores.GetAsync(id, CancellationToken.None).GetAwaiter().GetResult()!.Profile).Where(p => p.MergedInto is null);
+        stores.ProfileIds.Select(id => stores.GetAsync(id, CancellationToken.None).GetAwaiter().GetResult()!.Profile)
+            .Where(p => p.MergedInto is null && (p.Identifiers.Count > 0 || p.Counters.Count > 0 || p.Traits.Count > 0));
 
     private static string Canonical(Profile profile)
     {

@@ -16,12 +16,10 @@ namespace Cdp.Core.Tests.Identity;
 /// below must hold. <see cref="CiIterations"/> runs per property by default; set <c>CDP_MODEL_ITERATIONS</c> for more.
 /// </summary>
 /// <remarks>
-/// Not yet part of <c>scripts/test.sh</c> (trait <c>Category=Model</c>, run by <c>scripts/model.sh</c>): each property
-/// still fails about one run in eight of 150 samples (a count off by one under concurrent merges, a device identifier left
-/// on a profile that let go of it after a crash), which issue 16 keeps open. Threads make an interleaving unrepeatable, so a failing seed reproduces its messages, crashes and batching but
+/// <c>scripts/test.sh</c> runs the first two; <c>scripts/model.sh</c> runs them all, the one still failing included.
+/// Threads make an interleaving unrepeatable, so a failing seed reproduces its messages, crashes and batching but
 /// not always the interleaving; seeds that failed once are kept in <see cref="Regressions"/> and run every time.
 /// </remarks>
-[Trait("Category", "Model")]
 public class IdentityModelTests
 {
     private const int CiIterations = 150;
@@ -64,10 +62,10 @@ public class IdentityModelTests
     /// <summary>Runs the messages through the consumers at once, redelivering every crashed batch until it goes through.</summary>
     private static InMemoryStores Execute(Run run)
     {
-        var stores = new InMemoryStores();
+        var stores = new InMemoryStores { Trace = new() };
         var random = new Random(run.CrashSeed);
         var crashes = new ThreadLocal<bool>();
-        stores.BeforeWrite = _ =>
+        stores.BeforeWrite = operation =>
         {
             bool crash;
             lock (random)
@@ -77,26 +75,29 @@ public class IdentityModelTests
 
             if (crash)
             {
+                stores.Trace!.Enqueue($"[{Environment.CurrentManagedThreadId}] CRASH before {operation}");
                 throw new Crash();
             }
         };
 
-        var batches = new List<Message[]>();
+        // Batches go round the consumers (partitions); a batch delivered twice comes again to the same consumer, after
+        // the first delivery, as a stream redelivers a partition's batch after its owner stopped before the checkpoint.
+        var consumers = Enumerable.Range(0, run.Consumers).Select(_ => new List<Message[]>()).ToList();
         var messages = run.Sent.Select(s => s.ToMessage()).ToList();
         for (int at = 0, b = 0; at < messages.Count; b++)
         {
             var size = Math.Min(run.Sizes[b % run.Sizes.Length], messages.Count - at);
-            batches.Add([.. messages.Skip(at).Take(size)]);
+            var consumer = consumers[b % run.Consumers];
+            consumer.Add([.. messages.Skip(at).Take(size)]);
             if (run.Twice[b % run.Twice.Length])
             {
-                batches.Add(batches[^1]);
+                consumer.Add(consumer[^1]);
             }
 
             at += size;
         }
 
         var ingest = TestDomain.Ingest(stores, Rules);
-        var consumers = Enumerable.Range(0, run.Consumers).Select(c => batches.Where((_, i) => i % run.Consumers == c).ToList()).ToList();
         Task.WaitAll([.. consumers.Select(mine => Task.Run(async () =>
         {
             foreach (var batch in mine)
@@ -104,14 +105,16 @@ public class IdentityModelTests
                 for (var attempt = 0; ; attempt++)
                 {
                     crashes.Value = attempt < 20;
+                    stores.Trace!.Enqueue($"[{Environment.CurrentManagedThreadId}] batch {string.Join(",", batch.Select(m => m.MessageId))} attempt {attempt}");
                     try
                     {
                         await ingest.ProcessAsync(batch, CancellationToken.None);
                         break;
                     }
-                    catch (OperationCanceledException)
+                    catch (Exception ex) when (ex is OperationCanceledException or ContentionException && attempt < 200)
                     {
-                        // Crashed (or identity kept changing): the stream delivers the batch again.
+                        // Crashed, or identity kept changing (transient): the stream delivers the batch again.
+                        // Past 200 deliveries it is a livelock, and the test fails.
                     }
                 }
             }
@@ -128,17 +131,25 @@ public class IdentityModelTests
             : null;
     }
 
+    /// <summary>The ledger entries naming these profiles, in time order, for a failure's message.</summary>
+    private static string History(InMemoryStores stores, params string?[] profileIds) =>
+        "writes:\n" + string.Join("\n", stores.Trace ?? []) + "\nledger: " + string.Join(" | ", stores.LedgerEntries.Where(e => profileIds.Contains(e.ProfileId) || profileIds.Contains(e.OtherProfileId)).OrderBy(e => e.At).ThenBy(e => e.MessageId, StringComparer.Ordinal)
+            .Select(e => $"{e.MessageId} {e.Kind} {e.Rule} {e.ProfileId[..6]}{(e.OtherProfileId is null ? "" : "<-" + e.OtherProfileId[..6])} {string.Join("+", e.IdentifierTypes)}"));
+
     /// <summary>The invariants that hold for any run; returns the people (sets of identifiers) the index makes.</summary>
     private static List<string> CheckInvariants(Run run, InMemoryStores stores)
     {
         var messages = run.Sent.Select(s => s.ToMessage()).ToList();
+        // No message with an identifier is ever a dead letter: nothing here is a deterministic failure.
+        var failed = string.Join("\n", stores.DeadLetters.Where(l => l.Reason.StartsWith("Processing failed", StringComparison.Ordinal)).Select(l => $"{l.MessageId}: {l.Reason}"));
+        Assert.True(failed.Length == 0, failed + "\n" + History(stores, [.. stores.ProfileIds]));
         var identifiers = messages.SelectMany(m => Rules.IdentifiersOf(m)).Select(i => i.ToString()).Distinct().ToList();
         var reachable = new Dictionary<string, Profile>(StringComparer.Ordinal);
         foreach (var identifier in identifiers)
         {
             // Every identifier resolves to one live profile, which holds it.
-            var live = LiveOf(stores, identifier) ?? throw new Xunit.Sdk.XunitException($"{identifier} resolves to no live profile.");
-            Assert.True(live.Identifiers.Any(i => i.ToString() == identifier), $"{identifier} resolves to {live.Id}, which does not hold it.");
+            var live = LiveOf(stores, identifier) ?? throw new Xunit.Sdk.XunitException($"{identifier} resolves to no live profile; held by {string.Join(", ", stores.ProfileIds.Select(id => stores.GetAsync(id, CancellationToken.None).Result!.Profile).Where(p => p.Identifiers.Any(i => i.ToString() == identifier)).Select(p => $"{p.Id}{(p.MergedInto is null ? "" : "->" + p.MergedInto)}"))}; {History(stores, [.. stores.ProfileIds])}");
+            Assert.True(live.Identifiers.Any(i => i.ToString() == identifier), $"{identifier} resolves to {live.Id}, which does not hold it; {History(stores, [.. stores.ProfileIds])}");
             reachable[live.Id] = live;
         }
 
@@ -154,7 +165,11 @@ public class IdentityModelTests
             if (reachable.ContainsKey(profile.Id))
             {
                 // Each identifier a reachable profile holds resolves back to it: no identifier is on two people.
-                Assert.All(profile.Identifiers, i => Assert.Equal(profile.Id, LiveOf(stores, i.ToString())?.Id));
+                foreach (var held in profile.Identifiers)
+                {
+                    var owner = LiveOf(stores, held.ToString())?.Id;
+                    Assert.True(owner == profile.Id, $"{profile.Id} holds {held}, which resolves to {owner ?? "nothing"}; {History(stores, profile.Id, owner)}");
+                }
             }
             else
             {
@@ -167,7 +182,7 @@ public class IdentityModelTests
         // Every message is counted exactly once, by the live profiles.
         var counted = profiles.Where(p => p.MergedInto is null).Sum(p => p.Counters.Where(c => !c.Key.Contains(':', StringComparison.Ordinal)).Sum(c => c.Value.Count));
         var applicable = messages.Count(m => Rules.IdentifiersOf(m).Count > 0);
-        Assert.Equal(applicable, counted);
+        Assert.True(applicable == counted, $"{applicable} messages counted {counted} times; {History(stores, [.. stores.ProfileIds])}");
 
         return [.. reachable.Values.Select(p => string.Join(",", p.Identifiers.Select(i => i.ToString()).Order(StringComparer.Ordinal))).Order(StringComparer.Ordinal)];
     }
@@ -197,14 +212,23 @@ public class IdentityModelTests
             threads: 1);
     }
 
-    /// <summary>
-    /// Limit conflicts (one email used by people with different user ids) under concurrent consumers. Crashes are not
-    /// injected here yet: with a device moving between people a crash between the move's writes can still leave a
-    /// device identifier unowned until the next message carrying it (noted on issue 16).
-    /// </summary>
+    /// <summary>Limit conflicts (one email used by people with different user ids) and devices moving between people, under concurrent consumers.</summary>
     [Fact]
     public void ConcurrentConsumers_ASharedEmailAcrossUserIds_InvariantsHold()
     {
         Runs(shared: true).Select(run => run with { CrashPerMille = 0 }).Sample(run => CheckInvariants(run, Execute(run)), iter: Iterations, threads: 1);
+    }
+
+    /// <summary>
+    /// The same with crashes. Not in <c>scripts/test.sh</c> yet (<c>scripts/model.sh</c> runs it): about one run in three
+    /// of 400 samples still ends with a shared email held by two profiles, a message counted twice, or a profile with
+    /// counts that no identifier reaches, when crashes fall between the writes of merges and device moves racing for
+    /// the contended email (issue 16 stays open).
+    /// </summary>
+    [Fact]
+    [Trait("Category", "Model")]
+    public void ConcurrentConsumersWithCrashes_ASharedEmailAcrossUserIds_InvariantsHold()
+    {
+        Runs(shared: true).Sample(run => CheckInvariants(run, Execute(run)), iter: Iterations, threads: 1);
     }
 }

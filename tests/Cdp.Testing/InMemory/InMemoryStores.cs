@@ -37,6 +37,13 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
     /// <summary>False for benchmarks: the change feed then records nothing.</summary>
     public bool RecordChanges { get; init; } = true;
 
+    /// <summary>When set, every write of the index and profiles is recorded here with its outcome (for a failing randomized test's message).</summary>
+    public ConcurrentQueue<string>? Trace { get; init; }
+
+    private static string Short(string text, int length) => text.Length > length ? text[..length] : text;
+
+    private void Traced(string entry) => Trace?.Enqueue($"[{Environment.CurrentManagedThreadId}] {entry}");
+
     /// <summary>How many writes each operation made.</summary>
     public ConcurrentDictionary<string, int> Writes { get; } = new(StringComparer.Ordinal);
 
@@ -52,7 +59,9 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
     public Task<string> ClaimAsync(string key, string profileId, CancellationToken cancellationToken)
     {
         Before("claim");
-        return Task.FromResult(_index.GetOrAdd(key, profileId));
+        var owner = _index.GetOrAdd(key, profileId);
+        Traced($"claim {Short(key, 14)} for {Short(profileId, 6)} -> {Short(owner, 6)}");
+        return Task.FromResult(owner);
     }
 
     public Task<string> ReassignAsync(string key, string fromProfileId, string toProfileId, CancellationToken cancellationToken)
@@ -63,9 +72,11 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
             if (!_index.TryGetValue(key, out var owner) || owner == fromProfileId)
             {
                 _index[key] = toProfileId;
+                Traced($"reassign {Short(key, 14)} {Short(fromProfileId, 6)} -> {Short(toProfileId, 6)}");
                 return Task.FromResult(toProfileId);
             }
 
+            Traced($"reassign {Short(key, 14)} {Short(fromProfileId, 6)} -> {Short(toProfileId, 6)} refused (owner {Short(owner, 6)})");
             return Task.FromResult(owner);
         }
     }
@@ -83,9 +94,11 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
             var document = profile.ToDocument();
             if (!_profiles.TryAdd(profile.Id, (1, document)))
             {
+                Traced($"create {Short(profile.Id, 6)} conflict");
                 return Task.FromResult<string?>(null);
             }
 
+            Traced($"create {Short(profile.Id, 6)} v1 [{string.Join(",", profile.Identifiers)}] {string.Join(",", document.ChangedPaths ?? [])}");
             Record(new ProfileChange(profile.Id, "1", document));
             return Task.FromResult<string?>("1");
         }
@@ -98,10 +111,12 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
         {
             if (!_profiles.TryGetValue(profile.Id, out var stored) || stored.Version.ToString(CultureInfo.InvariantCulture) != versionTag)
             {
+                Traced($"replace {Short(profile.Id, 6)} conflict");
                 return Task.FromResult<string?>(null);
             }
 
             var document = profile.ToDocument();
+            Traced($"replace {Short(profile.Id, 6)} v{stored.Version + 1} [{string.Join(",", profile.Identifiers)}]{(profile.MergedInto is null ? "" : " ->" + Short(profile.MergedInto, 6))} {string.Join(",", document.ChangedPaths ?? [])}");
             var tag = (stored.Version + 1).ToString(CultureInfo.InvariantCulture);
             _profiles[profile.Id] = (stored.Version + 1, document);
             Record(new ProfileChange(profile.Id, tag, document));
