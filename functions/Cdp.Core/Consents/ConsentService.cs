@@ -13,7 +13,6 @@ namespace Cdp.Core.Consents;
 public sealed partial class ConsentService(IProfileStore profiles, IOptions<ConsentOptions> options, TimeProvider time)
 {
     private const int MaxAttempts = 5;
-    private const int MaxRedirects = 8;
 
     public async Task<ConsentResult> SetAsync(string profileId, string purpose, ConsentRequest? request, string? idempotencyKey, CancellationToken cancellationToken)
     {
@@ -54,9 +53,10 @@ public sealed partial class ConsentService(IProfileStore profiles, IOptions<Cons
                 return new ConsentResult(null, FieldErrors.None);
             }
 
-            if (stored.Profile.MergedInto is { } survivor && redirects++ < MaxRedirects)
+            if (stored.Profile.MergedInto is { } survivor)
             {
-                id = survivor;
+                // Never written on a merged-away profile (its content is frozen): the survivor takes the decision.
+                id = redirects++ < ProfileRedirects.MaxHops ? survivor : throw new InvalidOperationException($"Profile '{profileId}' redirects more than {ProfileRedirects.MaxHops} times.");
                 continue;
             }
 

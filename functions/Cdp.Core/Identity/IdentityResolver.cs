@@ -341,6 +341,12 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
             {
                 await AbsorbAsync(session, merged.Profile!, pending.Id, identifiers, cancellationToken);
             }
+
+            // A chain left by a crash before its redirects were repointed: now one hop.
+            if (merged.Profile!.MergedInto is { } next && next != pending.Id)
+            {
+                await session.WriteNowAsync(merged.Id, p => p.Repoint(next, pending.Id), cancellationToken);
+            }
         }
 
         return pending;
@@ -437,6 +443,16 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         var survivor = (await session.LoadAsync(survivorId, cancellationToken))?.Profile;
         var merged = await session.WriteNowAsync(mergedId, p => FitsLimits(p, survivor) ? p.RedirectTo(survivorId) : throw new ResolutionRaceException($"profile '{mergedId}' changed and no longer fits '{survivorId}'"), cancellationToken);
         await AbsorbAsync(session, merged.Profile!, survivorId, shared, cancellationToken);
+
+        // Redirects stay one hop: the profiles merged into the merged one now point at the survivor.
+        foreach (var earlier in merged.Profile!.Merged)
+        {
+            if (await session.LoadAsync(earlier, cancellationToken) is { } redirect && redirect.Profile!.MergedInto == mergedId)
+            {
+                await session.WriteNowAsync(earlier, p => p.Repoint(mergedId, survivorId), cancellationToken);
+            }
+        }
+
         CdpMetrics.ProfilesMerged.Add(1);
         Logs.ProfilesMerged(logger, message.MessageId, mergedId, survivorId, types);
     }

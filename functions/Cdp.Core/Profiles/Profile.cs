@@ -69,7 +69,8 @@ public sealed class Profile
 
     /// <summary>
     /// What changed since the profile was read: <c>identifiers</c> (one added or removed), <c>identifiers.seen</c>
-    /// (only when they were seen), <c>traits.{name}</c>, <c>counters.{type}</c>, <c>merged</c>, <c>mergedInto</c>.
+    /// (only when they were seen), <c>traits.{name}</c>, <c>counters.{type}</c> (an event applied now), <c>merged</c>
+    /// (another profile's content taken in: its traits and counters are not listed, they are not new), <c>mergedInto</c>.
     /// </summary>
     public IReadOnlyList<string> ChangedPaths
     {
@@ -379,10 +380,12 @@ public sealed class Profile
             }
         }
 
+        // Traits and counters taken in are not reported as changed paths: they moved, nothing new happened to the person
+        // (a journey triggered by an event must not see the merged profile's old events as new ones). "merged" says
+        // that everything may have changed, and segments are evaluated again in full.
         foreach (var (name, trait) in other._traits)
         {
             _traits[name] = _traits.TryGetValue(name, out var mine) ? policy.Combine(name, mine, trait) : trait;
-            Changed(_changedTraits, name);
         }
 
         foreach (var (purpose, consent) in other._consents)
@@ -398,7 +401,6 @@ public sealed class Profile
         foreach (var (type, counter) in other._counters)
         {
             _counters[type] = _counters.TryGetValue(type, out var mine) ? mine.Add(counter) : counter;
-            Changed(_changedCounters, type);
         }
 
         _merged.Add(other.Id);
@@ -448,6 +450,23 @@ public sealed class Profile
         }
 
         MergedInto = MergedInto is null ? survivorId : throw new InvalidOperationException($"Profile '{Id}' was already merged into '{MergedInto}'.");
+        Changed(_changedParts, "mergedInto");
+        return true;
+    }
+
+    /// <summary>
+    /// Points a redirect at <paramref name="to"/>, the survivor of <paramref name="from"/>, which it pointed at, so that
+    /// redirects stay one hop; false when it points elsewhere already (its content stays frozen either way).
+    /// </summary>
+    public bool Repoint(string from, string to)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(to);
+        if (MergedInto != from || from == to)
+        {
+            return false;
+        }
+
+        MergedInto = to;
         Changed(_changedParts, "mergedInto");
         return true;
     }

@@ -248,4 +248,49 @@ public class TrustRegressionTests
         Assert.Contains(stores.LedgerEntries, e => e.ProfileId == created && e.Kind == LedgerEntry.Link && e.Rule == "new-profile" && e.MessageId == "m1");
         Assert.Contains(stores.LedgerEntries, e => e.OtherProfileId == created && e.Kind == LedgerEntry.Merge);
     }
+
+    [Fact]
+    public async Task AMergeReportsWhatIsNew_NotTheAbsorbedHistory_AsChangedCounters()
+    {
+        var stores = new InMemoryStores();
+        var ingest = TestDomain.Ingest(stores);
+        await ingest.ProcessAsync([Identify("m0", 0, userId: "u1")], CancellationToken.None);
+        await ingest.ProcessAsync([Track("m1", 10, anonymousId: "d1") with { Event = "Order Completed" }], CancellationToken.None);
+        var before = (await stores.ReadAsync("c", 1000, CancellationToken.None)).Changes.Count;
+
+        // Weeks later the device logs in: its profile merges into the person's, which takes in its counters.
+        await ingest.ProcessAsync([Identify("m2", 20_000, userId: "u1", anonymousId: "d1")], CancellationToken.None);
+
+        var survivor = Live(stores, TestDomain.Rules(), "user_id:u1");
+        Assert.Equal(1, Count(survivor, "track:Order Completed"));
+        var changes = (await stores.ReadAsync("c", 1000, CancellationToken.None)).Changes.Skip(before).Where(c => c.ProfileId == survivor.Id).ToList();
+        Assert.Contains(changes, c => c.Profile.ChangedPaths!.Contains("merged"));
+        Assert.DoesNotContain(changes, c => c.Profile.ChangedPaths!.Any(p => p.StartsWith("counters.track", StringComparison.Ordinal)));
+        Assert.Contains(changes, c => c.Profile.ChangedPaths!.Contains("counters.identify")); // the login itself is new
+    }
+
+    [Fact]
+    public async Task ThirtyFiveProfilesMergedOldestLast_EveryRedirectIsOneHop_AndReadsAndWritesReachTheSurvivor()
+    {
+        var stores = new InMemoryStores();
+        var ingest = TestDomain.Ingest(stores);
+        // Device k first seen at minute 100 - k: each later device is older, so each merge goes into the newcomer.
+        for (var k = 0; k < 35; k++)
+        {
+            await ingest.ProcessAsync([Track($"t{k}", 100 - k, anonymousId: $"a{k}")], CancellationToken.None);
+        }
+
+        for (var k = 1; k < 35; k++)
+        {
+            await ingest.ProcessAsync([Identify($"link{k}", 200 + k, anonymousId: $"a{k - 1}") with { Type = Cdp.Core.Events.MessageType.Alias, PreviousId = $"a{k}" }], CancellationToken.None);
+        }
+
+        var survivor = IdentityResolver.NewProfileId("t34");
+        var redirects = stores.ProfileIds.Select(id => stores.GetAsync(id, CancellationToken.None).Result!.Profile).Where(p => p.MergedInto is not null).ToList();
+        Assert.Empty(stores.DeadLetters.Select(l => l.Reason));
+        Assert.Equal(34, redirects.Count);
+        Assert.All(redirects, p => Assert.Equal(survivor, p.MergedInto));
+        Assert.Equal(survivor, (await TestDomain.Reader(stores).GetAsync(IdentityResolver.NewProfileId("t0"), CancellationToken.None))!.Id);
+        Assert.Equal(35, Count(Live(stores, TestDomain.Rules(), "anonymous_id:a0"), "track"));
+    }
 }
