@@ -179,17 +179,34 @@ public sealed class CollectService(
         var withheld = 0;
         foreach (var item in items)
         {
-            var read = (item.Size ?? Encoding.UTF8.GetByteCount(item.Json.ToJsonString())) > MessageReader.MaxMessageBytes
-                ? new MessageReadResult(null, Single(item.Prefix.TrimEnd('.') is { Length: > 0 } p ? p : "body", $"A message may hold at most {MessageReader.MaxMessageBytes} bytes of JSON."))
-                : item.Error is { } error ? new MessageReadResult(null, error) : MessageReader.Read(item.Json, item.Type, item.Prefix);
+            MessageReadResult read;
+            try
+            {
+                read = (item.Size ?? Encoding.UTF8.GetByteCount(item.Json.ToJsonString())) > MessageReader.MaxMessageBytes
+                    ? new MessageReadResult(null, Single(item.Prefix.TrimEnd('.') is { Length: > 0 } p ? p : "body", $"A message may hold at most {MessageReader.MaxMessageBytes} bytes of JSON."))
+                    : item.Error is { } error ? new MessageReadResult(null, error) : MessageReader.Read(item.Json, item.Type, item.Prefix);
+            }
+            catch (ArgumentException ex)
+            {
+                // A hostile shape the JSON model refuses when it is read (a property named twice): this message only.
+                read = new MessageReadResult(null, Single(item.Prefix.TrimEnd('.') is { Length: > 0 } p ? p : "body", $"The message cannot be read: {ex.Message}"));
+            }
+
             if (read.Message is null)
             {
                 errors.AddRange(read.Errors);
-                letters.Add(NewDeadLetter(source.Id, Describe(read.Errors), item.Json.ToJsonString(), null, receivedAt));
+                letters.Add(NewDeadLetter(source.Id, Describe(read.Errors), RawJson(item.Json), null, receivedAt));
                 continue;
             }
 
-            var message = Stamp(read.Message, source, receivedAt, profileIdHint);
+            if (Stamp(read.Message, source, receivedAt, profileIdHint) is not { } message)
+            {
+                var late = Single($"{item.Prefix}timestamp", $"The event's time (its timestamp, corrected for the client's clock by sentAt) must be at most {source.MaxEventAgeDays} days before and {source.MaxEventAheadMinutes} minutes after the time it is received.");
+                errors.AddRange(late);
+                letters.Add(NewDeadLetter(source.Id, Describe(late), item.Json.ToJsonString(), read.Message.MessageId.Length > 0 ? read.Message.MessageId : null, receivedAt));
+                continue;
+            }
+
             if (identity.Rules.IdentifiersOf(message).Count == 0)
             {
                 // Refused now rather than dead-lettered by ingest later: the client learns which message and why.
@@ -258,21 +275,47 @@ public sealed class CollectService(
     /// The collector's fields win over the client's: source, receive time, id when absent, and the
     /// timestamp corrected for the client's clock skew, keeping the client's as <c>originalTimestamp</c>.
     /// </summary>
-    private static Message Stamp(Message message, SourceDefinition source, DateTimeOffset receivedAt, string? profileIdHint)
+    /// Null when the corrected time is outside the source's window (or past what a date can hold).
+    private static Message? Stamp(Message message, SourceDefinition source, DateTimeOffset receivedAt, string? profileIdHint)
     {
         var original = message.Timestamp;
         var timestamp = original is null
             ? receivedAt
-            : message.SentAt is { } sentAt ? receivedAt - (sentAt - original.Value) : original.Value;
+            : message.SentAt is { } sentAt ? Corrected(original.Value, sentAt, receivedAt) : original.Value;
+        if (timestamp is not { } at || at < receivedAt.AddDays(-source.MaxEventAgeDays) || at > receivedAt.AddMinutes(source.MaxEventAheadMinutes))
+        {
+            return null;
+        }
+
         return message with
         {
             MessageId = message.MessageId.Length > 0 ? message.MessageId : Guid.CreateVersion7(receivedAt).ToString(),
             SourceId = source.Id,
             ReceivedAt = receivedAt,
-            Timestamp = timestamp,
+            Timestamp = at,
             OriginalTimestamp = original,
             ProfileId = profileIdHint,
         };
+    }
+
+    /// <summary>The message's JSON as received, for its dead letter; what the JSON model refuses to write is described instead.</summary>
+    private static string RawJson(JsonNode json)
+    {
+        try
+        {
+            return json.ToJsonString();
+        }
+        catch (ArgumentException ex)
+        {
+            return JsonSerializer.Serialize(new { unreadable = ex.Message });
+        }
+    }
+
+    /// <summary>The client's time shifted by its clock's skew (<paramref name="sentAt"/> against the receive time); null past what a date holds.</summary>
+    private static DateTimeOffset? Corrected(DateTimeOffset original, DateTimeOffset sentAt, DateTimeOffset receivedAt)
+    {
+        var ticks = (Int128)receivedAt.UtcTicks - ((Int128)sentAt.UtcTicks - original.UtcTicks);
+        return ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks ? null : new DateTimeOffset((long)ticks, TimeSpan.Zero);
     }
 
     /// <summary>
@@ -299,19 +342,27 @@ public sealed class CollectService(
                 continue;
             }
 
-            // The tree was parsed for this request only, so each message is completed in place.
-            var standalone = message;
-            if (context is not null)
+            try
             {
-                standalone["context"] = JsonMerge.Merge(context, standalone["context"] as JsonObject);
-            }
+                // The tree was parsed for this request only, so each message is completed in place.
+                var standalone = message;
+                if (context is not null)
+                {
+                    standalone["context"] = JsonMerge.Merge(context, standalone["context"] as JsonObject);
+                }
 
-            if (sentAt is not null && !standalone.ContainsKey("sentAt"))
+                if (sentAt is not null && !standalone.ContainsKey("sentAt"))
+                {
+                    standalone["sentAt"] = sentAt.DeepClone();
+                }
+
+                items.Add(ReadEntry(standalone, prefix, size));
+            }
+            catch (ArgumentException ex)
             {
-                standalone["sentAt"] = sentAt.DeepClone();
+                // A hostile shape the JSON model refuses when it is read (a property named twice): this entry only.
+                items.Add(new Item(message, MessageType.Track, prefix, Single($"batch[{i}]", $"The message cannot be read: {ex.Message}"), size));
             }
-
-            items.Add(ReadEntry(standalone, prefix, size));
         }
 
         return items;

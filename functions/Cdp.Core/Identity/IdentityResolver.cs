@@ -465,9 +465,10 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
             return true;
         }
 
+        var values = new HashSet<string>(StringComparer.Ordinal);
         foreach (var type in rules.Types)
         {
-            var values = new HashSet<string>(StringComparer.Ordinal);
+            values.Clear();
             var most = Math.Max(survivor.ValuesOf(type.Name, values), merged.ValuesOf(type.Name, values));
             if (values.Count > Math.Max(type.Limit, most))
             {
@@ -496,8 +497,9 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         var held = merged.Identifiers.Select(held => (held.Identifier, Key: rules.KeyOf(held.Identifier))).OrderBy(h => message.Any(m => m.Key == h.Key));
         foreach (var (identifier, key) in held)
         {
-            // Read afresh: the session's look-up may predate another consumer's claim or move.
-            if (await session.RefreshOwnerAsync(key, cancellationToken) is { } owner && owner != merged.Id)
+            // An entry the session saw unclaimed is read afresh: another consumer may have claimed it for the merged profile since.
+            var owner = await session.OwnerAsync(key, cancellationToken) ?? await session.RefreshOwnerAsync(key, cancellationToken);
+            if (owner is not null && owner != merged.Id)
             {
                 continue;
             }

@@ -49,6 +49,18 @@ public sealed class SourceDefinition
     /// <value>The default is none: everything is collected.</value>
     public string? RequiredPurpose { get; set; }
 
+    /// <summary>
+    /// How old an event may be when it arrives (its <c>timestamp</c>, corrected for the client's clock by <c>sentAt</c>):
+    /// older ones are refused (400 naming <c>timestamp</c>, kept as dead letters), so a year-0001 time cannot make a
+    /// profile the oldest and win every merge. Raise it for a source that imports history.
+    /// </summary>
+    /// <value>The default is 3,650 days (ten years).</value>
+    public int MaxEventAgeDays { get; set; } = 3650;
+
+    /// <summary>How far ahead of the time it is received an event may be dated (a clock running fast); later ones are refused, so a year-9999 time cannot pin a trait for ever.</summary>
+    /// <value>The default is 1,440 minutes (one day).</value>
+    public int MaxEventAheadMinutes { get; set; } = 1440;
+
     /// <summary>Whether messages from known crawlers (by <c>context.userAgent</c>) are dropped (counted, not stored).</summary>
     /// <value>The default is true.</value>
     public bool DropBots { get; set; } = true;

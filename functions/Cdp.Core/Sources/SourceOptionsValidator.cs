@@ -37,6 +37,11 @@ internal sealed class SourceOptionsValidator : IValidateOptions<SourceOptions>
                 failures.Add($"{path}.confidence: from 0 to 1.");
             }
 
+            if (source.MaxEventAgeDays is < 1 or > 36500 || source.MaxEventAheadMinutes is < 0 or > 525600)
+            {
+                failures.Add($"{path}: maxEventAgeDays from 1 to 36500, maxEventAheadMinutes from 0 to 525600.");
+            }
+
             if (source.RequestsPerSecond < 1 || source.Burst < 1)
             {
                 failures.Add($"{path}: requestsPerSecond and burst must be 1 or more.");
