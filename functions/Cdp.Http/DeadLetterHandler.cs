@@ -18,8 +18,8 @@ public sealed class DeadLetterHandler(IDeadLetterStore store, CollectService col
     public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var limit = int.TryParse(request.Query["limit"], out var value) && value is > 0 and <= MaxBatch ? value : 100;
-        return TypedResults.Ok(await store.ListAsync(limit, cancellationToken));
+        var (limit, problem) = QueryLimit.Read(request, 100, MaxBatch, "The dead letters query is not valid.");
+        return problem ?? TypedResults.Ok(await store.ListAsync(limit, cancellationToken));
     }
 
     public async Task<IResult> ReplayAsync(HttpRequest request, string id, CancellationToken cancellationToken)

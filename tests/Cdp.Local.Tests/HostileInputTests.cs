@@ -33,4 +33,40 @@ public class HostileInputTests
         Assert.Contains(field, letter["reason"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Null(await client.GetOrNullAsync("/api/profiles?identifier=anonymous_id:b"));
     }
+
+    [Theory]
+    [InlineData("/api/audit?to=0001-01-01T00:00:00Z", "to")]
+    [InlineData("/api/deadletters?limit=abc", "limit")]
+    [InlineData("/api/deadletters?limit=0", "limit")]
+    public async Task AdminQueriesWithValuesAtTheEdges_400NamingTheField(string path, string field)
+    {
+        await using var app = new LocalApp();
+        using var client = app.CreateClient();
+
+        using var response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal([field], problem["errors"]!.AsObject().Select(e => e.Key));
+    }
+
+    [Fact]
+    public async Task TheDatabaseFiles_AreReadableByTheirOwnerOnly()
+    {
+        await using var app = new LocalApp();
+        using var client = app.CreateClient();
+        using var response = await client.PostAsync("/api/v1/track", HttpJson.Body("""{"anonymousId":"perm-1","event":"E"}"""));
+        await Eventually.GetAsync(() => client.GetOrNullAsync("/api/profiles?identifier=anonymous_id:perm-1"), _ => true);
+
+        var files = Directory.GetFiles(app.DataDirectory, "cdp.db*");
+        Assert.Contains(files, f => f.EndsWith("cdp.db", StringComparison.Ordinal));
+        Assert.True(OperatingSystem.IsLinux(), "File modes are checked on Linux, where CI runs.");
+        foreach (var file in files)
+        {
+            if (OperatingSystem.IsLinux())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            }
+        }
+    }
 }

@@ -100,7 +100,7 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         return "p_" + Convert.ToHexStringLower(hash, 0, 12);
     }
 
-    internal ProfileSession OpenSession(HashSet<string>? written = null) => new(index, profiles, logger, written);
+    internal ProfileSession OpenSession() => new(index, profiles, logger);
 
     /// <summary>Resolves the message's profile in <paramref name="session"/>: claims, merges and moves are written; the profile's own changes are left pending.</summary>
     internal async ValueTask<Resolved> ResolveAsync(ProfileSession session, Message message, List<MessageIdentifier> identifiers, CancellationToken cancellationToken)

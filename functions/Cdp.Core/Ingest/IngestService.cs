@@ -216,12 +216,14 @@ public sealed class IngestService(
     private Task<int> ApplyAsync(List<(Message Message, string Key, List<MessageIdentifier> Identifiers)> work, CancellationToken cancellationToken)
     {
         // Messages whose profile an earlier attempt of this batch wrote: resolving them again could send them elsewhere.
-        var written = new HashSet<string>(StringComparer.Ordinal);
-        return ResolvingAgainOnRaceAsync(written, async session =>
+        HashSet<string>? written = null;
+        return ResolvingAgainOnRaceAsync(
+            raced => written = raced.WrittenMessages is { } keys ? [.. written ?? [], .. keys] : written,
+            async session =>
         {
             foreach (var (message, key, identifiers) in work)
             {
-                if (written.Contains(key) || await UnsuppressedAsync(session, message, identifiers, cancellationToken) is not { } usable)
+                if (written?.Contains(key) == true || await UnsuppressedAsync(session, message, identifiers, cancellationToken) is not { } usable)
                 {
                     continue;
                 }
@@ -276,16 +278,18 @@ public sealed class IngestService(
     /// Runs <paramref name="work"/> in a fresh session; when identity changed under it (a profile it used was
     /// merged away, a claim was lost), runs it again from the stores, a few times, then lets the stream redeliver.
     /// </summary>
-    private async Task<T> ResolvingAgainOnRaceAsync<T>(HashSet<string>? written, Func<ProfileSession, Task<T>> work)
+    private async Task<T> ResolvingAgainOnRaceAsync<T>(Action<ProfileSession>? raced, Func<ProfileSession, Task<T>> work)
     {
         for (var attempt = 1; ; attempt++)
         {
+            var session = resolver.OpenSession();
             try
             {
-                return await work(resolver.OpenSession(written));
+                return await work(session);
             }
             catch (ResolutionRaceException ex) when (attempt < MaxResolutionAttempts)
             {
+                raced?.Invoke(session);
                 Logs.ResolutionRace(logger, ex.Message, attempt);
             }
         }

@@ -9,10 +9,11 @@ namespace Cdp.Core.Ingest;
 /// read once and written once at the end with their pending changes, and the ledger entries and events to
 /// record. Merges and moves write at once (see <see cref="IdentityResolver"/>).
 /// </summary>
-/// <param name="written">Collects the keys of messages whose profile was written (kept across the attempts of one batch,
-/// so an attempt after a race does not apply them again elsewhere).</param>
-internal sealed class ProfileSession(IIdentityIndex index, IProfileStore store, ILogger logger, HashSet<string>? written = null)
+internal sealed class ProfileSession(IIdentityIndex index, IProfileStore store, ILogger logger)
 {
+    /// <summary>The keys of the messages whose profile this session wrote (so an attempt after a race does not apply them again elsewhere).</summary>
+    public List<string>? WrittenMessages { get; private set; }
+
     private const int MaxConcurrencyRetries = 10;
     private readonly Dictionary<string, PendingProfile> _profiles = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string?> _owners = new(StringComparer.Ordinal);
@@ -105,8 +106,12 @@ internal sealed class ProfileSession(IIdentityIndex index, IProfileStore store, 
                 : await store.TryReplaceAsync(pending.Profile!, pending.Stored.VersionTag, cancellationToken);
             if (tag is not null)
             {
-                written?.UnionWith(pending.Messages);
-                pending.Messages.Clear();
+                if (pending.Messages.Count > 0)
+                {
+                    (WrittenMessages ??= []).AddRange(pending.Messages);
+                    pending.Messages.Clear();
+                }
+
                 pending.Saved(tag);
                 return;
             }

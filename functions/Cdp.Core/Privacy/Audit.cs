@@ -93,7 +93,7 @@ public sealed class AuditService(IAuditLog log, TimeProvider time)
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var now = time.GetUtcNow();
         var end = Instant(to, "to", now, errors);
-        var start = Instant(from, "from", end - TimeSpan.FromDays(1), errors);
+        var start = Instant(from, "from", end.UtcTicks > TimeSpan.TicksPerDay ? end - TimeSpan.FromDays(1) : DateTimeOffset.MinValue, errors);
         if (errors.Count == 0 && (start >= end || end - start > MaxRange))
         {
             errors["to"] = [$"'to' must be after 'from', at most {MaxRange.TotalDays} days after it."];

@@ -127,6 +127,7 @@ public sealed class SqliteDatabase : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         var path = options.Value.DatabasePath;
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        OwnerOnly(path);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -180,6 +181,34 @@ public sealed class SqliteDatabase : IDisposable
     }
 
     public void Dispose() => _writeLock.Dispose();
+
+    /// <summary>
+    /// The database holds personal data: its file is readable by its owner only (0600, like the key files), created so
+    /// before SQLite first opens it, which gives its WAL and shared-memory files the same mode.
+    /// </summary>
+    private static void OwnerOnly(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        const UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        if (!File.Exists(path))
+        {
+            using (File.Create(path))
+            {
+            }
+        }
+
+        foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+        {
+            if (File.Exists(file))
+            {
+                File.SetUnixFileMode(file, mode);
+            }
+        }
+    }
 
     private void Initialize()
     {
