@@ -148,9 +148,9 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         return await ResolveKnownPartlyAsync(session, message, at, identifiers, roots, cancellationToken);
     }
 
+    /// <summary>Steps 2 to 4 for a message that is not all one known person: drops, the target, merges, claims and moves.</summary>
     private async ValueTask<Resolved> ResolveKnownPartlyAsync(ProfileSession session, Message message, DateTimeOffset at, List<MessageIdentifier> identifiers, PendingProfile?[] roots, CancellationToken cancellationToken)
     {
-
         // 2. Drop the lowest-priority identifier while the union would break a limit.
         var kept = new List<int>(identifiers.Count);
         for (var i = 0; i < identifiers.Count; i++)
@@ -237,7 +237,8 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
     /// Links <paramref name="unclaimed"/> to the profile (created at <paramref name="at"/> if new) and then claims them:
     /// the ledger entry first (evidence before effect; its id derives from the message, so a replay writes it again),
     /// the profile written with the identifiers (<see cref="LinkWithinLimits"/> refuses one past its type's limit when
-    /// another consumer got there first), then each claim. A lost claim unlinks that identifier and resolves again.
+    /// another consumer got there first), then each claim. The profile lets go of what another profile claimed first,
+    /// and the message is resolved again.
     /// </summary>
     private async Task LinkThenClaimAsync(ProfileSession session, string profileId, List<MessageIdentifier> unclaimed, bool together, Message message, DateTimeOffset at, CancellationToken cancellationToken, string part = "")
     {
