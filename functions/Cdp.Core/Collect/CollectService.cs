@@ -203,7 +203,7 @@ public sealed class CollectService(
             {
                 var late = Single($"{item.Prefix}timestamp", $"The event's time (its timestamp, corrected for the client's clock by sentAt) must be at most {source.MaxEventAgeDays} days before and {source.MaxEventAheadMinutes} minutes after the time it is received.");
                 errors.AddRange(late);
-                letters.Add(NewDeadLetter(source.Id, Describe(late), item.Json.ToJsonString(), read.Message.MessageId.Length > 0 ? read.Message.MessageId : null, receivedAt));
+                letters.Add(NewDeadLetter(source.Id, Describe(late), RawJson(item.Json), read.Message.MessageId.Length > 0 ? read.Message.MessageId : null, receivedAt));
                 continue;
             }
 
