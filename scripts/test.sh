@@ -24,7 +24,7 @@ log=$(mktemp)
 results=$(mktemp -d)
 trap 'rm -rf "$log" "$results"' EXIT
 set +e
-dotnet test Cdp.Functions.sln -c Release --no-build --nologo --filter "Category!=Model" --logger trx --results-directory "$results" 2>&1 | tee "$log"
+dotnet test Cdp.Functions.sln -c Release --no-build --nologo --logger trx --results-directory "$results" 2>&1 | tee "$log"
 test_status=${PIPESTATUS[0]}
 set -e
 # Which adapters ran which contract suite (tests/README.md): one line per suite, a column per adapter.

@@ -18,8 +18,15 @@ public sealed class IdentifierCache
     internal List<(IdentifierType Type, string Value)> Scratch { get; } = new(4);
 }
 
-/// <summary>The profile a message belongs to and the identifiers to link to it.</summary>
-internal sealed record Resolved(string ProfileId, List<MessageIdentifier> Linked);
+/// <summary>
+/// The profile a message belongs to and the identifiers to link to it; <paramref name="Others"/> are the other profiles
+/// its identifiers reached (a message an earlier delivery applied to one of them, before a crash, is not applied again).
+/// </summary>
+internal sealed record Resolved(string ProfileId, List<MessageIdentifier> Linked, List<PendingProfile>? Others = null)
+{
+    /// <summary>True when one of the other profiles the message reached took it in already.</summary>
+    public bool AppliedElsewhere(string messageKey) => Others?.Exists(p => p.Profile?.HasApplied(messageKey) == true) == true;
+}
 
 /// <summary>
 /// Identity resolution: which profile a message belongs to, merging profiles its identifiers show to be
@@ -100,7 +107,72 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         return "p_" + Convert.ToHexStringLower(hash, 0, 12);
     }
 
-    internal ProfileSession OpenSession() => new(index, profiles, logger);
+    internal ProfileSession OpenSession() => new(index, profiles, logger, SettleClaimsAsync);
+
+    /// <summary>
+    /// Finishes or undoes the links of a profile whose claims were not seen through (<see cref="Profile.Claiming"/>: a
+    /// crash, or another consumer still at it): an entry nobody holds is claimed for it; one that names it, or a
+    /// profile merged into it, is settled; one that names another live profile holding the identifier means it lost:
+    /// it lets go; one that names a profile which let go of it (a device move stopped before the entry followed) follows it.
+    /// A move that is over is forgotten.
+    /// </summary>
+    private async ValueTask SettleClaimsAsync(ProfileSession session, PendingProfile pending, CancellationToken cancellationToken)
+    {
+        var profile = pending.Profile!;
+        var held = new Dictionary<string, Identifier>(StringComparer.Ordinal);
+        foreach (var identifier in profile.Identifiers)
+        {
+            held[rules.KeyOf(identifier.Identifier)] = identifier.Identifier;
+        }
+
+        foreach (var (key, _) in profile.Moving.ToList())
+        {
+            // A move is over once the entry names another profile (or none); while it names this one, a reader of the
+            // entry finishes the move (only it knows the identifier: the profile keeps the key).
+            var owner = await session.RefreshOwnerAsync(key, cancellationToken);
+            if (owner != pending.Id && (owner is null || (await profiles.LiveAsync(owner, cancellationToken))?.Profile.Id != pending.Id))
+            {
+                pending.Apply(p => p.MoveSettled(key));
+            }
+        }
+
+        foreach (var key in profile.Claiming.ToList())
+        {
+            if (!held.TryGetValue(key, out var identifier))
+            {
+                pending.Apply(p => p.ClaimSettled(key));
+                continue;
+            }
+
+            var owner = await session.RefreshOwnerAsync(key, cancellationToken) ?? await session.ClaimAsync(key, pending.Id, cancellationToken);
+            if (owner != pending.Id && !IdentitySuppression.IsSuppressed(owner))
+            {
+                // The profile the entry names (a redirect whose survivor has not absorbed it yet still holds it), and its survivor.
+                var named = (await profiles.GetAsync(owner, cancellationToken))?.Profile;
+                var root = named?.MergedInto is null ? named : (await profiles.LiveAsync(owner, cancellationToken))?.Profile;
+                if (root?.Id == pending.Id)
+                {
+                    owner = pending.Id;
+                }
+                else if (named?.Holds(identifier) != true && root?.Holds(identifier) != true
+                    && (MovingTo(named, key) ?? MovingTo(root, key) ?? pending.Id) == pending.Id)
+                {
+                    // Named by a profile that let go of it, moving it here (the move stopped before the entry followed).
+                    owner = await session.ReassignAsync(key, owner, pending.Id, cancellationToken);
+                }
+            }
+
+            if (owner == pending.Id)
+            {
+                pending.Apply(p => p.ClaimSettled(key));
+            }
+            else
+            {
+                // Lost to another profile (or erased): let go.
+                await LetGoAsync(session, pending.Id, [(identifier, key, owner)], profile.UpdatedAt, cancellationToken);
+            }
+        }
+    }
 
     /// <summary>Resolves the message's profile in <paramref name="session"/>: claims, merges and moves are written; the profile's own changes are left pending.</summary>
     internal async ValueTask<Resolved> ResolveAsync(ProfileSession session, Message message, List<MessageIdentifier> identifiers, CancellationToken cancellationToken)
@@ -114,6 +186,20 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
             if (await session.OwnerAsync(identifiers[i].Key, cancellationToken) is { } owner)
             {
                 roots[i] = await RootAsync(session, owner, at, identifiers, cancellationToken);
+                if (!roots[i]!.Profile!.Holds(identifiers[i].Identifier) && roots[i]!.Stored is not null)
+                {
+                    // The session's copy may be older than the entry just read (another consumer linked it since).
+                    await session.RefreshAsync(roots[i]!, cancellationToken);
+                }
+
+                if (!roots[i]!.Profile!.Holds(identifiers[i].Identifier) && roots[i]!.Profile!.Moving.TryGetValue(identifiers[i].Key, out var to)
+                    && owner == await session.RefreshOwnerAsync(identifiers[i].Key, cancellationToken))
+                {
+                    // A device moving to another profile, its entry not moved yet (the mover is at it, or crashed): finish it.
+                    await FinishMoveAsync(session, identifiers[i], owner, roots[i]!, to, at, cancellationToken);
+                    throw new ResolutionRaceException($"the {identifiers[i].Type.Name} identifier of message '{message.MessageId}' was moving to another profile");
+                }
+
                 if (!roots[i]!.Profile!.Holds(identifiers[i].Identifier) && owner != await session.RefreshOwnerAsync(identifiers[i].Key, cancellationToken))
                 {
                     // Finishing a merge on the way moved the entry elsewhere (the survivor could not take it): start again.
@@ -147,6 +233,8 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
 
         return await ResolveKnownPartlyAsync(session, message, at, identifiers, roots, cancellationToken);
     }
+
+    private static string? MovingTo(Profile? profile, string key) => profile is not null && profile.Moving.TryGetValue(key, out var to) ? to : null;
 
     /// <summary>Steps 2 to 4 for a message that is not all one known person: drops, the target, merges, claims and moves.</summary>
     private async ValueTask<Resolved> ResolveKnownPartlyAsync(ProfileSession session, Message message, DateTimeOffset at, List<MessageIdentifier> identifiers, PendingProfile?[] roots, CancellationToken cancellationToken)
@@ -201,6 +289,14 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         }
 
         var profileId = target?.Id ?? NewProfileId(message.MessageId);
+        List<PendingProfile>? others = null;
+        foreach (var root in roots)
+        {
+            if (root is not null && root.Id != profileId && !(others ??= []).Contains(root))
+            {
+                others.Add(root);
+            }
+        }
 
         // 4. Claim what nobody holds, profile first: the ledger records the link, the profile holds the identifiers
         //    (its limits checked against it as stored, under its version), and only then does the index name it.
@@ -230,7 +326,7 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
             }
         }
 
-        return new Resolved(profileId, linked);
+        return new Resolved(profileId, linked, others);
     }
 
     /// <summary>
@@ -254,8 +350,8 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
                 [.. unclaimed.Select(i => i.Type.Name).Distinct()],
                 [.. unclaimed.Select(i => i.Key)])],
             cancellationToken);
-        await session.WriteNowAsync(profileId, p => LinkWithinLimits(p, unclaimed, at, together), cancellationToken);
-        List<(Identifier Identifier, string Owner)>? lost = null;
+        await session.WriteNowAsync(profileId, p => LinkWithinLimits(p, unclaimed, at, together) | unclaimed.Aggregate(false, (changed, i) => p.MarkClaiming(i.Key) | changed), cancellationToken);
+        List<(MessageIdentifier Identifier, string Owner)>? lost = null;
         foreach (var identifier in unclaimed)
         {
             var owner = await session.ClaimAsync(identifier.Key, profileId, cancellationToken);
@@ -267,15 +363,39 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
 
             if (owner != profileId)
             {
-                (lost ??= []).Add((identifier.Identifier, owner));
+                (lost ??= []).Add((identifier, owner));
+            }
+            else
+            {
+                // Seen through: the mark goes with the batch's write (a crash before it leaves the next reader to settle it).
+                var key = identifier.Key;
+                (await session.LoadAsync(profileId, cancellationToken))!.Apply(p => p.ClaimSettled(key));
             }
         }
 
         if (lost is not null)
         {
             // The profile lets go of what another profile claimed first, unless it has absorbed that profile meanwhile.
-            await session.WriteNowAsync(profileId, p => lost.Aggregate(false, (changed, l) => (!p.Merged.Contains(l.Owner) && p.Unlink(l.Identifier)) | changed), cancellationToken);
+            await LetGoAsync(session, profileId, [.. lost.Select(l => (l.Identifier.Identifier, l.Identifier.Key, l.Owner))], at, cancellationToken);
             throw new ResolutionRaceException($"another profile claimed {lost.Count} identifiers of message '{message.MessageId}' first");
+        }
+    }
+
+    /// <summary>
+    /// The profile lets go of identifiers whose entries another profile claimed first (unless it absorbed that profile
+    /// meanwhile). Then each entry is read again: a move may have pointed it here meanwhile, relying on the link just
+    /// undone. A mover reads the profile after moving the entry, this reads the entry after the profile's write, so one
+    /// of the two always sees the other and the link is put back (<see cref="FollowAsync"/>).
+    /// </summary>
+    private static async Task LetGoAsync(ProfileSession session, string profileId, List<(Identifier Identifier, string Key, string Owner)> lost, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await session.WriteNowAsync(profileId, p => lost.Aggregate(false, (changed, l) => ((!p.Merged.Contains(l.Owner) && p.Unlink(l.Identifier)) | p.ClaimSettled(l.Key)) | changed), cancellationToken);
+        foreach (var (identifier, key, _) in lost)
+        {
+            if (await session.RefreshOwnerAsync(key, cancellationToken) == profileId)
+            {
+                await session.WriteNowAsync(profileId, p => p.Link(identifier, at), cancellationToken);
+            }
         }
     }
 
@@ -333,20 +453,24 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         for (var i = chain.Count - 1; i >= 0; i--)
         {
             var merged = chain[i];
+
+            // A chain left by a crash or a race (it was merged into a profile merged away meanwhile): one hop, first, while
+            // the entries still name it, so that a crash in what follows leaves it to be followed again.
+            if (merged.Profile!.MergedInto is { } next && next != pending.Id)
+            {
+                await RepointAsync(merged.Id, next, pending.Id, cancellationToken);
+            }
+
             if (pending.Profile.Merged.Contains(merged.Id))
             {
-                // Absorbed; the index entries may not all have moved (a crash during step 4).
+                // Absorbed; the earlier redirects may not point at the survivor yet, nor the index entries all have
+                // moved (a crash after step 3).
+                await RepointEarlierAsync(merged.Profile!, pending.Id, cancellationToken);
                 await MoveIndexEntriesAsync(session, merged.Profile!, pending.Id, identifiers, cancellationToken);
             }
             else
             {
                 await AbsorbAsync(session, merged.Profile!, pending.Id, identifiers, cancellationToken);
-            }
-
-            // A chain left by a crash before its redirects were repointed: now one hop.
-            if (merged.Profile!.MergedInto is { } next && next != pending.Id)
-            {
-                await session.WriteNowAsync(merged.Id, p => p.Repoint(next, pending.Id), cancellationToken);
             }
         }
 
@@ -445,17 +569,31 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         var merged = await session.WriteNowAsync(mergedId, p => FitsLimits(p, survivor) ? p.RedirectTo(survivorId) : throw new ResolutionRaceException($"profile '{mergedId}' changed and no longer fits '{survivorId}'"), cancellationToken);
         await AbsorbAsync(session, merged.Profile!, survivorId, shared, cancellationToken);
 
-        // Redirects stay one hop: the profiles merged into the merged one now point at the survivor.
-        foreach (var earlier in merged.Profile!.Merged)
-        {
-            if (await session.LoadAsync(earlier, cancellationToken) is { } redirect && redirect.Profile!.MergedInto == mergedId)
-            {
-                await session.WriteNowAsync(earlier, p => p.Repoint(mergedId, survivorId), cancellationToken);
-            }
-        }
 
         CdpMetrics.ProfilesMerged.Add(1);
         Logs.ProfilesMerged(logger, message.MessageId, mergedId, survivorId, types);
+    }
+
+    /// <summary>
+    /// Points redirect <paramref name="redirectId"/> at <paramref name="to"/> if, as stored now, it points at
+    /// <paramref name="from"/>. Read and written here, not through the session: a redirect's content is frozen, and the
+    /// session's copy may predate it (its writes refuse a profile merged away meanwhile).
+    /// </summary>
+    private async Task RepointAsync(string redirectId, string from, string to, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var stored = await profiles.GetAsync(redirectId, cancellationToken);
+            if (stored is null || !stored.Profile.Repoint(from, to) || await profiles.TryReplaceAsync(stored.Profile, stored.VersionTag, cancellationToken) is not null)
+            {
+                return;
+            }
+
+            if (attempt >= 10)
+            {
+                throw new ContentionException($"Redirect '{redirectId}' kept changing; giving up after {attempt} attempts.");
+            }
+        }
     }
 
     /// <summary>True when <paramref name="merged"/>'s identifiers joined to <paramref name="survivor"/>'s break no type's limit (not made worse).</summary>
@@ -484,7 +622,21 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
     private async Task AbsorbAsync(ProfileSession session, Profile merged, string survivorId, IReadOnlyList<MessageIdentifier> message, CancellationToken cancellationToken)
     {
         await session.WriteNowAsync(survivorId, p => p.Absorb(merged, policy, type => rules.TypeOf(type).Limit), cancellationToken);
+        await RepointEarlierAsync(merged, survivorId, cancellationToken);
         await MoveIndexEntriesAsync(session, merged, survivorId, message, cancellationToken);
+    }
+
+    /// <summary>
+    /// Redirects stay one hop: the profiles merged into <paramref name="merged"/> before now point at its survivor. Done
+    /// before the index entries move, so that a crash leaves an entry naming the merged profile, and the redelivered
+    /// message, following it, does this again (<see cref="RootAsync"/>).
+    /// </summary>
+    private async Task RepointEarlierAsync(Profile merged, string survivorId, CancellationToken cancellationToken)
+    {
+        foreach (var earlier in merged.Merged)
+        {
+            await RepointAsync(earlier, merged.Id, survivorId, cancellationToken);
+        }
     }
 
     /// <summary>
@@ -515,7 +667,8 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
             // of its own, derived from the merged one, so no index entry names a profile that does not hold it.
             var splitId = NewProfileId(merged.Id + "/split");
             await session.OpenAsync(splitId, merged.CreatedAt, cancellationToken);
-            await session.WriteNowAsync(splitId, p => p.Link(identifier, merged.UpdatedAt), cancellationToken);
+            // It knows the merged profile's recent messages (counted by the survivor): redelivered, they resolve here and must not count again.
+            await session.WriteNowAsync(splitId, p => p.Link(identifier, merged.UpdatedAt) | p.RecallRecent(merged, policy.RecentMessages), cancellationToken);
             await session.ReassignAsync(key, merged.Id, splitId, cancellationToken);
         }
     }
@@ -576,20 +729,63 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         await ledger.AppendAsync(
             [new LedgerEntry(EntryId(LedgerEntry.Move, profileId, identifier.Key, message.MessageId), profileId, LedgerEntry.Move, at, message.MessageId, "follows-latest", [identifier.Type.Name], [identifier.Key], holder.Id)],
             cancellationToken);
-        await session.WriteNowAsync(holder.Id, p => p.Unlink(identifier.Identifier), cancellationToken);
+        // The holder lets go, keeping the forwarding address: from now on a message with the device goes to the profile.
+        var left = await session.WriteNowAsync(holder.Id, p => p.Unlink(identifier.Identifier, identifier.Key, profileId), cancellationToken);
         await session.OpenAsync(profileId, at, cancellationToken);
-        await session.WriteNowAsync(profileId, p => LinkWithinLimits(p, [identifier], at, together: true), cancellationToken);
         // From the entry's owner as the index has it (the holder, or a profile merged into it whose entry has not moved yet).
         var from = await session.OwnerAsync(identifier.Key, cancellationToken) ?? holder.Id;
-        if (await session.ReassignAsync(identifier.Key, from, profileId, cancellationToken) != profileId)
-        {
-            await session.WriteNowAsync(profileId, p => p.Unlink(identifier.Identifier), cancellationToken);
-            throw new ResolutionRaceException($"a {identifier.Type.Name} identifier moved meanwhile");
-        }
+        await FollowAsync(session, identifier, from, left, profileId, at, cancellationToken);
 
         CdpMetrics.IdentifiersMoved.Add(1);
         Logs.IdentifierMoved(logger, message.MessageId, identifier.Type.Name, holder.Id, profileId);
         return true;
+    }
+
+    /// <summary>
+    /// Finishes a device's move to <paramref name="toProfileId"/> that its holder started (it let go and kept the
+    /// forwarding address) but whose entry still names <paramref name="owner"/>.
+    /// </summary>
+    private async Task FinishMoveAsync(ProfileSession session, MessageIdentifier identifier, string owner, PendingProfile holder, string toProfileId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var target = await RootAsync(session, toProfileId, at, [], cancellationToken);
+        try
+        {
+            await FollowAsync(session, identifier, owner, holder, target.Id, at, cancellationToken);
+        }
+        catch (ResolutionRaceException) when (target.Profile!.CountOf(identifier.Type.Name) >= identifier.Type.Limit && !target.Profile.Holds(identifier.Identifier))
+        {
+            // The profile it was moving to has no room left for it: the holder takes it back.
+            await session.WriteNowAsync(holder.Id, p => p.Link(identifier.Identifier, at) | p.MoveSettled(identifier.Key), cancellationToken);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The second half of a move: the profile takes the device (marked until its entry follows) and learns the recent
+    /// messages of the holder, which let go of it (counted there, a redelivery now resolves here and must not count
+    /// again); then the entry moves from <paramref name="from"/>.
+    /// </summary>
+    private async Task FollowAsync(ProfileSession session, MessageIdentifier identifier, string from, PendingProfile holder, string profileId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await session.WriteNowAsync(profileId, p => LinkWithinLimits(p, [identifier], at, together: true) | p.MarkClaiming(identifier.Key) | p.RecallRecent(holder.Profile!, policy.RecentMessages), cancellationToken);
+        if (await session.ReassignAsync(identifier.Key, from, profileId, cancellationToken) != profileId)
+        {
+            await session.WriteNowAsync(profileId, p => p.Unlink(identifier.Identifier) | p.ClaimSettled(identifier.Key), cancellationToken);
+            holder.Apply(p => p.MoveSettled(identifier.Key));
+            throw new ResolutionRaceException($"a {identifier.Type.Name} identifier moved meanwhile");
+        }
+
+        // The profile as stored now must hold it: a consumer that lost a claim of it may have let go of the link this
+        // move relied on; it reads the entry after its write, this reads the profile after the move (LetGoAsync).
+        var pending = (await session.LoadAsync(profileId, cancellationToken))!;
+        if ((await profiles.GetAsync(profileId, cancellationToken))?.Profile.Holds(identifier.Identifier) != true)
+        {
+            await session.RefreshAsync(pending, cancellationToken);
+            await session.WriteNowAsync(profileId, p => p.Link(identifier.Identifier, at, together: true), cancellationToken);
+        }
+
+        pending.Apply(p => p.ClaimSettled(identifier.Key));
+        holder.Apply(p => p.MoveSettled(identifier.Key));
     }
 
     /// <summary>A ledger entry's id, derived from what it records, so that a replay writes the same entry.</summary>

@@ -233,7 +233,28 @@ public sealed class IngestService(
                 var resolved = await resolver.ResolveAsync(session, message, usable, cancellationToken);
                 var at = message.Timestamp ?? message.ReceivedAt!.Value;
                 var pending = await OpenResolvedAsync(session, resolved, at, cancellationToken);
-                pending.Apply(profile => Link(profile, resolved.Linked, at) | ApplyMessage(profile, message, key, at, withTraits: !anonymized));
+                if (resolved.AppliedElsewhere(key))
+                {
+                    // An earlier delivery applied it to a profile its identifiers still reach, before a crash; identity
+                    // changed since. It counts once: here only the sighting of its identifiers is recorded.
+                    pending.Apply(profile => Link(profile, resolved.Linked, at));
+                    continue;
+                }
+
+                var belongs = (bool?)null;
+                pending.Apply(profile =>
+                {
+                    // Applied again after another writer changed the profile: if it let go of every identifier that led the
+                    // message here (a device moved to another person meanwhile), the message is resolved again, not counted here.
+                    var holds = HoldsAny(profile, resolved.Linked);
+                    if (belongs == true && !holds)
+                    {
+                        throw new ResolutionRaceException($"profile '{profile.Id}' let go of the identifiers of message '{message.MessageId}'");
+                    }
+
+                    belongs ??= holds;
+                    return Link(profile, resolved.Linked, at) | ApplyMessage(profile, message, key, at, withTraits: !anonymized);
+                });
                 pending.Messages.Add(key);
                 var recorded = ProfileEvent.Of(resolved.ProfileId, message);
                 session.Events.Add(anonymized ? recorded with { Properties = null } : recorded);
@@ -315,6 +336,19 @@ public sealed class IngestService(
         }
 
         return changed;
+    }
+
+    private static bool HoldsAny(Profile profile, List<MessageIdentifier> identifiers)
+    {
+        foreach (var identifier in identifiers)
+        {
+            if (profile.Holds(identifier.Identifier))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Applies a message's traits and counts it, unless the profile already took it in.</summary>

@@ -41,6 +41,19 @@ internal sealed class PendingProfile(string id, StoredProfile? stored)
         Changed |= change(Profile ?? throw new InvalidOperationException($"Profile '{Id}' is neither stored nor created."));
     }
 
+    /// <summary>
+    /// Nothing to write: the profile as stored already satisfies the changes made since it was last written, so they
+    /// are forgotten, not applied again after a later reload (where, the profile changed by another writer, a link the
+    /// stored profile had made unnecessary would put back an identifier that moved away meanwhile).
+    /// </summary>
+    public void Settle()
+    {
+        if (!Changed)
+        {
+            _changes.Clear();
+        }
+    }
+
     /// <summary>The profile was written: it now stands as stored under <paramref name="versionTag"/>, nothing pending.</summary>
     public void Saved(string versionTag)
     {

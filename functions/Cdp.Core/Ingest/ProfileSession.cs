@@ -9,7 +9,10 @@ namespace Cdp.Core.Ingest;
 /// read once and written once at the end with their pending changes, and the ledger entries and events to
 /// record. Merges and moves write at once (see <see cref="IdentityResolver"/>).
 /// </summary>
-internal sealed class ProfileSession(IIdentityIndex index, IProfileStore store, ILogger logger)
+/// <param name="loadedClaiming">Called when a live profile read here holds links whose claims were not seen through
+/// (<see cref="Profile.Claiming"/>) or moves under way (<see cref="Profile.Moving"/>): the resolver settles what is
+/// over, finishes or undoes the rest, before the session uses the profile.</param>
+internal sealed class ProfileSession(IIdentityIndex index, IProfileStore store, ILogger logger, Func<ProfileSession, PendingProfile, CancellationToken, ValueTask>? loadedClaiming = null)
 {
     /// <summary>The keys of the messages whose profile this session wrote (so an attempt after a race does not apply them again elsewhere).</summary>
     public List<string>? WrittenMessages { get; private set; }
@@ -65,10 +68,21 @@ internal sealed class ProfileSession(IIdentityIndex index, IProfileStore store, 
         {
             pending = new PendingProfile(profileId, await store.GetAsync(profileId, cancellationToken));
             _profiles[profileId] = pending;
+            if (loadedClaiming is not null && pending.Profile is { MergedInto: null } loaded && (loaded.Claiming.Count > 0 || loaded.Moving.Count > 0))
+            {
+                await loadedClaiming(this, pending, cancellationToken);
+            }
         }
 
         return pending.Profile is null ? null : pending;
     }
+
+    /// <summary>
+    /// Reads the profile again and applies this session's pending changes to it (the session's copy may be older than
+    /// an index entry read since); throws <see cref="ResolutionRaceException"/> when it was merged away meanwhile.
+    /// </summary>
+    public async ValueTask RefreshAsync(PendingProfile pending, CancellationToken cancellationToken) =>
+        pending.Reload(await store.GetAsync(pending.Id, cancellationToken));
 
     /// <summary>The profile, created at <paramref name="createdAt"/> when there is none yet.</summary>
     public async ValueTask<PendingProfile> OpenAsync(string profileId, DateTimeOffset createdAt, CancellationToken cancellationToken)
@@ -93,6 +107,7 @@ internal sealed class ProfileSession(IIdentityIndex index, IProfileStore store, 
         var pending = await LoadAsync(profileId, cancellationToken) ?? throw new ResolutionRaceException($"profile '{profileId}' is not stored yet");
         pending.Apply(change);
         await SaveAsync(pending, cancellationToken);
+        pending.Settle();
         return pending;
     }
 

@@ -19,6 +19,8 @@ public sealed class Profile
     private readonly List<string> _recent;
     private readonly SortedDictionary<string, SegmentMembership> _segments;
     private readonly SortedDictionary<string, ProfileConsent> _consents;
+    private SortedSet<string>? _claiming;
+    private SortedDictionary<string, string>? _moving;
     // What changed since the last write: trait names, counter types and the other parts, kept apart so that
     // recording a change allocates nothing (the paths are built when a document is).
     private readonly SortedSet<string> _changedTraits = new(StringComparer.Ordinal);
@@ -28,6 +30,7 @@ public sealed class Profile
     /// <summary>Only when identifiers were seen changed (first/last seen, last linked), not which identifiers the profile holds.</summary>
     private const string SeenPath = "identifiers.seen";
     private long _storedVersion;
+    private bool _bookkeeping;
 
     /// <summary>A new profile: version 1 once written, even with nothing in it yet.</summary>
     public Profile(string id, DateTimeOffset createdAt)
@@ -51,6 +54,8 @@ public sealed class Profile
         _recent = [.. document.RecentMessages ?? []];
         _segments = Sorted(document.Segments);
         _consents = Sorted(document.Consents);
+        _claiming = document.Claiming is { Count: > 0 } claiming ? new SortedSet<string>(claiming, StringComparer.Ordinal) : null;
+        _moving = document.Moving is { Count: > 0 } moving ? Sorted(moving) : null;
     }
 
     public string Id { get; }
@@ -236,6 +241,76 @@ public sealed class Profile
         return false;
     }
 
+    /// <summary>
+    /// The index keys of identifiers linked to this profile whose index entry was not yet seen naming it (the claim
+    /// follows the profile's write): whoever reads the profile next finishes the claim or lets go of the identifier.
+    /// </summary>
+    public IReadOnlyCollection<string> Claiming => (IReadOnlyCollection<string>?)_claiming ?? [];
+
+    /// <summary>Marks the identifier with this index key as linked, its claim to follow; false when it was marked.</summary>
+    public bool MarkClaiming(string key)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        if (!(_claiming ??= new SortedSet<string>(StringComparer.Ordinal)).Add(key))
+        {
+            return false;
+        }
+
+        Bookkeeping();
+        return true;
+    }
+
+    /// <summary>The index entry with this key was seen naming this profile, or the profile let go of it; false when it was not marked.</summary>
+    public bool ClaimSettled(string key)
+    {
+        if (_claiming?.Remove(key) != true)
+        {
+            return false;
+        }
+
+        Bookkeeping();
+        return true;
+    }
+
+    /// <summary>
+    /// The device identifiers (by index key) this profile let go of, each with the profile it is moving to, while the
+    /// index entry may still name this one (see <see cref="Unlink(Identifier, string, string)"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Moving => (IReadOnlyDictionary<string, string>?)_moving ?? EmptyMoves;
+
+    private static readonly IReadOnlyDictionary<string, string> EmptyMoves = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Lets go of an identifier moving to <paramref name="toProfileId"/>, and keeps that forwarding address under its
+    /// index key until the entry follows; false when it held it not and knew the move.
+    /// </summary>
+    public bool Unlink(Identifier identifier, string key, string toProfileId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(key);
+        ArgumentException.ThrowIfNullOrWhiteSpace(toProfileId);
+        var changed = Unlink(identifier);
+        if ((_moving ??= new SortedDictionary<string, string>(StringComparer.Ordinal)).TryGetValue(key, out var to) && to == toProfileId)
+        {
+            return changed;
+        }
+
+        _moving[key] = toProfileId;
+        Bookkeeping();
+        return true;
+    }
+
+    /// <summary>The move of the identifier with this index key is over (the entry followed, or went elsewhere); false when none was known.</summary>
+    public bool MoveSettled(string key)
+    {
+        if (_moving?.Remove(key) != true)
+        {
+            return false;
+        }
+
+        Bookkeeping();
+        return true;
+    }
+
     /// <summary>Removes an identifier (it moved to another profile); false when the profile did not hold it.</summary>
     public bool Unlink(Identifier identifier)
     {
@@ -358,6 +433,22 @@ public sealed class Profile
     }
 
     /// <summary>
+    /// Remembers <paramref name="other"/>'s recent messages as applied here too (a profile split off a merged one, whose
+    /// messages the survivor counted); false when it knew them all.
+    /// </summary>
+    public bool RecallRecent(Profile other, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other._recent.TrueForAll(_recent.Contains))
+        {
+            return false;
+        }
+
+        AbsorbRecent(other._recent, limit);
+        return true;
+    }
+
+    /// <summary>
     /// Takes in a merged-away profile: its identifiers, its traits decided by the policy, its counters added,
     /// its recent messages, and it and everything merged into it. False when it was taken in before.
     /// </summary>
@@ -401,6 +492,21 @@ public sealed class Profile
         foreach (var (type, counter) in other._counters)
         {
             _counters[type] = _counters.TryGetValue(type, out var mine) ? mine.Add(counter) : counter;
+        }
+
+        // Its links whose claims were not seen through, and its moves under way: whoever reads this profile next
+        // finishes or undoes them.
+        foreach (var key in other.Claiming)
+        {
+            MarkClaiming(key);
+        }
+
+        foreach (var (key, to) in other.Moving)
+        {
+            if ((_moving ??= new SortedDictionary<string, string>(StringComparer.Ordinal)).TryAdd(key, to))
+            {
+                Bookkeeping();
+            }
         }
 
         _merged.Add(other.Id);
@@ -483,9 +589,11 @@ public sealed class Profile
         _merged.Count == 0 ? null : [.. _merged],
         _recent.Count == 0 ? null : [.. _recent],
         Version,
-        _changedCounters.Count + _changedParts.Count + _changedTraits.Count == 0 ? null : ChangedPaths,
+        _changedCounters.Count + _changedParts.Count + _changedTraits.Count == 0 ? (_bookkeeping ? [] : null) : ChangedPaths,
         Segments: _segments.Count == 0 ? null : new SortedDictionary<string, SegmentMembership>(_segments, StringComparer.Ordinal),
-        Consents: _consents.Count == 0 ? null : new SortedDictionary<string, ProfileConsent>(_consents, StringComparer.Ordinal));
+        Consents: _consents.Count == 0 ? null : new SortedDictionary<string, ProfileConsent>(_consents, StringComparer.Ordinal),
+        Claiming: _claiming is not { Count: > 0 } ? null : [.. _claiming],
+        Moving: _moving is not { Count: > 0 } ? null : new SortedDictionary<string, string>(_moving, StringComparer.Ordinal));
 
     public static Profile FromDocument(ProfileDocument document)
     {
@@ -543,16 +651,28 @@ public sealed class Profile
         _changedTraits.Clear();
         _changedCounters.Clear();
         _changedParts.Clear();
+        _bookkeeping = false;
     }
 
     private void Changed(SortedSet<string> set, string name)
     {
-        if (_changedTraits.Count == 0 && _changedCounters.Count == 0 && _changedParts.Count == 0)
+        if (_changedTraits.Count == 0 && _changedCounters.Count == 0 && _changedParts.Count == 0 && !_bookkeeping)
         {
             Version = _storedVersion + 1;
         }
 
         set.Add(name);
+    }
+
+    /// <summary>A change of the identity notes (<see cref="Claiming"/>, <see cref="Moving"/>): a new version, no change path (nothing about the person changed).</summary>
+    private void Bookkeeping()
+    {
+        if (_changedTraits.Count == 0 && _changedCounters.Count == 0 && _changedParts.Count == 0 && !_bookkeeping)
+        {
+            Version = _storedVersion + 1;
+        }
+
+        _bookkeeping = true;
     }
 
     private void Touch(DateTimeOffset at)

@@ -9,6 +9,10 @@ namespace Cdp.Core.Profiles;
 /// <see cref="ChangedPaths"/> names what the write that made this version changed (for the change feed's
 /// consumers, which re-evaluate only what changed). A <see cref="Deleted"/> document is a tombstone: what an
 /// erased profile leaves so that the deletion reaches the change feed (it holds nothing about the person).
+/// <see cref="Claiming"/> holds the index keys (never the values) of identifiers linked whose index entry was not yet
+/// seen to name the profile: a crash between the two writes is finished or undone by the next reader (docs/identity.md).
+/// <see cref="Moving"/> maps the index key of a device identifier the profile let go of to the profile it is moving
+/// to, until the index entry follows: a reader that meets the entry meanwhile finishes the move.
 /// </summary>
 public sealed record ProfileDocument(
     int SchemaVersion,
@@ -25,7 +29,9 @@ public sealed record ProfileDocument(
     IReadOnlyList<string>? ChangedPaths = null,
     bool Deleted = false,
     IReadOnlyDictionary<string, SegmentMembership>? Segments = null,
-    IReadOnlyDictionary<string, ProfileConsent>? Consents = null)
+    IReadOnlyDictionary<string, ProfileConsent>? Consents = null,
+    IReadOnlyList<string>? Claiming = null,
+    IReadOnlyDictionary<string, string>? Moving = null)
 {
     public const int CurrentSchemaVersion = 2;
 

@@ -31,6 +31,9 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
     /// <summary>Called before every write with the operation's name (<c>claim</c>, <c>reassign</c>, <c>create</c>, <c>replace</c>, <c>delete</c>, <c>ledger</c>, <c>events</c>, <c>processed</c>); throw from it to inject a crash.</summary>
     public Action<string>? BeforeWrite { get; set; }
 
+    /// <summary>Called before every read of the index, the profiles and the processed-message log (a randomized test passes the turn to another consumer here).</summary>
+    public Action<string>? BeforeRead { get; set; }
+
     /// <summary>False for benchmarks: the processed-message log then remembers nothing (every message is new).</summary>
     public bool RememberProcessed { get; init; } = true;
 
@@ -41,6 +44,13 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
     public ConcurrentQueue<string>? Trace { get; init; }
 
     private static string Short(string text, int length) => text.Length > length ? text[..length] : text;
+
+    /// <summary>The message keys a write adds to the profile's recent messages (applied, absorbed or recalled), for a trace.</summary>
+    private static string Remembered(ProfileDocument? before, ProfileDocument after)
+    {
+        var added = (after.RecentMessages ?? []).Except(before?.RecentMessages ?? [], StringComparer.Ordinal).ToList();
+        return added.Count == 0 ? "" : $" +recent[{string.Join(",", added)}]";
+    }
 
     private void Traced(string entry) => Trace?.Enqueue($"[{Environment.CurrentManagedThreadId}] {entry}");
 
@@ -53,8 +63,11 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
 
     public IReadOnlyCollection<DeadLetter> DeadLetters => [.. _deadLetters.Values];
 
-    public Task<string?> FindAsync(string key, CancellationToken cancellationToken) =>
-        Task.FromResult(_index.TryGetValue(key, out var owner) ? owner : null);
+    public Task<string?> FindAsync(string key, CancellationToken cancellationToken)
+    {
+        BeforeRead?.Invoke("find");
+        return Task.FromResult(_index.TryGetValue(key, out var owner) ? owner : null);
+    }
 
     public Task<string> ClaimAsync(string key, string profileId, CancellationToken cancellationToken)
     {
@@ -81,10 +94,13 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
         }
     }
 
-    public Task<StoredProfile?> GetAsync(string profileId, CancellationToken cancellationToken) =>
-        Task.FromResult(_profiles.TryGetValue(profileId, out var stored)
+    public Task<StoredProfile?> GetAsync(string profileId, CancellationToken cancellationToken)
+    {
+        BeforeRead?.Invoke("get");
+        return Task.FromResult(_profiles.TryGetValue(profileId, out var stored)
             ? new StoredProfile(Profile.FromDocument(stored.Document), stored.Version.ToString(CultureInfo.InvariantCulture))
             : null);
+    }
 
     public Task<string?> TryCreateAsync(Profile profile, CancellationToken cancellationToken)
     {
@@ -98,7 +114,7 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
                 return Task.FromResult<string?>(null);
             }
 
-            Traced($"create {Short(profile.Id, 6)} v1 [{string.Join(",", profile.Identifiers)}] {string.Join(",", document.ChangedPaths ?? [])}");
+            Traced($"create {Short(profile.Id, 6)} v1 [{string.Join(",", profile.Identifiers)}] {string.Join(",", document.ChangedPaths ?? [])}{Remembered(null, document)}");
             Record(new ProfileChange(profile.Id, "1", document));
             return Task.FromResult<string?>("1");
         }
@@ -116,7 +132,7 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
             }
 
             var document = profile.ToDocument();
-            Traced($"replace {Short(profile.Id, 6)} v{stored.Version + 1} [{string.Join(",", profile.Identifiers)}]{(profile.MergedInto is null ? "" : " ->" + Short(profile.MergedInto, 6))} {string.Join(",", document.ChangedPaths ?? [])}");
+            Traced($"replace {Short(profile.Id, 6)} v{stored.Version + 1} [{string.Join(",", profile.Identifiers)}]{(profile.MergedInto is null ? "" : " ->" + Short(profile.MergedInto, 6))} {string.Join(",", document.ChangedPaths ?? [])}{Remembered(stored.Document, document)}");
             var tag = (stored.Version + 1).ToString(CultureInfo.InvariantCulture);
             _profiles[profile.Id] = (stored.Version + 1, document);
             Record(new ProfileChange(profile.Id, tag, document));
@@ -209,8 +225,11 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
     Task<int> IIdentityLedger.DeleteAsync(string profileId, CancellationToken cancellationToken) =>
         Task.FromResult(_ledger.Values.Where(e => e.ProfileId == profileId).Count(e => _ledger.TryRemove(e.Id, out _)));
 
-    Task<IReadOnlySet<string>> IProcessedMessageLog.FindAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlySet<string>>(keys.Where(_processed.ContainsKey).ToHashSet(StringComparer.Ordinal));
+    Task<IReadOnlySet<string>> IProcessedMessageLog.FindAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
+    {
+        BeforeRead?.Invoke("processed");
+        return Task.FromResult<IReadOnlySet<string>>(keys.Where(_processed.ContainsKey).ToHashSet(StringComparer.Ordinal));
+    }
 
     Task IProcessedMessageLog.AddAsync(IReadOnlyCollection<string> keys, DateTimeOffset processedAt, CancellationToken cancellationToken)
     {
