@@ -42,7 +42,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<IdentityOptions>, IdentityOptionsValidator>();
         services.AddOptions<MergePolicyOptions>()
             .BindConfiguration(MergePolicyOptions.Section)
-            .Validate(o => o.HistoryLimit >= 0 && o.RecentMessages >= 1, "Cdp:MergePolicy: HistoryLimit must be 0 or more and RecentMessages 1 or more.")
+            .Validate(o => o.HistoryLimit >= 0 && o.RecentMessages >= 1 && o.MaxTraits >= 1, "Cdp:MergePolicy: HistoryLimit must be 0 or more, RecentMessages and MaxTraits 1 or more.")
             .ValidateOnStart();
         services.AddSingleton<ProfileReader>();
         services.AddSingleton<SourceRegistry>();

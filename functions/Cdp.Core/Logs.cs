@@ -26,6 +26,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "A batch of {Count} messages failed with a failure that is not transient; processing its messages one by one to isolate the cause.")]
     public static partial void BatchIsolating(ILogger logger, Exception exception, int count);
 
+    [LoggerMessage(EventId = 206, Level = LogLevel.Warning, Message = "Profile '{ProfileId}' would have been {Bytes} bytes stored, over the limit; dropped to fit: {Dropped}.")]
+    public static partial void ProfileShrunk(ILogger logger, string profileId, long bytes, string dropped);
+
     [LoggerMessage(EventId = 205, Level = LogLevel.Warning, Message = "Message '{MessageId}' failed (attempt {Attempt} of {Attempts}).")]
     public static partial void MessageFailed(ILogger logger, Exception exception, string messageId, int attempt, int attempts);
 

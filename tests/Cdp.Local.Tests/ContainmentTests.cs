@@ -50,4 +50,42 @@ public class ContainmentTests
         Assert.Equal("poison", letter["messageId"]!.GetValue<string>());
         Assert.Contains("InvalidOperationException: a bug in the event store", letter["reason"]!.GetValue<string>(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task APersonWhoseTraitsOutgrowTheStoresLimit_KeepsFlowing_TheLargestTraitsAreDropped_NothingIsADeadLetter()
+    {
+        await using var app = new LocalApp();
+        using var client = app.CreateClient();
+
+        // 45 identifies of one device, each with a new 25 KB trait: 1.1 MB of traits, past the 1 MiB a profile may be stored as.
+        for (var b = 0; b < 3; b++)
+        {
+            var batch = new JsonArray();
+            for (var i = 0; i < 15; i++)
+            {
+                var n = (b * 15) + i;
+                batch.Add(new JsonObject
+                {
+                    ["type"] = "identify",
+                    ["anonymousId"] = "big-device",
+                    ["messageId"] = $"big-{n}",
+                    ["traits"] = new JsonObject { [$"blob{n:D2}"] = string.Concat(Enumerable.Repeat($"{n:D2}-abcdefghijklmnopqrstuvwxyz", 900)) },
+                });
+            }
+
+            using var response = await client.PostAsync("/api/v1/batch", HttpJson.Body(new JsonObject { ["batch"] = batch }.ToJsonString()));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        using var later = await client.PostAsync("/api/v1/track", HttpJson.Body("""{"anonymousId":"big-device","event":"Later","messageId":"later"}"""));
+        var profile = await Eventually.GetAsync(
+            () => client.GetOrNullAsync("/api/profiles?identifier=anonymous_id:big-device"),
+            p => p["counters"]?["events"]?["track:Later"] is not null);
+
+        Assert.Equal(45, profile["counters"]!["events"]!["identify"]!["count"]!.GetValue<long>());
+        var traits = profile["traits"]!.AsObject();
+        Assert.InRange(traits.Count, 1, 44);
+        Assert.True(System.Text.Encoding.UTF8.GetByteCount(profile.ToJsonString()) < ProfileDocument.MaxStoredBytes);
+        Assert.Empty((await client.GetFromJsonAsync<JsonArray>("/api/deadletters"))!);
+    }
 }

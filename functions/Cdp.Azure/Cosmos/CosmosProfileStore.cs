@@ -132,7 +132,8 @@ public sealed class CosmosProfileStore(Container profiles, PersonalDataProtector
     {
         if (!document.Deleted)
         {
-            return new(JsonSerializer.SerializeToUtf8Bytes(document, CdpJson.Options));
+            var bytes = JsonSerializer.SerializeToUtf8Bytes(document, CdpJson.Options);
+            return bytes.Length > ProfileDocument.MaxStoredBytes ? throw new ProfileTooLargeException(document.Id, bytes.Length) : new(bytes);
         }
 
         var item = JsonSerializer.SerializeToNode(document, CdpJson.Options)!.AsObject();

@@ -40,11 +40,11 @@ public sealed class IdentifierType
 
     public bool FollowsLatest { get; }
 
-    /// <summary>True when the (normalized) value is a placeholder that must never be matched, or holds a control character.</summary>
+    /// <summary>True when the (normalized) value is a placeholder that must never be matched, holds a control character, or is longer than <see cref="IdentityDefaults.MaxValueLength"/>.</summary>
     public bool IsBlocked(string normalized)
     {
         ArgumentNullException.ThrowIfNull(normalized);
-        if (_blocked.Contains(normalized) || normalized.AsSpan().ContainsAnyInRange('\u0000', '\u001f') || normalized.Contains('\u007f', StringComparison.Ordinal))
+        if (normalized.Length > IdentityDefaults.MaxValueLength || _blocked.Contains(normalized) || normalized.AsSpan().ContainsAnyInRange('\u0000', '\u001f') || normalized.Contains('\u007f', StringComparison.Ordinal))
         {
             return true;
         }

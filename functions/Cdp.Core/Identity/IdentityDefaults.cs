@@ -26,6 +26,12 @@ public static class IdentityDefaults
         [AnonymousId] = new() { Paths = ["anonymousId", "previousId"], Normalize = "trim", Priority = 100, Limit = 100, FollowsLatest = true },
     };
 
+    /// <summary>
+    /// The longest value an identifier may have (characters): a longer one is not an identity (blocked, like a
+    /// placeholder). Bounds what identifiers add to a profile (at most <c>MaxIdentifiersPerProfile</c> of them).
+    /// </summary>
+    public const int MaxValueLength = 1024;
+
     /// <summary>The limit of a custom type that sets none.</summary>
     public const int CustomLimit = 5;
 }

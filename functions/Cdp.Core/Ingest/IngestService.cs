@@ -56,6 +56,9 @@ public sealed class IngestService(
     /// <summary>How many counters (message types and track event names) a profile keeps at most.</summary>
     public const int MaxCounters = 256;
 
+    /// <summary>The longest event name counted by name (characters); a longer one counts only as a track event.</summary>
+    public const int MaxCountedEventName = 256;
+
     private const int MaxCachedEventNames = 10_000;
 
     private readonly ConcurrentDictionary<string, string> _eventCounters = new(StringComparer.Ordinal);
@@ -402,14 +405,20 @@ public sealed class IngestService(
                     continue;
                 }
 
+                if (profile.Traits.Count >= policy.MaxTraits && !profile.Traits.ContainsKey(name))
+                {
+                    CdpMetrics.TraitsDropped.Add(1, KeyValuePair.Create<string, object?>("reason", "max_traits"));
+                    continue;
+                }
+
                 profile.SetTrait(name, new Trait(value, at, message.MessageId, message.SourceId, confidence), policy);
             }
         }
 
         profile.Count(MessageTypes.Name(message.Type), at);
-        if (message.Type == MessageType.Track && !string.IsNullOrWhiteSpace(message.Event))
+        if (message.Type == MessageType.Track && !string.IsNullOrWhiteSpace(message.Event) && message.Event.Length <= MaxCountedEventName)
         {
-            // Per event name too (segment rules read "last Order Completed"), up to a bound per profile.
+            // Per event name too (segment rules read "last Order Completed"), up to a bound per profile (and of a name's length).
             var counter = EventCounter(message.Event);
             if (profile.Counters.Count < MaxCounters || profile.Counters.ContainsKey(counter))
             {

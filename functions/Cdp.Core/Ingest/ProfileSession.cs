@@ -111,14 +111,39 @@ internal sealed class ProfileSession(IIdentityIndex index, IProfileStore store, 
         return pending;
     }
 
+    private bool Dropped(Profile profile, IReadOnlyList<string> dropped, ProfileTooLargeException refused)
+    {
+        if (dropped.Count > 0)
+        {
+            CdpMetrics.TraitsDropped.Add(dropped.Count, KeyValuePair.Create<string, object?>("reason", "profile_size"));
+            Logs.ProfileShrunk(logger, profile.Id, refused.Bytes, string.Join(", ", dropped));
+        }
+
+        return dropped.Count > 0;
+    }
+
     /// <summary>Writes a changed profile; on a stale version reloads it and applies the session's changes again.</summary>
     public async Task SaveAsync(PendingProfile pending, CancellationToken cancellationToken)
     {
+        var shrunk = false;
         for (var attempt = 1; pending.Changed; attempt++)
         {
-            var tag = pending.Stored is null
-                ? await store.TryCreateAsync(pending.Profile!, cancellationToken)
-                : await store.TryReplaceAsync(pending.Profile!, pending.Stored.VersionTag, cancellationToken);
+            string? tag;
+            try
+            {
+                tag = pending.Stored is null
+                    ? await store.TryCreateAsync(pending.Profile!, cancellationToken)
+                    : await store.TryReplaceAsync(pending.Profile!, pending.Stored.VersionTag, cancellationToken);
+            }
+            catch (ProfileTooLargeException ex) when (!shrunk)
+            {
+                // Bounded, not refused: the traits' losing values, then the largest traits, go until the profile's JSON is
+                // half the limit (encryption makes personal values larger); a second refusal is the message's failure.
+                shrunk = true;
+                pending.Apply(p => Dropped(p, p.Shrink(ex.Limit / 2), ex));
+                continue;
+            }
+
             if (tag is not null)
             {
                 if (pending.Messages.Count > 0)

@@ -27,6 +27,9 @@ public sealed class MergePolicy
 
     public int RecentMessages => _options.RecentMessages;
 
+    /// <summary>How many traits a profile takes from messages (<see cref="MergePolicyOptions.MaxTraits"/>).</summary>
+    public int MaxTraits => _options.MaxTraits;
+
     public MergeStrategy StrategyOf(string trait) =>
         _options.Traits.TryGetValue(trait, out var policy) ? policy.Strategy : _options.Default;
 

@@ -55,6 +55,14 @@ public sealed class MergePolicyOptions
     /// </summary>
     /// <value>The default is 128.</value>
     public int RecentMessages { get; set; } = 128;
+
+    /// <summary>
+    /// How many traits a profile takes from messages: a trait name beyond it is not kept (counted in
+    /// <c>cdp.ingest.traits_dropped</c>, reason <c>max_traits</c>); the traits it has keep changing. A merge keeps both
+    /// profiles' traits.
+    /// </summary>
+    /// <value>The default is 500.</value>
+    public int MaxTraits { get; set; } = 500;
 }
 
 /// <summary>One trait's strategy.</summary>

@@ -433,6 +433,44 @@ public sealed class Profile
     }
 
     /// <summary>
+    /// Makes the profile's document at most <paramref name="maxBytes"/> of JSON: the traits' losing values go first,
+    /// then the largest traits, one by one. Returns what was dropped (trait names, <c>name (history)</c> for losing
+    /// values), empty when the document fitted. Only for a profile a store refused as too large (it serializes).
+    /// </summary>
+    public IReadOnlyList<string> Shrink(int maxBytes)
+    {
+        var dropped = new List<string>();
+        int Size() => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(ToDocument(), Events.CdpJson.Options).Length;
+        if (Size() <= maxBytes)
+        {
+            return dropped;
+        }
+
+        foreach (var (name, trait) in _traits.Where(t => t.Value.History is { Count: > 0 }).ToList())
+        {
+            _traits[name] = trait with { History = null };
+            Changed(_changedTraits, name);
+            dropped.Add(name + " (history)");
+        }
+
+        var size = Size();
+        foreach (var (name, bytes) in _traits.Select(t => (t.Key, Bytes: System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(t.Value, Events.CdpJson.Options).Length)).OrderByDescending(t => t.Bytes).ThenBy(t => t.Key, StringComparer.Ordinal).ToList())
+        {
+            if (size <= maxBytes)
+            {
+                break;
+            }
+
+            _traits.Remove(name);
+            Changed(_changedTraits, name);
+            dropped.Add(name);
+            size -= bytes;
+        }
+
+        return dropped;
+    }
+
+    /// <summary>
     /// Remembers <paramref name="other"/>'s recent messages as applied here too (a profile split off a merged one, whose
     /// messages the survivor counted); false when it knew them all.
     /// </summary>

@@ -35,6 +35,13 @@ public sealed record ProfileDocument(
 {
     public const int CurrentSchemaVersion = 2;
 
+    /// <summary>
+    /// The most bytes a profile's stored document may have (1 MiB), on every store: Cosmos DB refuses items over 2 MB,
+    /// and the embedded store keeps the same bound so that both hosts behave alike. A store refuses a larger one with
+    /// <see cref="ProfileTooLargeException"/>.
+    /// </summary>
+    public const int MaxStoredBytes = 1024 * 1024;
+
     /// <summary>The change path of a deletion.</summary>
     public const string DeletedPath = "deleted";
 

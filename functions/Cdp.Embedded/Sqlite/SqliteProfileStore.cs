@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Cdp.Core.Changes;
 using Cdp.Core.Events;
@@ -201,7 +202,10 @@ public sealed class SqliteProfileStore(SqliteDatabase database, PersonalDataProt
     {
         ArgumentNullException.ThrowIfNull(profile);
         var document = profile.ToDocument();
-        return JsonSerializer.Serialize(protector is null ? document : await protector.ProtectAsync(document, cancellationToken), CdpJson.Options);
+        var body = JsonSerializer.Serialize(protector is null ? document : await protector.ProtectAsync(document, cancellationToken), CdpJson.Options);
+        // The same bound as Cosmos DB's item size gives the cloud (ProfileDocument.MaxStoredBytes): both hosts alike.
+        var bytes = body.Length <= ProfileDocument.MaxStoredBytes / 3 ? body.Length : Encoding.UTF8.GetByteCount(body);
+        return bytes > ProfileDocument.MaxStoredBytes ? throw new ProfileTooLargeException(profile.Id, bytes) : body;
     }
 
     private async ValueTask<Profile> ReadableAsync(string body, CancellationToken cancellationToken)

@@ -5,7 +5,8 @@ using Cdp.Core.Profiles;
 using Cdp.Testing;
 using Cdp.Testing.InMemory;
 using CsCheck;
-using static Cdp.Core.Tests.Identity.Events;
+using Cdp.Testing.Model;
+using Run = Cdp.Testing.Model.IdentityModel.Run;
 
 namespace Cdp.Core.Tests.Identity;
 
@@ -13,49 +14,18 @@ namespace Cdp.Core.Tests.Identity;
 /// The randomized model test of identity resolution (issue 16): random message sequences go through 2–4 ingest
 /// consumers running at once on the in-memory ports, with crashes injected at random store writes (the crashed
 /// batch is delivered again, as the stream does) and some batches delivered twice. After every run the invariants
-/// below must hold. <see cref="CiIterations"/> runs per property by default; set <c>CDP_MODEL_ITERATIONS</c> for more.
+/// of <see cref="IdentityModel"/> must hold. 150 samples per property by default; set <c>CDP_MODEL_ITERATIONS</c> for more.
 /// </summary>
 /// <remarks>
-/// <c>scripts/test.sh</c> runs them with <see cref="CiIterations"/> samples each; <c>scripts/model.sh [n]</c> runs them longer.
+/// <c>scripts/test.sh</c> runs them with 150 samples each; <c>scripts/model.sh [n]</c> runs them longer.
 /// The consumers take turns at every store call in an order drawn from the run, so a failing seed reproduces the
 /// whole run (messages, batching, interleaving, crashes); seeds that failed once are kept and run every time.
 /// </remarks>
 public class IdentityModelTests
 {
-    private const int CiIterations = 150;
+    private static int Iterations => IdentityModel.Iterations();
 
-    private static int Iterations => int.TryParse(Environment.GetEnvironmentVariable("CDP_MODEL_ITERATIONS"), out var n) && n > 0 ? n : CiIterations;
-
-    private static readonly IdentityRules Rules = TestDomain.Rules();
-
-    /// <summary>A message of person <c>P</c> with some of their identifiers; <c>SharedEmail</c> is one address two people use.</summary>
-    private sealed record Sent(int P, int T, bool User, int Email, int Device, bool SharedEmail, bool Identify)
-    {
-        public Message ToMessage()
-        {
-            var email = SharedEmail ? "family@x.io" : Email > 0 ? $"p{P}.{Email}@x.io" : null;
-            var message = Events.Identify($"m{T:D3}", T, userId: User ? $"u{P}" : null, anonymousId: Device > 0 ? $"d{P}.{Device}" : null, email: email, traits: new JsonObject { ["n"] = T });
-            return Identify ? message : message with { Type = MessageType.Track, Event = "Bought", Traits = null, Context = email is null ? null : new JsonObject { ["traits"] = new JsonObject { ["email"] = email } } };
-        }
-    }
-
-    private static Gen<Sent[]> Messages(bool shared) =>
-        Gen.Select(Gen.Int[0, 2], Gen.Bool, Gen.Int[0, 2], Gen.Int[0, 2], shared ? Gen.Int[0, 4].Select(i => i == 0) : Gen.Const(false), Gen.Bool)
-            .Where(e => e.Item2 || e.Item3 > 0 || e.Item4 > 0 || e.Item5)
-            .Array[2, 16]
-            .Select(all => all.Select((e, t) => new Sent(e.Item1, t, e.Item2, e.Item3, e.Item4, e.Item5, e.Item6)).ToArray());
-
-    /// <summary>One run: the messages, how many consumers, batch sizes, which batches come twice, and the crash rate (per mille of writes).</summary>
-    private sealed record Run(Sent[] Sent, int Consumers, int[] Sizes, bool[] Twice, int CrashPerMille, int CrashSeed)
-    {
-        public override string ToString() =>
-            $"{Consumers} consumers, crashes {CrashPerMille}‰ (seed {CrashSeed}), sizes {string.Join(",", Sizes.Take(8))}, twice {string.Join(",", Twice.Take(8).Select(t => t ? 1 : 0))}: "
-            + string.Join("; ", Sent.Select(s => $"m{s.T:D3} p{s.P}{(s.Identify ? " identify" : " track")}{(s.User ? " user" : "")}{(s.Email > 0 ? $" email{s.Email}" : "")}{(s.Device > 0 ? $" device{s.Device}" : "")}{(s.SharedEmail ? " shared" : "")}"));
-    }
-
-    private static Gen<Run> Runs(bool shared) =>
-        Gen.Select(Messages(shared), Gen.Int[2, 4], Gen.Int[1, 4].Array[20], Gen.Bool.Array[20], Gen.Int[0, 150], Gen.Int)
-            .Select(r => new Run(r.Item1, r.Item2, r.Item3, r.Item4, r.Item5, r.Item6));
+    private static IdentityRules Rules => IdentityModel.Rules;
 
     private sealed class Crash : OperationCanceledException;
 
@@ -165,23 +135,7 @@ public class IdentityModelTests
             }
         };
 
-        // Batches go round the consumers (partitions); a batch delivered twice comes again to the same consumer, after
-        // the first delivery, as a stream redelivers a partition's batch after its owner stopped before the checkpoint.
-        var consumers = Enumerable.Range(0, run.Consumers).Select(_ => new List<Message[]>()).ToList();
-        var messages = run.Sent.Select(s => s.ToMessage()).ToList();
-        for (int at = 0, b = 0; at < messages.Count; b++)
-        {
-            var size = Math.Min(run.Sizes[b % run.Sizes.Length], messages.Count - at);
-            var consumer = consumers[b % run.Consumers];
-            consumer.Add([.. messages.Skip(at).Take(size)]);
-            if (run.Twice[b % run.Twice.Length])
-            {
-                consumer.Add(consumer[^1]);
-            }
-
-            at += size;
-        }
-
+        var consumers = IdentityModel.Deliveries(run);
         var ingest = TestDomain.Ingest(stores, Rules);
         turns.Run([.. consumers.Select(mine => (Action)(() =>
         {
@@ -211,93 +165,15 @@ public class IdentityModelTests
         return stores;
     }
 
-    private static Profile? LiveOf(InMemoryStores stores, string identifier)
-    {
-        Assert.True(Rules.TryParse(identifier, out var parsed));
-        return stores.Index.TryGetValue(Rules.KeyOf(parsed), out var owner)
-            ? stores.LiveAsync(owner, CancellationToken.None).GetAwaiter().GetResult()?.Profile
-            : null;
-    }
+    /// <summary>The in-memory stores as the model reads them, with the run's writes and the ledger for a failure's message.</summary>
+    private static IdentityModel.State StateOf(InMemoryStores stores) => new(
+        key => stores.Index.TryGetValue(key, out var owner) ? owner : null,
+        [.. stores.ProfileIds.Select(id => stores.GetAsync(id, CancellationToken.None).GetAwaiter().GetResult()!.Profile)],
+        stores.DeadLetters,
+        ids => "writes:\n" + string.Join("\n", (stores.Trace ?? []).Select(IdentityModel.KeysAsMessageIds)) + "\nledger: " + string.Join(" | ", stores.LedgerEntries.Where(e => ids.Contains(e.ProfileId) || ids.Contains(e.OtherProfileId)).OrderBy(e => e.At).ThenBy(e => e.MessageId, StringComparer.Ordinal)
+            .Select(e => $"{e.MessageId} {e.Kind} {e.Rule} {e.ProfileId[..6]}{(e.OtherProfileId is null ? "" : "<-" + e.OtherProfileId[..6])} {string.Join("+", e.IdentifierTypes)}")));
 
-    /// <summary>The ledger entries naming these profiles, in time order, for a failure's message.</summary>
-    private static string History(InMemoryStores stores, params string?[] profileIds) =>
-        "writes:\n" + string.Join("\n", (stores.Trace ?? []).Select(KeysAsMessageIds)) + "\nledger: " + string.Join(" | ", stores.LedgerEntries.Where(e => profileIds.Contains(e.ProfileId) || profileIds.Contains(e.OtherProfileId)).OrderBy(e => e.At).ThenBy(e => e.MessageId, StringComparer.Ordinal)
-            .Select(e => $"{e.MessageId} {e.Kind} {e.Rule} {e.ProfileId[..6]}{(e.OtherProfileId is null ? "" : "<-" + e.OtherProfileId[..6])} {string.Join("+", e.IdentifierTypes)}"));
-
-    /// <summary>A trace line with the message keys it names written as message ids (the runs' messages are m000 to m099).</summary>
-    private static string KeysAsMessageIds(string line) =>
-        line.Contains("+recent[", StringComparison.Ordinal)
-            ? Enumerable.Range(0, 100).Select(t => $"m{t:D3}").Aggregate(line, (text, id) => text.Replace(Cdp.Core.Ingest.IProcessedMessageLog.KeyFor("web", id)[..Profile.RememberedKeyLength], id, StringComparison.Ordinal))
-            : line;
-
-    /// <summary>Fails with the message, built only then (a run's trace is long).</summary>
-    private static void Holds(bool condition, Func<string> message)
-    {
-        if (!condition)
-        {
-            throw new Xunit.Sdk.XunitException(message());
-        }
-    }
-
-    /// <summary>The invariants that hold for any run; returns the people (sets of identifiers) the index makes.</summary>
-    private static List<string> CheckInvariants(Run run, InMemoryStores stores)
-    {
-        var messages = run.Sent.Select(s => s.ToMessage()).ToList();
-        // No message with an identifier is ever a dead letter: nothing here is a deterministic failure.
-        var failed = string.Join("\n", stores.DeadLetters.Where(l => l.Reason.StartsWith("Processing failed", StringComparison.Ordinal)).Select(l => $"{l.MessageId}: {l.Reason}"));
-        Holds(failed.Length == 0, () => failed + "\n" + History(stores, [.. stores.ProfileIds]));
-        var identifiers = messages.SelectMany(m => Rules.IdentifiersOf(m)).Select(i => i.ToString()).Distinct().ToList();
-        var reachable = new Dictionary<string, Profile>(StringComparer.Ordinal);
-        foreach (var identifier in identifiers)
-        {
-            // Every identifier resolves to one live profile, which holds it.
-            var live = LiveOf(stores, identifier) ?? throw new Xunit.Sdk.XunitException($"{identifier} resolves to no live profile; held by {string.Join(", ", stores.ProfileIds.Select(id => stores.GetAsync(id, CancellationToken.None).Result!.Profile).Where(p => p.Identifiers.Any(i => i.ToString() == identifier)).Select(p => $"{p.Id}{(p.MergedInto is null ? "" : "->" + p.MergedInto)}"))}; {History(stores, [.. stores.ProfileIds])}");
-            Holds(live.Identifiers.Any(i => i.ToString() == identifier), () => $"{identifier} resolves to {live.Id}, which does not hold it; {History(stores, [.. stores.ProfileIds])}");
-            reachable[live.Id] = live;
-        }
-
-        var profiles = stores.ProfileIds.Select(id => stores.GetAsync(id, CancellationToken.None).GetAwaiter().GetResult()!.Profile).ToList();
-        foreach (var profile in profiles.Where(p => p.MergedInto is null))
-        {
-            // No profile breaks a type's limit.
-            foreach (var type in Rules.Types)
-            {
-                Holds(profile.CountOf(type.Name) <= type.Limit, () => $"{profile.Id} holds {string.Join(", ", profile.Identifiers)}");
-            }
-
-            if (reachable.ContainsKey(profile.Id))
-            {
-                // Each identifier a reachable profile holds resolves back to it: no identifier is on two people.
-                foreach (var held in profile.Identifiers)
-                {
-                    var owner = LiveOf(stores, held.ToString())?.Id;
-                    Holds(owner == profile.Id, () => $"{profile.Id} holds {held}, which resolves to {owner ?? "nothing"}; {History(stores, profile.Id, owner)}");
-                }
-            }
-            else
-            {
-                // A profile no identifier reaches (a claim lost to another consumer before anything was applied) holds no data.
-                Holds(profile.Counters.Count == 0, () => $"{profile.Id} [{string.Join(", ", profile.Identifiers)}] is reached by no identifier but counted {string.Join(", ", profile.Counters.Keys)}; ledger: "
-                    + string.Join(" | ", stores.LedgerEntries.Where(e => e.ProfileId == profile.Id || e.OtherProfileId == profile.Id).OrderBy(e => e.At).Select(e => $"{e.Kind} {e.Rule} {e.MessageId} {string.Join("+", e.IdentifierTypes)} other={e.OtherProfileId}")));
-            }
-        }
-
-        // Redirects are one hop: a merged-away profile points at a live one.
-        foreach (var redirect in profiles.Where(p => p.MergedInto is not null))
-        {
-            var next = profiles.FirstOrDefault(p => p.Id == redirect.MergedInto);
-            Holds(next is { MergedInto: null }, () => $"{redirect.Id} redirects to {redirect.MergedInto}, which {(next is null ? "is not stored" : "redirects to " + next.MergedInto)}; {History(stores, redirect.Id, redirect.MergedInto)}");
-        }
-
-        // Every message is counted exactly once, by the live profiles.
-        var counted = profiles.Where(p => p.MergedInto is null).Sum(p => p.Counters.Where(c => !c.Key.Contains(':', StringComparison.Ordinal)).Sum(c => c.Value.Count));
-        var applicable = messages.Count(m => Rules.IdentifiersOf(m).Count > 0);
-        Holds(applicable == counted, () => $"{applicable} messages counted {counted} times ("
-            + string.Join(", ", messages.Select(m => (m.MessageId, By: profiles.Where(p => p.MergedInto is null && p.HasApplied(Cdp.Core.Ingest.IProcessedMessageLog.KeyFor(m.SourceId, m.MessageId))).Select(p => p.Id[..6]).ToList())).Where(m => m.By.Count != 1).Select(m => $"{m.MessageId} known to [{string.Join(",", m.By)}]"))
-            + $"); {History(stores, [.. stores.ProfileIds])}");
-
-        return [.. reachable.Values.Select(p => string.Join(",", p.Identifiers.Select(i => i.ToString()).Order(StringComparer.Ordinal))).Order(StringComparer.Ordinal)];
-    }
+    private static List<string> CheckInvariants(Run run, InMemoryStores stores) => IdentityModel.CheckInvariants(run, StateOf(stores));
 
     private static List<string> Sequential(Run run)
     {
@@ -314,7 +190,7 @@ public class IdentityModelTests
     [Fact]
     public void ConcurrentConsumersWithCrashes_PrivateIdentifiers_InvariantsHold_PeopleAsInASequentialReplay()
     {
-        Runs(shared: false).Sample(
+        IdentityModel.Runs(shared: false).Sample(
             run =>
             {
                 var people = CheckInvariants(run, Execute(run));
@@ -328,14 +204,14 @@ public class IdentityModelTests
     [Fact]
     public void ConcurrentConsumers_ASharedEmailAcrossUserIds_InvariantsHold()
     {
-        Runs(shared: true).Select(run => run with { CrashPerMille = 0 }).Sample(run => CheckInvariants(run, Execute(run)), iter: Iterations, threads: 1);
+        IdentityModel.Runs(shared: true).Select(run => run with { CrashPerMille = 0 }).Sample(run => CheckInvariants(run, Execute(run)), iter: Iterations, threads: 1);
     }
 
     /// <summary>The same with crashes between the writes of merges, claims and device moves racing for the contended email.</summary>
     [Fact]
     public void ConcurrentConsumersWithCrashes_ASharedEmailAcrossUserIds_InvariantsHold()
     {
-        Runs(shared: true).Sample(run => CheckInvariants(run, Execute(run)), iter: Iterations, threads: 1);
+        IdentityModel.Runs(shared: true).Sample(run => CheckInvariants(run, Execute(run)), iter: Iterations, threads: 1);
     }
 
     /// <summary>
@@ -371,6 +247,6 @@ public class IdentityModelTests
     [InlineData("aajpBaLE-3r1", false, true)]
     public void RunsThatFailedOnce_InvariantsHold(string seed, bool shared, bool crashes)
     {
-        Runs(shared).Select(run => crashes ? run : run with { CrashPerMille = 0 }).Sample(run => CheckInvariants(run, Execute(run)), iter: 1, seed: seed);
+        IdentityModel.Runs(shared).Select(run => crashes ? run : run with { CrashPerMille = 0 }).Sample(run => CheckInvariants(run, Execute(run)), iter: 1, seed: seed);
     }
 }

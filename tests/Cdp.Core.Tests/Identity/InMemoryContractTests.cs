@@ -13,7 +13,7 @@ public sealed class InMemoryIdentityIndexContractTests : IdentityIndexContract
 
 public sealed class InMemoryProfileStoreContractTests : ProfileStoreContract
 {
-    protected override IProfileStore Store { get; } = new InMemoryStores();
+    protected override IProfileStore Store { get; } = new InMemoryStores { MaxDocumentBytes = ProfileDocument.MaxStoredBytes };
 }
 
 public sealed class InMemoryIdentityLedgerContractTests : IdentityLedgerContract

@@ -107,6 +107,31 @@ public abstract class ProfileStoreContract
         Assert.Equal(["name", "plan"], (await Store.GetAsync(id, CancellationToken.None))!.Profile.Traits.Keys);
     }
 
+    /// <summary>The largest document the store takes (<see cref="ProfileDocument.MaxStoredBytes"/> for the real stores).</summary>
+    protected virtual int MaxDocumentBytes => ProfileDocument.MaxStoredBytes;
+
+    [Fact]
+    public async Task TryCreateAndReplace_OverTheSizeLimit_AreRefusedWithProfileTooLarge_AndNothingIsWritten()
+    {
+        var id = NewId();
+        var profile = new Profile(id, T0);
+        profile.SetTrait("note", Observed(JsonValue.Create("small"), T0, "m1"), Policy);
+        var tag = await Store.TryCreateAsync(profile, CancellationToken.None);
+        Assert.NotNull(tag);
+
+        var stored = (await Store.GetAsync(id, CancellationToken.None))!;
+        stored.Profile.SetTrait("blob", Observed(JsonValue.Create(new string('x', MaxDocumentBytes)), T0.AddMinutes(1), "m2"), Policy);
+        var refused = await Assert.ThrowsAsync<ProfileTooLargeException>(() => Store.TryReplaceAsync(stored.Profile, stored.VersionTag, CancellationToken.None));
+        Assert.Equal(id, refused.ProfileId);
+        Assert.True(refused.Bytes > MaxDocumentBytes);
+        Assert.Equal(["note"], (await Store.GetAsync(id, CancellationToken.None))!.Profile.Traits.Keys);
+
+        var big = new Profile(NewId(), T0);
+        big.SetTrait("blob", Observed(JsonValue.Create(new string('x', MaxDocumentBytes)), T0, "m3"), Policy);
+        await Assert.ThrowsAsync<ProfileTooLargeException>(() => Store.TryCreateAsync(big, CancellationToken.None));
+        Assert.Null(await Store.GetAsync(big.Id, CancellationToken.None));
+    }
+
     [Fact]
     public async Task TryReplaceAsync_Missing_ReturnsNull()
     {

@@ -37,6 +37,12 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
     /// <summary>False for benchmarks: the processed-message log then remembers nothing (every message is new).</summary>
     public bool RememberProcessed { get; init; } = true;
 
+    /// <summary>
+    /// When set, a profile whose document's JSON is larger is refused with <see cref="ProfileTooLargeException"/>, as the
+    /// real stores refuse one over <see cref="ProfileDocument.MaxStoredBytes"/> (off by default: it serializes every write).
+    /// </summary>
+    public int? MaxDocumentBytes { get; init; }
+
     /// <summary>False for benchmarks: the change feed then records nothing.</summary>
     public bool RecordChanges { get; init; } = true;
 
@@ -105,6 +111,7 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
     public Task<string?> TryCreateAsync(Profile profile, CancellationToken cancellationToken)
     {
         Before("create");
+        Measure(profile);
         lock (_write)
         {
             var document = profile.ToDocument();
@@ -123,6 +130,7 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
     public Task<string?> TryReplaceAsync(Profile profile, string versionTag, CancellationToken cancellationToken)
     {
         Before("replace");
+        Measure(profile);
         lock (_write)
         {
             if (!_profiles.TryGetValue(profile.Id, out var stored) || stored.Version.ToString(CultureInfo.InvariantCulture) != versionTag)
@@ -258,6 +266,14 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
     {
         _deadLetters.TryRemove(id, out _);
         return Task.CompletedTask;
+    }
+
+    private void Measure(Profile profile)
+    {
+        if (MaxDocumentBytes is { } max && JsonSerializer.SerializeToUtf8Bytes(profile.ToDocument(), Cdp.Core.Events.CdpJson.Options).Length is var bytes && bytes > max)
+        {
+            throw new ProfileTooLargeException(profile.Id, bytes, max);
+        }
     }
 
     private void Before(string operation)
