@@ -17,6 +17,9 @@ if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
 builder.Services.AddCdpLocal(ingest: !string.Equals(builder.Configuration[LocalHost.IngestVariable], "off", StringComparison.OrdinalIgnoreCase));
 
 var app = builder.Build();
+// Any failure the endpoints did not turn into a reply is a 500 with a problem-details body (RFC 9457), never an empty one.
+app.UseExceptionHandler();
+app.UseStatusCodePages();
 app.UseCors();
 app.MapCdpApi();
 app.Run();

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cdp.Local.Tests;
 
@@ -13,6 +14,8 @@ public class HostileInputTests
         { """{"type":"track","anonymousId":"b","event":"E","timestamp":"9999-12-31T00:00:00Z","sentAt":"0001-01-01T00:00:00Z"}""", "batch[1].timestamp" },
         { """{"type":"track","anonymousId":"b","event":"E","timestamp":"9999-12-31T00:00:00Z"}""", "batch[1].timestamp" },
         { """{"type":"track","anonymousId":"b","event":"E","timestamp":"0001-01-01T00:00:00Z"}""", "batch[1].timestamp" },
+        { """{"type":"track","anonymousId":"b","event":"E","properties":{"x":"\ud800"}}""", "batch[1]" },
+        { """{"type":"track","anonymousId":"b","event":"\udc00E"}""", "batch[1]" },
     };
 
     [Theory]
@@ -32,6 +35,55 @@ public class HostileInputTests
         var letter = Assert.Single((await client.GetFromJsonAsync<JsonArray>("/api/deadletters"))!)!;
         Assert.Contains(field, letter["reason"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Null(await client.GetOrNullAsync("/api/profiles?identifier=anonymous_id:b"));
+    }
+
+    [Fact]
+    public async Task BytesThatAreNotUtf8InOneMessage_400NamingIt_TheGoodOneApplied_ADeadLetterKept()
+    {
+        await using var app = new LocalApp();
+        using var client = app.CreateClient();
+        var body = System.Text.Encoding.UTF8.GetBytes("""{"batch":[{"type":"track","anonymousId":"ok-1","event":"Good"},{"type":"track","anonymousId":"b","event":"E#"}]}""");
+        body[Array.LastIndexOf(body, (byte)'#')] = 0xff;
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/json");
+
+        using var response = await client.PostAsync("/api/v1/batch", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal(["batch[1]"], problem["errors"]!.AsObject().Select(e => e.Key));
+        Assert.Equal(1, problem["accepted"]!.GetValue<int>());
+        await Eventually.GetAsync(() => client.GetOrNullAsync("/api/profiles?identifier=anonymous_id:ok-1"), p => p["counters"]?["events"]?["track:Good"] is not null);
+        var letter = Assert.Single((await client.GetFromJsonAsync<JsonArray>("/api/deadletters"))!)!;
+        Assert.Contains("UTF-8", letter["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Null(await client.GetOrNullAsync("/api/profiles?identifier=anonymous_id:b"));
+    }
+
+    /// <summary>The dead-letter store failing as a bug would.</summary>
+    private sealed class BrokenDeadLetters : Cdp.Core.DeadLetters.IDeadLetterStore
+    {
+        public Task AddAsync(Cdp.Core.DeadLetters.DeadLetter letter, CancellationToken cancellationToken) => throw new InvalidOperationException("broken");
+
+        public Task<Cdp.Core.DeadLetters.DeadLetter?> GetAsync(string id, CancellationToken cancellationToken) => throw new InvalidOperationException("broken");
+
+        public Task<IReadOnlyList<Cdp.Core.DeadLetters.DeadLetter>> ListAsync(int maxCount, CancellationToken cancellationToken) => throw new InvalidOperationException("broken");
+
+        public Task RemoveAsync(string id, CancellationToken cancellationToken) => throw new InvalidOperationException("broken");
+    }
+
+    [Fact]
+    public async Task AFailureNoEndpointHandles_IsA500WithAProblemDetailsBody()
+    {
+        await using var app = new LocalApp { ConfigureServices = services => services.AddSingleton<Cdp.Core.DeadLetters.IDeadLetterStore, BrokenDeadLetters>() };
+        using var client = app.CreateClient();
+
+        using var response = await client.GetAsync("/api/deadletters");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        Assert.Equal(500, problem["status"]!.GetValue<int>());
+        Assert.DoesNotContain("broken", problem.ToJsonString(), StringComparison.Ordinal);
     }
 
     [Theory]

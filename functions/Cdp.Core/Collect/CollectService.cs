@@ -32,7 +32,10 @@ public sealed class CollectService(
     public async Task<CollectResult> CollectAsync(CollectRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var root = MessageReader.Parse(request.Body, out var parseError);
+        // Text no string can hold is replaced in place, so the body parses and only the entries holding it are refused.
+        var invalidText = UnicodeText.Find(request.Body.Span);
+        var body = invalidText is null ? request.Body : UnicodeText.Repaired(request.Body.Span, invalidText);
+        var root = MessageReader.Parse(body, out var parseError);
         var json = root as JsonObject;
         var source = sources.FindByWriteKey(request.WriteKey ?? WriteKeyIn(json));
         if (source is null)
@@ -49,16 +52,18 @@ public sealed class CollectService(
         }
 
         var receivedAt = time.GetUtcNow();
-        if (json is null)
+        var entries = json is null || request.Type is not null ? [] : BatchEntries(body.Span);
+        if (json is null || (invalidText is [var at, ..] && (request.Type is not null || invalidText.Exists(o => !entries.Exists(e => e.Holds(o))))))
         {
-            var reason = parseError ?? "The body must be a JSON object.";
-            var id = await DeadLetterAsync(source.Id, reason, Encoding.UTF8.GetString(request.Body.Span), null, receivedAt, cancellationToken);
+            // Not JSON, or a single message (or a batch's envelope) holding invalid text: the whole request.
+            var reason = json is null ? parseError ?? "The body must be a JSON object." : MessageReader.InvalidText(invalidText![0]);
+            var id = await DeadLetterAsync(source.Id, reason, Encoding.UTF8.GetString(body.Span), null, receivedAt, cancellationToken);
             return new CollectResult(CollectOutcome.Invalid, [], Single("body", reason), [id]);
         }
 
         var items = request.Type is { } type
             ? [new Item(Standalone(json, type), type, string.Empty, null, request.Body.Length)]
-            : ReadBatch(json, BatchEntrySizes(request.Body.Span));
+            : ReadBatch(json, entries, invalidText);
         return await CollectItemsAsync(source, items, receivedAt, cancellationToken);
     }
 
@@ -322,7 +327,7 @@ public sealed class CollectService(
     /// The messages of a <c>/v1/batch</c> body, each made standalone: the batch's <c>context</c> merged
     /// under the message's own, and the batch's <c>sentAt</c> when the message has none.
     /// </summary>
-    private static List<Item> ReadBatch(JsonObject envelope, IReadOnlyList<int>? sizes = null)
+    private static List<Item> ReadBatch(JsonObject envelope, List<BatchEntry>? entries = null, List<int>? invalidText = null)
     {
         if (envelope["batch"] is not JsonArray batch)
         {
@@ -335,10 +340,17 @@ public sealed class CollectService(
         for (var i = 0; i < batch.Count; i++)
         {
             var prefix = $"batch[{i}].";
-            var size = sizes is not null && i < sizes.Count ? sizes[i] : (int?)null;
+            var entry = entries is not null && i < entries.Count ? entries[i] : (BatchEntry?)null;
+            var size = entry?.Size;
             if (batch[i] is not JsonObject message)
             {
                 items.Add(new Item(new JsonObject(), MessageType.Track, prefix, Single($"batch[{i}]", "Each batch entry must be a JSON object."), size));
+                continue;
+            }
+
+            if (entry is { } held && invalidText?.Find(held.Holds) is { } at && held.Holds(at))
+            {
+                items.Add(new Item(message, MessageType.Track, prefix, Single($"batch[{i}]", MessageReader.InvalidText(at)), size));
                 continue;
             }
 
@@ -415,9 +427,15 @@ public sealed class CollectService(
     /// The size in bytes of each entry of the top-level <c>batch</c> array, as sent: measured by scanning the
     /// body once, so that the 32 KB limit per message costs no re-serialization. Empty when not found.
     /// </summary>
-    internal static IReadOnlyList<int> BatchEntrySizes(ReadOnlySpan<byte> body)
+    /// <summary>Where a batch entry's JSON is in the request body, and how many bytes it takes.</summary>
+    internal readonly record struct BatchEntry(int Start, int Size)
     {
-        var sizes = new List<int>();
+        public bool Holds(int offset) => offset >= Start && offset < Start + Size;
+    }
+
+    internal static List<BatchEntry> BatchEntries(ReadOnlySpan<byte> body)
+    {
+        var sizes = new List<BatchEntry>();
         var reader = new Utf8JsonReader(body);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
@@ -438,7 +456,7 @@ public sealed class CollectService(
             {
                 var start = reader.TokenStartIndex;
                 reader.Skip();
-                sizes.Add((int)(reader.BytesConsumed - start));
+                sizes.Add(new BatchEntry((int)start, (int)(reader.BytesConsumed - start)));
             }
 
             return sizes;

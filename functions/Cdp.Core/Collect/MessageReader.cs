@@ -21,6 +21,12 @@ public static class MessageReader
     public static JsonNode? Parse(ReadOnlyMemory<byte> body, out string? error)
     {
         error = null;
+        if (UnicodeText.Find(body.Span) is [var at, ..])
+        {
+            error = InvalidText(at);
+            return null;
+        }
+
         try
         {
             return JsonNode.Parse(body.Span, NodeOptions, DocumentOptions);
@@ -31,6 +37,10 @@ public static class MessageReader
             return null;
         }
     }
+
+    /// <summary>Why text is refused: what no string can hold (a byte that is not UTF-8, an escaped lone surrogate), where.</summary>
+    public static string InvalidText(int offset) =>
+        $"Holds text that is not valid Unicode (a byte that is not UTF-8, or an escaped lone surrogate) at byte {offset} of the request.";
 
     /// <summary>Reads <paramref name="body"/> as one message of type <paramref name="type"/>.</summary>
     public static MessageReadResult Read(ReadOnlyMemory<byte> body, MessageType type)
