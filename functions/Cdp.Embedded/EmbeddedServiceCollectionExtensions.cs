@@ -71,7 +71,8 @@ public static class EmbeddedServiceCollectionExtensions
         services.AddSingleton<Core.Privacy.IAuditLog, SqliteAuditLog>();
         services.AddSingleton<SqliteProcessedMessageLog>();
         services.AddSingleton<IProcessedMessageLog>(sp => sp.GetRequiredService<SqliteProcessedMessageLog>());
-        services.AddSingleton<IDeadLetterStore, SqliteDeadLetterStore>();
+        services.AddSingleton<SqliteDeadLetterStore>();
+        services.AddSingleton<IDeadLetterStore>(sp => sp.GetRequiredService<SqliteDeadLetterStore>());
         services.AddSingleton<IIdentityLedger, SqliteIdentityLedger>();
         services.AddSingleton<SqliteProfileEventStore>();
         services.AddSingleton<IProfileEventStore>(sp => sp.GetRequiredService<SqliteProfileEventStore>());

@@ -17,13 +17,16 @@ public static class CdpRoutes
     /// <summary><c>POST</c>: a Tracardi-style track request.</summary>
     public const string Track = "track";
 
-    /// <summary><c>GET</c> (admin): dead letters, oldest first.</summary>
+    /// <summary><c>GET</c> (admin): dead letters, a page at a time; <c>DELETE</c>: delete a page of them.</summary>
     public const string DeadLetters = "deadletters";
+
+    /// <summary><c>DELETE</c> (admin): delete one dead letter.</summary>
+    public const string DeadLetter = "deadletters/{id}";
 
     /// <summary><c>POST</c> (admin): replay one dead letter.</summary>
     public const string DeadLetterReplay = "deadletters/{id}/replay";
 
-    /// <summary><c>POST</c> (admin): replay every dead letter.</summary>
+    /// <summary><c>POST</c> (admin): replay a page of dead letters.</summary>
     public const string DeadLettersReplay = "deadletters/replay";
 
     /// <summary><c>GET</c>: one profile by id; <c>DELETE</c>: start the erasure of the person (<c>202</c>, status URL in <c>Location</c>).</summary>

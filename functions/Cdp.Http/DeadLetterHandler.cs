@@ -2,24 +2,94 @@ using System.Text;
 using Cdp.Core.Collect;
 using Cdp.Core.DeadLetters;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace Cdp.Http;
 
 /// <summary>
-/// Admin: <c>GET /api/deadletters</c> lists dead letters; <c>POST /api/deadletters/{id}/replay</c> replays
-/// one (a JSON body, when given, replaces the letter's body: the fix); <c>POST /api/deadletters/replay</c>
-/// replays all. A replayed letter is removed; one that fails again stays, with the problems returned.
+/// Admin: <c>GET /api/deadletters</c> lists dead letters a page at a time (filtered by stage or source);
+/// <c>POST /api/deadletters/{id}/replay</c> replays one (a JSON body, when given, replaces the letter's body: the fix);
+/// <c>POST /api/deadletters/replay</c> replays a page; <c>DELETE</c> removes one or a page. A replayed letter is removed;
+/// one that fails again stays, with the problems returned.
 /// </summary>
 public sealed class DeadLetterHandler(IDeadLetterStore store, CollectService collect)
 {
     /// <summary>The most letters listed or replayed at once.</summary>
     public const int MaxBatch = 1000;
 
+    /// <summary>
+    /// <c>GET /api/deadletters?limit&amp;after&amp;stage&amp;source</c>: a page of letters in id order; when more follow, a
+    /// <c>Link: &lt;…?after=…&gt;; rel="next"</c> header names the next page.
+    /// </summary>
     public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (limit, problem) = QueryLimit.Read(request, 100, MaxBatch, "The dead letters query is not valid.");
-        return problem ?? TypedResults.Ok(await store.ListAsync(limit, cancellationToken));
+        var (query, problem) = ReadQuery(request, 100, "The dead letters query is not valid.");
+        if (query is null)
+        {
+            return problem!;
+        }
+
+        var page = await store.ListAsync(query, cancellationToken);
+        if (page.Next is { } next)
+        {
+            var parameters = request.Query.Where(q => q.Key != "after").ToDictionary(q => q.Key, q => (string?)q.Value.ToString(), StringComparer.Ordinal);
+            parameters["after"] = next;
+            request.HttpContext.Response.Headers.Link = $"<{QueryHelpers.AddQueryString(request.PathBase + request.Path, parameters)}>; rel=\"next\"";
+        }
+
+        return TypedResults.Ok(page.Letters);
+    }
+
+    /// <summary><c>DELETE /api/deadletters/{id}</c>: <c>204</c>, or <c>404</c> when there is no such letter.</summary>
+    public async Task<IResult> DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        if (await store.GetAsync(id, cancellationToken) is null)
+        {
+            return Problems.NotFound($"There is no dead letter '{id}'.");
+        }
+
+        await store.RemoveAsync(id, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary><c>DELETE /api/deadletters?limit&amp;after&amp;stage&amp;source</c>: deletes a page of letters (up to 1,000), tells how many and where the next page starts.</summary>
+    public async Task<IResult> DeleteAllAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (query, problem) = ReadQuery(request, MaxBatch, "The dead letters to delete are not valid.");
+        if (query is null)
+        {
+            return problem!;
+        }
+
+        var page = await store.ListAsync(query, cancellationToken);
+        foreach (var letter in page.Letters)
+        {
+            await store.RemoveAsync(letter.Id, cancellationToken);
+        }
+
+        return TypedResults.Ok(new DeleteAllReply(page.Letters.Count, page.Next));
+    }
+
+    /// <summary>The page a request names: <c>limit</c> (1 to 1,000), <c>after</c> (a cursor), <c>stage</c> (collect or ingest), <c>source</c>.</summary>
+    private static (DeadLetterQuery? Query, IResult? Problem) ReadQuery(HttpRequest request, int fallback, string title)
+    {
+        var (limit, problem) = QueryLimit.Read(request, fallback, MaxBatch, title);
+        if (problem is not null)
+        {
+            return (null, problem);
+        }
+
+        var stage = request.Query.TryGetValue("stage", out var s) ? s.ToString() : null;
+        if (stage is not null && stage is not (DeadLetter.CollectStage or DeadLetter.IngestStage))
+        {
+            return (null, Problems.Invalid("stage", $"'{DeadLetter.CollectStage}' or '{DeadLetter.IngestStage}'.", title));
+        }
+
+        var after = request.Query.TryGetValue("after", out var a) && a.ToString().Length > 0 ? a.ToString() : null;
+        var source = request.Query.TryGetValue("source", out var src) && src.ToString().Length > 0 ? src.ToString() : null;
+        return (new DeadLetterQuery(after, limit, stage, source), null);
     }
 
     public async Task<IResult> ReplayAsync(HttpRequest request, string id, CancellationToken cancellationToken)
@@ -44,11 +114,23 @@ public sealed class DeadLetterHandler(IDeadLetterStore store, CollectService col
             : Problems.Invalid(result.Errors, $"Dead letter '{id}' still cannot be accepted; it is kept.");
     }
 
-    public async Task<IResult> ReplayAllAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>POST /api/deadletters/replay?limit&amp;after&amp;stage&amp;source</c>: replays a page of letters (up to 1,000); the
+    /// reply's <c>next</c> continues after the page, so letters that fail again are not retried by the next call.
+    /// </summary>
+    public async Task<IResult> ReplayAllAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        var (query, problem) = ReadQuery(request, MaxBatch, "The dead letters to replay are not valid.");
+        if (query is null)
+        {
+            return problem!;
+        }
+
         var replayed = new List<ReplayReply>();
         var failed = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        foreach (var letter in await store.ListAsync(MaxBatch, cancellationToken))
+        var page = await store.ListAsync(query, cancellationToken);
+        foreach (var letter in page.Letters)
         {
             var result = await collect.ReplayAsync(letter, null, cancellationToken);
             if (result.Outcome == CollectOutcome.Accepted)
@@ -61,11 +143,14 @@ public sealed class DeadLetterHandler(IDeadLetterStore store, CollectService col
             }
         }
 
-        return TypedResults.Ok(new ReplayAllReply(replayed, failed));
+        return TypedResults.Ok(new ReplayAllReply(replayed, failed, page.Next));
     }
 }
 
 public sealed record ReplayReply(string Id, bool Replayed, int Accepted);
 
-/// <summary>What a replay of all letters did: those replayed, and the problems of those kept, by letter id.</summary>
-public sealed record ReplayAllReply(IReadOnlyList<ReplayReply> Replayed, IReadOnlyDictionary<string, string[]> Failed);
+/// <summary>What a replay of a page of letters did: those replayed, the problems of those kept (by letter id), and the next page's cursor.</summary>
+public sealed record ReplayAllReply(IReadOnlyList<ReplayReply> Replayed, IReadOnlyDictionary<string, string[]> Failed, string? Next = null);
+
+/// <summary>How many letters a bulk delete removed, and the next page's cursor (null after the last).</summary>
+public sealed record DeleteAllReply(int Deleted, string? Next);

@@ -98,7 +98,9 @@ public static class LocalHost
             .RequireCors(CollectCors);
         admin.MapGet(CdpRoutes.DeadLetters, (HttpRequest request, DeadLetterHandler handler, CancellationToken ct) => handler.ListAsync(request, ct));
         admin.MapPost(CdpRoutes.DeadLetterReplay, (HttpRequest request, string id, DeadLetterHandler handler, CancellationToken ct) => handler.ReplayAsync(request, id, ct));
-        admin.MapPost(CdpRoutes.DeadLettersReplay, (DeadLetterHandler handler, CancellationToken ct) => handler.ReplayAllAsync(ct));
+        admin.MapPost(CdpRoutes.DeadLettersReplay, (HttpRequest request, DeadLetterHandler handler, CancellationToken ct) => handler.ReplayAllAsync(request, ct));
+        admin.MapDelete(CdpRoutes.DeadLetters, (HttpRequest request, DeadLetterHandler handler, CancellationToken ct) => handler.DeleteAllAsync(request, ct));
+        admin.MapDelete(CdpRoutes.DeadLetter, (string id, DeadLetterHandler handler, CancellationToken ct) => handler.DeleteAsync(id, ct));
         admin.MapGet(CdpRoutes.Profile, (string id, ProfileHandler handler, CancellationToken ct) => handler.GetAsync(id, ct));
         admin.MapGet(CdpRoutes.Profiles, (HttpRequest request, ProfileHandler handler, CancellationToken ct) => handler.FindAsync(request, ct));
         admin.MapGet(CdpRoutes.ProfileLedger, (string id, ProfileHandler handler, CancellationToken ct) => handler.LedgerAsync(id, ct));

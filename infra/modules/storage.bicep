@@ -52,6 +52,34 @@ resource deadLetters 'Microsoft.Storage/storageAccounts/blobServices/containers@
   name: deadLetterContainerName
 }
 
+// Dead letters nobody replayed or deleted expire 30 days after they were written (IDeadLetterStore.Retention).
+resource deadLetterRetention 'Microsoft.Storage/storageAccounts/managementPolicies@2025-01-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'dead-letter-retention'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: [ 'blockBlob' ]
+              prefixMatch: [ '${deadLetterContainerName}/' ]
+            }
+            actions: {
+              baseBlob: {
+                delete: { daysAfterCreationGreaterThan: 30 }
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+}
+
 // Storage Blob Data Owner, Storage Queue Data Contributor, Storage Table Data Contributor.
 var roles = [
   'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'

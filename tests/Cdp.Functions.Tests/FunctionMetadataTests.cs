@@ -224,6 +224,16 @@ public partial class FunctionMetadataTests
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["post"],"route":"deadletters/replay"}""",
             """{"name":"$return","type":"http","direction":"Out"}""",
         ],
+        ["DeleteDeadLettersFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["delete"],"route":"deadletters"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["DeleteDeadLetterFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["delete"],"route":"deadletters/{id}"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
         ["HealthFunction"] =
         [
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["get"],"route":"health"}""",

@@ -85,6 +85,16 @@ public sealed partial class InfraTests
     }
 
     [Fact]
+    public void DeadLetters_ExpireInTheCloud_AfterTheirRetention()
+    {
+        var policy = Find(Arm.Value, o => o["type"]?.GetValue<string>() == "Microsoft.Storage/storageAccounts/managementPolicies").Single();
+        var rule = Find(policy, o => o["name"]?.ToJsonString() == "\"dead-letter-retention\"").Single();
+
+        Assert.Equal((int)Cdp.Core.DeadLetters.IDeadLetterStore.Retention.TotalDays, rule["definition"]!["actions"]!["baseBlob"]!["delete"]!["daysAfterCreationGreaterThan"]!.GetValue<int>());
+        Assert.Contains("deadLetterContainerName", rule["definition"]!["filters"]!["prefixMatch"]!.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CosmosContainers_InBicep_AreTheAdapters()
     {
         var containers = Find(Arm.Value, o => o["variables"]?["containers"] is JsonArray).Single()["variables"]!["containers"]!.AsArray();

@@ -2,6 +2,7 @@ using Cdp.Testing;
 using System.Text.Json;
 using Cdp.Azure.Cosmos;
 using Cdp.Core.Changes;
+using Cdp.Core.DeadLetters;
 using Cdp.Core.Events;
 using Cdp.Core.Identity;
 using Cdp.Core.Ingest;

@@ -223,8 +223,8 @@ public class HandlerTests
 
         public Task<DeadLetter?> GetAsync(string id, CancellationToken cancellationToken) => Task.FromResult(Letters.GetValueOrDefault(id));
 
-        public Task<IReadOnlyList<DeadLetter>> ListAsync(int maxCount, CancellationToken cancellationToken) =>
-            Task.FromResult<IReadOnlyList<DeadLetter>>([.. Letters.Values.Take(maxCount)]);
+        public Task<DeadLetterPage> ListAsync(DeadLetterQuery query, CancellationToken cancellationToken) =>
+            Task.FromResult(new DeadLetterPage([.. Letters.Values.Where(query.Matches).Take(query.Max)], null));
 
         public Task RemoveAsync(string id, CancellationToken cancellationToken)
         {

@@ -66,7 +66,7 @@ public class HostileInputTests
 
         public Task<Cdp.Core.DeadLetters.DeadLetter?> GetAsync(string id, CancellationToken cancellationToken) => throw new InvalidOperationException("broken");
 
-        public Task<IReadOnlyList<Cdp.Core.DeadLetters.DeadLetter>> ListAsync(int maxCount, CancellationToken cancellationToken) => throw new InvalidOperationException("broken");
+        public Task<Cdp.Core.DeadLetters.DeadLetterPage> ListAsync(Cdp.Core.DeadLetters.DeadLetterQuery query, CancellationToken cancellationToken) => throw new InvalidOperationException("broken");
 
         public Task RemoveAsync(string id, CancellationToken cancellationToken) => throw new InvalidOperationException("broken");
     }

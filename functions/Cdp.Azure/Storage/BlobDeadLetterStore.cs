@@ -13,6 +13,8 @@ namespace Cdp.Azure.Storage;
 public sealed class BlobDeadLetterStore(BlobContainerClient container) : IDeadLetterStore
 {
     private const string JsonContentType = "application/json";
+    private const string StageKey = "stage";
+    private const string SourceKey = "source";
 
     public async Task AddAsync(DeadLetter letter, CancellationToken cancellationToken)
     {
@@ -25,6 +27,8 @@ public sealed class BlobDeadLetterStore(BlobContainerClient container) : IDeadLe
                 {
                     Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
                     HttpHeaders = new BlobHttpHeaders { ContentType = JsonContentType },
+                    // Listed with the blob, so a filtered list reads only the letters it returns.
+                    Metadata = new Dictionary<string, string> { [StageKey] = letter.Stage, [SourceKey] = letter.SourceId ?? "" },
                 },
                 cancellationToken);
         }
@@ -47,18 +51,40 @@ public sealed class BlobDeadLetterStore(BlobContainerClient container) : IDeadLe
         }
     }
 
-    public async Task<IReadOnlyList<DeadLetter>> ListAsync(int maxCount, CancellationToken cancellationToken)
+    public async Task<DeadLetterPage> ListAsync(DeadLetterQuery query, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(query);
+        // Blobs are listed in name (id) order; the cursor is the last name looked at. A letter written before metadata
+        // was kept is read to be filtered.
         var letters = new List<DeadLetter>();
-        await foreach (var blob in container.GetBlobsAsync(cancellationToken: cancellationToken))
+        string? last = null;
+        await foreach (var blob in container.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, prefix: null, cancellationToken))
         {
-            if (await GetAsync(blob.Name, cancellationToken) is { } letter)
+            if (query.After is { } after && string.CompareOrdinal(blob.Name, after) <= 0)
+            {
+                continue;
+            }
+
+            if (letters.Count == query.Max)
+            {
+                return new DeadLetterPage(letters, last);
+            }
+
+            last = blob.Name;
+            var metadata = blob.Metadata;
+            if (metadata is not null && metadata.TryGetValue(StageKey, out var stage) && metadata.TryGetValue(SourceKey, out var source)
+                && !query.Matches(new DeadLetter(blob.Name, stage, source.Length == 0 ? null : source, "", "", default)))
+            {
+                continue;
+            }
+
+            if (await GetAsync(blob.Name, cancellationToken) is { } letter && query.Matches(letter))
             {
                 letters.Add(letter);
             }
         }
 
-        return [.. letters.OrderBy(l => l.At).ThenBy(l => l.Id, StringComparer.Ordinal).Take(maxCount)];
+        return new DeadLetterPage(letters, null);
     }
 
     public async Task RemoveAsync(string id, CancellationToken cancellationToken) =>

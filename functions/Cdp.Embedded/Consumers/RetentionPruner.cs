@@ -1,3 +1,4 @@
+using Cdp.Core.DeadLetters;
 using Cdp.Core.Ingest;
 using Cdp.Core.Profiles;
 using Cdp.Embedded.Sqlite;
@@ -13,7 +14,7 @@ namespace Cdp.Embedded.Consumers;
 /// event log's records consumed and older than Event Hubs' retention (7 days); and compacts the profile change log to
 /// the latest change of each profile that every consumer has read.
 /// </summary>
-public sealed class RetentionPruner(SqliteProcessedMessageLog log, SqliteProfileEventStore events, SqliteProfileStore profiles, SqliteEventLog stream, TimeProvider time, ILogger<RetentionPruner> logger) : BackgroundService
+public sealed class RetentionPruner(SqliteProcessedMessageLog log, SqliteProfileEventStore events, SqliteProfileStore profiles, SqliteEventLog stream, SqliteDeadLetterStore deadLetters, TimeProvider time, ILogger<RetentionPruner> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
@@ -27,7 +28,8 @@ public sealed class RetentionPruner(SqliteProcessedMessageLog log, SqliteProfile
             var expired = await events.PruneAsync(now - IProfileEventStore.Retention, stoppingToken);
             var superseded = await profiles.CompactAsync(stoppingToken);
             var consumed = await stream.PruneAsync(now - SqliteEventLog.Retention, stoppingToken);
-            Logs.Pruned(logger, messages, expired, superseded, consumed);
+            var letters = await deadLetters.PruneAsync(now - IDeadLetterStore.Retention, stoppingToken);
+            Logs.Pruned(logger, messages, expired, superseded, consumed, letters);
         }
         while (await WaitAsync(timer, stoppingToken));
     }

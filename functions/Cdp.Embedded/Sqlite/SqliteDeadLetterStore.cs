@@ -36,10 +36,16 @@ public sealed class SqliteDeadLetterStore(SqliteDatabase database) : IDeadLetter
         return Task.FromResult(reader.Read() ? Read(reader) : null);
     }
 
-    public Task<IReadOnlyList<DeadLetter>> ListAsync(int maxCount, CancellationToken cancellationToken)
+    public Task<DeadLetterPage> ListAsync(DeadLetterQuery query, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(query);
         using var connection = database.Open();
-        using var select = connection.Command($"SELECT {Columns} FROM dead_letters ORDER BY at, id LIMIT $max", ("$max", maxCount));
+        using var select = connection.Command(
+            $"SELECT {Columns} FROM dead_letters WHERE id > $after AND ($stage IS NULL OR stage = $stage) AND ($source IS NULL OR source_id = $source) ORDER BY id LIMIT $max",
+            ("$after", query.After ?? ""),
+            ("$stage", query.Stage),
+            ("$source", query.SourceId),
+            ("$max", query.Max + 1));
         using var reader = select.ExecuteReader();
         var letters = new List<DeadLetter>();
         while (reader.Read())
@@ -47,8 +53,12 @@ public sealed class SqliteDeadLetterStore(SqliteDatabase database) : IDeadLetter
             letters.Add(Read(reader));
         }
 
-        return Task.FromResult<IReadOnlyList<DeadLetter>>(letters);
+        return Task.FromResult(letters.Count > query.Max ? new DeadLetterPage(letters[..query.Max], letters[query.Max - 1].Id) : new DeadLetterPage(letters, null));
     }
+
+    /// <summary>Deletes the letters written before <paramref name="before"/> (their retention is over); returns how many.</summary>
+    public Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        Task.FromResult(database.Delete("DELETE FROM dead_letters WHERE at < $before", ("$before", before.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture))));
 
     public Task RemoveAsync(string id, CancellationToken cancellationToken)
     {

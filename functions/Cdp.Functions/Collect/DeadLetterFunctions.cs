@@ -27,12 +27,33 @@ public sealed class ReplayDeadLetterFunction(DeadLetterHandler handler)
         handler.ReplayAsync(request, id, cancellationToken);
 }
 
-/// <summary><c>POST /api/deadletters/replay</c> (admin).</summary>
+/// <summary><c>POST /api/deadletters/replay</c> (admin): a page of letters.</summary>
 public sealed class ReplayDeadLettersFunction(DeadLetterHandler handler)
 {
     [Function(nameof(ReplayDeadLettersFunction))]
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = CdpRoutes.DeadLettersReplay)] HttpRequest request,
         CancellationToken cancellationToken) =>
-        handler.ReplayAllAsync(cancellationToken);
+        handler.ReplayAllAsync(request, cancellationToken);
+}
+
+/// <summary><c>DELETE /api/deadletters</c> (admin): a page of letters.</summary>
+public sealed class DeleteDeadLettersFunction(DeadLetterHandler handler)
+{
+    [Function(nameof(DeleteDeadLettersFunction))]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = CdpRoutes.DeadLetters)] HttpRequest request,
+        CancellationToken cancellationToken) =>
+        handler.DeleteAllAsync(request, cancellationToken);
+}
+
+/// <summary><c>DELETE /api/deadletters/{id}</c> (admin).</summary>
+public sealed class DeleteDeadLetterFunction(DeadLetterHandler handler)
+{
+    [Function(nameof(DeleteDeadLetterFunction))]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Function, "delete", Route = CdpRoutes.DeadLetter)] HttpRequest request,
+        string id,
+        CancellationToken cancellationToken) =>
+        handler.DeleteAsync(id, cancellationToken);
 }

@@ -1,4 +1,5 @@
 using Cdp.Core;
+using Cdp.Core.DeadLetters;
 using Cdp.Core.Identity;
 using Cdp.Core.Ingest;
 using Cdp.Core.Profiles;

@@ -93,6 +93,19 @@ public sealed class SqliteRetentionContractTests : RetentionContract, IDisposabl
         await _store.Events.PruneAsync(then - Core.Profiles.IProfileEventStore.Retention, CancellationToken.None);
     }
 
+    [Fact]
+    public async Task DeadLetter_IsKeptForItsRetention_ThenExpires()
+    {
+        var now = Now;
+        await _store.DeadLetters.AddAsync(new Core.DeadLetters.DeadLetter("dl-old", Core.DeadLetters.DeadLetter.CollectStage, "web", "r", "{}", now - Core.DeadLetters.IDeadLetterStore.Retention - TimeSpan.FromHours(1)), CancellationToken.None);
+        await _store.DeadLetters.AddAsync(new Core.DeadLetters.DeadLetter("dl-new", Core.DeadLetters.DeadLetter.CollectStage, "web", "r", "{}", now - Core.DeadLetters.IDeadLetterStore.Retention + TimeSpan.FromHours(1)), CancellationToken.None);
+
+        Assert.Equal(1, await _store.DeadLetters.PruneAsync(now - Core.DeadLetters.IDeadLetterStore.Retention, CancellationToken.None));
+
+        Assert.Null(await _store.DeadLetters.GetAsync("dl-old", CancellationToken.None));
+        Assert.NotNull(await _store.DeadLetters.GetAsync("dl-new", CancellationToken.None));
+    }
+
     public void Dispose() => _store.Dispose();
 }
 

@@ -37,7 +37,7 @@ public abstract class DeadLetterStoreContract
     }
 
     [Fact]
-    public async Task ListAsync_OldestFirst_UpToTheLimit()
+    public async Task ListAsync_InIdOrder_UpToTheLimit()
     {
         var store = await CreateAsync();
         await store.AddAsync(Letter("dl-c", 2, sourceId: null), CancellationToken.None);
@@ -60,5 +60,39 @@ public abstract class DeadLetterStoreContract
 
         Assert.Null(await store.GetAsync("dl-1", CancellationToken.None));
         Assert.Equal(["dl-2"], (await store.ListAsync(10, CancellationToken.None)).Select(l => l.Id));
+    }
+
+    [Fact]
+    public async Task ListAsync_PagesThroughEveryLetter_OnceEach_FilteredByStageAndSource()
+    {
+        var store = await CreateAsync();
+        for (var i = 0; i < 12; i++)
+        {
+            var letter = Letter($"dl-{i:D2}", i, sourceId: i % 3 == 0 ? "app" : "web");
+            await store.AddAsync(i % 4 == 0 ? letter with { Stage = DeadLetter.IngestStage } : letter, CancellationToken.None);
+        }
+
+        async Task<List<string>> AllAsync(DeadLetterQuery query)
+        {
+            var ids = new List<string>();
+            for (string? after = null; ;)
+            {
+                var page = await store.ListAsync(query with { After = after }, CancellationToken.None);
+                Assert.True(page.Letters.Count <= query.Max);
+                ids.AddRange(page.Letters.Select(l => l.Id));
+                if ((after = page.Next) is null)
+                {
+                    return ids;
+                }
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(0, 12).Select(i => $"dl-{i:D2}"), await AllAsync(new DeadLetterQuery(Max: 5)));
+        Assert.Equal(["dl-00", "dl-04", "dl-08"], await AllAsync(new DeadLetterQuery(Max: 2, Stage: DeadLetter.IngestStage)));
+        Assert.Equal(["dl-00", "dl-03", "dl-06", "dl-09"], await AllAsync(new DeadLetterQuery(Max: 3, SourceId: "app")));
+        Assert.Equal(["dl-03", "dl-06", "dl-09"], await AllAsync(new DeadLetterQuery(Max: 1, Stage: DeadLetter.CollectStage, SourceId: "app")));
+        var last = await store.ListAsync(new DeadLetterQuery(Max: 12), CancellationToken.None);
+        Assert.Equal(12, last.Letters.Count);
+        Assert.Null(last.Next);
     }
 }

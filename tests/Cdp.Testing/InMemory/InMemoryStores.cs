@@ -259,8 +259,11 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
     Task<DeadLetter?> IDeadLetterStore.GetAsync(string id, CancellationToken cancellationToken) =>
         Task.FromResult(_deadLetters.TryGetValue(id, out var letter) ? letter : null);
 
-    Task<IReadOnlyList<DeadLetter>> IDeadLetterStore.ListAsync(int maxCount, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<DeadLetter>>([.. _deadLetters.Values.OrderBy(l => l.At).ThenBy(l => l.Id, StringComparer.Ordinal).Take(maxCount)]);
+    Task<DeadLetterPage> IDeadLetterStore.ListAsync(DeadLetterQuery query, CancellationToken cancellationToken)
+    {
+        var letters = _deadLetters.Values.Where(l => string.CompareOrdinal(l.Id, query.After ?? "") > 0 && query.Matches(l)).OrderBy(l => l.Id, StringComparer.Ordinal).Take(query.Max + 1).ToList();
+        return Task.FromResult(letters.Count > query.Max ? new DeadLetterPage(letters[..query.Max], letters[query.Max - 1].Id) : new DeadLetterPage(letters, null));
+    }
 
     Task IDeadLetterStore.RemoveAsync(string id, CancellationToken cancellationToken)
     {
