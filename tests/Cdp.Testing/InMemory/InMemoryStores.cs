@@ -58,6 +58,7 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
         return added.Count == 0 ? "" : $" +recent[{string.Join(",", added)}]";
     }
 
+    /// <summary>Records a write (callers build the entry only when <see cref="Trace"/> is set: benchmarks run without it).</summary>
     private void Traced(string entry) => Trace?.Enqueue($"[{Environment.CurrentManagedThreadId}] {entry}");
 
     /// <summary>How many writes each operation made.</summary>
@@ -79,7 +80,11 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
     {
         Before("claim");
         var owner = _index.GetOrAdd(key, profileId);
-        Traced($"claim {Short(key, 14)} for {Short(profileId, 6)} -> {Short(owner, 6)}");
+        if (Trace is not null)
+        {
+            Traced($"claim {Short(key, 14)} for {Short(profileId, 6)} -> {Short(owner, 6)}");
+        }
+
         return Task.FromResult(owner);
     }
 
@@ -91,11 +96,19 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
             if (!_index.TryGetValue(key, out var owner) || owner == fromProfileId)
             {
                 _index[key] = toProfileId;
-                Traced($"reassign {Short(key, 14)} {Short(fromProfileId, 6)} -> {Short(toProfileId, 6)}");
+                if (Trace is not null)
+                {
+                    Traced($"reassign {Short(key, 14)} {Short(fromProfileId, 6)} -> {Short(toProfileId, 6)}");
+                }
+
                 return Task.FromResult(toProfileId);
             }
 
-            Traced($"reassign {Short(key, 14)} {Short(fromProfileId, 6)} -> {Short(toProfileId, 6)} refused (owner {Short(owner, 6)})");
+            if (Trace is not null)
+            {
+                Traced($"reassign {Short(key, 14)} {Short(fromProfileId, 6)} -> {Short(toProfileId, 6)} refused (owner {Short(owner, 6)})");
+            }
+
             return Task.FromResult(owner);
         }
     }
@@ -117,11 +130,19 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
             var document = profile.ToDocument();
             if (!_profiles.TryAdd(profile.Id, (1, document)))
             {
-                Traced($"create {Short(profile.Id, 6)} conflict");
+                if (Trace is not null)
+                {
+                    Traced($"create {Short(profile.Id, 6)} conflict");
+                }
+
                 return Task.FromResult<string?>(null);
             }
 
-            Traced($"create {Short(profile.Id, 6)} v1 [{string.Join(",", profile.Identifiers)}] {string.Join(",", document.ChangedPaths ?? [])}{Remembered(null, document)}");
+            if (Trace is not null)
+            {
+                Traced($"create {Short(profile.Id, 6)} v1 [{string.Join(",", profile.Identifiers)}] {string.Join(",", document.ChangedPaths ?? [])}{Remembered(null, document)}");
+            }
+
             Record(new ProfileChange(profile.Id, "1", document));
             return Task.FromResult<string?>("1");
         }
@@ -135,12 +156,20 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
         {
             if (!_profiles.TryGetValue(profile.Id, out var stored) || stored.Version.ToString(CultureInfo.InvariantCulture) != versionTag)
             {
-                Traced($"replace {Short(profile.Id, 6)} conflict");
+                if (Trace is not null)
+                {
+                    Traced($"replace {Short(profile.Id, 6)} conflict");
+                }
+
                 return Task.FromResult<string?>(null);
             }
 
             var document = profile.ToDocument();
-            Traced($"replace {Short(profile.Id, 6)} v{stored.Version + 1} [{string.Join(",", profile.Identifiers)}]{(profile.MergedInto is null ? "" : " ->" + Short(profile.MergedInto, 6))} {string.Join(",", document.ChangedPaths ?? [])}{Remembered(stored.Document, document)}");
+            if (Trace is not null)
+            {
+                Traced($"replace {Short(profile.Id, 6)} v{stored.Version + 1} [{string.Join(",", profile.Identifiers)}]{(profile.MergedInto is null ? "" : " ->" + Short(profile.MergedInto, 6))} {string.Join(",", document.ChangedPaths ?? [])}{Remembered(stored.Document, document)}");
+            }
+
             var tag = (stored.Version + 1).ToString(CultureInfo.InvariantCulture);
             _profiles[profile.Id] = (stored.Version + 1, document);
             Record(new ProfileChange(profile.Id, tag, document));
