@@ -87,6 +87,22 @@ public class HostileInputTests
     }
 
     [Theory]
+    [InlineData("""{"writeKey":"test-write-key","batch":[{"type":"track","anonymousId":"ok","event":"E"},{"type":"track","anonymousId":"b","writeKey":"test-write-key","properties":{"k":"test-write-key"}}]}""")]
+    [InlineData("""{"batch":[{"type":"track","anonymousId":"b","writeKey":"test-write-key" """)]
+    public async Task TheWriteKey_IsNeverStoredInADeadLetter_WhereverItSits(string body)
+    {
+        await using var app = new LocalApp();
+        using var client = app.CreateClient();
+
+        using var response = await client.PostAsync("/api/v1/batch", HttpJson.Body(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var letter = Assert.Single((await client.GetFromJsonAsync<JsonArray>("/api/deadletters"))!)!;
+        Assert.DoesNotContain(LocalApp.WriteKey, letter["body"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("[write key]", letter["body"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("/api/audit?to=0001-01-01T00:00:00Z", "to")]
     [InlineData("/api/deadletters?limit=abc", "limit")]
     [InlineData("/api/deadletters?limit=0", "limit")]

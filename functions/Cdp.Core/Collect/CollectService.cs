@@ -57,14 +57,14 @@ public sealed class CollectService(
         {
             // Not JSON, or a single message (or a batch's envelope) holding invalid text: the whole request.
             var reason = json is null ? parseError ?? "The body must be a JSON object." : MessageReader.InvalidText(invalidText![0]);
-            var id = await DeadLetterAsync(source.Id, reason, Encoding.UTF8.GetString(body.Span), null, receivedAt, cancellationToken);
+            var id = await DeadLetterAsync(source.Id, reason, WithoutKey(Encoding.UTF8.GetString(body.Span), request.WriteKey ?? WriteKeyIn(json)), null, receivedAt, cancellationToken);
             return new CollectResult(CollectOutcome.Invalid, [], Single("body", reason), [id]);
         }
 
         var items = request.Type is { } type
             ? [new Item(Standalone(json, type), type, string.Empty, null, request.Body.Length)]
             : ReadBatch(json, entries, invalidText);
-        return await CollectItemsAsync(source, items, receivedAt, cancellationToken);
+        return await CollectItemsAsync(source, items, receivedAt, cancellationToken, writeKey: request.WriteKey ?? WriteKeyIn(json));
     }
 
     /// <summary>
@@ -174,7 +174,8 @@ public sealed class CollectService(
         CancellationToken cancellationToken,
         IReadOnlyDictionary<string, string[]>? envelopeErrors = null,
         string? profileIdHint = null,
-        bool keepRejected = true)
+        bool keepRejected = true,
+        string? writeKey = null)
     {
         var errors = new FieldErrors();
         errors.AddRange(envelopeErrors ?? FieldErrors.None);
@@ -200,7 +201,7 @@ public sealed class CollectService(
             if (read.Message is null)
             {
                 errors.AddRange(read.Errors);
-                letters.Add(NewDeadLetter(source.Id, Describe(read.Errors), RawJson(item.Json), null, receivedAt));
+                letters.Add(NewDeadLetter(source.Id, Describe(read.Errors), WithoutKey(RawJson(item.Json), writeKey), null, receivedAt));
                 continue;
             }
 
@@ -208,7 +209,7 @@ public sealed class CollectService(
             {
                 var late = Single($"{item.Prefix}timestamp", $"The event's time (its timestamp, corrected for the client's clock by sentAt) must be at most {source.MaxEventAgeDays} days before and {source.MaxEventAheadMinutes} minutes after the time it is received.");
                 errors.AddRange(late);
-                letters.Add(NewDeadLetter(source.Id, Describe(late), RawJson(item.Json), read.Message.MessageId.Length > 0 ? read.Message.MessageId : null, receivedAt));
+                letters.Add(NewDeadLetter(source.Id, Describe(late), WithoutKey(RawJson(item.Json), writeKey), read.Message.MessageId.Length > 0 ? read.Message.MessageId : null, receivedAt));
                 continue;
             }
 
@@ -217,7 +218,7 @@ public sealed class CollectService(
                 // Refused now rather than dead-lettered by ingest later: the client learns which message and why.
                 var placeholder = Single($"{item.Prefix}userId", "No usable identifier: userId and anonymousId are empty or placeholders such as 'null' or 'unknown', which are never matched to a person.");
                 errors.AddRange(placeholder);
-                letters.Add(NewDeadLetter(source.Id, Describe(placeholder), item.Json.ToJsonString(), message.MessageId, receivedAt));
+                letters.Add(NewDeadLetter(source.Id, Describe(placeholder), WithoutKey(item.Json.ToJsonString(), writeKey), message.MessageId, receivedAt));
                 continue;
             }
 
@@ -304,6 +305,10 @@ public sealed class CollectService(
     }
 
     /// <summary>The message's JSON as received, for its dead letter; what the JSON model refuses to write is described instead.</summary>
+    /// <summary>A letter's body with the write key that authenticated the request blanked wherever it appears (a batch entry, malformed JSON).</summary>
+    private static string WithoutKey(string body, string? writeKey) =>
+        writeKey is { Length: > 0 } key ? body.Replace(key, "[write key]", StringComparison.Ordinal) : body;
+
     private static string RawJson(JsonNode json)
     {
         try
