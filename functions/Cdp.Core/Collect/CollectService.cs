@@ -35,7 +35,7 @@ public sealed class CollectService(
         // Text no string can hold is replaced in place, so the body parses and only the entries holding it are refused.
         var invalidText = UnicodeText.Find(request.Body.Span);
         var body = invalidText is null ? request.Body : UnicodeText.Repaired(request.Body.Span, invalidText);
-        var root = MessageReader.Parse(body, out var parseError);
+        var root = MessageReader.ParseChecked(body, out var parseError);
         var json = root as JsonObject;
         var source = sources.FindByWriteKey(request.WriteKey ?? WriteKeyIn(json));
         if (source is null)

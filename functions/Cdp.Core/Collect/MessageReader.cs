@@ -20,13 +20,19 @@ public static class MessageReader
     /// <summary>Parses a request body; the error says why it is not JSON.</summary>
     public static JsonNode? Parse(ReadOnlyMemory<byte> body, out string? error)
     {
-        error = null;
         if (UnicodeText.Find(body.Span) is [var at, ..])
         {
             error = InvalidText(at);
             return null;
         }
 
+        return ParseChecked(body, out error);
+    }
+
+    /// <summary>Parses a body whose text was checked already (<see cref="UnicodeText"/>; the batch endpoint repairs it first).</summary>
+    internal static JsonNode? ParseChecked(ReadOnlyMemory<byte> body, out string? error)
+    {
+        error = null;
         try
         {
             return JsonNode.Parse(body.Span, NodeOptions, DocumentOptions);

@@ -694,23 +694,24 @@ public sealed class Profile
 
     private void Changed(SortedSet<string> set, string name)
     {
-        if (_changedTraits.Count == 0 && _changedCounters.Count == 0 && _changedParts.Count == 0 && !_bookkeeping)
-        {
-            Version = _storedVersion + 1;
-        }
-
+        NextVersion();
         set.Add(name);
     }
 
     /// <summary>A change of the identity notes (<see cref="Claiming"/>, <see cref="Moving"/>): a new version, no change path (nothing about the person changed).</summary>
     private void Bookkeeping()
     {
+        NextVersion();
+        _bookkeeping = true;
+    }
+
+    /// <summary>The first change since the profile was read or written makes the next version.</summary>
+    private void NextVersion()
+    {
         if (_changedTraits.Count == 0 && _changedCounters.Count == 0 && _changedParts.Count == 0 && !_bookkeeping)
         {
             Version = _storedVersion + 1;
         }
-
-        _bookkeeping = true;
     }
 
     private void Touch(DateTimeOffset at)
