@@ -21,6 +21,9 @@ public static class CdpMetrics
     /// <summary>Messages of a source that requires a consent purpose, withheld because they did not grant it.</summary>
     public static readonly Counter<long> Withheld = Meter.CreateCounter<long>("cdp.collect.withheld");
 
+    /// <summary>Tracardi-style <c>profile.id</c> values that are not a token this source issued (a profile id, another source's token, a forgery): ignored, tagged by source.</summary>
+    public static readonly Counter<long> VisitorTokensRefused = Meter.CreateCounter<long>("cdp.collect.visitor_tokens_refused");
+
     /// <summary>Trait values not stored because the profile has not granted the purpose they need.</summary>
     public static readonly Counter<long> TraitsWithheld = Meter.CreateCounter<long>("cdp.ingest.traits_withheld");
 

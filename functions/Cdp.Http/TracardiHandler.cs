@@ -5,7 +5,8 @@ namespace Cdp.Http;
 
 /// <summary>
 /// <c>POST /api/track</c>, Tracardi-style: <c>source.id</c> (the write key), <c>session.id</c>, optional
-/// <c>profile.id</c>, and <c>events[]</c>. The reply carries the profile id the client should keep.
+/// <c>profile.id</c> (a visitor token from an earlier reply), and <c>events[]</c>. The reply carries the visitor
+/// token the client keeps; it names no profile.
 /// </summary>
 public sealed class TracardiHandler(CollectService collect)
 {
@@ -26,7 +27,7 @@ public sealed class TracardiHandler(CollectService collect)
     }
 }
 
-/// <summary>The reply to a Tracardi-style track: the profile to keep and how many events were accepted.</summary>
+/// <summary>The reply to a Tracardi-style track: the visitor token to keep (as Tracardi's <c>profile.id</c>) and how many events were accepted.</summary>
 public sealed record TracardiReply(TracardiProfile Profile, int Accepted);
 
 public sealed record TracardiProfile(string? Id);

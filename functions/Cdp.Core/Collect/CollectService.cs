@@ -28,6 +28,8 @@ public sealed class CollectService(
     TimeProvider time,
     ILogger<CollectService> logger)
 {
+    private readonly VisitorTokens _visitors = new(identity.Rules.DeriveKey("cdp/collect/visitor-token/v1"));
+
     /// <summary>Handles one request to <c>/v1/{type}</c> or <c>/v1/batch</c>.</summary>
     public async Task<CollectResult> CollectAsync(CollectRequest request, CancellationToken cancellationToken)
     {
@@ -68,8 +70,10 @@ public sealed class CollectService(
     }
 
     /// <summary>
-    /// Handles a Tracardi-style <c>/api/track</c> body (see <see cref="TracardiTrackReader"/>) and tells the
-    /// profile id the client should keep: the one ingest will apply the events to.
+    /// Handles a Tracardi-style <c>/api/track</c> body (see <see cref="TracardiTrackReader"/>) and gives the token the
+    /// client keeps as <c>profile.id</c>. A public write key steers nothing with it: the token only names a session
+    /// this source's client sent before (a profile id or another source's token is ignored, and counted), and the
+    /// reply depends on nothing but the source and that session, so it tells nobody who is known.
     /// </summary>
     public async Task<TracardiTrackResult> CollectTracardiAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
@@ -90,18 +94,15 @@ public sealed class CollectService(
             return new TracardiTrackResult(CollectResult.RateLimited(retryAfter), null);
         }
 
-        var read = TracardiTrackReader.Read(json);
-        var items = read.Items.Select((item, i) => new Item(item, MessageType.Track, $"events[{i}].", null, null)).ToList();
-        var result = await CollectItemsAsync(source, items, time.GetUtcNow(), cancellationToken, read.Errors, read.ProfileId);
-        if (result.Accepted.Count == 0)
+        var read = TracardiTrackReader.Read(json, token => _visitors.Verify(source.Id, token));
+        if (read.TokenRefused)
         {
-            return new TracardiTrackResult(result, read.ProfileId);
+            CdpMetrics.VisitorTokensRefused.Add(1, KeyValuePair.Create<string, object?>("source", source.Id));
         }
 
-        // The id ingest will give the profile (resolved now for an early-binding source; looked up for a late
-        // one, by the same rule), so that the client can keep it.
-        var first = result.Accepted[0];
-        return new TracardiTrackResult(result, first.ProfileId is { } bound && source.Binding == BindingMode.Early ? bound : await identity.PeekAsync(first, identity.IdentifiersOf(first), cancellationToken));
+        var items = read.Items.Select((item, i) => new Item(item, MessageType.Track, $"events[{i}].", null, null)).ToList();
+        var result = await CollectItemsAsync(source, items, time.GetUtcNow(), cancellationToken, read.Errors);
+        return new TracardiTrackResult(result, result.Accepted.Count > 0 && read.VisitorId is { } visitor ? _visitors.Issue(source.Id, visitor) : null);
     }
 
     /// <summary>
@@ -173,7 +174,6 @@ public sealed class CollectService(
         DateTimeOffset receivedAt,
         CancellationToken cancellationToken,
         IReadOnlyDictionary<string, string[]>? envelopeErrors = null,
-        string? profileIdHint = null,
         bool keepRejected = true,
         string? writeKey = null)
     {
@@ -205,7 +205,7 @@ public sealed class CollectService(
                 continue;
             }
 
-            if (Stamp(read.Message, source, receivedAt, profileIdHint) is not { } message)
+            if (Stamp(read.Message, source, receivedAt) is not { } message)
             {
                 var late = Single($"{item.Prefix}timestamp", $"The event's time (its timestamp, corrected for the client's clock by sentAt) must be at most {source.MaxEventAgeDays} days before and {source.MaxEventAheadMinutes} minutes after the time it is received.");
                 errors.AddRange(late);
@@ -282,7 +282,7 @@ public sealed class CollectService(
     /// timestamp corrected for the client's clock skew, keeping the client's as <c>originalTimestamp</c>.
     /// </summary>
     /// Null when the corrected time is outside the source's window (or past what a date can hold).
-    private static Message? Stamp(Message message, SourceDefinition source, DateTimeOffset receivedAt, string? profileIdHint)
+    private static Message? Stamp(Message message, SourceDefinition source, DateTimeOffset receivedAt)
     {
         var original = message.Timestamp;
         var timestamp = original is null
@@ -300,7 +300,6 @@ public sealed class CollectService(
             ReceivedAt = receivedAt,
             Timestamp = at,
             OriginalTimestamp = original,
-            ProfileId = profileIdHint,
         };
     }
 

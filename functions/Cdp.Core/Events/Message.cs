@@ -34,9 +34,8 @@ public sealed record Message
     public string? PreviousId { get; init; }
 
     /// <summary>
-    /// A profile id the client already holds (Tracardi-style <c>profile.id</c>), used by ingest as a hint
-    /// when none of the message's identifiers is known yet. Set by the collector, never read from a
-    /// Segment body.
+    /// The profile an early-binding collector resolved the message to, used by ingest as a hint when none of the
+    /// message's identifiers is known yet. Set by the collector only, never read from a client's body.
     /// </summary>
     public string? ProfileId { get; init; }
 

@@ -77,28 +77,6 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         return result;
     }
 
-    /// <summary>
-    /// Which profile a message would go to now, without writing anything: the survivor of its strongest
-    /// known identifier's profile (erased identifiers are not known); else the hinted profile if it exists; else the
-    /// profile the message would create.
-    /// </summary>
-    public async Task<string> PeekAsync(Message message, IReadOnlyList<MessageIdentifier> identifiers, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(message);
-        ArgumentNullException.ThrowIfNull(identifiers);
-        foreach (var identifier in identifiers)
-        {
-            if (await index.FindAsync(identifier.Key, cancellationToken) is { } owner && !IdentitySuppression.IsSuppressed(owner))
-            {
-                return (await profiles.LiveAsync(owner, cancellationToken))?.Profile.Id ?? owner;
-            }
-        }
-
-        return message.ProfileId is { Length: > 0 } hint && await profiles.LiveAsync(hint, cancellationToken) is { } hinted
-            ? hinted.Profile.Id
-            : NewProfileId(message.MessageId);
-    }
-
     /// <summary>A deterministic id for the profile a message creates: the same message always yields the same id.</summary>
     public static string NewProfileId(string messageId)
     {

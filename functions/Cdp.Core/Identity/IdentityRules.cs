@@ -127,6 +127,12 @@ public sealed class IdentityRules
     }
 
     /// <summary>
+    /// A key for another use of the deployment's secret (<paramref name="purpose"/> names it): HMAC-SHA256 of the
+    /// purpose under the secret, so no two uses share a key and none reveals the index's.
+    /// </summary>
+    internal byte[] DeriveKey(string purpose) => HMACSHA256.HashData(_hashKey, Encoding.UTF8.GetBytes(purpose));
+
+    /// <summary>
     /// The identity index's key: <c>{type}:{hash}</c>, the hash being HMAC-SHA256 of type and value under the
     /// deployment's secret, in base64url. Safe in any store's ids; the raw value cannot be recovered from it.
     /// </summary>

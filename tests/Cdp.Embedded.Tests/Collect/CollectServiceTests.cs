@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Cdp.Core.Collect;
 using Cdp.Core.DeadLetters;
 using Cdp.Core.Events;
+using Cdp.Core.Identity;
 using Cdp.Core.Ingest;
 using Cdp.Core.Sources;
 using Microsoft.Extensions.Options;
@@ -248,8 +249,20 @@ public sealed class CollectServiceTests : IDisposable
         Assert.Equal(["Granted", "Consent Updated"], (await PublishedAsync()).Select(m => m.Event));
     }
 
+    private Task<TracardiTrackResult> TrackAsync(string session, string? token = null, string events = """[{"type":"visit"}]""", string writeKey = WriteKey) =>
+        Collect.CollectTracardiAsync(
+            Encoding.UTF8.GetBytes($$$"""{"source":{"id":"{{{writeKey}}}"},"session":{"id":"{{{session}}}"}{{{(token is null ? "" : $",\"profile\":{{\"id\":\"{token}\"}}")}}},"events":{{{events}}}}"""),
+            CancellationToken.None);
+
+    private async Task IngestPublishedAsync()
+    {
+        var read = await _store.Log.ReadAsync("test", 0, 1000, CancellationToken.None);
+        await _store.Ingest.ProcessAsync(read.Messages, CancellationToken.None);
+        await _store.Log.CheckpointAsync("test", read, CancellationToken.None);
+    }
+
     [Fact]
-    public async Task Tracardi_EventsBecomeTracks_AndTheReplyNamesTheProfileIngestCreates()
+    public async Task Tracardi_EventsBecomeTracks_AndTheReplyIsATokenForTheSession()
     {
         var json = $$$"""
             {"source":{"id":"{{{WriteKey}}}"},"session":{"id":"s1"},"context":{"page":{"url":"https://shop.example/"}},
@@ -258,29 +271,90 @@ public sealed class CollectServiceTests : IDisposable
 
         var tracked = await Collect.CollectTracardiAsync(Encoding.UTF8.GetBytes(json), CancellationToken.None);
         var published = await PublishedAsync();
-        await _store.Ingest.ProcessAsync(published, CancellationToken.None);
 
         Assert.Equal(CollectOutcome.Accepted, tracked.Result.Outcome);
         Assert.Equal(["product-viewed", "added-to-cart"], published.Select(m => m.Event));
-        Assert.All(published, m => Assert.Equal(("s1", "https://shop.example/"), (m.AnonymousId, m.Context!["page"]!["url"]!.GetValue<string>())));
+        Assert.All(published, m => Assert.Equal(("s1", "s1", "https://shop.example/"), (m.AnonymousId, m.Context!["sessionId"]!.GetValue<string>(), m.Context!["page"]!["url"]!.GetValue<string>())));
         Assert.True(published[1].Integrations!["saveEvent"]!.GetValue<bool>());
-        Assert.NotNull(tracked.ProfileId);
-        Assert.NotNull(await _store.Profiles.GetAsync(tracked.ProfileId, CancellationToken.None));
+        Assert.StartsWith("pt_", tracked.ProfileId, StringComparison.Ordinal);
+        Assert.Equal(tracked.ProfileId, (await TrackAsync("s1")).ProfileId);
+        Assert.NotEqual(tracked.ProfileId, (await TrackAsync("s2")).ProfileId);
     }
 
     [Fact]
-    public async Task Tracardi_KnownProfileIdWithANewSession_StaysOnThatProfile()
+    public async Task Tracardi_TheTokenFromAReply_KeepsANewSessionOnTheSameVisitor()
     {
-        var first = await Collect.CollectTracardiAsync(Encoding.UTF8.GetBytes($$$"""{"source":{"id":"{{{WriteKey}}}"},"session":{"id":"s1"},"events":[{"type":"visit"}]}"""), CancellationToken.None);
-        await _store.Ingest.ProcessAsync(await PublishedAsync(), CancellationToken.None);
-        await _store.Log.CheckpointAsync("test", await _store.Log.ReadAsync("test", 0, 1000, CancellationToken.None), CancellationToken.None);
+        var first = await TrackAsync("s1");
+        await IngestPublishedAsync();
 
-        var second = await Collect.CollectTracardiAsync(Encoding.UTF8.GetBytes($$$"""{"source":{"id":"{{{WriteKey}}}"},"session":{"id":"s2"},"profile":{"id":"{{{first.ProfileId}}}"},"events":[{"type":"visit"}]}"""), CancellationToken.None);
-        await _store.Ingest.ProcessAsync(await PublishedAsync(), CancellationToken.None);
+        var second = await TrackAsync("s2", first.ProfileId);
+        var published = Assert.Single(await PublishedAsync(), m => m.Context!["sessionId"]!.GetValue<string>() == "s2");
+        await IngestPublishedAsync();
 
         Assert.Equal(first.ProfileId, second.ProfileId);
-        var profile = (await _store.Profiles.GetAsync(first.ProfileId!, CancellationToken.None))!.Profile;
-        Assert.Equal(["anonymous_id:s1", "anonymous_id:s2"], profile.Identifiers.Select(i => i.ToString()));
+        Assert.Equal("s1", published.AnonymousId);
+        var profileId = await _store.OwnerAsync(new Identifier("anonymous_id", "s1"));
+        var profile = (await _store.Profiles.GetAsync(profileId!, CancellationToken.None))!.Profile;
+        Assert.Equal(["anonymous_id:s1"], profile.Identifiers.Select(i => i.ToString()));
+        Assert.Equal(2, profile.Counters["track"].Count);
+    }
+
+    [Fact]
+    public async Task Tracardi_AnotherPersonsProfileId_DoesNotAttachTheSession()
+    {
+        // A customer known by user id and email; the write key is public, and profile ids are not secrets.
+        await Collect.CollectAsync(Request("""{"userId":"victim","traits":{"email":"victim@example.com"}}""", MessageType.Identify), CancellationToken.None);
+        await IngestPublishedAsync();
+        var victim = (await _store.OwnerAsync(new Identifier("user_id", "victim")))!;
+
+        var tracked = await TrackAsync("attacker-session", victim, """[{"type":"visit","context":{"traits":{"email":"attacker@example.com"}}}]""");
+        await IngestPublishedAsync();
+
+        Assert.Equal(CollectOutcome.Accepted, tracked.Result.Outcome);
+        Assert.NotEqual(victim, tracked.ProfileId);
+        Assert.NotEqual(victim, await _store.OwnerAsync(new Identifier("anonymous_id", "attacker-session")));
+        Assert.NotEqual(victim, await _store.OwnerAsync(new Identifier("email", "attacker@example.com")));
+        var profile = (await _store.Profiles.GetAsync(victim, CancellationToken.None))!.Profile;
+        Assert.Equal(["email:victim@example.com", "user_id:victim"], profile.Identifiers.Select(i => i.ToString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Tracardi_TheReply_DoesNotTellWhetherAnEmailBelongsToACustomer()
+    {
+        await Collect.CollectAsync(Request("""{"userId":"customer","traits":{"email":"known@example.com"}}""", MessageType.Identify), CancellationToken.None);
+        await IngestPublishedAsync();
+        var customer = (await _store.OwnerAsync(new Identifier("user_id", "customer")))!;
+
+        var known = await TrackAsync("probe", events: """[{"type":"visit","context":{"traits":{"email":"known@example.com"}}}]""");
+        var unknown = await TrackAsync("probe", events: """[{"type":"visit","context":{"traits":{"email":"nobody@example.com"}}}]""");
+
+        Assert.Equal(known.ProfileId, unknown.ProfileId);
+        Assert.NotEqual(customer, known.ProfileId);
+    }
+
+    [Theory]
+    [InlineData("other-source")]
+    [InlineData("tampered")]
+    [InlineData("legacy")]
+    public async Task Tracardi_ATokenThisSourceDidNotIssueForTheSession_IsIgnored(string kind)
+    {
+        using var sources = Sources(
+            new SourceDefinition { Id = "web", WriteKeySha256 = SourceRegistry.HashWriteKey(WriteKey) },
+            new SourceDefinition { Id = "app", WriteKeySha256 = SourceRegistry.HashWriteKey("wk-app") });
+        var collect = _store.Collect(sources);
+        var issued = (await collect.CollectTracardiAsync(Encoding.UTF8.GetBytes("""{"source":{"id":"wk-app"},"session":{"id":"s1"},"events":[{"type":"visit"}]}"""), CancellationToken.None)).ProfileId!;
+        var token = kind switch
+        {
+            "other-source" => issued,
+            "tampered" => (await collect.CollectTracardiAsync(Encoding.UTF8.GetBytes($$$"""{"source":{"id":"{{{WriteKey}}}"},"session":{"id":"s1"},"events":[{"type":"visit"}]}"""), CancellationToken.None)).ProfileId![..^4] + "AAAA",
+            _ => IdentityResolver.NewProfileId("m1"),
+        };
+
+        var tracked = await collect.CollectTracardiAsync(Encoding.UTF8.GetBytes($$$"""{"source":{"id":"{{{WriteKey}}}"},"session":{"id":"s2"},"profile":{"id":"{{{token}}}"},"events":[{"type":"visit"}]}"""), CancellationToken.None);
+
+        Assert.Equal(CollectOutcome.Accepted, tracked.Result.Outcome);
+        Assert.Equal("s2", (await PublishedAsync())[^1].AnonymousId);
+        Assert.Equal((await TrackAsync("s2")).ProfileId, tracked.ProfileId);
     }
 
     [Fact]
