@@ -33,7 +33,9 @@ public sealed class CollectHandler(CollectService collect)
         var read = await RequestBody.ReadAsync(request, limit, cancellationToken);
         if (read.Body is not { } body)
         {
-            return read.ToProblem(limit);
+            return read is { Raw: { } sent, Problem: { } problem }
+                ? Replies.From(await collect.RefuseUndecodableAsync(Replies.BasicUser(request), sent, problem, cancellationToken), "The request body cannot be read.")
+                : read.ToProblem(limit);
         }
 
         var result = await collect.CollectAsync(new CollectRequest(body, messageType, Replies.BasicUser(request)), cancellationToken);

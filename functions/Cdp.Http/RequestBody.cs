@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Cdp.Core.Events;
 using Microsoft.AspNetCore.Http;
@@ -34,55 +35,74 @@ internal static class RequestBody
         }
     }
 
-    /// <summary>The body, or <see cref="BodyRead.TooLarge"/>, or why it cannot be read (an unsupported encoding, corrupt gzip).</summary>
+    /// <summary>
+    /// The body, or <see cref="BodyRead.TooLarge"/>, or why it cannot be read (an unsupported encoding, corrupt gzip)
+    /// with the bytes as received (<see cref="BodyRead.Raw"/>), so that a caller can keep them.
+    /// </summary>
     public static async Task<BodyRead> ReadAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
         var encoding = request.Headers.ContentEncoding.ToString();
         var gzip = encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase);
-        if (!gzip && encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+        var decoded = gzip || encoding.Length == 0 || encoding.Equals("identity", StringComparison.OrdinalIgnoreCase);
+        if (request.ContentLength > limit)
         {
-            return new BodyRead(null, $"Content-Encoding '{encoding}' is not supported; send gzip or no encoding.");
+            // Compressed or not, a body over the limit as sent is over it decoded.
+            return BodyRead.TooLarge;
         }
 
-        if (!gzip && request.ContentLength > limit)
+        // As sent first (bounded), so that a body that cannot be decoded can still be kept.
+        if (await ReadBoundedAsync(request.Body, limit, cancellationToken) is not { } sent)
         {
             return BodyRead.TooLarge;
         }
 
-        var source = gzip ? new GZipStream(request.Body, CompressionMode.Decompress, leaveOpen: true) : request.Body;
+        if (!decoded)
+        {
+            return new BodyRead(null, $"Content-Encoding '{encoding}' is not supported; send gzip or no encoding.", sent);
+        }
+
+        if (!gzip)
+        {
+            return new BodyRead(sent, null);
+        }
+
         try
         {
-            using var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await source.ReadAsync(chunk, cancellationToken)) > 0)
-            {
-                if (buffer.Length + read > limit)
-                {
-                    return BodyRead.TooLarge;
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return new BodyRead(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), null);
+            var compressed = MemoryMarshal.TryGetArray(sent, out var segment) ? segment : new ArraySegment<byte>(sent.ToArray());
+            await using var unzip = new GZipStream(new MemoryStream(compressed.Array!, compressed.Offset, compressed.Count, writable: false), CompressionMode.Decompress);
+            return await ReadBoundedAsync(unzip, limit, cancellationToken) is { } body ? new BodyRead(body, null) : BodyRead.TooLarge;
         }
         catch (InvalidDataException ex)
         {
-            return new BodyRead(null, $"The gzip body is corrupt: {ex.Message}");
+            return new BodyRead(null, $"The gzip body is corrupt: {ex.Message}", sent);
         }
-        finally
+    }
+
+    /// <summary>The stream's bytes, or null when there are more than <paramref name="limit"/>.</summary>
+    private static async Task<ReadOnlyMemory<byte>?> ReadBoundedAsync(Stream source, int limit, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await source.ReadAsync(chunk, cancellationToken)) > 0)
         {
-            if (gzip)
+            if (buffer.Length + read > limit)
             {
-                await source.DisposeAsync();
+                return null;
             }
+
+            buffer.Write(chunk, 0, read);
         }
+
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 }
 
-/// <summary>A body read: the bytes, or why there are none (<see cref="Problem"/>; null with no bytes means too large).</summary>
-internal sealed record BodyRead(ReadOnlyMemory<byte>? Body, string? Problem)
+/// <summary>
+/// A body read: the bytes, or why there are none (<see cref="Problem"/>; null with no bytes means too large), and for a
+/// body that could not be decoded the bytes as sent.
+/// </summary>
+internal sealed record BodyRead(ReadOnlyMemory<byte>? Body, string? Problem, ReadOnlyMemory<byte>? Raw = null)
 {
     public static BodyRead TooLarge { get; } = new(null, null);
 

@@ -151,10 +151,32 @@ public class HandlerTests
         Assert.Equal([MessageType.Track, MessageType.Page], _stream.Published.Select(m => m.Type));
     }
 
-    [Fact]
-    public async Task Collect_CorruptGzip_400NamesBody()
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("br")]
+    public async Task Collect_UndecodableBodyFromAKnownSource_400NamesBodyAndKeepsTheBytesAsADeadLetter(string encoding)
     {
+        var sent = Encoding.UTF8.GetBytes("not gzip at all");
         var context = Context("not gzip at all");
+        context.Request.Headers.ContentEncoding = encoding;
+        var handler = _services.GetRequiredService<CollectHandler>();
+
+        var (status, body) = await ExecuteAsync(await handler.HandleAsync(context.Request, "batch", CancellationToken.None), context);
+
+        Assert.Equal(400, status);
+        Assert.NotNull(body!["errors"]!["body"]);
+        var letter = Assert.Single(_deadLetters.Letters.Values);
+        Assert.Equal(letter.Id, Assert.Single(body["deadLetters"]!.AsArray())!.GetValue<string>());
+        Assert.Equal(("web", DeadLetter.CollectStage), (letter.SourceId, letter.Stage));
+        Assert.Contains(encoding, letter.Reason, StringComparison.Ordinal);
+        Assert.Equal(sent, Convert.FromBase64String(letter.Body));
+        Assert.Empty(_stream.Published);
+    }
+
+    [Fact]
+    public async Task Collect_UndecodableBodyWithoutAKnownWriteKey_400AndNothingKept()
+    {
+        var context = Context("not gzip at all", writeKey: null);
         context.Request.Headers.ContentEncoding = "gzip";
         var handler = _services.GetRequiredService<CollectHandler>();
 
@@ -162,6 +184,7 @@ public class HandlerTests
 
         Assert.Equal(400, status);
         Assert.NotNull(body!["errors"]!["body"]);
+        Assert.Empty(_deadLetters.Letters);
     }
 
     [Fact]

@@ -70,6 +70,30 @@ public sealed class CollectService(
     }
 
     /// <summary>
+    /// A request whose body could not be decoded (a corrupt gzip stream, a <c>Content-Encoding</c> Cdp does not read):
+    /// from a source the write key authenticates (HTTP Basic: the body cannot be read for one) it is kept as a dead
+    /// letter, the bytes as sent in base64, so that nothing a source sent is lost; from anyone else it is only refused.
+    /// </summary>
+    public async Task<CollectResult> RefuseUndecodableAsync(string? writeKey, ReadOnlyMemory<byte> sent, string problem, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        var errors = Single("body", problem);
+        if (sources.FindByWriteKey(writeKey) is not { } source)
+        {
+            return new CollectResult(CollectOutcome.Invalid, [], errors, []);
+        }
+
+        if (sources.TryAcquire(source) is { } retryAfter)
+        {
+            return CollectResult.RateLimited(retryAfter);
+        }
+
+        var id = await DeadLetterAsync(source.Id, $"{Describe(errors)} The body is kept in base64, as sent.", Convert.ToBase64String(sent.Span), null, time.GetUtcNow(), cancellationToken);
+        CdpMetrics.MessagesRejected.Add(1, KeyValuePair.Create<string, object?>("source", source.Id));
+        return new CollectResult(CollectOutcome.Invalid, [], errors, [id]);
+    }
+
+    /// <summary>
     /// Handles a Tracardi-style <c>/api/track</c> body (see <see cref="TracardiTrackReader"/>) and gives the token the
     /// client keeps as <c>profile.id</c>. A public write key steers nothing with it: the token only names a session
     /// this source's client sent before (a profile id or another source's token is ignored, and counted), and the
