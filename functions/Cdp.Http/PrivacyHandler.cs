@@ -1,3 +1,4 @@
+using Cdp.Core.Identity;
 using Cdp.Core.Privacy;
 using Cdp.Core.Profiles;
 using Microsoft.AspNetCore.Http;

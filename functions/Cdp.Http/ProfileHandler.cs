@@ -1,4 +1,5 @@
 using System.Globalization;
+using Cdp.Core.Identity;
 using Cdp.Core.Profiles;
 using Microsoft.AspNetCore.Http;
 

@@ -1,4 +1,3 @@
-using Cdp.Testing;
 using System.Text.Json;
 using Cdp.Azure.Cosmos;
 using Cdp.Core.Changes;
@@ -6,10 +5,12 @@ using Cdp.Core.DeadLetters;
 using Cdp.Core.Events;
 using Cdp.Core.Identity;
 using Cdp.Core.Ingest;
+using Cdp.Core.Profiles;
 using Cdp.Embedded;
 using Cdp.Embedded.Sqlite;
 using Cdp.Functions.Ingest;
 using Cdp.Functions.Profiles;
+using Cdp.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cdp.Core.Consents;
 using Cdp.Core.DeadLetters;
 using Cdp.Core.Events;
 using Cdp.Core.Identity;
@@ -187,11 +188,6 @@ public sealed class CollectService(
         return result;
     }
 
-    /// <summary>Whether a message may be collected by a source that requires <paramref name="purpose"/>.</summary>
-    private static bool Grants(Message message, string purpose) =>
-        (message.Context?["consent"]?["categoryPreferences"]?[purpose] is JsonValue granted && granted.TryGetValue<bool>(out var yes) && yes)
-        || (message.Type == MessageType.Track && message.Event == IngestService.ConsentUpdatedEvent);
-
     private async Task<CollectResult> CollectItemsAsync(
         SourceDefinition source,
         IReadOnlyList<Item> items,
@@ -252,7 +248,7 @@ public sealed class CollectService(
                 continue;
             }
 
-            if (source.RequiredPurpose is { } purpose && !Grants(message, purpose))
+            if (source.RequiredPurpose is { } purpose && !ConsentDecisions.Admits(message, purpose))
             {
                 withheld++;
                 continue;

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Cdp.Core.Collect;
 using Cdp.Core.Profiles;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Cdp.Core.Events;
-using Cdp.Core.Ingest;
 using Cdp.Core.Profiles;
 using Microsoft.Extensions.Logging;
 

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cdp.Core.Events;
+using Cdp.Core.Profiles;
 using Microsoft.Extensions.Options;
 using PhoneNumbers;
 

@@ -1,13 +1,10 @@
-using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Cdp.Core.Consents;
 using Cdp.Core.DeadLetters;
 using Cdp.Core.Events;
 using Cdp.Core.Identity;
+using Cdp.Core.Privacy;
 using Cdp.Core.Profiles;
-using Cdp.Core.Segments;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -15,10 +12,11 @@ namespace Cdp.Core.Ingest;
 
 /// <summary>
 /// Ingest: for each message of a batch, in order, skips it if it was applied before, resolves its profile
-/// (<see cref="IdentityResolver"/>: claims, merges, moves), links its identifiers, applies its traits by the
-/// merge policy and counts it. At the end of the batch it records the ledger's links and the events, writes
-/// each changed profile once, and records the messages as applied. A message that cannot be processed
-/// becomes a dead letter.
+/// (<see cref="IdentityResolver"/>: claims, merges, moves; a message of an erased person is dropped or
+/// anonymized by <see cref="ErasedIdentifiers"/>), links its identifiers, and applies it (<see cref="MessageApplier"/>:
+/// consent, traits, counters). At the end of the batch it records the ledger's links and the events, writes each
+/// changed profile once, and records the messages as applied. A message that cannot be processed becomes a dead
+/// letter (<see cref="IngestDeadLetters"/>).
 /// </summary>
 /// <remarks>
 /// Idempotent: besides the processed-message log, each profile remembers the messages recently applied to
@@ -38,30 +36,18 @@ public sealed class IngestService(
     TimeProvider time,
     ILogger<IngestService> logger,
     IOptions<ConsentOptions>? consent = null,
-    IOptions<Privacy.PrivacyOptions>? privacy = null,
+    IOptions<PrivacyOptions>? privacy = null,
     TransientFailures? failures = null)
 {
     private readonly TransientFailures _failures = failures ?? TransientFailures.BuiltIn;
+    private readonly IngestDeadLetters _deadLetters = new(deadLetters, time, logger);
+    private readonly ErasedIdentifiers _erased = new(privacy?.Value.Suppression ?? SuppressionMode.Drop, logger);
+    private readonly MessageApplier _applier = new(policy, new TraitPurposes(consent?.Value.TraitPurposes));
 
     /// <summary>How many times a message whose processing fails deterministically is tried alone before it becomes a dead letter.</summary>
     public const int MaxMessageAttempts = 3;
 
-    private readonly Privacy.SuppressionMode _suppression = privacy?.Value.Suppression ?? Privacy.SuppressionMode.Drop;
-
-    // Traits stored only while the profile grants a purpose (Cdp:Consent:TraitPurposes, trait name → purpose).
-    private readonly Dictionary<string, string> _traitPurposes = new(consent?.Value.TraitPurposes ?? [], StringComparer.Ordinal);
-
     private const int MaxResolutionAttempts = 5;
-
-    /// <summary>How many counters (message types and track event names) a profile keeps at most.</summary>
-    public const int MaxCounters = 256;
-
-    /// <summary>The longest event name counted by name (characters); a longer one counts only as a track event.</summary>
-    public const int MaxCountedEventName = 256;
-
-    private const int MaxCachedEventNames = 10_000;
-
-    private readonly ConcurrentDictionary<string, string> _eventCounters = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Processes a batch in order. Throws when a store fails transiently (<see cref="TransientFailures"/>): the caller
@@ -98,7 +84,7 @@ public sealed class IngestService(
                     Logs.MessageFailed(logger, ex, message.MessageId, attempt, MaxMessageAttempts);
                     if (attempt == MaxMessageAttempts)
                     {
-                        await DeadLetterAsync(message, $"Processing failed {MaxMessageAttempts} times: {ex.GetType().Name}: {ex.Message}", cancellationToken);
+                        await _deadLetters.KeepAsync(message, $"Processing failed {MaxMessageAttempts} times: {ex.GetType().Name}: {ex.Message}", cancellationToken);
                         summary = summary with { DeadLettered = summary.DeadLettered + 1 };
                         break;
                     }
@@ -131,7 +117,7 @@ public sealed class IngestService(
             if (Unprocessable(message, identifiers) is { } reason)
             {
                 // Not recorded as applied: once fixed and replayed, the same message id must go through.
-                await DeadLetterAsync(message, reason, cancellationToken);
+                await _deadLetters.KeepAsync(message, reason, cancellationToken);
                 deadLettered++;
                 continue;
             }
@@ -167,14 +153,14 @@ public sealed class IngestService(
             }
             catch (JsonException ex)
             {
-                await KeepUnreadableAsync(body, $"The event is not a readable message: {ex.Message}", cancellationToken);
+                await _deadLetters.KeepUnreadableAsync(body, $"The event is not a readable message: {ex.Message}", cancellationToken);
                 unreadable++;
                 continue;
             }
 
             if (message is null || string.IsNullOrEmpty(message.MessageId))
             {
-                await KeepUnreadableAsync(body, "The event is not a message (null, or no messageId).", cancellationToken);
+                await _deadLetters.KeepUnreadableAsync(body, "The event is not a message (null, or no messageId).", cancellationToken);
                 unreadable++;
                 continue;
             }
@@ -202,7 +188,7 @@ public sealed class IngestService(
 
         return await ResolvingAgainOnRaceAsync(null, async session =>
         {
-            if (await UnsuppressedAsync(session, message, identifiers, cancellationToken) is not { } usable)
+            if (await _erased.UsableAsync(session, message, identifiers, cancellationToken) is not { } usable)
             {
                 return (string?)null;
             }
@@ -226,7 +212,7 @@ public sealed class IngestService(
         {
             foreach (var (message, key, identifiers) in work)
             {
-                if (written?.Contains(key) == true || await UnsuppressedAsync(session, message, identifiers, cancellationToken) is not { } usable)
+                if (written?.Contains(key) == true || await _erased.UsableAsync(session, message, identifiers, cancellationToken) is not { } usable)
                 {
                     continue;
                 }
@@ -256,7 +242,7 @@ public sealed class IngestService(
                     }
 
                     belongs ??= holds;
-                    return Link(profile, resolved.Linked, at) | ApplyMessage(profile, message, key, at, withTraits: !anonymized);
+                    return Link(profile, resolved.Linked, at) | _applier.Apply(profile, message, key, at, withTraits: !anonymized);
                 });
                 pending.Messages.Add(key);
                 var recorded = ProfileEvent.Of(resolved.ProfileId, message);
@@ -265,37 +251,6 @@ public sealed class IngestService(
 
             return await CommitAsync(session, cancellationToken);
         });
-    }
-
-    /// <summary>
-    /// The message's identifiers unless one is erased (its index entry owned by <see cref="IdentitySuppression.Owner"/>):
-    /// then null (drop), or with <see cref="Privacy.SuppressionMode.Anonymize"/> the others, when any remain.
-    /// The look-ups are the session's, so resolution reads the index no more than before.
-    /// </summary>
-    private async ValueTask<List<MessageIdentifier>?> UnsuppressedAsync(ProfileSession session, Message message, List<MessageIdentifier> identifiers, CancellationToken cancellationToken)
-    {
-        List<MessageIdentifier>? kept = null;
-        for (var i = 0; i < identifiers.Count; i++)
-        {
-            if (IdentitySuppression.IsSuppressed(await session.OwnerAsync(identifiers[i].Key, cancellationToken)))
-            {
-                kept ??= identifiers.GetRange(0, i);
-            }
-            else
-            {
-                kept?.Add(identifiers[i]);
-            }
-        }
-
-        if (kept is null)
-        {
-            return identifiers;
-        }
-
-        var anonymize = _suppression == Privacy.SuppressionMode.Anonymize && kept.Count > 0;
-        CdpMetrics.Suppressed.Add(1, KeyValuePair.Create<string, object?>("mode", anonymize ? "anonymized" : "dropped"));
-        Logs.MessageSuppressed(logger, message.MessageId, anonymize ? "applied without it and without traits" : "dropped");
-        return anonymize ? kept : null;
     }
 
     /// <summary>
@@ -354,98 +309,6 @@ public sealed class IngestService(
         return false;
     }
 
-    /// <summary>Applies a message's traits and counts it, unless the profile already took it in.</summary>
-    private bool ApplyMessage(Profile profile, Message message, string key, DateTimeOffset at, bool withTraits = true)
-    {
-        if (profile.HasApplied(key))
-        {
-            return false;
-        }
-
-        // Consent first: a trait that needs a purpose is kept when this very message grants it.
-        // Segment's consent context: {"consent": {"categoryPreferences": {"Advertising": true, ...}}}.
-        if (message.Context?["consent"]?["categoryPreferences"] is JsonObject preferences)
-        {
-            SetConsents(profile, preferences, message, at, null);
-        }
-
-        // A "Consent Updated" track event: properties {"categoryPreferences": {...}}, or {"purpose": "...",
-        // "granted": true|false, "expiresAt": "…"} for one purpose (a grant with an expiry).
-        if (message.Type == MessageType.Track && message.Event == ConsentUpdatedEvent && message.Properties is { } properties)
-        {
-            DateTimeOffset? expires = properties["expiresAt"] is JsonValue e && e.TryGetValue<string>(out var text)
-                && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var until) ? until : null;
-            if (properties["categoryPreferences"] is JsonObject categories)
-            {
-                SetConsents(profile, categories, message, at, expires);
-            }
-            else if (properties["purpose"] is JsonValue p && p.TryGetValue<string>(out var purpose))
-            {
-                SetConsents(profile, new JsonObject { [purpose] = properties["granted"]?.DeepClone() }, message, at, expires);
-            }
-        }
-
-        // identify carries the person's traits at the top level (a group's top-level traits are the
-        // group's, not the person's); any message may carry the person's traits in context.traits.
-        var traits = message.Type == MessageType.Group || !withTraits ? null : message.Traits;
-        traits ??= withTraits ? message.Context?["traits"] as JsonObject : null;
-        if (traits is not null)
-        {
-            var confidence = policy.ConfidenceOf(message.SourceId);
-            foreach (var (name, value) in traits)
-            {
-                if (string.IsNullOrWhiteSpace(name))
-                {
-                    continue;
-                }
-
-                if (_traitPurposes.TryGetValue(name, out var needed) && !(profile.Consents.TryGetValue(needed, out var consent) && consent.GrantedAt(at)))
-                {
-                    CdpMetrics.TraitsWithheld.Add(1, KeyValuePair.Create<string, object?>("trait", name));
-                    continue;
-                }
-
-                if (profile.Traits.Count >= policy.MaxTraits && !profile.Traits.ContainsKey(name))
-                {
-                    CdpMetrics.TraitsDropped.Add(1, KeyValuePair.Create<string, object?>("reason", "max_traits"));
-                    continue;
-                }
-
-                profile.SetTrait(name, new Trait(value, at, message.MessageId, message.SourceId, confidence), policy);
-            }
-        }
-
-        profile.Count(MessageTypes.Name(message.Type), at);
-        if (message.Type == MessageType.Track && !string.IsNullOrWhiteSpace(message.Event) && message.Event.Length <= MaxCountedEventName)
-        {
-            // Per event name too (segment rules read "last Order Completed"), up to a bound per profile (and of a name's length).
-            var counter = EventCounter(message.Event);
-            if (profile.Counters.Count < MaxCounters || profile.Counters.ContainsKey(counter))
-            {
-                profile.Count(counter, at);
-            }
-        }
-
-        profile.Remember(key, policy.RecentMessages);
-        return true;
-    }
-
-    /// <summary>The counter key of a track event (<c>track:{event}</c>), built once per event name (names are few).</summary>
-    private string EventCounter(string name)
-    {
-        if (_eventCounters.TryGetValue(name, out var key))
-        {
-            return key;
-        }
-
-        if (_eventCounters.Count >= MaxCachedEventNames)
-        {
-            _eventCounters.Clear();
-        }
-
-        return _eventCounters[name] = RuleCompiler.EventCounterPrefix + name;
-    }
-
     /// <summary>Records the ledger's links and the events, then writes each changed profile once; returns how many were written.</summary>
     private async Task<int> CommitAsync(ProfileSession session, CancellationToken cancellationToken)
     {
@@ -469,14 +332,6 @@ public sealed class IngestService(
         return written;
     }
 
-    private async Task KeepUnreadableAsync(string body, string reason, CancellationToken cancellationToken)
-    {
-        var hash = IProcessedMessageLog.KeyFor(null, body);
-        await deadLetters.AddAsync(new DeadLetter("ingest-raw-" + hash, DeadLetter.IngestStage, null, reason, body, time.GetUtcNow()), cancellationToken);
-        CdpMetrics.IngestDeadLettered.Add(1);
-        Logs.MessageDeadLettered(logger, "(unreadable)", reason);
-    }
-
     /// <summary>Why a message can never be applied (it would fail the same way on every retry), or null.</summary>
     private static string? Unprocessable(Message message, List<MessageIdentifier> identifiers)
     {
@@ -486,33 +341,6 @@ public sealed class IngestService(
         }
 
         return message.Timestamp is null && message.ReceivedAt is null ? "The message was never stamped (no timestamp or receivedAt)." : null;
-    }
-
-    private async Task DeadLetterAsync(Message message, string reason, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        // The id is derived from the message, so a redelivered batch writes the same letter again, not a second one.
-        var id = "ingest-" + IProcessedMessageLog.KeyFor(message.SourceId, message.MessageId);
-        await deadLetters.AddAsync(
-            new DeadLetter(id, DeadLetter.IngestStage, message.SourceId, reason, JsonSerializer.Serialize(message, CdpJson.Options), now, message.MessageId),
-            cancellationToken);
-        CdpMetrics.IngestDeadLettered.Add(1);
-        Logs.MessageDeadLettered(logger, message.MessageId, reason);
-    }
-
-    /// <summary>The track event that carries consent decisions in its properties.</summary>
-    public const string ConsentUpdatedEvent = "Consent Updated";
-
-    /// <summary>Each <c>purpose: true|false</c> of <paramref name="decisions"/> as a decision of the message (an expiry applies to grants).</summary>
-    private static void SetConsents(Profile profile, JsonObject decisions, Message message, DateTimeOffset at, DateTimeOffset? expiresAt)
-    {
-        foreach (var (purpose, value) in decisions)
-        {
-            if (!string.IsNullOrWhiteSpace(purpose) && value is JsonValue decision && decision.TryGetValue<bool>(out var granted))
-            {
-                profile.SetConsent(purpose, new ProfileConsent(granted, at, message.MessageId, message.SourceId, granted ? expiresAt : null));
-            }
-        }
     }
 }
 

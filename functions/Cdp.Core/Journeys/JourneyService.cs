@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Cdp.Core.Collect;
 using Cdp.Core.Consents;
 using Cdp.Core.Events;
 using Cdp.Core.Segments;

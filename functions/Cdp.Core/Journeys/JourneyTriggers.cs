@@ -65,9 +65,9 @@ public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances in
                     await ExitAsync(journeys.Where(j => j.Definition.Exit?.SegmentExited == segmentId), profile.Id, "segmentExited", context.Journeys, now, cancellationToken);
                 }
             }
-            else if (path.StartsWith("counters." + RuleCompiler.EventCounterPrefix, StringComparison.Ordinal))
+            else if (path.StartsWith("counters." + ProfileCounters.EventCounterPrefix, StringComparison.Ordinal))
             {
-                var name = path[("counters." + RuleCompiler.EventCounterPrefix).Length..];
+                var name = path[("counters." + ProfileCounters.EventCounterPrefix).Length..];
                 await ExitAsync(journeys.Where(j => j.Definition.Exit?.Events?.Contains(name) == true), profile.Id, "event:" + name, context.Journeys, now, cancellationToken);
                 await RaiseAsync(journeys.Where(j => j.WaitsFor.Contains(name)), profile.Id, JourneySignals.ForEvent(name), new JourneySignal(now, Id: SignalId(profile)), context.Journeys, cancellationToken);
                 var triggered = journeys.Where(j => j.Definition.Trigger?.Event == name);

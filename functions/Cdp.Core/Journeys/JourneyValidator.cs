@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml;
-using Cdp.Core.Collect;
 using Cdp.Core.Segments;
 
 namespace Cdp.Core.Journeys;

@@ -1,4 +1,3 @@
-using Cdp.Core.Identity;
 
 namespace Cdp.Core.Profiles;
 

@@ -8,6 +8,9 @@ public sealed record ProfileCounters(IReadOnlyDictionary<string, EventCounter> E
 {
     public static ProfileCounters Empty { get; } = new(new SortedDictionary<string, EventCounter>(StringComparer.Ordinal));
 
+    /// <summary>The prefix of a track event's counter (<c>track:Order Completed</c>); message types count under their own names.</summary>
+    public const string EventCounterPrefix = "track:";
+
     /// <summary>The first event time of any type, or null when no event was counted.</summary>
     public DateTimeOffset? FirstSeen => Events.Count == 0 ? null : Events.Values.Min(e => e.First);
 

@@ -53,11 +53,8 @@ public static class RuleCompiler
     public static string CounterKey(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return MessageTypeNames.Contains(name) ? name : EventCounterPrefix + name;
+        return MessageTypeNames.Contains(name) ? name : ProfileCounters.EventCounterPrefix + name;
     }
-
-    /// <summary>The prefix of a track event's counter.</summary>
-    public const string EventCounterPrefix = "track:";
 
     /// <summary>Compiles <paramref name="rule"/>; the errors say what is wrong and where.</summary>
     public static RuleCompilation Compile(string? rule)

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Cdp.Core.Collect;
 
 namespace Cdp.Core.Segments;
 

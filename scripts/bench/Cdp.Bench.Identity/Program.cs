@@ -3,6 +3,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Running;
 using Cdp.Core.Events;
 using Cdp.Core.Ingest;
+using Cdp.Core.Profiles;
 using Cdp.Testing;
 using Cdp.Testing.InMemory;
 
@@ -111,9 +112,9 @@ namespace Cdp.Bench.Identity
             _protector = new(new InMemoryPrivacy(), Microsoft.Extensions.Options.Options.Create(new Cdp.Core.Privacy.PrivacyOptions { MasterKey = Cdp.Testing.Contracts.ErasureContract.MasterKey }));
             var profile = new Cdp.Core.Profiles.Profile("p_bench", T0);
             var policy = TestDomain.Policy();
-            profile.Link(new Cdp.Core.Identity.Identifier("user_id", "user-1"), T0, together: true);
-            profile.Link(new Cdp.Core.Identity.Identifier("anonymous_id", "anon-1"), T0, together: true);
-            profile.Link(new Cdp.Core.Identity.Identifier("email", "ada@example.com"), T0, together: true);
+            profile.Link(new Cdp.Core.Profiles.Identifier("user_id", "user-1"), T0, together: true);
+            profile.Link(new Cdp.Core.Profiles.Identifier("anonymous_id", "anon-1"), T0, together: true);
+            profile.Link(new Cdp.Core.Profiles.Identifier("email", "ada@example.com"), T0, together: true);
             foreach (var (name, old, value) in new[] { ("email", "ada@old.example", "ada@example.com"), ("name", "Ada", "Ada Lovelace"), ("plan", "free", "pro"), ("city", "London", "Paris") })
             {
                 profile.SetTrait(name, new Cdp.Core.Profiles.Trait(JsonValue.Create(old), T0, "m1"), policy);

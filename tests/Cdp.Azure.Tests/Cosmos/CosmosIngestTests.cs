@@ -3,6 +3,7 @@ using Cdp.Azure.Cosmos;
 using Cdp.Core.Events;
 using Cdp.Core.Identity;
 using Cdp.Core.Ingest;
+using Cdp.Core.Profiles;
 using Cdp.Testing;
 using Cdp.Testing.InMemory;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -48,9 +48,9 @@ public sealed class ConsentTests : IDisposable
     {
         var id = await SendAsync("ada", context: new JsonObject { ["consent"] = new JsonObject { ["categoryPreferences"] = new JsonObject { ["analytics"] = true } } });
         _time.Advance(TimeSpan.FromMinutes(1));
-        await SendAsync("ada", IngestService.ConsentUpdatedEvent, new JsonObject { ["purpose"] = "marketing_email", ["granted"] = true, ["expiresAt"] = T0.AddDays(30).ToString("O") });
+        await SendAsync("ada", ConsentDecisions.UpdatedEvent, new JsonObject { ["purpose"] = "marketing_email", ["granted"] = true, ["expiresAt"] = T0.AddDays(30).ToString("O") });
         _time.Advance(TimeSpan.FromMinutes(1));
-        await SendAsync("ada", IngestService.ConsentUpdatedEvent, new JsonObject { ["categoryPreferences"] = new JsonObject { ["personalization"] = false } });
+        await SendAsync("ada", ConsentDecisions.UpdatedEvent, new JsonObject { ["categoryPreferences"] = new JsonObject { ["personalization"] = false } });
         _time.Advance(TimeSpan.FromMinutes(1));
         var api = await _consents.SetAsync(id, "marketing_sms", new ConsentRequest(true, T0.AddDays(7), "call-center"), "req-1", CancellationToken.None);
 
@@ -66,7 +66,7 @@ public sealed class ConsentTests : IDisposable
     public async Task AGrantWithAnExpiry_CountsAsAbsentFromItsInstant_ASegmentLeavesThen()
     {
         Assert.Empty((await _service.PutAsync("emailable", new SegmentRequest("Emailable", "consent(\"marketing_email\")"), CancellationToken.None)).Errors);
-        var id = await SendAsync("ada", IngestService.ConsentUpdatedEvent, new JsonObject { ["purpose"] = "marketing_email", ["granted"] = true, ["expiresAt"] = T0.AddHours(1).ToString("O") });
+        var id = await SendAsync("ada", ConsentDecisions.UpdatedEvent, new JsonObject { ["purpose"] = "marketing_email", ["granted"] = true, ["expiresAt"] = T0.AddHours(1).ToString("O") });
         Assert.True((await ProfileAsync(id)).Segments.ContainsKey("emailable"));
 
         _time.Advance(TimeSpan.FromHours(1) - TimeSpan.FromSeconds(1));

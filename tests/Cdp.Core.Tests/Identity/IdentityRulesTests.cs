@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cdp.Core.Events;
 using Cdp.Core.Identity;
+using Cdp.Core.Profiles;
 using Cdp.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

@@ -158,7 +158,7 @@ public class ContainmentTests
         var tooLong = string.Concat(Enumerable.Range(0, Cdp.Core.Identity.IdentityDefaults.MaxValueLength + 1).Select(i => (char)('a' + (i % 26))));
         Message[] batch =
         [
-            Track("m1", 1, userId: "u1") with { Event = new string('E', IngestService.MaxCountedEventName + 1) },
+            Track("m1", 1, userId: "u1") with { Event = new string('E', MessageApplier.MaxCountedEventName + 1) },
             Track("m2", 2, userId: "u1", anonymousId: tooLong),
         ];
 

@@ -5,6 +5,7 @@ using Cdp.Core.DeadLetters;
 using Cdp.Core.Events;
 using Cdp.Core.Identity;
 using Cdp.Core.Ingest;
+using Cdp.Core.Profiles;
 using Cdp.Core.Sources;
 using Microsoft.Extensions.Options;
 

@@ -2,6 +2,7 @@ using Cdp.Core.Changes;
 using Cdp.Core.Identity;
 using Cdp.Core.Ingest;
 using Cdp.Core.Journeys;
+using Cdp.Core.Profiles;
 using Cdp.Embedded.Consumers;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,4 +1,5 @@
 using Cdp.Core.Identity;
+using Cdp.Core.Profiles;
 
 namespace Cdp.Testing.Contracts;
 

@@ -1,8 +1,7 @@
-using Cdp.Core.Identity;
 using Cdp.Core.Profiles;
 using Microsoft.Extensions.Logging;
 
-namespace Cdp.Core.Ingest;
+namespace Cdp.Core.Identity;
 
 /// <summary>
 /// The stores as one batch (or one early-binding request) sees them: index look-ups and claims, profiles

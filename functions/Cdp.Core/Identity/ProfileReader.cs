@@ -1,6 +1,6 @@
-using Cdp.Core.Identity;
+using Cdp.Core.Profiles;
 
-namespace Cdp.Core.Profiles;
+namespace Cdp.Core.Identity;
 
 /// <summary>
 /// Reads profiles for the API: by id or by identifier, following redirects (a merged-away id gives the

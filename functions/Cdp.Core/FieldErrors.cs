@@ -1,4 +1,4 @@
-namespace Cdp.Core.Collect;
+namespace Cdp.Core;
 
 /// <summary>
 /// Problems found in an input, grouped by the field they concern (named under a prefix such as

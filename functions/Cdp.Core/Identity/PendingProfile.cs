@@ -1,6 +1,6 @@
 using Cdp.Core.Profiles;
 
-namespace Cdp.Core.Ingest;
+namespace Cdp.Core.Identity;
 
 /// <summary>
 /// A profile as loaded for one batch (or one early-binding request), the changes made to it since, and
