@@ -24,6 +24,9 @@ public static class CdpMetrics
     /// <summary>Tracardi-style <c>profile.id</c> values that are not a token this source issued (a profile id, another source's token, a forgery): ignored, tagged by source.</summary>
     public static readonly Counter<long> VisitorTokensRefused = Meter.CreateCounter<long>("cdp.collect.visitor_tokens_refused");
 
+    /// <summary>Segment rule evaluations that failed (the rule threw on a profile's values), tagged by segment.</summary>
+    public static readonly Counter<long> SegmentEvaluationFailures = Meter.CreateCounter<long>("cdp.segments.evaluation_failures");
+
     /// <summary>Trait values not stored because the profile has not granted the purpose they need.</summary>
     public static readonly Counter<long> TraitsWithheld = Meter.CreateCounter<long>("cdp.ingest.traits_withheld");
 

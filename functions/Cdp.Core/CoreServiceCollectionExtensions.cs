@@ -83,6 +83,7 @@ public static class CoreServiceCollectionExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SegmentCatalog>();
+        services.AddSingleton<SegmentFailures>();
         services.AddSingleton<SegmentService>();
         services.AddSingleton<SegmentEvaluator>();
         services.AddSingleton<SegmentJobs>();

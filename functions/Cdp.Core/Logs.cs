@@ -53,6 +53,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 401, Level = LogLevel.Error, Message = "Segment '{SegmentId}' v{Version} has a rule that does not compile and is not evaluated: {Error}")]
     public static partial void SegmentRuleInvalid(ILogger logger, string segmentId, long version, string error);
 
+    [LoggerMessage(EventId = 403, Level = LogLevel.Warning, Message = "Segment '{SegmentId}' v{Version}: its rule failed on {Count} more profiles (their memberships stay as they were): {Error}")]
+    public static partial void SegmentEvaluationFailed(ILogger logger, string segmentId, long version, long count, string error);
+
     [LoggerMessage(EventId = 402, Level = LogLevel.Information, Message = "Profile '{ProfileId}': {Entered} segments entered, {Exited} exited.")]
     public static partial void SegmentsChanged(ILogger logger, string profileId, int entered, int exited);
 
@@ -73,4 +76,7 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 501, Level = LogLevel.Information, Message = "Raised '{Signal}' to journey instance '{InstanceId}' ({Reason}).")]
     public static partial void JourneySignalled(ILogger logger, string instanceId, string signal, string? reason);
+
+    [LoggerMessage(EventId = 502, Level = LogLevel.Warning, Message = "Journey '{JourneyId}' v{Version}: its trigger condition failed on profile '{ProfileId}', which is not enrolled: {Error}")]
+    public static partial void JourneyConditionFailed(ILogger logger, string journeyId, long version, string profileId, string error);
 }

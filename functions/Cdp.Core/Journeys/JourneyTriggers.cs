@@ -95,7 +95,7 @@ public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances in
         foreach (var journey in journeys)
         {
             var definition = journey.Definition;
-            if (journey.TriggerRule is { } rule && !Meets(rule, profile, now))
+            if (journey.TriggerRule is { } rule && !Meets(definition, rule, profile, now))
             {
                 continue;
             }
@@ -155,10 +155,21 @@ public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances in
 
     private static string SignalId(ProfileDocument profile) => FormattableString.Invariant($"{profile.Id}:{profile.Version}");
 
-    private static bool Meets(CompiledRule rule, ProfileDocument profile, DateTimeOffset now)
+    /// <summary>Whether the profile meets the journey's trigger condition; a condition that throws on its values is not met (logged).</summary>
+    private bool Meets(JourneyDefinition journey, CompiledRule rule, ProfileDocument profile, DateTimeOffset now)
     {
         var context = new RuleContext();
         context.Reset(profile, now, profile.Memberships.ContainsKey);
-        return rule.Evaluate(context);
+        try
+        {
+            return rule.Evaluate(context);
+        }
+#pragma warning disable CA1031 // A condition is data: whatever it throws is that journey's failure, never the feed's.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Logs.JourneyConditionFailed(logger, journey.Id, journey.Version, profile.Id, $"{ex.GetType().Name}: {ex.Message}");
+            return false;
+        }
     }
 }

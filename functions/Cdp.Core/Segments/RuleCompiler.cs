@@ -125,9 +125,21 @@ public static class RuleCompiler
     /// <param name="Argument">How the literal name is passed to the context (the counter key), or null when as written.</param>
     private sealed record Function(string Name, Delegate Placeholder, MethodInfo Method, Func<string, string>? Reads, Func<string, string>? Argument, bool ReadsTime);
 
+    /// <summary>The longest duration a rule may write for <c>olderThan</c> and <c>within</c>: 100 years.</summary>
+    public const int MaxDays = 36500;
+
     /// <summary>Turns placeholder invocations into calls on the context, and collects what the rule reads.</summary>
     private sealed class Rewriter(ParameterExpression context) : ExpressionVisitor
     {
+        /// <summary>The value of a number written in the rule (a literal, negated or converted), or null when it is computed.</summary>
+        private static double? Constant(Expression expression) => expression switch
+        {
+            ConstantExpression { Value: { } value } when value is IConvertible => Convert.ToDouble(value, CultureInfo.InvariantCulture),
+            UnaryExpression { NodeType: ExpressionType.Convert or ExpressionType.ConvertChecked or ExpressionType.UnaryPlus } unary => Constant(unary.Operand),
+            UnaryExpression { NodeType: ExpressionType.Negate or ExpressionType.NegateChecked } unary => -Constant(unary.Operand),
+            _ => null,
+        };
+
         public List<RuleError> Errors { get; } = [];
 
         public HashSet<string> Reads { get; } = new(StringComparer.Ordinal);
@@ -136,18 +148,46 @@ public static class RuleCompiler
 
         public bool ReadsTime { get; private set; }
 
-        /// <summary>Methods of these types may be called (e.g. <c>text("plan").StartsWith("p")</c>); nothing else, no reflection.</summary>
-        private static readonly HashSet<Type> Callable = [typeof(string), typeof(Math), typeof(DateTimeOffset), typeof(TimeSpan), typeof(double), typeof(int), typeof(long), typeof(bool), typeof(char)];
+        /// <summary>
+        /// The methods a rule may call (e.g. <c>text("plan").StartsWith("p")</c>): of text, numbers and characters,
+        /// none that reflects or reads anything but its arguments. Methods that throw on ordinary
+        /// values (<c>Substring</c>, <c>IndexOf</c> with a start, <c>Replace</c>) are not among them.
+        /// </summary>
+        private static readonly Dictionary<Type, HashSet<string>> Callable = new()
+        {
+            [typeof(string)] = ["StartsWith", "EndsWith", "Contains", "Equals", "ToLower", "ToLowerInvariant", "ToUpper", "ToUpperInvariant", "Trim", "TrimStart", "TrimEnd", "IsNullOrEmpty", "IsNullOrWhiteSpace", "Concat", "Compare", "CompareOrdinal", "ToString"],
+            [typeof(double)] = ["IsNaN", "IsInfinity", "IsFinite", "Equals", "CompareTo", "ToString"],
+            [typeof(int)] = ["Equals", "CompareTo", "ToString"],
+            [typeof(long)] = ["Equals", "CompareTo", "ToString"],
+            [typeof(bool)] = ["Equals", "ToString"],
+            [typeof(char)] = ["IsDigit", "IsLetter", "IsLetterOrDigit", "IsUpper", "IsLower", "IsWhiteSpace", "ToLower", "ToUpper", "ToLowerInvariant", "ToUpperInvariant", "Equals", "ToString"],
+            [typeof(DateTimeOffset)] = ["Equals", "CompareTo"],
+            [typeof(TimeSpan)] = ["Equals", "CompareTo"],
+        };
+
+        /// <summary>The static members that read the clock: a rule reads time only through the time functions, which say when their answer turns.</summary>
+        private static readonly HashSet<string> ClockMembers = ["Now", "UtcNow", "Today"];
 
         protected override Expression VisitMethodCall(MethodCallExpression node)
         {
-            if (!Callable.Contains(node.Method.DeclaringType!))
+            if (!(Callable.TryGetValue(node.Method.DeclaringType!, out var names) && names.Contains(node.Method.Name)))
             {
-                Errors.Add(new RuleError($"{node.Method.Name}() cannot be called in a rule: only the rule functions and methods of text, numbers and times.", null));
+                Errors.Add(new RuleError($"{node.Method.Name}() cannot be called in a rule: only the rule functions and the methods of text and numbers that cannot fail on ordinary values (docs/segments.md lists them).", null));
                 return node;
             }
 
             return base.VisitMethodCall(node);
+        }
+
+        protected override Expression VisitMember(MemberExpression node)
+        {
+            if (node.Expression is null && ClockMembers.Contains(node.Member.Name) && node.Member.DeclaringType is { } type && (type == typeof(DateTime) || type == typeof(DateTimeOffset)))
+            {
+                Errors.Add(new RuleError($"{type.Name}.{node.Member.Name} reads the clock: a rule reads time only through olderThan() and within(), which schedule the profile for the instant their answer turns.", null));
+                return node;
+            }
+
+            return base.VisitMember(node);
         }
 
         protected override Expression VisitInvocation(InvocationExpression node)
@@ -161,6 +201,12 @@ public static class RuleCompiler
             ReadsTime |= function.ReadsTime;
             if (function.Reads is null)
             {
+                // olderThan/within: days written in the rule must be a real duration (computed ones saturate when evaluated).
+                if (Constant(arguments[1]!) is { } days && !(days >= 0 && days <= MaxDays))
+                {
+                    Errors.Add(new RuleError($"{function.Name}() takes between 0 and {MaxDays} days, not {days.ToString(CultureInfo.InvariantCulture)}.", null));
+                }
+
                 return Expression.Call(context, function.Method, arguments!);
             }
 

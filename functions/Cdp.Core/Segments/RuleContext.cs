@@ -89,9 +89,31 @@ public sealed class RuleContext
             return false;
         }
 
-        var turns = time.AddDays(days);
-        Changes(turns);
+        if (double.IsNaN(days))
+        {
+            return false;
+        }
+
+        var turns = Add(time, days);
+        if (turns != DateTimeOffset.MaxValue)
+        {
+            Changes(turns);
+        }
+
         return Now >= turns;
+    }
+
+    /// <summary><paramref name="time"/> plus <paramref name="days"/>, saturating at the ends of time (days a rule computed past any date) instead of throwing.</summary>
+    private static DateTimeOffset Add(DateTimeOffset time, double days)
+    {
+        try
+        {
+            return time.AddDays(days);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return days > 0 ? DateTimeOffset.MaxValue : DateTimeOffset.MinValue;
+        }
     }
 
     /// <summary>True when <paramref name="time"/> is less than <paramref name="days"/> days ago; false for a time that never was.</summary>

@@ -16,7 +16,14 @@ public sealed record SegmentDefinition(
     long Version,
     DateTimeOffset UpdatedAt,
     SegmentBackfill? Backfill = null,
-    int SchemaVersion = 1);
+    int SchemaVersion = 1,
+    SegmentFailure? Failing = null);
+
+/// <summary>
+/// Evaluations of one segment version that failed (the rule threw on a profile's values): how many, the latest error,
+/// and when the first and the last happened. Such a profile keeps its membership as it was; nothing else stops.
+/// </summary>
+public sealed record SegmentFailure(long Version, long Count, string Error, DateTimeOffset FirstAt, DateTimeOffset LastAt);
 
 [JsonConverter(typeof(JsonStringEnumConverter<SegmentStatus>))]
 public enum SegmentStatus

@@ -25,7 +25,8 @@ public sealed class SegmentEvaluator(
     ISegmentTransitions transitions,
     ISegmentSchedule schedule,
     TimeProvider time,
-    ILogger<SegmentEvaluator> logger) : IProfileChangeSubscriber
+    ILogger<SegmentEvaluator> logger,
+    SegmentFailures? failures = null) : IProfileChangeSubscriber
 {
     private const int MaxAttempts = 5;
     private const string SegmentPathPrefix = "segments.";
@@ -48,6 +49,8 @@ public sealed class SegmentEvaluator(
         {
             await EvaluateAsync(change.Profile, change.VersionTag, affected, cancellationToken);
         }
+
+        await FlushFailuresAsync(cancellationToken);
     }
 
     /// <summary>Evaluates the profiles whose time conditions turn by <paramref name="now"/>; how many were due.</summary>
@@ -71,6 +74,7 @@ public sealed class SegmentEvaluator(
             await schedule.CompleteAsync(evaluation, cancellationToken);
         }
 
+        await FlushFailuresAsync(cancellationToken);
         return due.Count;
     }
 
@@ -97,6 +101,7 @@ public sealed class SegmentEvaluator(
             }
         }
 
+        await FlushFailuresAsync(cancellationToken);
         var done = page.Next is null;
         return progress with
         {
@@ -116,7 +121,7 @@ public sealed class SegmentEvaluator(
         for (var attempt = 1; ; attempt++)
         {
             var now = at ?? time.GetUtcNow();
-            var (entered, exited, next) = document.MergedInto is null ? Decide(document, affected, now) : ([], [.. document.Memberships.Keys], null);
+            var (entered, exited, next) = document.MergedInto is null ? Decide(document, affected, now, failures is null ? LogFailure : failures.Record) : ([], [.. document.Memberships.Keys], null);
             if (next is { } when)
             {
                 await schedule.ScheduleAsync(document.Id, when, cancellationToken);
@@ -151,8 +156,12 @@ public sealed class SegmentEvaluator(
         }
     }
 
-    /// <summary>Which of <paramref name="affected"/> the profile enters and leaves at <paramref name="now"/>, and when a time condition next turns.</summary>
-    internal static (List<string> Entered, List<string> Exited, DateTimeOffset? Next) Decide(ProfileDocument document, IReadOnlyList<CompiledSegment> affected, DateTimeOffset now)
+    /// <summary>
+    /// Which of <paramref name="affected"/> the profile enters and leaves at <paramref name="now"/>, and when a time
+    /// condition next turns. A rule that throws on the profile's values decides nothing: the membership stays as it
+    /// was (segments reading it see that), the failure goes to <paramref name="failed"/>, the other segments go on.
+    /// </summary>
+    internal static (List<string> Entered, List<string> Exited, DateTimeOffset? Next) Decide(ProfileDocument document, IReadOnlyList<CompiledSegment> affected, DateTimeOffset now, Action<SegmentDefinition, Exception>? failed = null)
     {
         var memberships = document.Memberships;
         var decided = new Dictionary<string, bool>(affected.Count, StringComparer.Ordinal);
@@ -162,7 +171,20 @@ public sealed class SegmentEvaluator(
         foreach (var segment in affected)
         {
             var id = segment.Definition.Id;
-            var member = segment.Rule.Evaluate(context);
+            bool member;
+            try
+            {
+                member = segment.Rule.Evaluate(context);
+            }
+#pragma warning disable CA1031 // A rule is data: whatever it throws is that segment's failure, never the feed's.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                failed?.Invoke(segment.Definition, ex);
+                decided[id] = memberships.ContainsKey(id);
+                continue;
+            }
+
             decided[id] = member;
             if (member != memberships.ContainsKey(id))
             {
@@ -172,6 +194,11 @@ public sealed class SegmentEvaluator(
 
         return (entered, exited, context.NextChange);
     }
+
+    private void LogFailure(SegmentDefinition segment, Exception error) =>
+        Logs.SegmentEvaluationFailed(logger, segment.Id, segment.Version, 1, $"{error.GetType().Name}: {error.Message}");
+
+    private Task FlushFailuresAsync(CancellationToken cancellationToken) => failures?.FlushDueAsync(cancellationToken) ?? Task.CompletedTask;
 
     /// <summary>
     /// Records the transitions a profile write carries: a <c>segments.{id}</c> path is an entry (at the membership's

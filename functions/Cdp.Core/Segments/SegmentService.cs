@@ -28,8 +28,14 @@ public sealed partial class SegmentService(ISegmentStore store, SegmentCatalog c
             errors.Add("name", "A segment needs a name.");
         }
 
-        SegmentStatus status = SegmentStatus.Active;
-        if (request.Status is not null && !Enum.TryParse(request.Status, ignoreCase: true, out status))
+        // Only the two a client may set: "deleting" is DELETE's (its checks), and numbers are not statuses.
+        var status = request.Status?.ToUpperInvariant() switch
+        {
+            null or "ACTIVE" => SegmentStatus.Active,
+            "PAUSED" => SegmentStatus.Paused,
+            _ => (SegmentStatus?)null,
+        };
+        if (status is null)
         {
             errors.Add("status", "The status is 'active' or 'paused'.");
         }
@@ -64,19 +70,21 @@ public sealed partial class SegmentService(ISegmentStore store, SegmentCatalog c
             return SegmentSaveResult.Invalid(errors);
         }
 
+        var chosen = status!.Value;
         var existing = await store.GetAsync(segmentId!, cancellationToken);
         var previous = existing?.Definition;
-        var changed = previous is null || previous.Rule != request.Rule || previous.Status != status;
+        var changed = previous is null || previous.Rule != request.Rule || previous.Status != chosen;
         var version = previous is null ? 1 : changed ? previous.Version + 1 : previous.Version;
         var definition = new SegmentDefinition(
             segmentId!,
             request.Name!.Trim(),
             request.Description,
             request.Rule!,
-            status,
+            chosen,
             version,
             time.GetUtcNow(),
-            changed ? new SegmentBackfill(version, null, 0, Done: status != SegmentStatus.Active) : previous!.Backfill);
+            changed ? new SegmentBackfill(version, null, 0, Done: chosen != SegmentStatus.Active) : previous!.Backfill,
+            Failing: changed ? null : previous!.Failing);
         if (await store.TryPutAsync(definition, existing?.VersionTag, cancellationToken) is null)
         {
             return new SegmentSaveResult(null, false, FieldErrors.None, Conflict: true);

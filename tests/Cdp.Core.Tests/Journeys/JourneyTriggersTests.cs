@@ -51,6 +51,20 @@ public class JourneyTriggersTests
     }
 
     [Fact]
+    public async Task ATriggerConditionThatThrows_EnrollsNobody_AndTheOtherJourneysGoOn()
+    {
+        var triggers = await TriggersAsync(
+            Journey("broken", new JourneyTrigger(Event: "Order Completed", Rule: "text(\"plan\").StartsWith(null)")),
+            Journey("thanks", new JourneyTrigger(Event: "Order Completed")));
+        var profile = new Profile("p1", T0);
+        profile.Count("track:Order Completed", T0);
+
+        await HandleAsync(triggers, Change(profile));
+
+        Assert.Equal(["thanks:v1:p1:1"], _runtime.Started);
+    }
+
+    [Fact]
     public async Task AfterExit_EnrollsAgainOnlyOnceThePreviousRunEnded()
     {
         var triggers = await TriggersAsync(Journey("again", new JourneyTrigger(Event: "Visited"), JourneyReEntry.AfterExit));

@@ -115,6 +115,12 @@ public class RuleCompilerTests
     [InlineData("System.IO.File.Exists(\"/etc/passwd\")", "Unknown name 'System'", 0)]
     [InlineData("text(\"plan\").GetType().Name == \"String\"", "GetType() cannot be called in a rule", null)]
     [InlineData("  ", "The rule is empty.", null)]
+    [InlineData("DateTime.Now.Hour >= 12", "reads the clock", null)]
+    [InlineData("DateTime.UtcNow > lastSeen(\"track\").UtcDateTime", "reads the clock", null)]
+    [InlineData("DateTimeOffset.UtcNow > lastSeen(\"track\")", "Unknown name 'DateTimeOffset'", 0)]
+    [InlineData("text(\"country\").Substring(0, 2) == \"DE\"", "Substring() cannot be called in a rule", null)]
+    [InlineData("olderThan(lastSeen(\"identify\"), 1e7)", "between 0 and 36500 days", null)]
+    [InlineData("within(lastSeen(\"identify\"), -1)", "between 0 and 36500 days", null)]
     public void BadRules_AreRefused_SayingWhatAndWhere(string rule, string message, int? position)
     {
         var compiled = RuleCompiler.Compile(rule);
@@ -127,4 +133,12 @@ public class RuleCompilerTests
             Assert.Equal(position, error.Position);
         }
     }
+
+    [Theory]
+    [InlineData("olderThan(lastSeen(\"Order Completed\"), number(\"ltv\") * 1e12)", false)]
+    [InlineData("within(lastSeen(\"Order Completed\"), number(\"ltv\") * 1e12)", true)]
+    [InlineData("olderThan(lastSeen(\"Order Completed\"), -number(\"ltv\") * 1e12)", true)]
+    [InlineData("olderThan(lastSeen(\"Order Completed\"), number(\"missing\"))", false)]
+    public void DaysComputedPastAnyDate_SaturateInsteadOfThrowing(string rule, bool expected) =>
+        Assert.Equal(expected, Evaluate(rule, T0.AddDays(3)));
 }

@@ -273,6 +273,51 @@ public sealed class SegmentEvaluationTests : IDisposable
         Assert.Contains(field, saved.Errors.Keys);
     }
 
+    [Theory]
+    [InlineData("deleting")]
+    [InlineData("Deleting")]
+    [InlineData("7")]
+    [InlineData("2")]
+    [InlineData("")]
+    public async Task AStatusAClientMayNotSet_IsRefused_NamingStatus(string status)
+    {
+        await DefineAsync("pro", "text(\"plan\") == \"pro\"");
+
+        var saved = await _service.PutAsync("pro", new SegmentRequest("pro", "text(\"plan\") == \"pro\"", Status: status), CancellationToken.None);
+
+        Assert.Null(saved.Segment);
+        Assert.Equal(["status"], saved.Errors.Keys);
+        Assert.Equal(SegmentStatus.Active, (await _service.GetAsync("pro", CancellationToken.None))!.Segment.Status);
+    }
+
+    [Fact]
+    public async Task ARuleThatThrows_MarksItsSegmentFailing_AndTheProfilesOtherSegmentsGoOn()
+    {
+        // StartsWith(null) throws for every value: the save-time checks cannot know every such case.
+        await DefineAsync("broken", "text(\"plan\").StartsWith(null)");
+        await DefineAsync("pro", "text(\"plan\") == \"pro\"");
+        await DefineAsync("vip", "inSegment(\"broken\") || flag(\"vip\")");
+
+        await SendAsync("ada", traits: new JsonObject { ["plan"] = "pro", ["ltv"] = 5, ["vip"] = true });
+        _time.Advance(SegmentFailures.FlushInterval);
+        await SendAsync("bob", traits: new JsonObject { ["plan"] = "pro", ["ltv"] = 7 });
+
+        Assert.Equal(["pro", "vip"], (await ProfileOfAsync("ada")).Segments.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["pro"], (await ProfileOfAsync("bob")).Segments.Keys);
+        var failing = (await _service.GetAsync("broken", CancellationToken.None))!.Segment.Failing!;
+        // Each person's profile is evaluated twice (written with its identifiers, then its traits). Written: ada's first
+        // failure at once, her second with bob's first when the interval had passed; bob's second waits for the next write.
+        Assert.Equal((1L, 3L, T0, T0 + SegmentFailures.FlushInterval), (failing.Version, failing.Count, failing.FirstAt, failing.LastAt));
+        Assert.StartsWith("ArgumentNullException", failing.Error, StringComparison.Ordinal);
+        Assert.Null((await _service.GetAsync("pro", CancellationToken.None))!.Segment.Failing);
+
+        // A rename keeps what failed; a fixed rule (a new version) starts clean and is back-filled.
+        var renamed = await _service.PutAsync("broken", new SegmentRequest("renamed", "text(\"plan\").StartsWith(null)"), CancellationToken.None);
+        Assert.Equal(3, renamed.Segment!.Failing!.Count);
+        await DefineAsync("broken", "number(\"ltv\") > 6");
+        Assert.Null((await _service.GetAsync("broken", CancellationToken.None))!.Segment.Failing);
+    }
+
     [Fact]
     public async Task ACycleBetweenSegments_IsRefused_ShowingIt()
     {

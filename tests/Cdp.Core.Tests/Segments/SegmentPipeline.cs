@@ -27,7 +27,7 @@ internal sealed class SegmentPipeline : IDisposable
         Time = new FakeTimeProvider(start);
         Catalog = new SegmentCatalog(Segments, Time, NullLogger<SegmentCatalog>.Instance);
         Service = new SegmentService(Segments, Catalog, Segments, Time);
-        Evaluator = new SegmentEvaluator(Catalog, evaluatorStore?.Invoke(Stores) ?? Stores, Segments, Segments, Time, NullLogger<SegmentEvaluator>.Instance);
+        Evaluator = new SegmentEvaluator(Catalog, evaluatorStore?.Invoke(Stores) ?? Stores, Segments, Segments, Time, NullLogger<SegmentEvaluator>.Instance, new SegmentFailures(Segments, Time, NullLogger<SegmentFailures>.Instance));
         Processor = new ProfileChangeProcessor([Evaluator], NullLogger<ProfileChangeProcessor>.Instance);
         Ingest = TestDomain.Ingest(Stores, time: Time, consent: consent);
     }
