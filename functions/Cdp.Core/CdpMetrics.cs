@@ -24,6 +24,9 @@ public static class CdpMetrics
     /// <summary>Tracardi-style <c>profile.id</c> values that are not a token this source issued (a profile id, another source's token, a forgery): ignored, tagged by source.</summary>
     public static readonly Counter<long> VisitorTokensRefused = Meter.CreateCounter<long>("cdp.collect.visitor_tokens_refused");
 
+    /// <summary>Profile changes handed on as catch-ups (versions before them were skipped by the feed or not known to this consumer), by reason.</summary>
+    public static readonly Counter<long> ChangesCaughtUp = Meter.CreateCounter<long>("cdp.changes.caught_up");
+
     /// <summary>Segment rule evaluations that failed (the rule threw on a profile's values), tagged by segment.</summary>
     public static readonly Counter<long> SegmentEvaluationFailures = Meter.CreateCounter<long>("cdp.segments.evaluation_failures");
 

@@ -132,7 +132,7 @@ public class JourneyOrchestratorTests
         await harness.AtStepAsync(instance, "steps[0]");
         await harness.DeliverAsync();
 
-        await harness.ChangeAsync("p1", p => p.Exit("vip"));
+        await harness.ChangeAsync("p1", p => p.Exit("vip", DateTimeOffset.UtcNow));
 
         var record = await harness.EndedAsync(instance);
         Assert.Equal(JourneyInstanceStatus.Exited, record.Status);
@@ -229,7 +229,7 @@ public class JourneyOrchestratorTests
         Assert.Single(harness.Journeys.Instances, i => i.JourneyId == "always");
 
         // Leaving and entering again: a new trigger. 'once' stays at one; 'always' enrolls a second time.
-        await harness.ChangeAsync("p1", p => p.Exit("vip"));
+        await harness.ChangeAsync("p1", p => p.Exit("vip", DateTimeOffset.UtcNow));
         await harness.ChangeAsync("p1", p => p.Enter("vip", DateTimeOffset.UtcNow));
         await harness.EndedAsync("always:v1:p1:2");
         Assert.Single(harness.Journeys.Instances, i => i.JourneyId == "once");

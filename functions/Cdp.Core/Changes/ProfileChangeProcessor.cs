@@ -7,7 +7,8 @@ namespace Cdp.Core.Changes;
 /// Handles a batch of profile changes from the change feed (the Cosmos DB trigger in the cloud, the
 /// embedded change log locally) by handing each change to every subscriber, in order. A change whose
 /// version is not newer than one already handled for the profile (a redelivery, or an older change arriving
-/// after a newer one) is skipped; each change names what it changed (<c>profile.changedPaths</c>). A deletion
+/// after a newer one) is skipped; each change names what it changed (<c>profile.changedPaths</c>), and when the
+/// versions before it were not all handled here, the change says so (<see cref="ProfileChange.MissedAfter"/>). A deletion
 /// (tombstone) is handed on and the profile's versions forgotten: an id created again starts at version 1.
 /// </summary>
 /// <remarks>
@@ -31,13 +32,21 @@ public sealed class ProfileChangeProcessor(IEnumerable<IProfileChangeSubscriber>
         {
             // Version 0: a document from before versions (schema 1); it cannot be ordered, so it is handed on.
             var version = change.Profile.Version;
-            if (version > 0 && _handled.TryGetValue(change.ProfileId, out var handled) && version <= handled)
+            var known = _handled.TryGetValue(change.ProfileId, out var handled);
+            if (version > 0 && known && version <= handled)
             {
                 skipped++;
                 continue;
             }
 
-            var readable = protector is null ? change : change with { Profile = await protector.UnprotectAsync(change.Profile, cancellationToken) };
+            // Versions not seen (the feed may deliver only the latest), or not known to have been: react to the state.
+            long? missedAfter = version <= 1 || change.Deleted || (known && handled == version - 1) ? null : known ? handled : 0;
+            if (missedAfter is not null)
+            {
+                CdpMetrics.ChangesCaughtUp.Add(1, KeyValuePair.Create<string, object?>("reason", known ? "skipped" : "unknown"));
+            }
+
+            var readable = (protector is null ? change : change with { Profile = await protector.UnprotectAsync(change.Profile, cancellationToken) }) with { MissedAfter = missedAfter };
             foreach (var subscriber in _subscribers)
             {
                 await subscriber.OnProfileChangedAsync(readable, context, cancellationToken);

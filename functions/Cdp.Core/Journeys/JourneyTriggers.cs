@@ -26,8 +26,8 @@ public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances in
     {
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(context);
-        var paths = change.Profile.ChangedPaths;
-        if (change.Deleted || paths is null || paths.Count == 0)
+        var paths = change.Profile.ChangedPaths ?? [];
+        if (change.Deleted || (paths.Count == 0 && change.MissedAfter is null))
         {
             return;
         }
@@ -42,11 +42,17 @@ public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances in
         var now = time.GetUtcNow();
         if (profile.MergedInto is not null)
         {
-            if (paths.Contains("mergedInto"))
+            if (change.MissedAfter is not null || paths.Contains("mergedInto"))
             {
                 await ExitAsync(journeys, profile.Id, "merged", context.Journeys, now, cancellationToken);
             }
 
+            return;
+        }
+
+        if (change.MissedAfter is { } after)
+        {
+            await CatchUpAsync(journeys, profile, after, context.Journeys, now, cancellationToken);
             return;
         }
 
@@ -81,6 +87,64 @@ public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances in
                     var needing = journeys.Where(j => j.Definition.Purpose == purpose && j.Definition.Exit?.ConsentRevoked != false);
                     await ExitAsync(needing, profile.Id, "consentRevoked", context.Journeys, now, cancellationToken);
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reacts to what changed after version <paramref name="after"/> when those versions were not all seen, from the
+    /// state: each membership entered and each remembered exit since (its entry too), each track event counted since
+    /// (by its counter's version), and every purpose not granted now. Enrollment ids are those the versions themselves
+    /// would have given, so nothing enrolls twice; a journey saved after the entry or event does not enroll for it; an
+    /// event is raised to waiting instances at its own time (an instance ignores events from before its wait); an exit
+    /// ends only the instances enrolled by an earlier version (their trigger names it).
+    /// </summary>
+    private async Task CatchUpAsync(IReadOnlyList<CatalogJourney> journeys, ProfileDocument profile, long after, IJourneyRuntime runtime, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        foreach (var (segmentId, exit) in profile.SegmentExits ?? new Dictionary<string, SegmentExit>())
+        {
+            if (exit.Version <= after)
+            {
+                continue;
+            }
+
+            if (exit.EnteredVersion > after)
+            {
+                var entering = journeys.Where(j => j.Definition.Trigger?.SegmentEntered == segmentId && exit.Since >= j.Definition.UpdatedAt);
+                await EnrollAsync(entering, profile, FormattableString.Invariant($"segment:{segmentId}:{exit.EnteredVersion}"), runtime, now, cancellationToken);
+            }
+
+            await ExitAsync(journeys.Where(j => j.Definition.Exit?.SegmentExited == segmentId), profile.Id, "segmentExited", runtime, now, cancellationToken, triggeredBefore: exit.Version);
+        }
+
+        foreach (var (segmentId, membership) in profile.Memberships)
+        {
+            if (membership.Version > after)
+            {
+                var entering = journeys.Where(j => j.Definition.Trigger?.SegmentEntered == segmentId && membership.Since >= j.Definition.UpdatedAt);
+                await EnrollAsync(entering, profile, FormattableString.Invariant($"segment:{segmentId}:{membership.Version}"), runtime, now, cancellationToken);
+            }
+        }
+
+        foreach (var (key, counter) in profile.Counters?.Events ?? new Dictionary<string, EventCounter>())
+        {
+            if (counter.Version <= after || !key.StartsWith(ProfileCounters.EventCounterPrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var name = key[ProfileCounters.EventCounterPrefix.Length..];
+            await ExitAsync(journeys.Where(j => j.Definition.Exit?.Events?.Contains(name) == true), profile.Id, "event:" + name, runtime, now, cancellationToken, triggeredBefore: counter.Version);
+            await RaiseAsync(journeys.Where(j => j.WaitsFor.Contains(name)), profile.Id, JourneySignals.ForEvent(name), new JourneySignal(counter.Last, Id: FormattableString.Invariant($"{profile.Id}:{counter.Version}")), runtime, cancellationToken);
+            var triggered = journeys.Where(j => j.Definition.Trigger?.Event == name && counter.Last >= j.Definition.UpdatedAt);
+            await EnrollAsync(triggered, profile, FormattableString.Invariant($"event:{name}:{counter.Version}"), runtime, now, cancellationToken);
+        }
+
+        foreach (var (purpose, consent) in profile.Consents ?? new Dictionary<string, ProfileConsent>())
+        {
+            if (!consent.GrantedAt(now))
+            {
+                await ExitAsync(journeys.Where(j => j.Definition.Purpose == purpose && j.Definition.Exit?.ConsentRevoked != false), profile.Id, "consentRevoked", runtime, now, cancellationToken);
             }
         }
     }
@@ -136,22 +200,27 @@ public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances in
         }
     }
 
-    private async Task ExitAsync(IEnumerable<CatalogJourney> journeys, string profileId, string reason, IJourneyRuntime runtime, DateTimeOffset now, CancellationToken cancellationToken) =>
-        await RaiseAsync(journeys, profileId, JourneySignals.Exit, new JourneySignal(now, reason), runtime, cancellationToken);
+    /// <param name="triggeredBefore">When given, only instances enrolled by a version before it are ended (an exit that happened before an instance was enrolled does not end it).</param>
+    private async Task ExitAsync(IEnumerable<CatalogJourney> journeys, string profileId, string reason, IJourneyRuntime runtime, DateTimeOffset now, CancellationToken cancellationToken, long? triggeredBefore = null) =>
+        await RaiseAsync(journeys, profileId, JourneySignals.Exit, new JourneySignal(now, reason), runtime, cancellationToken, triggeredBefore);
 
-    private async Task RaiseAsync(IEnumerable<CatalogJourney> journeys, string profileId, string name, JourneySignal signal, IJourneyRuntime runtime, CancellationToken cancellationToken)
+    private async Task RaiseAsync(IEnumerable<CatalogJourney> journeys, string profileId, string name, JourneySignal signal, IJourneyRuntime runtime, CancellationToken cancellationToken, long? triggeredBefore = null)
     {
         foreach (var journey in journeys)
         {
             foreach (var instance in await instances.ListForProfileAsync(journey.Definition.Id, profileId, cancellationToken))
             {
-                if (instance.IsActive && await runtime.RaiseAsync(instance.InstanceId, name, signal, cancellationToken))
+                if (instance.IsActive && (triggeredBefore is null || TriggerVersion(instance) < triggeredBefore) && await runtime.RaiseAsync(instance.InstanceId, name, signal, cancellationToken))
                 {
                     Logs.JourneySignalled(logger, instance.InstanceId, name, signal.Reason);
                 }
             }
         }
     }
+
+    /// <summary>The profile version that enrolled the instance (its trigger ends with it: <c>segment:{id}:{version}</c>, <c>event:{name}:{version}</c>); 0 when it does not say.</summary>
+    private static long TriggerVersion(JourneyInstance instance) =>
+        long.TryParse(instance.Trigger.AsSpan(instance.Trigger.LastIndexOf(':') + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version) ? version : 0;
 
     private static string SignalId(ProfileDocument profile) => FormattableString.Invariant($"{profile.Id}:{profile.Version}");
 

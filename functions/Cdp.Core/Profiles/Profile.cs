@@ -17,6 +17,7 @@ public sealed class Profile
     private readonly SortedSet<string> _merged;
     private readonly List<string> _recent;
     private readonly SortedDictionary<string, SegmentMembership> _segments;
+    private readonly SortedDictionary<string, SegmentExit> _exits;
     private readonly SortedDictionary<string, ProfileConsent> _consents;
     private SortedSet<string>? _claiming;
     private SortedDictionary<string, string>? _moving;
@@ -52,6 +53,7 @@ public sealed class Profile
         _merged = new SortedSet<string>(document.Merged ?? [], StringComparer.Ordinal);
         _recent = [.. document.RecentMessages ?? []];
         _segments = Sorted(document.Segments);
+        _exits = Sorted(document.SegmentExits);
         _consents = Sorted(document.Consents);
         _claiming = document.Claiming is { Count: > 0 } claiming ? new SortedSet<string>(claiming, StringComparer.Ordinal) : null;
         _moving = document.Moving is { Count: > 0 } moving ? Sorted(moving) : null;
@@ -348,11 +350,11 @@ public sealed class Profile
     /// <summary>Counts one event of <paramref name="type"/> at <paramref name="at"/>.</summary>
     public void Count(string type, DateTimeOffset at)
     {
-        _counters[type] = _counters.TryGetValue(type, out var held)
-            ? new EventCounter(held.Count + 1, at < held.First ? at : held.First, at > held.Last ? at : held.Last)
-            : new EventCounter(1, at, at);
-        Touch(at);
         Changed(_changedCounters, type);
+        _counters[type] = _counters.TryGetValue(type, out var held)
+            ? new EventCounter(held.Count + 1, at < held.First ? at : held.First, at > held.Last ? at : held.Last, Version)
+            : new EventCounter(1, at, at, Version);
+        Touch(at);
     }
 
     /// <summary>
@@ -528,7 +530,7 @@ public sealed class Profile
 
         foreach (var (type, counter) in other._counters)
         {
-            _counters[type] = _counters.TryGetValue(type, out var mine) ? mine.Add(counter) : counter;
+            _counters[type] = _counters.TryGetValue(type, out var mine) ? mine.Add(counter) : counter with { Version = 0 };
         }
 
         // Its links whose claims were not seen through, and its moves under way: whoever reads this profile next
@@ -555,30 +557,49 @@ public sealed class Profile
         return true;
     }
 
-    /// <summary>Records that the profile entered <paramref name="segmentId"/> at <paramref name="since"/>; false when it was in it.</summary>
+    /// <summary>How many segment exits a profile remembers (the latest per segment, the most recent ones).</summary>
+    public const int MaxRememberedExits = 64;
+
+    /// <summary>
+    /// Records that the profile entered <paramref name="segmentId"/> at <paramref name="since"/> in the version being
+    /// made; false when it was in it.
+    /// </summary>
     public bool Enter(string segmentId, DateTimeOffset since)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(segmentId);
-        if (!_segments.TryAdd(segmentId, new SegmentMembership(since)))
+        if (_segments.ContainsKey(segmentId))
         {
             return false;
         }
 
         Changed(_changedParts, SegmentPath(segmentId));
+        _segments[segmentId] = new SegmentMembership(since, Version);
         return true;
     }
 
-    /// <summary>Records that the profile left <paramref name="segmentId"/>; false when it was not in it.</summary>
-    public bool Exit(string segmentId)
+    /// <summary>
+    /// Records that the profile left <paramref name="segmentId"/> at <paramref name="at"/> in the version being made, and
+    /// remembers the exit (<see cref="SegmentExits"/>); false when it was not in it.
+    /// </summary>
+    public bool Exit(string segmentId, DateTimeOffset at)
     {
-        if (!_segments.Remove(segmentId))
+        if (!_segments.Remove(segmentId, out var membership))
         {
             return false;
         }
 
         Changed(_changedParts, SegmentPath(segmentId));
+        _exits[segmentId] = new SegmentExit(membership.Since, membership.Version, at, Version);
+        if (_exits.Count > MaxRememberedExits)
+        {
+            _exits.Remove(_exits.MinBy(e => e.Value.Version).Key);
+        }
+
         return true;
     }
+
+    /// <summary>The latest exit of each segment the profile left (at most <see cref="MaxRememberedExits"/>, the most recent).</summary>
+    public IReadOnlyDictionary<string, SegmentExit> SegmentExits => _exits;
 
     /// <summary>The change path of a segment membership: <c>segments.{id}</c>.</summary>
     public static string SegmentPath(string segmentId) => "segments." + segmentId;
@@ -628,6 +649,7 @@ public sealed class Profile
         Version,
         _changedCounters.Count + _changedParts.Count + _changedTraits.Count == 0 ? (_bookkeeping ? [] : null) : ChangedPaths,
         Segments: _segments.Count == 0 ? null : new SortedDictionary<string, SegmentMembership>(_segments, StringComparer.Ordinal),
+        SegmentExits: _exits.Count == 0 ? null : new SortedDictionary<string, SegmentExit>(_exits, StringComparer.Ordinal),
         Consents: _consents.Count == 0 ? null : new SortedDictionary<string, ProfileConsent>(_consents, StringComparer.Ordinal),
         Claiming: _claiming is not { Count: > 0 } ? null : [.. _claiming],
         Moving: _moving is not { Count: > 0 } ? null : new SortedDictionary<string, string>(_moving, StringComparer.Ordinal));

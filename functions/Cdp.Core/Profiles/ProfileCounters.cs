@@ -18,12 +18,17 @@ public sealed record ProfileCounters(IReadOnlyDictionary<string, EventCounter> E
     public DateTimeOffset? LastSeen => Events.Count == 0 ? null : Events.Values.Max(e => e.Last);
 }
 
-/// <summary>How many events of one type, and the first and last event time among them.</summary>
-public sealed record EventCounter(long Count, DateTimeOffset First, DateTimeOffset Last)
+/// <summary>
+/// How many events of one type, the first and last event time among them, and the profile version that last counted
+/// one here (0 when unknown: older documents, and counts that came in with a merged profile), which lets a change-feed
+/// consumer that missed versions react to the events it did not see (docs/segments.md).
+/// </summary>
+public sealed record EventCounter(long Count, DateTimeOffset First, DateTimeOffset Last, long Version = 0)
 {
+    /// <summary>The counts of a merged profile added: this profile's version stays (the other's numbering is not this profile's).</summary>
     public EventCounter Add(EventCounter other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        return new(Count + other.Count, First < other.First ? First : other.First, Last > other.Last ? Last : other.Last);
+        return new(Count + other.Count, First < other.First ? First : other.First, Last > other.Last ? Last : other.Last, Version);
     }
 }

@@ -31,7 +31,8 @@ public sealed record ProfileDocument(
     IReadOnlyDictionary<string, SegmentMembership>? Segments = null,
     IReadOnlyDictionary<string, ProfileConsent>? Consents = null,
     IReadOnlyList<string>? Claiming = null,
-    IReadOnlyDictionary<string, string>? Moving = null)
+    IReadOnlyDictionary<string, string>? Moving = null,
+    IReadOnlyDictionary<string, SegmentExit>? SegmentExits = null)
 {
     public const int CurrentSchemaVersion = 2;
 
@@ -56,8 +57,14 @@ public sealed record ProfileDocument(
         new(CurrentSchemaVersion, id, deletedAt, deletedAt, [], new Dictionary<string, Trait>(), Version: lastVersion + 1, ChangedPaths: [DeletedPath], Deleted: true);
 }
 
-/// <summary>A profile's membership of one segment: since when it is in it.</summary>
-public sealed record SegmentMembership(DateTimeOffset Since);
+/// <summary>A profile's membership of one segment: since when it is in it, and the profile version that entered it (0: unknown, older documents).</summary>
+public sealed record SegmentMembership(DateTimeOffset Since, long Version = 0);
+
+/// <summary>
+/// The latest exit of a segment: the membership that ended (since when, entered in which version) and when and in which
+/// version it ended. Kept so that a change-feed consumer that missed the versions still records both transitions.
+/// </summary>
+public sealed record SegmentExit(DateTimeOffset Since, long EnteredVersion, DateTimeOffset At, long Version);
 
 /// <summary>
 /// A consent decision for one purpose: granted or denied, when (event time), by which message and source, and

@@ -16,7 +16,9 @@ namespace Cdp.Core.Segments;
 /// <remarks>
 /// Idempotent: a membership is written only when it flips, and a transition's id comes from the profile version
 /// that recorded it, so redelivered changes record nothing new. A transition is recorded from the change that
-/// wrote it, never before the write, so a crash cannot lose nor invent one. A redirect (merged-away profile)
+/// wrote it, never before the write, so a crash cannot lose nor invent one. A change after missed versions
+/// (<see cref="ProfileChange.MissedAfter"/>) is decided on the state: every segment evaluated, and the transitions of
+/// the versions missed recorded from the memberships' and remembered exits' versions. A redirect (merged-away profile)
 /// leaves all its segments; the survivor is evaluated for everything (its change says <c>merged</c>).
 /// </remarks>
 public sealed class SegmentEvaluator(
@@ -39,11 +41,12 @@ public sealed class SegmentEvaluator(
             return;
         }
 
-        await RecordTransitionsAsync(change.Profile, cancellationToken);
+        await RecordTransitionsAsync(change.Profile, change.MissedAfter, cancellationToken);
         var segments = await catalog.CurrentAsync(cancellationToken);
-        // A new profile (version 1) was never evaluated: every segment; later, only what the change can flip.
+        // A new profile (version 1) was never evaluated, and after missed versions what changed is unknown: every
+        // segment, decided on the state; otherwise only what the change can flip.
         var affected = change.Profile.MergedInto is not null ? []
-            : change.Profile.Version == 1 ? segments.Ordered
+            : change.Profile.Version == 1 || change.MissedAfter is not null ? segments.Ordered
             : segments.Affected(change.Profile.ChangedPaths);
         if (affected.Count > 0 || (change.Profile.MergedInto is not null && change.Profile.Memberships.Count > 0))
         {
@@ -134,7 +137,7 @@ public sealed class SegmentEvaluator(
 
             var profile = Profile.FromDocument(document);
             entered.ForEach(id => profile.Enter(id, now));
-            exited.ForEach(id => profile.Exit(id));
+            exited.ForEach(id => profile.Exit(id, now));
             if (await profiles.TryReplaceAsync(profile, versionTag, cancellationToken) is not null)
             {
                 Logs.SegmentsChanged(logger, document.Id, entered.Count, exited.Count);
@@ -202,11 +205,23 @@ public sealed class SegmentEvaluator(
 
     /// <summary>
     /// Records the transitions a profile write carries: a <c>segments.{id}</c> path is an entry (at the membership's
-    /// start) when the profile is in the segment, else an exit (at the time it is recorded).
+    /// start) when the profile is in the segment, else an exit (at the time it left). After missed versions
+    /// (<paramref name="missedAfter"/>), the transitions of every version after it, from the state: each membership
+    /// entered and each remembered exit made since. Ids come from the version that made the transition, so both ways
+    /// record the same ones, once.
     /// </summary>
-    private async Task RecordTransitionsAsync(ProfileDocument document, CancellationToken cancellationToken)
+    private async Task RecordTransitionsAsync(ProfileDocument document, long? missedAfter, CancellationToken cancellationToken)
     {
-        List<SegmentTransition>? found = null;
+        var found = missedAfter is { } after ? FromState(document, after) : FromPaths(document);
+        if (found.Count > 0)
+        {
+            await transitions.RecordAsync(found, cancellationToken);
+        }
+    }
+
+    private List<SegmentTransition> FromPaths(ProfileDocument document)
+    {
+        var found = new List<SegmentTransition>();
         foreach (var path in document.ChangedPaths ?? [])
         {
             if (!path.StartsWith(SegmentPathPrefix, StringComparison.Ordinal))
@@ -215,15 +230,38 @@ public sealed class SegmentEvaluator(
             }
 
             var segmentId = path[SegmentPathPrefix.Length..];
-            var transition = document.Memberships.TryGetValue(segmentId, out var membership)
+            found.Add(document.Memberships.TryGetValue(segmentId, out var membership)
                 ? SegmentTransition.Of(segmentId, document.Id, SegmentTransitionKind.Entered, membership.Since, document.Version)
-                : SegmentTransition.Of(segmentId, document.Id, SegmentTransitionKind.Exited, time.GetUtcNow(), document.Version);
-            (found ??= []).Add(transition);
+                : SegmentTransition.Of(segmentId, document.Id, SegmentTransitionKind.Exited, document.SegmentExits?.GetValueOrDefault(segmentId) is { } exit && exit.Version == document.Version ? exit.At : time.GetUtcNow(), document.Version));
         }
 
-        if (found is not null)
+        return found;
+    }
+
+    private static List<SegmentTransition> FromState(ProfileDocument document, long after)
+    {
+        var found = new List<SegmentTransition>();
+        foreach (var (segmentId, membership) in document.Memberships)
         {
-            await transitions.RecordAsync(found, cancellationToken);
+            if (membership.Version > after)
+            {
+                found.Add(SegmentTransition.Of(segmentId, document.Id, SegmentTransitionKind.Entered, membership.Since, membership.Version));
+            }
         }
+
+        foreach (var (segmentId, exit) in document.SegmentExits ?? new Dictionary<string, SegmentExit>())
+        {
+            if (exit.Version > after)
+            {
+                if (exit.EnteredVersion > after)
+                {
+                    found.Add(SegmentTransition.Of(segmentId, document.Id, SegmentTransitionKind.Entered, exit.Since, exit.EnteredVersion));
+                }
+
+                found.Add(SegmentTransition.Of(segmentId, document.Id, SegmentTransitionKind.Exited, exit.At, exit.Version));
+            }
+        }
+
+        return found;
     }
 }

@@ -51,6 +51,50 @@ public class JourneyTriggersTests
     }
 
     [Fact]
+    public async Task AfterMissedVersions_EveryEntryAndEventSinceEnrolls_Once_AndAJourneySavedLaterDoesNot()
+    {
+        var triggers = await TriggersAsync(
+            Journey("thanks", new JourneyTrigger(Event: "Order Completed")),
+            Journey("late", new JourneyTrigger(Event: "Order Completed")) with { UpdatedAt = T0.AddHours(1) },
+            Journey("welcome-vip", new JourneyTrigger(SegmentEntered: "vip")),
+            Journey("trial-tips", new JourneyTrigger(SegmentEntered: "trial")) with { Exit = new JourneyExit(SegmentExited: "trial") });
+        var profile = new Profile("p1", T0);
+        profile.Count("track:Order Completed", T0);
+        profile.Committed();
+        profile.Enter("vip", T0.AddMinutes(1));
+        profile.Committed();
+        profile.Enter("trial", T0.AddMinutes(2));
+        profile.Committed();
+        profile.Exit("trial", T0.AddMinutes(3));
+
+        // Only version 4 reaches a consumer that does not know what it handled before (0: after a restart).
+        await HandleAsync(triggers, Change(profile) with { MissedAfter = 0 });
+        await HandleAsync(triggers, Change(profile) with { MissedAfter = 0 });
+        await HandleAsync(triggers, Change(profile));
+
+        Assert.Equal(["thanks:v1:p1:1", "trial-tips:v1:p1:1", "welcome-vip:v1:p1:1"], _runtime.Started.Order(StringComparer.Ordinal));
+        Assert.Equal(["event:Order Completed:1", "segment:trial:3", "segment:vip:2"], _journeys.Instances.Select(i => i.Trigger).Order(StringComparer.Ordinal));
+        Assert.Contains(_runtime.Raised, r => r.Instance == "trial-tips:v1:p1:1" && r.Name == JourneySignals.Exit && r.Signal.Reason == "segmentExited");
+    }
+
+    [Fact]
+    public async Task AfterMissedVersions_AnOldExitEvent_DoesNotEndAnInstanceEnrolledLater()
+    {
+        var cart = Journey("cart", new JourneyTrigger(Event: "Cart Updated")) with { Exit = new JourneyExit(Events: ["Order Completed"]) };
+        var triggers = await TriggersAsync(cart);
+        var profile = new Profile("p1", T0);
+        profile.Count("track:Order Completed", T0);
+        profile.Committed();
+        profile.Count("track:Cart Updated", T0.AddDays(1));
+        await HandleAsync(triggers, Change(profile));
+
+        await HandleAsync(triggers, Change(profile) with { MissedAfter = 0 });
+
+        Assert.Equal(["cart:v1:p1:1"], _runtime.Started);
+        Assert.DoesNotContain(_runtime.Raised, r => r.Name == JourneySignals.Exit);
+    }
+
+    [Fact]
     public async Task ATriggerConditionThatThrows_EnrollsNobody_AndTheOtherJourneysGoOn()
     {
         var triggers = await TriggersAsync(

@@ -273,6 +273,38 @@ public sealed class SegmentEvaluationTests : IDisposable
         Assert.Contains(field, saved.Errors.Keys);
     }
 
+    [Fact]
+    public async Task AFeedThatSkipsVersions_LosesNoEntryNorExit()
+    {
+        await DefineAsync("pro", "text(\"plan\") == \"pro\"");
+        await SendAsync("ada", traits: new JsonObject { ["plan"] = "free" });
+
+        // The trait and a later track are written before the feed reads: only the track's version is delivered.
+        await _pipeline.IngestAsync("ada", new JsonObject { ["plan"] = "pro" });
+        await _pipeline.IngestAsync("ada", @event: "Visited");
+        await _pipeline.FeedLatestOnlyAsync();
+        Assert.True((await ProfileOfAsync("ada")).Segments.ContainsKey("pro"));
+
+        // The evaluator's write (segments.pro) is followed by another track before the feed reads: the entry is still recorded.
+        await _pipeline.IngestAsync("ada", @event: "Visited");
+        await _pipeline.FeedLatestOnlyAsync();
+        var entered = Assert.Single(_segments.Transitions);
+        Assert.Equal((SegmentTransitionKind.Entered, T0), (entered.Kind, entered.At));
+
+        // Leaving the same way: the exit is decided on the state and recorded from the remembered exit.
+        _time.Advance(TimeSpan.FromHours(1));
+        await _pipeline.IngestAsync("ada", new JsonObject { ["plan"] = "free" });
+        await _pipeline.IngestAsync("ada", @event: "Visited");
+        await _pipeline.FeedLatestOnlyAsync();
+        await _pipeline.IngestAsync("ada", @event: "Visited");
+        await _pipeline.FeedLatestOnlyAsync();
+        await FeedAsync();
+
+        Assert.Empty((await ProfileOfAsync("ada")).Segments);
+        Assert.Equal([(SegmentTransitionKind.Entered, T0), (SegmentTransitionKind.Exited, T0.AddHours(1))], _segments.Transitions.Select(t => (t.Kind, t.At)));
+        Assert.Equal(0, await _segments.CountMembersAsync("pro", CancellationToken.None));
+    }
+
     [Theory]
     [InlineData("deleting")]
     [InlineData("Deleting")]

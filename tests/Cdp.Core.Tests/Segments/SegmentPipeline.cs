@@ -51,6 +51,13 @@ internal sealed class SegmentPipeline : IDisposable
     /// <summary>Ingests a message of user <paramref name="user"/> now (an identify, or a track with <paramref name="event"/>), then runs the feed.</summary>
     public async Task SendAsync(string user, JsonObject? traits = null, string? @event = null, JsonObject? context = null, JsonObject? properties = null)
     {
+        await IngestAsync(user, traits, @event, context, properties);
+        await FeedAsync();
+    }
+
+    /// <summary>Ingests a message of user <paramref name="user"/> now, without running the feed.</summary>
+    public async Task IngestAsync(string user, JsonObject? traits = null, string? @event = null, JsonObject? context = null, JsonObject? properties = null)
+    {
         var now = Time.GetUtcNow();
         await Ingest.ProcessAsync(
             [new Message
@@ -67,7 +74,6 @@ internal sealed class SegmentPipeline : IDisposable
                 ReceivedAt = now,
             }],
             CancellationToken.None);
-        await FeedAsync();
     }
 
     /// <summary>Hands every change not handed yet to the evaluator, until none is left.</summary>
@@ -78,6 +84,18 @@ internal sealed class SegmentPipeline : IDisposable
             await Processor.ProcessAsync(batch.Changes, new ProfileChangeContext(null!), CancellationToken.None);
             await Stores.CheckpointAsync("segments", batch, CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// Reads what the feed holds as Cosmos DB's change feed in latest-version mode may: only the latest version of each
+    /// profile written since the last read (the versions between are skipped), and hands it to the processor once.
+    /// </summary>
+    public async Task FeedLatestOnlyAsync()
+    {
+        var batch = await Stores.ReadAsync("segments", 1000, CancellationToken.None);
+        var latest = batch.Changes.GroupBy(c => c.ProfileId).Select(g => g.MaxBy(c => c.Profile.Version)!).ToList();
+        await Processor.ProcessAsync(latest, new ProfileChangeContext(null!), CancellationToken.None);
+        await Stores.CheckpointAsync("segments", batch, CancellationToken.None);
     }
 
     /// <summary>The profile holding user id <paramref name="user"/>.</summary>

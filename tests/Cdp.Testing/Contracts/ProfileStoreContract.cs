@@ -36,6 +36,8 @@ public abstract class ProfileStoreContract
         profile.Remember("k1", 10);
         profile.SetConsent("marketing_email", new ProfileConsent(true, T0, "m1", "web", T0.AddDays(365)));
         profile.Enter("vip", T0.AddHours(2));
+        profile.Enter("trial", T0);
+        profile.Exit("trial", T0.AddHours(3));
         var other = new Profile(NewId(), T0.AddDays(2));
         profile.Absorb(other, Policy);
 
@@ -54,13 +56,14 @@ public abstract class ProfileStoreContract
         Assert.True(JsonNode.DeepEquals(new JsonObject { ["city"] = "Lyon", ["zip"] = 69001 }, trait.Value));
         var lost = Assert.Single(trait.History!);
         Assert.Equal(("m0", "crm"), (lost.MessageId, lost.Source));
-        Assert.Equal(new EventCounter(2, T0, T0.AddDays(1)), stored.Profile.Counters["track"]);
+        Assert.Equal(new EventCounter(2, T0, T0.AddDays(1), profile.Version), stored.Profile.Counters["track"]);
         Assert.True(stored.Profile.HasApplied("k1"));
         Assert.Equal([other.Id], stored.Profile.Merged);
         Assert.Null(stored.Profile.MergedInto);
         Assert.Equal(1, stored.Profile.Version);
         Assert.Equal(new ProfileConsent(true, T0, "m1", "web", T0.AddDays(365)), stored.Profile.Consents["marketing_email"]);
-        Assert.Equal(new SegmentMembership(T0.AddHours(2)), stored.Profile.Segments["vip"]);
+        Assert.Equal(new SegmentMembership(T0.AddHours(2), 1), stored.Profile.Segments["vip"]);
+        Assert.Equal(new SegmentExit(T0, 1, T0.AddHours(3), 1), Assert.Single(stored.Profile.SegmentExits!).Value);
     }
 
     [Fact]
