@@ -10,7 +10,9 @@ namespace Cdp.Core.Journeys;
 /// <summary>
 /// What journey activities do, behind the Durable shells: answer questions about the profile now (a rule, a
 /// consent at the moment of contact, its time zone), change the profile (<c>setTrait</c>, <c>addTag</c>), render a
-/// webhook body, and keep the instance's record. Every method is idempotent (activities run at least once).
+/// webhook body, and keep the instance's record. Questions and rendering follow a merged-away profile to its survivor
+/// (the instance itself ends with reason <c>merged</c> when the merge comes through the feed); changes are not made on
+/// a merged-away profile (<c>noProfile</c>). Every method is idempotent (activities run at least once).
 /// </summary>
 public sealed partial class JourneyActivities(IProfileStore profiles, IJourneyInstances instances, MergePolicy policy, TimeProvider time)
 {
@@ -20,7 +22,8 @@ public sealed partial class JourneyActivities(IProfileStore profiles, IJourneyIn
     public async Task<JourneyAnswer> AskAsync(JourneyQuestion question, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(question);
-        if (await profiles.GetAsync(question.ProfileId, cancellationToken) is not { } stored)
+        // A profile merged away meanwhile answers through its survivor (its own copy is frozen): a denial there counts.
+        if (await profiles.LiveAsync(question.ProfileId, cancellationToken) is not { } stored)
         {
             return new JourneyAnswer(false); // erased or never written: nothing holds, no consent
         }
@@ -89,7 +92,7 @@ public sealed partial class JourneyActivities(IProfileStore profiles, IJourneyIn
     public async Task<string> RenderAsync(JourneyWebhook webhook, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(webhook);
-        var traits = (await profiles.GetAsync(webhook.ProfileId, cancellationToken))?.Profile.Traits;
+        var traits = (await profiles.LiveAsync(webhook.ProfileId, cancellationToken))?.Profile.Traits;
         var template = webhook.Body?.DeepClone() ?? new JsonObject
         {
             ["journeyId"] = "{{journey.id}}",
