@@ -8,6 +8,23 @@ namespace Cdp.Local.Tests;
 public class ExportTests
 {
     [Fact]
+    public async Task Export_HoldsTheHistoryOfASegmentDeletedSince()
+    {
+        await using var app = new LocalApp();
+        using var client = app.CreateClient();
+        await client.PutAsync("/api/segments/trial", HttpJson.Body("""{"name":"Trial","rule":"flag(\"trial\")"}"""));
+        await client.PostAsync("/api/v1/identify", HttpJson.Body("""{"userId":"t-user","traits":{"trial":true}}"""));
+        var profile = await Eventually.GetAsync(() => client.GetOrNullAsync("/api/profiles?identifier=user_id:t-user"), p => p["segments"]?["trial"] is not null);
+        using var deleted = await client.DeleteAsync("/api/segments/trial");
+        await Eventually.GetAsync(async () => (await client.GetAsync("/api/segments/trial")).StatusCode == HttpStatusCode.NotFound ? new JsonObject() : null, _ => true);
+
+        var export = (await client.GetFromJsonAsync<JsonObject>($"/api/profiles/{profile["id"]}/export"))!;
+
+        Assert.Equal(HttpStatusCode.Accepted, deleted.StatusCode);
+        Assert.Equal(["entered", "exited"], export["segmentHistory"]!.AsArray().Where(t => t!["segmentId"]!.GetValue<string>() == "trial").Select(t => t!["kind"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task Export_HoldsProfileIdentifiersTraitsConsentsEventsLedgerSegmentHistoryAndJourneys()
     {
         await using var app = new LocalApp();

@@ -67,11 +67,12 @@ public sealed class CosmosSegments(Container segments, Container transitionItems
         return [.. items.Select(i => i.Deserialize<SegmentTransition>(CdpJson.Options)!).OrderByDescending(t => t.At).ThenByDescending(t => t.Id, StringComparer.Ordinal).Take(max)];
     }
 
-    public async Task<IReadOnlyList<SegmentTransition>> ListForProfileAsync(string segmentId, string profileId, CancellationToken cancellationToken)
+    /// <summary>An export's read: one cross-partition query (indexed on <c>/profileId</c>) over every segment's transitions.</summary>
+    public async Task<IReadOnlyList<SegmentTransition>> ListForProfileAsync(string profileId, CancellationToken cancellationToken)
     {
-        var query = new QueryDefinition("SELECT * FROM c WHERE c.segmentId = @s AND c.type = @t AND c.profileId = @p")
-            .WithParameter("@s", segmentId).WithParameter("@t", TransitionType).WithParameter("@p", profileId);
-        var items = await CosmosItems.QueryAsync<SegmentTransition>(transitionItems, query, segmentId, cancellationToken);
+        var query = new QueryDefinition("SELECT * FROM c WHERE c.type = @t AND c.profileId = @p")
+            .WithParameter("@t", TransitionType).WithParameter("@p", profileId);
+        var items = await CosmosItems.QueryAsync<SegmentTransition>(transitionItems, query, partitionKey: null, cancellationToken);
         return [.. items.OrderBy(t => t.At).ThenBy(t => t.ProfileVersion)];
     }
 

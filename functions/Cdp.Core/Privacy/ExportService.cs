@@ -10,7 +10,7 @@ namespace Cdp.Core.Privacy;
 /// (identifiers, traits with their provenance and kept history, counters, consents, segment memberships), its ledger,
 /// its events, its segment history and its journeys — each including every profile merged into it.
 /// </summary>
-public sealed class ExportService(ProfileReader reader, ISegmentStore segments, ISegmentTransitions transitions, JourneyService journeys, TimeProvider time)
+public sealed class ExportService(ProfileReader reader, ISegmentTransitions transitions, JourneyService journeys, TimeProvider time)
 {
     /// <summary>The most events an export holds (the event store's retention bounds them anyway).</summary>
     public const int MaxEvents = 100_000;
@@ -24,13 +24,10 @@ public sealed class ExportService(ProfileReader reader, ISegmentStore segments, 
 
         var history = new List<SegmentTransition>();
         var instances = new List<JourneyInstance>();
-        var definitions = await segments.ListAsync(cancellationToken);
         foreach (var id in profile.Ids)
         {
-            foreach (var segment in definitions)
-            {
-                history.AddRange(await transitions.ListForProfileAsync(segment.Id, id, cancellationToken));
-            }
+            // Every segment's, deleted segments' too: the person's history does not end with a definition.
+            history.AddRange(await transitions.ListForProfileAsync(id, cancellationToken));
 
             instances.AddRange(await journeys.ForProfileAsync(id, cancellationToken));
         }

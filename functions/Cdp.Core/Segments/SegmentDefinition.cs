@@ -92,8 +92,11 @@ public interface ISegmentTransitions
     /// <summary>How many profiles are in the segment now (entered and not exited since).</summary>
     Task<long> CountMembersAsync(string segmentId, CancellationToken cancellationToken);
 
-    /// <summary>Every transition of one profile in one segment, oldest first (a person's segment history, for export).</summary>
-    Task<IReadOnlyList<SegmentTransition>> ListForProfileAsync(string segmentId, string profileId, CancellationToken cancellationToken);
+    /// <summary>
+    /// Every transition of one profile, in every segment (deleted segments' included), oldest first: a person's segment
+    /// history, for export. Reads across segments (rare: exports).
+    /// </summary>
+    Task<IReadOnlyList<SegmentTransition>> ListForProfileAsync(string profileId, CancellationToken cancellationToken);
 
     /// <summary>
     /// Deletes the profile's transitions and memberships in every segment, deleted segments' included (an erasure; it

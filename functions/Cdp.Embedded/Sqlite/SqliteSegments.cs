@@ -68,12 +68,12 @@ public sealed class SqliteSegments(SqliteDatabase database) : ISegmentStore, ISe
         return Task.FromResult<IReadOnlyList<SegmentTransition>>(select.ReadJson<SegmentTransition>());
     }
 
-    public Task<IReadOnlyList<SegmentTransition>> ListForProfileAsync(string segmentId, string profileId, CancellationToken cancellationToken)
+    /// <summary>An export's read: transitions are found by their body (a scan of the table; exports are rare).</summary>
+    public Task<IReadOnlyList<SegmentTransition>> ListForProfileAsync(string profileId, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
         using var select = connection.Command(
-            "SELECT body FROM segment_transitions WHERE segment_id = $segment AND json_extract(body, '$.profileId') = $profile ORDER BY at, id",
-            ("$segment", segmentId),
+            "SELECT body FROM segment_transitions WHERE json_extract(body, '$.profileId') = $profile ORDER BY at, id",
             ("$profile", profileId));
         return Task.FromResult<IReadOnlyList<SegmentTransition>>(select.ReadJson<SegmentTransition>());
     }

@@ -139,8 +139,7 @@ public abstract class ErasureContract
             Assert.Null(await RawProfileAsync(id) is { } raw && !raw.Contains("\"deleted\":true", StringComparison.Ordinal) ? raw : null);
             Assert.Empty(await Ledger.ListAsync(id, CancellationToken.None));
             Assert.Empty(await Events.ListAsync(id, 100, CancellationToken.None));
-            Assert.Empty(await Transitions.ListForProfileAsync(segment, id, CancellationToken.None));
-            Assert.Empty(await Transitions.ListForProfileAsync(deletedSegment, id, CancellationToken.None));
+            Assert.Empty(await Transitions.ListForProfileAsync(id, CancellationToken.None));
             Assert.Empty(await Instances.ListAllForProfileAsync(id, CancellationToken.None));
             Assert.Null(await Keys.GetAsync(id, CancellationToken.None));
         }

@@ -62,9 +62,15 @@ public abstract class SegmentPortsContract
         // One person's history in the segment, oldest first.
         Assert.Equal(
             [(SegmentTransitionKind.Entered, 2L), (SegmentTransitionKind.Entered, 3L), (SegmentTransitionKind.Exited, 4L)],
-            (await Transitions.ListForProfileAsync(segment, "p1", CancellationToken.None)).Select(t => (t.Kind, t.ProfileVersion)).OrderBy(t => t.Item2));
-        Assert.Equal([other], await Transitions.ListForProfileAsync(segment, "p2", CancellationToken.None));
-        Assert.Empty(await Transitions.ListForProfileAsync(segment, "p9", CancellationToken.None));
+            (await Transitions.ListForProfileAsync("p1", CancellationToken.None)).Where(t => t.SegmentId == segment).Select(t => (t.Kind, t.ProfileVersion)).OrderBy(t => t.Item2));
+        Assert.Equal([other], (await Transitions.ListForProfileAsync("p2", CancellationToken.None)).Where(t => t.SegmentId == segment));
+
+        // ... and across segments, whatever becomes of their definitions.
+        var person = NewId("p");
+        var second = NewId("s");
+        await Transitions.RecordAsync([SegmentTransition.Of(second, person, SegmentTransitionKind.Entered, T0, 1), SegmentTransition.Of(segment, person, SegmentTransitionKind.Entered, T0.AddHours(1), 2)], CancellationToken.None);
+        Assert.Equal([(second, 1L), (segment, 2L)], (await Transitions.ListForProfileAsync(person, CancellationToken.None)).Select(t => (t.SegmentId, t.ProfileVersion)));
+        Assert.Empty(await Transitions.ListForProfileAsync(NewId("p"), CancellationToken.None));
         Assert.Equal(0, await Transitions.CountMembersAsync(NewId("s"), CancellationToken.None));
     }
 

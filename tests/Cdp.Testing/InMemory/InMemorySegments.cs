@@ -51,8 +51,8 @@ public sealed class InMemorySegments : ISegmentStore, ISegmentTransitions, ISegm
     public Task<IReadOnlyList<SegmentTransition>> ListAsync(string segmentId, int max, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<SegmentTransition>>([.. _transitions.Values.Where(t => t.SegmentId == segmentId).OrderByDescending(t => t.At).ThenByDescending(t => t.ProfileVersion).Take(max)]);
 
-    public Task<IReadOnlyList<SegmentTransition>> ListForProfileAsync(string segmentId, string profileId, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<SegmentTransition>>([.. _transitions.Values.Where(t => t.SegmentId == segmentId && t.ProfileId == profileId).OrderBy(t => t.At).ThenBy(t => t.ProfileVersion)]);
+    public Task<IReadOnlyList<SegmentTransition>> ListForProfileAsync(string profileId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<SegmentTransition>>([.. _transitions.Values.Where(t => t.ProfileId == profileId).OrderBy(t => t.At).ThenBy(t => t.ProfileVersion)]);
 
     public Task<int> DeleteForProfileAsync(string profileId, CancellationToken cancellationToken) =>
         Task.FromResult(
