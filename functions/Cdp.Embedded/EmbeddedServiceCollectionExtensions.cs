@@ -92,14 +92,15 @@ public static class EmbeddedServiceCollectionExtensions
                 ? token
                 : LocalSecret.ReadOrCreate(Path.Combine(Path.GetFullPath(embedded.Value.DataDirectory), AdminTokenFile)));
 
-        // Likewise the key journey webhooks are signed with (receivers verify with the same file's content).
+        // Likewise the key journey webhooks are signed with (receivers verify with the same file's content), made when the
+        // host starts, so that the file the start banner points at is there before the first webhook.
         services.AddOptions<JourneyOptions>().PostConfigure<IOptions<EmbeddedOptions>>((journeys, embedded) =>
         {
             if (string.IsNullOrEmpty(journeys.WebhookSecret))
             {
                 journeys.WebhookSecret = LocalSecret.ReadOrCreate(Path.Combine(Path.GetFullPath(embedded.Value.DataDirectory), WebhookKeyFile));
             }
-        });
+        }).Validate(journeys => journeys.WebhookSecret.Length > 0, "Cdp:Journeys:WebhookSecret: the key journey webhooks are signed with.").ValidateOnStart();
 
         // Likewise the master key that wraps each profile's data key (personal values at rest are encrypted).
         services.AddOptions<Core.Privacy.PrivacyOptions>().PostConfigure<IOptions<EmbeddedOptions>>((privacy, embedded) =>

@@ -22,6 +22,20 @@ public class JourneyTests
             list => list.Count > 0))[0]!;
 
     [Fact]
+    public async Task TheWebhookSigningKey_IsInTheDataFolderOnceTheHostStarted_BeforeAnyWebhook()
+    {
+        await using var app = new LocalApp();
+        using var client = app.CreateClient();
+
+        using var health = await client.GetAsync("/api/health");
+
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        var file = Path.Combine(app.DataDirectory, EmbeddedServiceCollectionExtensions.WebhookKeyFile);
+        Assert.True(File.Exists(file));
+        Assert.True(Convert.FromBase64String(await File.ReadAllTextAsync(file)).Length >= 32);
+    }
+
+    [Fact]
     public async Task SegmentEntered_StartsTheJourney_StatusApiFollowsIt_AndTheSignedWebhookArrives()
     {
         using var receiver = new WebhookReceiver();
