@@ -334,7 +334,10 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
             var owner = await session.ClaimAsync(identifier.Key, profileId, cancellationToken);
             if (owner != profileId && (await profiles.LiveAsync(owner, cancellationToken))?.Profile.Id == profileId)
             {
-                // Owned by a profile merged into this one whose entry has not moved yet: it is this profile's.
+                // Owned by a profile merged into this one whose entry has not moved yet: it is this profile's. Following the
+                // redirect first finishes that merge if a crash stopped it before the absorb, so that this profile lists the
+                // merged one and a later merge of this profile repoints it (redirects stay one hop).
+                await RootAsync(session, owner, at, [], cancellationToken);
                 owner = await session.ReassignAsync(identifier.Key, owner, profileId, cancellationToken);
             }
 
@@ -544,7 +547,32 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         // (another consumer may have linked one to it since it was read); otherwise the message is resolved again.
         var survivor = (await session.LoadAsync(survivorId, cancellationToken))?.Profile;
         var merged = await session.WriteNowAsync(mergedId, p => FitsLimits(p, survivor) ? p.RedirectTo(survivorId) : throw new ResolutionRaceException($"profile '{mergedId}' changed and no longer fits '{survivorId}'"), cancellationToken);
-        await AbsorbAsync(session, merged.Profile!, survivorId, shared, cancellationToken);
+        for (var into = survivorId; ;)
+        {
+            try
+            {
+                await AbsorbAsync(session, merged.Profile!, into, shared, cancellationToken);
+                if (into != survivorId)
+                {
+                    throw new ResolutionRaceException($"profile '{survivorId}' was merged into '{into}' meanwhile");
+                }
+
+                break;
+            }
+            catch (ResolutionRaceException)
+            {
+                // The survivor was merged away meanwhile: the redirect just written would be two hops, and no profile's
+                // merged list would name it (so no later merge would repoint it). It points at the live survivor instead,
+                // which takes in the merged profile's content; then the message is resolved again.
+                if (await profiles.LiveAsync(into, cancellationToken) is not { } live || live.Profile.Id == into)
+                {
+                    throw;
+                }
+
+                await RepointAsync(mergedId, into, live.Profile.Id, cancellationToken);
+                into = live.Profile.Id;
+            }
+        }
 
 
         CdpMetrics.ProfilesMerged.Add(1);
