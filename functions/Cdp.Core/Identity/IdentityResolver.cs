@@ -580,16 +580,22 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
     }
 
     /// <summary>
-    /// Points redirect <paramref name="redirectId"/> at <paramref name="to"/> if, as stored now, it points at
-    /// <paramref name="from"/>. Read and written here, not through the session: a redirect's content is frozen, and the
+    /// Points redirect <paramref name="redirectId"/> at the live survivor of <paramref name="to"/> if, as stored now, it
+    /// points at <paramref name="from"/> or at a profile that leads to that survivor. Read and written here, not through the session: a redirect's content is frozen, and the
     /// session's copy may predate it (its writes refuse a profile merged away meanwhile).
     /// </summary>
     private async Task RepointAsync(string redirectId, string from, string to, CancellationToken cancellationToken)
     {
+        // Always at the live survivor (a copy read earlier may name one merged away since), and a redirect another writer
+        // pointed at a profile that has since led to the same survivor is pointed there too: never two hops.
+        var root = (await profiles.LiveAsync(to, cancellationToken))?.Profile.Id ?? to;
         for (var attempt = 1; ; attempt++)
         {
             var stored = await profiles.GetAsync(redirectId, cancellationToken);
-            if (stored is null || !stored.Profile.Repoint(from, to) || await profiles.TryReplaceAsync(stored.Profile, stored.VersionTag, cancellationToken) is not null)
+            if (stored?.Profile.MergedInto is not { } current || current == root
+                || (current != from && (await profiles.LiveAsync(current, cancellationToken))?.Profile.Id != root)
+                || !stored.Profile.Repoint(current, root)
+                || await profiles.TryReplaceAsync(stored.Profile, stored.VersionTag, cancellationToken) is not null)
             {
                 return;
             }
