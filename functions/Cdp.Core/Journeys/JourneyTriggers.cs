@@ -74,10 +74,7 @@ public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances in
             else if (path.StartsWith("counters." + ProfileCounters.EventCounterPrefix, StringComparison.Ordinal))
             {
                 var name = path[("counters." + ProfileCounters.EventCounterPrefix).Length..];
-                await ExitAsync(journeys.Where(j => j.Definition.Exit?.Events?.Contains(name) == true), profile.Id, "event:" + name, context.Journeys, now, cancellationToken);
-                await RaiseAsync(journeys.Where(j => j.WaitsFor.Contains(name)), profile.Id, JourneySignals.ForEvent(name), new JourneySignal(now, Id: SignalId(profile)), context.Journeys, cancellationToken);
-                var triggered = journeys.Where(j => j.Definition.Trigger?.Event == name);
-                await EnrollAsync(triggered, profile, FormattableString.Invariant($"event:{name}:{profile.Version}"), context.Journeys, now, cancellationToken);
+                await OnEventAsync(journeys, profile, name, profile.Version, now, caughtUpAt: null, context.Journeys, now, cancellationToken);
             }
             else if (path.StartsWith("consents.", StringComparison.Ordinal))
             {
@@ -133,11 +130,7 @@ public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances in
                 continue;
             }
 
-            var name = key[ProfileCounters.EventCounterPrefix.Length..];
-            await ExitAsync(journeys.Where(j => j.Definition.Exit?.Events?.Contains(name) == true), profile.Id, "event:" + name, runtime, now, cancellationToken, triggeredBefore: counter.Version);
-            await RaiseAsync(journeys.Where(j => j.WaitsFor.Contains(name)), profile.Id, JourneySignals.ForEvent(name), new JourneySignal(counter.Last, Id: FormattableString.Invariant($"{profile.Id}:{counter.Version}")), runtime, cancellationToken);
-            var triggered = journeys.Where(j => j.Definition.Trigger?.Event == name && counter.Last >= j.Definition.UpdatedAt);
-            await EnrollAsync(triggered, profile, FormattableString.Invariant($"event:{name}:{counter.Version}"), runtime, now, cancellationToken);
+            await OnEventAsync(journeys, profile, key[ProfileCounters.EventCounterPrefix.Length..], counter.Version, counter.Last, caughtUpAt: counter.Last, runtime, now, cancellationToken);
         }
 
         foreach (var (purpose, consent) in profile.Consents ?? new Dictionary<string, ProfileConsent>())
@@ -147,6 +140,20 @@ public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances in
                 await ExitAsync(journeys.Where(j => j.Definition.Purpose == purpose && j.Definition.Exit?.ConsentRevoked != false), profile.Id, "consentRevoked", runtime, now, cancellationToken);
             }
         }
+    }
+
+    /// <summary>
+    /// A track event counted in profile version <paramref name="version"/>: ends the instances it exits, is raised to the
+    /// instances waiting for it (its id the version, so a repeat is ignored) and enrolls the journeys it triggers. Caught
+    /// up (<paramref name="caughtUpAt"/>: the event's time, the versions between were not seen), it ends only instances
+    /// enrolled before it and enrolls no journey saved after it; the signal carries <paramref name="signalAt"/>.
+    /// </summary>
+    private async Task OnEventAsync(IReadOnlyList<CatalogJourney> journeys, ProfileDocument profile, string name, long version, DateTimeOffset signalAt, DateTimeOffset? caughtUpAt, IJourneyRuntime runtime, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await ExitAsync(journeys.Where(j => j.Definition.Exit?.Events?.Contains(name) == true), profile.Id, "event:" + name, runtime, now, cancellationToken, triggeredBefore: caughtUpAt is null ? null : version);
+        await RaiseAsync(journeys.Where(j => j.WaitsFor.Contains(name)), profile.Id, JourneySignals.ForEvent(name), new JourneySignal(signalAt, Id: FormattableString.Invariant($"{profile.Id}:{version}")), runtime, cancellationToken);
+        var triggered = journeys.Where(j => j.Definition.Trigger?.Event == name && (caughtUpAt is null || caughtUpAt >= j.Definition.UpdatedAt));
+        await EnrollAsync(triggered, profile, FormattableString.Invariant($"event:{name}:{version}"), runtime, now, cancellationToken);
     }
 
     /// <summary>
@@ -221,8 +228,6 @@ public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances in
     /// <summary>The profile version that enrolled the instance (its trigger ends with it: <c>segment:{id}:{version}</c>, <c>event:{name}:{version}</c>); 0 when it does not say.</summary>
     private static long TriggerVersion(JourneyInstance instance) =>
         long.TryParse(instance.Trigger.AsSpan(instance.Trigger.LastIndexOf(':') + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version) ? version : 0;
-
-    private static string SignalId(ProfileDocument profile) => FormattableString.Invariant($"{profile.Id}:{profile.Version}");
 
     /// <summary>Whether the profile meets the journey's trigger condition; a condition that throws on its values is not met (logged).</summary>
     private bool Meets(JourneyDefinition journey, CompiledRule rule, ProfileDocument profile, DateTimeOffset now)
