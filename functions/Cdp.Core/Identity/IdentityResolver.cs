@@ -704,6 +704,12 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
                 {
                     await LinkThenClaimAsync(session, profileId, [identifier], together: true, message, at, cancellationToken, part: identifier.Key);
                 }
+                else if (owner != profileId && owner != holder?.Id && (await profiles.LiveAsync(owner, cancellationToken))?.Profile.Holds(identifier.Identifier) == true)
+                {
+                    // Another consumer moved it from this profile since it was read above (it links the device to the
+                    // other profile before the entry follows): that profile holds it now.
+                    throw new ResolutionRaceException($"a {identifier.Type.Name} identifier moved meanwhile");
+                }
                 else if (owner != profileId && await session.ReassignAsync(identifier.Key, owner, profileId, cancellationToken) != profileId)
                 {
                     throw new ResolutionRaceException($"a {identifier.Type.Name} identifier moved meanwhile");
@@ -741,7 +747,17 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
             [new LedgerEntry(EntryId(LedgerEntry.Move, profileId, identifier.Key, message.MessageId), profileId, LedgerEntry.Move, at, message.MessageId, "follows-latest", [identifier.Type.Name], [identifier.Key], holder.Id)],
             cancellationToken);
         // The holder lets go, keeping the forwarding address: from now on a message with the device goes to the profile.
-        var left = await session.WriteNowAsync(holder.Id, p => p.Unlink(identifier.Identifier, identifier.Key, profileId), cancellationToken);
+        // Only while it holds the device as stored now (or was never stored, or is the profile itself and moves it
+        // nowhere): one that let go already did so for another consumer's move, which may be over and followed by a move
+        // back to it (the entry naming it again), so a move from it now would leave the device on two profiles. Resolved
+        // again, the message sees where the device is.
+        var unstored = holder.Stored is null;
+        var left = await session.WriteNowAsync(
+            holder.Id,
+            p => p.Holds(identifier.Identifier) || unstored || (holder.Id == profileId && !p.Moving.ContainsKey(identifier.Key))
+                ? p.Unlink(identifier.Identifier, identifier.Key, profileId)
+                : throw new ResolutionRaceException($"profile '{holder.Id}' let go of a {identifier.Type.Name} identifier meanwhile"),
+            cancellationToken);
         await session.OpenAsync(profileId, at, cancellationToken);
         // From the entry's owner as the index has it (the holder, or a profile merged into it whose entry has not moved yet).
         var from = await session.OwnerAsync(identifier.Key, cancellationToken) ?? holder.Id;
@@ -787,9 +803,13 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
         }
 
         // The profile as stored now must hold it: a consumer that lost a claim of it may have let go of the link this
-        // move relied on; it reads the entry after its write, this reads the profile after the move (LetGoAsync).
+        // move relied on; it reads the entry after its write, this reads the profile after the move (LetGoAsync). Not
+        // when another consumer has moved it on since (the profile let go of it for that move, or the entry names
+        // another profile): taking it back would leave it on two profiles.
         var pending = (await session.LoadAsync(profileId, cancellationToken))!;
-        if ((await profiles.GetAsync(profileId, cancellationToken))?.Profile.Holds(identifier.Identifier) != true)
+        var stored = (await profiles.GetAsync(profileId, cancellationToken))?.Profile;
+        if (stored?.Holds(identifier.Identifier) != true && MovingTo(stored, identifier.Key) is null
+            && await session.RefreshOwnerAsync(identifier.Key, cancellationToken) == profileId)
         {
             await session.RefreshAsync(pending, cancellationToken);
             await session.WriteNowAsync(profileId, p => p.Link(identifier.Identifier, at, together: true), cancellationToken);

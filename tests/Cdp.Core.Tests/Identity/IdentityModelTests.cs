@@ -249,6 +249,11 @@ public class IdentityModelTests
     [InlineData("aajpBaLE-3r1", false, true)]
     [InlineData("7HuBQHYd8S51", true, false)]
     [InlineData("1-8sNQ554va1", true, true)]
+    [InlineData("fnPeB60Zsdh1", true, false)]
+    [InlineData("8x3_WgtNHFi1", true, true)]
+    [InlineData("6U-V7dfhhtw1", true, true)]
+    [InlineData("4OW39QFl8nd1", true, false)]
+    [InlineData("037JRCkF1Oe1", true, false)]
     public void RunsThatFailedOnce_InvariantsHold(string seed, bool shared, bool crashes)
     {
         IdentityModel.Runs(shared).Select(run => crashes ? run : run with { CrashPerMille = 0 }).Sample(run => CheckInvariants(run, Execute(run)), iter: 1, seed: seed);

@@ -143,6 +143,15 @@ public static class IdentityModel
             return null;
         }
 
+        bool DroppedAtLimit(string identifier)
+        {
+            var type = Rules.Types.First(t => identifier.StartsWith(t.Name + ":", StringComparison.Ordinal));
+            return messages
+                .Where(m => Rules.IdentifiersOf(m).Any(i => i.ToString() == identifier))
+                .Select(m => Cdp.Core.Ingest.IProcessedMessageLog.KeyFor(m.SourceId, m.MessageId))
+                .Any(key => state.Profiles.Any(p => p.MergedInto is null && p.HasApplied(key) && p.CountOf(type.Name) >= type.Limit));
+        }
+
         // No message with an identifier is ever a dead letter: nothing here is a deterministic failure.
         var failed = string.Join("\n", state.DeadLetters.Where(l => l.Reason.StartsWith("Processing failed", StringComparison.Ordinal)).Select(l => $"{l.MessageId}: {l.Reason}"));
         Holds(failed.Length == 0, () => failed + "\n" + state.History(all));
@@ -150,8 +159,15 @@ public static class IdentityModel
         var reachable = new Dictionary<string, Profile>(StringComparer.Ordinal);
         foreach (var identifier in identifiers)
         {
-            // Every identifier resolves to one live profile, which holds it.
+            // Every identifier resolves to one live profile, which holds it. Except one dropped at its type's limit: a
+            // message with it landed on a profile holding as many of that type as the limit allows (documented: a
+            // profile's sixth email is not linked, the message still lands on the profile).
             var resolved = LiveOf(identifier);
+            if (resolved is null && DroppedAtLimit(identifier) && !state.Profiles.Any(p => p.Identifiers.Any(i => i.ToString() == identifier)))
+            {
+                continue;
+            }
+
             Holds(resolved is not null, () => $"{identifier} resolves to no live profile; held by {string.Join(", ", state.Profiles.Where(p => p.Identifiers.Any(i => i.ToString() == identifier)).Select(p => $"{p.Id}{(p.MergedInto is null ? "" : "->" + p.MergedInto)}"))}; {state.History(all)}");
             Holds(resolved!.Identifiers.Any(i => i.ToString() == identifier), () => $"{identifier} resolves to {resolved.Id}, which does not hold it; {state.History(all)}");
             reachable[resolved.Id] = resolved;
