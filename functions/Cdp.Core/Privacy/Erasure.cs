@@ -4,14 +4,15 @@ namespace Cdp.Core.Privacy;
 
 /// <summary>
 /// An erasure (right to be forgotten): what it covers, captured when it was requested, and how far it went. Once
-/// <see cref="ErasureStatus.Completed"/> it is the receipt: each step with how many items it removed; the raw
-/// identifier values it needed on the way (<see cref="Mentions"/>) are gone by then.
+/// <see cref="ErasureStatus.Completed"/> it is the receipt: each step with how many items it removed; the profile
+/// ids it needed on the way to find dead letters (<see cref="Mentions"/>) are gone by then. It never holds an
+/// identifier's value, only its index key.
 /// </summary>
 /// <param name="Id">Derived from what is erased (the person's profile, or an identifier nobody holds): asking again finds the same erasure.</param>
 /// <param name="Subject">What was asked for: <c>profile:{id}</c> or <c>identifier:{type}</c> (never the value).</param>
 /// <param name="ProfileIds">The person's profile ids: the live profile and every profile merged into it.</param>
 /// <param name="IdentifierKeys">The identity index's keyed hashes of the person's identifiers; they stay suppressed.</param>
-/// <param name="Mentions">Raw identifier values and profile ids, to find dead letters that mention the person; cleared on completion.</param>
+/// <param name="Mentions">The person's profile ids, to find dead letters that mention them (with <see cref="IdentifierKeys"/>: no identifier value is kept); cleared on completion. Erasures recorded before 2026-12-03 also list raw identifier values here.</param>
 public sealed record Erasure(
     string Id,
     string Subject,

@@ -19,8 +19,8 @@ namespace Cdp.Core.Privacy;
 /// events still arriving for those identifiers do not re-create the person (keyed hashes only).</item>
 /// <item><c>journeys</c>: running instances terminated, their runtime history purged, their records deleted.</item>
 /// <item><c>events</c>, <c>ledger</c>, <c>segments</c> (transitions and membership): every profile id's.</item>
-/// <item><c>deadLetters</c>: letters mentioning an identifier value or profile id of the person; a batch keeps its
-/// other messages.</item>
+/// <item><c>deadLetters</c>: letters mentioning a profile id of the person, or a value that normalizes (as ingest
+/// does) to one of their identifiers' keys; a batch keeps its other messages.</item>
 /// <item><c>dataKeys</c>: each profile's data key (crypto-shredding: encrypted copies anywhere become unreadable).</item>
 /// <item><c>profiles</c>: every profile deleted (tombstones reach the change feed); identifiers linked meanwhile are
 /// suppressed first.</item>
@@ -85,7 +85,7 @@ public sealed class ErasureService(
             return await RequestAsync(live.Profile, "profile:" + live.Profile.Id, reason, cancellationToken);
         }
 
-        var erasure = new Erasure(IdFor("identifier", key), "identifier:" + identifier.Type, ErasureStatus.Running, time.GetUtcNow(), [], [key], [identifier.Value], [], reason);
+        var erasure = new Erasure(IdFor("identifier", key), "identifier:" + identifier.Type, ErasureStatus.Running, time.GetUtcNow(), [], [key], [], [], reason);
         return await CreateOnceAsync(erasure, cancellationToken);
     }
 
@@ -125,7 +125,7 @@ public sealed class ErasureService(
             Events => await SumAsync(erasure.ProfileIds, id => events.DeleteAsync(id, cancellationToken)),
             Ledger => await SumAsync(erasure.ProfileIds, id => ledger.DeleteAsync(id, cancellationToken)),
             Segments => await SumAsync(erasure.ProfileIds, id => transitions.DeleteForProfileAsync(id, cancellationToken)),
-            DeadLetters => await EraseDeadLettersAsync(erasure.Mentions ?? [], cancellationToken),
+            DeadLetters => await EraseDeadLettersAsync(new PersonMentions(rules, erasure.Mentions ?? [], erasure.IdentifierKeys), cancellationToken),
             DataKeys => await SumAsync(erasure.ProfileIds, async id => await protector.ShredAsync(id, cancellationToken) ? 1 : 0),
             Profiles => await DeleteProfilesAsync(erasure, cancellationToken),
             _ => throw new ArgumentException($"'{step}' is not an erasure step.", nameof(step)),
@@ -170,7 +170,7 @@ public sealed class ErasureService(
             time.GetUtcNow(),
             ids,
             [.. identifiers.Select(rules.KeyOf).Distinct(StringComparer.Ordinal)],
-            [.. identifiers.Select(i => i.Value).Concat(ids).Distinct(StringComparer.Ordinal)],
+            ids,
             [],
             reason);
         return await CreateOnceAsync(erasure, cancellationToken);
@@ -225,22 +225,19 @@ public sealed class ErasureService(
         return removed;
     }
 
-    /// <summary>Removes the dead letters that mention the person; a batch that also holds others' messages keeps those.</summary>
-    private async Task<int> EraseDeadLettersAsync(IReadOnlyList<string> mentions, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes the dead letters that mention the person (a profile id, or a value that normalizes to one of their
+    /// identifiers, see <see cref="PersonMentions"/>); a batch that also holds others' messages keeps those.
+    /// </summary>
+    private async Task<int> EraseDeadLettersAsync(PersonMentions wanted, CancellationToken cancellationToken)
     {
-        if (mentions.Count == 0)
-        {
-            return 0;
-        }
-
-        var wanted = new HashSet<string>(mentions, StringComparer.OrdinalIgnoreCase);
         var removed = 0;
         foreach (var letter in await deadLetters.ListAsync(MaxDeadLettersScanned, cancellationToken))
         {
             var body = ParseOrNull(letter.Body);
             if (body is JsonObject { } root && root["batch"] is JsonArray batch && batch.Count > 1)
             {
-                var others = batch.Where(m => !Mentions(m, wanted)).Select(m => m?.DeepClone()).ToList();
+                var others = batch.Where(m => !wanted.In(m)).Select(m => m?.DeepClone()).ToList();
                 if (others.Count == batch.Count)
                 {
                     continue;
@@ -258,7 +255,7 @@ public sealed class ErasureService(
                 await deadLetters.RemoveAsync(letter.Id, cancellationToken);
                 removed++;
             }
-            else if (body is null ? wanted.Any(m => letter.Body.Contains(m, StringComparison.OrdinalIgnoreCase)) : Mentions(body, wanted))
+            else if (body is null ? wanted.InText(letter.Body) : wanted.In(body))
             {
                 await deadLetters.RemoveAsync(letter.Id, cancellationToken);
                 removed++;
@@ -320,15 +317,6 @@ public sealed class ErasureService(
 
         return sum;
     }
-
-    /// <summary>True when any string anywhere in <paramref name="node"/> (values, not names) is one of <paramref name="wanted"/>.</summary>
-    private static bool Mentions(JsonNode? node, HashSet<string> wanted) => node switch
-    {
-        JsonObject o => o.Any(p => Mentions(p.Value, wanted)),
-        JsonArray a => a.Any(n => Mentions(n, wanted)),
-        JsonValue v => v.TryGetValue<string>(out var text) && wanted.Contains(text),
-        _ => false,
-    };
 
     private static JsonNode? ParseOrNull(string body)
     {

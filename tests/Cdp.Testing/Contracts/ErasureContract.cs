@@ -52,14 +52,14 @@ public abstract class ErasureContract
     private static PersonalDataProtector Protector(IDataKeyStore keys) =>
         new(keys, Options.Create(new PrivacyOptions { MasterKey = MasterKey }));
 
-    private static Message Identify(string id, int minute, string? userId = null, string? anonymousId = null, string? email = null) => new()
+    private static Message Identify(string id, int minute, string? userId = null, string? anonymousId = null, string? email = null, string? phone = null) => new()
     {
         MessageId = id,
         Type = MessageType.Identify,
         SourceId = "web",
         UserId = userId,
         AnonymousId = anonymousId,
-        Traits = email is null ? new JsonObject { ["plan"] = "pro" } : new JsonObject { ["email"] = email, ["name"] = "Ada Lovelace", ["plan"] = "pro" },
+        Traits = email is null ? new JsonObject { ["plan"] = "pro" } : new JsonObject { ["email"] = email, ["name"] = "Ada Lovelace", ["plan"] = "pro", ["phone"] = phone },
         Timestamp = T0.AddMinutes(minute),
         ReceivedAt = T0.AddMinutes(minute),
     };
@@ -79,7 +79,8 @@ public abstract class ErasureContract
         var ingest = new IngestService(resolver, policy, Ledger, Events, NoProcessedMessageLog.Instance, deadLetters, TimeProvider.System, NullLogger<IngestService>.Instance);
 
         // The person: a device with an email, another device with the user id, then a login that makes them one (a merge).
-        await ingest.ProcessAsync([Identify($"{run}-1", 0, anonymousId: device1, email: email)], CancellationToken.None);
+        var phone = $"+1 415 555 {Random.Shared.Next(2000, 9999)}";
+        await ingest.ProcessAsync([Identify($"{run}-1", 0, anonymousId: device1, email: email, phone: phone)], CancellationToken.None);
         await ingest.ProcessAsync([Identify($"{run}-2", 1, userId: userId, anonymousId: device2)], CancellationToken.None);
         await ingest.ProcessAsync([Identify($"{run}-3", 2, userId: userId, anonymousId: device1)], CancellationToken.None);
         await ingest.ProcessAsync([Identify($"{run}-4", 3, userId: other, email: $"{other}@example.com")], CancellationToken.None);
@@ -118,10 +119,20 @@ public abstract class ErasureContract
         await deadLetters.AddAsync(new DeadLetter($"dl-{run}-2", DeadLetter.CollectStage, "web", "bad", $$"""{"batch":[{"userId":"{{userId}}"},{"userId":"{{other}}"}]}""", T0), CancellationToken.None);
         await deadLetters.AddAsync(new DeadLetter($"dl-{run}-3", DeadLetter.CollectStage, "web", "bad", $$"""{"userId":"{{other}}"}""", T0), CancellationToken.None);
 
+        // The same values as clients send them, not normalized: matched as ingest normalizes them (a JSON body, and one
+        // that is not JSON).
+        var local = phone[^4..];
+        await deadLetters.AddAsync(new DeadLetter($"dl-{run}-4", DeadLetter.CollectStage, "web", "bad", $$$"""{"traits":{"email":"  {{{email.ToUpperInvariant()}}} "}}""", T0), CancellationToken.None);
+        await deadLetters.AddAsync(new DeadLetter($"dl-{run}-5", DeadLetter.CollectStage, "web", "bad", $$$"""{"traits":{"phone":"(415) 555-{{{local}}}"}}""", T0), CancellationToken.None);
+        await deadLetters.AddAsync(new DeadLetter($"dl-{run}-6", DeadLetter.CollectStage, "web", "bad", $$"""{"traits":{"phone":"+1 (415) 555-{{local}}", "email": """, T0), CancellationToken.None);
+        await deadLetters.AddAsync(new DeadLetter($"dl-{run}-7", DeadLetter.CollectStage, "web", "bad", $$"""{"userId":" {{userId}} "}""", T0), CancellationToken.None);
+
         var service = Service(rules, profiles, deadLetters, protector);
         var (requested, created) = (await service.RequestForProfileAsync(person.Merged.First(), "test", CancellationToken.None))!.Value;
         Assert.True(created);
         Assert.Equal(ids.Order(), requested.ProfileIds.Order());
+        // The erasure's own record names the person by profile ids and index keys only, never by a value they sent.
+        Assert.Equal(ids.Order(), (requested.Mentions ?? []).Order());
         var receipt = await service.RunAsync(requested.Id, runtime, CancellationToken.None);
 
         // The receipt: every step, what each removed, no raw value kept.
@@ -130,7 +141,7 @@ public abstract class ErasureContract
         Assert.Null(receipt.Mentions);
         Assert.Equal(2, receipt.Steps.Single(s => s.Step == ErasureService.Profiles).Removed);
         Assert.Equal(1, receipt.Steps.Single(s => s.Step == ErasureService.Journeys).Removed);
-        Assert.Equal(2, receipt.Steps.Single(s => s.Step == ErasureService.DeadLetters).Removed);
+        Assert.Equal(6, receipt.Steps.Single(s => s.Step == ErasureService.DeadLetters).Removed);
 
         // Every store: nothing of the person is left.
         foreach (var id in ids)
@@ -144,7 +155,7 @@ public abstract class ErasureContract
             Assert.Null(await Keys.GetAsync(id, CancellationToken.None));
         }
 
-        foreach (var identifier in new[] { new Identifier("email", email), new Identifier("user_id", userId), new Identifier("anonymous_id", device1), new Identifier("anonymous_id", device2) })
+        foreach (var identifier in new[] { new Identifier("email", email), new Identifier("user_id", userId), new Identifier("anonymous_id", device1), new Identifier("anonymous_id", device2), new Identifier("phone", "+1415555" + local) })
         {
             Assert.Equal(IdentitySuppression.Owner, await Index.FindAsync(rules.KeyOf(identifier), CancellationToken.None));
         }
@@ -158,6 +169,10 @@ public abstract class ErasureContract
         Assert.DoesNotContain(userId, batch, StringComparison.Ordinal);
         Assert.Contains(other, batch, StringComparison.Ordinal);
         Assert.NotNull(await deadLetters.GetAsync($"dl-{run}-3", CancellationToken.None));
+        foreach (var n in new[] { 4, 5, 6, 7 })
+        {
+            Assert.Null(await deadLetters.GetAsync($"dl-{run}-{n}", CancellationToken.None));
+        }
 
         // The other person is untouched.
         Assert.Equal($"{other}@example.com", (await profiles.GetAsync(otherId, CancellationToken.None))!.Profile.Traits["email"].Value!.GetValue<string>());
