@@ -53,6 +53,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ProfileChangeProcessor>();
         services.AddSingleton<ConsentService>();
         services.AddSingleton<Privacy.ExportService>();
+        services.TryAddSingleton<Privacy.IRetainedMessages>(Privacy.NoRetainedMessages.Instance);
         services.AddSingleton<Privacy.ErasureService>();
         services.AddSingleton<Privacy.AuditService>();
         services.AddOptions<Access.AdminOptions>().BindConfiguration(Access.AdminOptions.Section);

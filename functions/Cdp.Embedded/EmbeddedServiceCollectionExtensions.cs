@@ -52,6 +52,7 @@ public static class EmbeddedServiceCollectionExtensions
         services.AddSingleton<Core.ITransientFailureRule, SqliteTransientFailures>();
         services.AddSingleton<SqliteEventLog>();
         services.AddSingleton<IEventStream>(sp => sp.GetRequiredService<SqliteEventLog>());
+        services.AddSingleton<Core.Privacy.IRetainedMessages>(sp => sp.GetRequiredService<SqliteEventLog>());
         services.AddSingleton<SqliteIdentityIndex>();
         services.AddSingleton<IIdentityIndex>(sp => sp.GetRequiredService<SqliteIdentityIndex>());
         services.AddSingleton<SqliteProfileStore>();

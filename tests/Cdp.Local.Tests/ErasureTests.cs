@@ -45,7 +45,7 @@ public class ErasureTests
         Assert.Equal([id], receipt["profileIds"]!.AsArray().Select(p => p!.GetValue<string>()));
         Assert.Equal(3, receipt["identifiersSuppressed"]!.GetValue<int>());
         Assert.Equal(
-            ["suppress", "journeys", "events", "ledger", "segments", "deadLetters", "dataKeys", "profiles"],
+            ["suppress", "journeys", "events", "ledger", "segments", "deadLetters", "messages", "dataKeys", "profiles"],
             receipt["steps"]!.AsArray().Select(s => s!["step"]!.GetValue<string>()));
         Assert.DoesNotContain("erin@example.com", receipt.ToJsonString(), StringComparison.Ordinal);
 
@@ -117,6 +117,66 @@ public class ErasureTests
 
         Assert.Equal(ErasureService.Steps, receipt["steps"]!.AsArray().Select(s => s!["step"]!.GetValue<string>()));
         Assert.Equal(HttpStatusCode.NotFound, (await again.GetAsync($"/api/profiles/{profileId}")).StatusCode);
+    }
+
+    /// <summary>
+    /// Issue 17, item 14: after an erasure, none of the person's values is left in the data folder's files, in any form
+    /// a client sent it (the database, its write-ahead log, free pages), while the host runs and after a clean stop:
+    /// deleted rows are zeroed (secure_delete), the write-ahead log is emptied when the erasure completes, the event
+    /// log's processed messages of the person are removed, and the erasure's record never held a value.
+    /// </summary>
+    [Fact]
+    public async Task AfterAnErasure_TheDataFolderHoldsNoneOfThePersonsValues_InAnyFormSent()
+    {
+        string[] forms =
+        [
+            "sam.smith.7f3a@example.com", "(415) 555-2671", "+1 415 555 2671", "+14155552671", "4155552671",
+            "sam-user-7f3a", "sam-device-7f3a", "Sam Smith 7f3a", "Springfield 7f3a",
+        ];
+        var data = LocalApp.NewDataDirectory();
+        await using (var app = new LocalApp(data))
+        {
+            using var client = app.CreateClient();
+            await client.PostAsync("/api/v1/identify", HttpJson.Body("""
+                {"userId":"sam-user-7f3a","anonymousId":"sam-device-7f3a","traits":{"email":" Sam.Smith.7f3a@Example.COM ","phone":"(415) 555-2671","name":"Sam Smith 7f3a"}}
+                """));
+            await client.PostAsync("/api/v1/track", HttpJson.Body("""
+                {"userId":"sam-user-7f3a","event":"Moved","properties":{"city":"Springfield 7f3a","contact":"sam.smith.7f3a@example.com","phone":"+1 415 555 2671"}}
+                """));
+            using (var bad = await client.PostAsync("/api/v1/batch", HttpJson.Body("""
+                {"batch":[{"type":"track","anonymousId":"sam-device-7f3a","properties":{"email":"SAM.SMITH.7f3a@example.com","phone":"4155552671"}}]}
+                """)))
+            {
+                Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            }
+
+            var profile = await Eventually.GetAsync(() => client.GetOrNullAsync("/api/profiles?identifier=user_id:sam-user-7f3a"), p => p["counters"]?["events"]?["track:Moved"] is not null);
+            Assert.NotEmpty(FormsIn(data, forms));
+
+            using var accepted = await client.DeleteAsync($"/api/profiles/{profile["id"]!.GetValue<string>()}");
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+            var receipt = await Eventually.GetAsync(() => client.GetFromJsonAsync<JsonObject>(accepted.Headers.Location!.ToString()), e => e["status"]!.GetValue<string>() == "completed");
+            Assert.Equal(2, receipt["steps"]!.AsArray().Single(s => s!["step"]!.GetValue<string>() == ErasureService.Messages)!["removed"]!.GetValue<int>());
+            Assert.Empty(FormsIn(data, forms));
+        }
+
+        Assert.Empty(FormsIn(data, forms));
+    }
+
+    /// <summary>Which of <paramref name="forms"/> occur (ignoring case) in the bytes of any file under <paramref name="directory"/>, with the file.</summary>
+    private static List<string> FormsIn(string directory, string[] forms)
+    {
+        var found = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            var text = System.Text.Encoding.Latin1.GetString(copy.ToArray());
+            found.AddRange(forms.Where(f => text.Contains(f, StringComparison.OrdinalIgnoreCase)).Select(f => $"{f} in {Path.GetFileName(file)}"));
+        }
+
+        return found;
     }
 
     /// <summary>The profile's row as stored in the data folder's database.</summary>

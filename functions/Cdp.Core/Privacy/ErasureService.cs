@@ -21,6 +21,8 @@ namespace Cdp.Core.Privacy;
 /// <item><c>events</c>, <c>ledger</c>, <c>segments</c> (transitions and membership): every profile id's.</item>
 /// <item><c>deadLetters</c>: letters mentioning a profile id of the person, or a value that normalizes (as ingest
 /// does) to one of their identifiers' keys; a batch keeps its other messages.</item>
+/// <item><c>messages</c>: the same, in the raw messages the host keeps after processing them (<see cref="IRetainedMessages"/>:
+/// the local event log; none in the cloud, where Event Hubs cannot delete an event).</item>
 /// <item><c>dataKeys</c>: each profile's data key (crypto-shredding: encrypted copies anywhere become unreadable).</item>
 /// <item><c>profiles</c>: every profile deleted (tombstones reach the change feed); identifiers linked meanwhile are
 /// suppressed first.</item>
@@ -36,6 +38,7 @@ public sealed class ErasureService(
     ISegmentTransitions transitions,
     IJourneyInstances instances,
     IDeadLetterStore deadLetters,
+    IRetainedMessages retained,
     PersonalDataProtector protector,
     IErasureStore store,
     TimeProvider time,
@@ -47,11 +50,12 @@ public sealed class ErasureService(
     public const string Ledger = "ledger";
     public const string Segments = "segments";
     public const string DeadLetters = "deadLetters";
+    public const string Messages = "messages";
     public const string DataKeys = "dataKeys";
     public const string Profiles = "profiles";
 
     /// <summary>The steps, in the order they run.</summary>
-    public static IReadOnlyList<string> Steps { get; } = [Suppress, Journeys, Events, Ledger, Segments, DeadLetters, DataKeys, Profiles];
+    public static IReadOnlyList<string> Steps { get; } = [Suppress, Journeys, Events, Ledger, Segments, DeadLetters, Messages, DataKeys, Profiles];
 
     /// <summary>The most dead letters an erasure reads (an admin scan; dead letters are replayed or pruned well before).</summary>
     public const int MaxDeadLettersScanned = 100_000;
@@ -126,6 +130,7 @@ public sealed class ErasureService(
             Ledger => await SumAsync(erasure.ProfileIds, id => ledger.DeleteAsync(id, cancellationToken)),
             Segments => await SumAsync(erasure.ProfileIds, id => transitions.DeleteForProfileAsync(id, cancellationToken)),
             DeadLetters => await EraseDeadLettersAsync(new PersonMentions(rules, erasure.Mentions ?? [], erasure.IdentifierKeys), cancellationToken),
+            Messages => await retained.RemoveAsync(new PersonMentions(rules, erasure.Mentions ?? [], erasure.IdentifierKeys).In, cancellationToken),
             DataKeys => await SumAsync(erasure.ProfileIds, async id => await protector.ShredAsync(id, cancellationToken) ? 1 : 0),
             Profiles => await DeleteProfilesAsync(erasure, cancellationToken),
             _ => throw new ArgumentException($"'{step}' is not an erasure step.", nameof(step)),

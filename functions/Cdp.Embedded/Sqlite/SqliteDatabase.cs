@@ -165,7 +165,9 @@ public sealed class SqliteDatabase : IDisposable
             using (var pragma = connection.CreateCommand())
             {
                 // WAL with synchronous=NORMAL: a commit survives a process crash; fsync happens at checkpoints.
-                pragma.CommandText = "PRAGMA synchronous = NORMAL;";
+                // secure_delete: what a write deletes or overwrites is zeroed in its page, not left readable in free
+                // space (an erased person's values; the write-ahead log is emptied when an erasure completes).
+                pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;";
                 pragma.ExecuteNonQuery();
             }
 
@@ -173,6 +175,28 @@ public sealed class SqliteDatabase : IDisposable
             var result = work(transaction);
             transaction.Commit();
             return result;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Copies every committed page into the database file and truncates the write-ahead log to zero bytes, so that
+    /// the older page images it holds (values deleted since) are gone from disk; false when readers kept it from
+    /// finishing (the log is then emptied at a later checkpoint). Run when an erasure completes.
+    /// </summary>
+    public bool TruncateLog()
+    {
+        _writeLock.Wait();
+        try
+        {
+            using var connection = Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+            using var reader = command.ExecuteReader();
+            return reader.Read() && reader.GetInt64(0) == 0;
         }
         finally
         {

@@ -15,8 +15,24 @@ public sealed class SqlitePrivacy(SqliteDatabase database) : IErasureStore, IDat
 
     public Task<IReadOnlyList<Erasure>> ListAsync(CancellationToken cancellationToken) => Task.FromResult(_erasures.List());
 
-    public Task<string?> TryPutAsync(Erasure erasure, string? versionTag, CancellationToken cancellationToken) =>
-        Task.FromResult(_erasures.TryPut(erasure, versionTag));
+    /// <summary>
+    /// Stores the erasure; once it is completed, the write-ahead log is emptied too (<see cref="SqliteDatabase.TruncateLog"/>):
+    /// with <c>secure_delete</c>, the person's deleted values then remain nowhere in the data folder's files.
+    /// </summary>
+    public Task<string?> TryPutAsync(Erasure erasure, string? versionTag, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(erasure);
+        var tag = _erasures.TryPut(erasure, versionTag);
+        if (tag is not null && erasure.Status == ErasureStatus.Completed)
+        {
+            // Readers (each waited for up to the busy timeout) can keep a checkpoint from finishing: tried a few times.
+            for (var attempt = 0; attempt < 3 && !database.TruncateLog(); attempt++)
+            {
+            }
+        }
+
+        return Task.FromResult(tag);
+    }
 
     Task<byte[]?> IDataKeyStore.GetAsync(string profileId, CancellationToken cancellationToken)
     {

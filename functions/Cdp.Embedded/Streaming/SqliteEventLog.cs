@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Cdp.Core.Events;
+using Cdp.Core.Privacy;
 using Cdp.Core.Streaming;
 using Cdp.Embedded.Sqlite;
 using Microsoft.Extensions.Options;
@@ -20,7 +22,7 @@ namespace Cdp.Embedded.Streaming;
 /// and concurrent publishes are group-committed: one writer takes every append waiting at that moment
 /// and writes them in one transaction, so many requests share one commit.
 /// </remarks>
-public sealed class SqliteEventLog : IEventStream, IAsyncDisposable
+public sealed class SqliteEventLog : IEventStream, IRetainedMessages, IAsyncDisposable
 {
     /// <summary>The most appends (publish calls) written in one transaction.</summary>
     public const int MaxGroup = 256;
@@ -99,6 +101,9 @@ public sealed class SqliteEventLog : IEventStream, IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>A record every consumer of its partition has checkpointed past (SQL condition on <c>event_records</c>).</summary>
+    private const string Consumed = "seq <= (SELECT COALESCE(MIN(c.position), 0) FROM checkpoints c WHERE c.partition = event_records.partition AND c.consumer NOT LIKE 'changes:%')";
+
     /// <summary>How long a consumed record is kept: as long as Event Hubs keeps events in the cloud (<c>infra/modules/eventhubs.bicep</c>).</summary>
     public static readonly TimeSpan Retention = TimeSpan.FromDays(7);
 
@@ -109,12 +114,74 @@ public sealed class SqliteEventLog : IEventStream, IAsyncDisposable
     /// </summary>
     public Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
         Task.FromResult(_database.Delete(
-            """
+            $"""
             DELETE FROM event_records
-            WHERE appended_at < $before
-              AND seq <= (SELECT COALESCE(MIN(c.position), 0) FROM checkpoints c WHERE c.partition = event_records.partition AND c.consumer NOT LIKE 'changes:%')
+            WHERE appended_at < $before AND {Consumed}
             """,
             ("$before", before.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture))));
+
+    /// <summary>
+    /// Removes the messages <paramref name="mentions"/> is true of from the records every consumer of their partition has
+    /// checkpointed past (an erasure: a record not read yet is left to its consumers, who find the person suppressed); a
+    /// record keeping others' messages is rewritten with those. Read in pages, each page's changes in one transaction.
+    /// </summary>
+    public Task<int> RemoveAsync(Func<JsonNode?, bool> mentions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(mentions);
+        const int Page = 500;
+        var removed = 0;
+        for (long after = 0; ;)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var changes = new List<(long Seq, JsonArray? Kept, int Removed)>();
+            var read = 0;
+            using (var connection = _database.Open())
+            using (var select = connection.Command(
+                $"SELECT seq, body FROM event_records WHERE seq > $after AND {Consumed} ORDER BY seq LIMIT $page",
+                ("$after", after),
+                ("$page", Page)))
+            using (var reader = select.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    read++;
+                    after = reader.GetInt64(0);
+                    if (JsonNode.Parse(reader.GetString(1)) is not JsonArray messages)
+                    {
+                        continue;
+                    }
+
+                    var kept = new JsonArray([.. messages.Where(m => !mentions(m)).Select(m => m?.DeepClone())]);
+                    if (kept.Count < messages.Count)
+                    {
+                        changes.Add((after, kept.Count == 0 ? null : kept, messages.Count - kept.Count));
+                    }
+                }
+            }
+
+            if (changes.Count > 0)
+            {
+                _database.Write(transaction =>
+                {
+                    foreach (var (seq, kept, _) in changes)
+                    {
+                        using var command = kept is null
+                            ? transaction.Command("DELETE FROM event_records WHERE seq = $seq", ("$seq", seq))
+                            : transaction.Command("UPDATE event_records SET body = $body, count = $count WHERE seq = $seq", ("$seq", seq), ("$body", kept.ToJsonString()), ("$count", kept.Count));
+                        command.ExecuteNonQuery();
+                    }
+
+                    return 0;
+                });
+                removed += changes.Sum(c => c.Removed);
+            }
+
+            if (read < Page)
+            {
+                return Task.FromResult(removed);
+            }
+        }
+    }
 
     /// <summary>FNV-1a over the key's UTF-8 bytes: stable across processes and versions (unlike string.GetHashCode).</summary>
     internal int PartitionOf(string key)

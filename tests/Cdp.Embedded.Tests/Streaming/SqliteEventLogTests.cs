@@ -135,4 +135,20 @@ public class SqliteEventLogTests
         Assert.Equal(1, await store.Log.PruneAsync(store.Time.GetUtcNow().AddHours(-1), CancellationToken.None));
         Assert.Equal(["m3"], (await store.Log.ReadAsync("third", 0, 10, CancellationToken.None)).Messages.Select(m => m.MessageId));
     }
+
+    [Fact]
+    public async Task RemoveAsync_TakesTheMessagesFromReadRecords_KeepsOthersInTheirRecord_LeavesUnreadRecords()
+    {
+        using var store = new EmbeddedStore(partitions: 1);
+        await store.Log.PublishAsync([Messages.Track("m1", "erased"), Messages.Track("m2", "kept")], CancellationToken.None);
+        await store.Log.PublishAsync([Messages.Track("m3", "erased")], CancellationToken.None);
+        await store.Log.CheckpointAsync(Consumer, await store.Log.ReadAsync(Consumer, 0, 3, CancellationToken.None), CancellationToken.None);
+        await store.Log.PublishAsync([Messages.Track("m4", "erased")], CancellationToken.None);
+
+        // m1 and m3 were read (the first record keeps m2); m4 was not: its consumer still gets it.
+        Assert.Equal(2, await store.Log.RemoveAsync(m => m?["anonymousId"]?.GetValue<string>() == "erased", CancellationToken.None));
+        Assert.Equal(["m2", "m4"], (await store.Log.ReadAsync("third", 0, 10, CancellationToken.None)).Messages.Select(m => m.MessageId));
+        Assert.Equal(["m4"], (await store.Log.ReadAsync(Consumer, 0, 10, CancellationToken.None)).Messages.Select(m => m.MessageId));
+        Assert.Equal(0, await store.Log.RemoveAsync(m => m?["anonymousId"]?.GetValue<string>() == "erased", CancellationToken.None));
+    }
 }

@@ -227,7 +227,7 @@ public abstract class ErasureContract
     }
 
     private ErasureService Service(IdentityRules rules, IProfileStore profiles, IDeadLetterStore deadLetters, PersonalDataProtector protector) =>
-        new(rules, Index, profiles, Ledger, Events, Transitions, Instances, deadLetters, protector, Erasures, TimeProvider.System, NullLogger<ErasureService>.Instance);
+        new(rules, Index, profiles, Ledger, Events, Transitions, Instances, deadLetters, NoRetainedMessages.Instance, protector, Erasures, TimeProvider.System, NullLogger<ErasureService>.Instance);
 
     private static JourneyDefinition JourneyDefinitionFor(string id) =>
         new(id, "Welcome", new JourneyTrigger(SegmentEntered: "vip"), [new JourneyStep(JourneyStep.Wait, Duration: "P1D")], Version: 1, UpdatedAt: T0);
