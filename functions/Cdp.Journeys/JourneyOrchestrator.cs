@@ -38,13 +38,8 @@ public static class JourneyOrchestrator
         return new Interpreter(context, run).RunAsync();
     }
 
-    /// <summary>Retry options for a webhook step.</summary>
-    public static TaskOptions WebhookRetry(JourneyStep step)
-    {
-        ArgumentNullException.ThrowIfNull(step);
-        var interval = JourneyValidator.TryParseDuration(step.RetryInterval, out var parsed) ? parsed : DefaultRetryInterval;
-        return TaskOptions.FromRetryPolicy(new RetryPolicy(step.Retries ?? DefaultRetries, interval, 2));
-    }
+    /// <summary>The longest wait between two attempts of a webhook, unless its first interval is longer.</summary>
+    public static readonly TimeSpan MaxWebhookRetryInterval = TimeSpan.FromHours(1);
 
     private sealed class Interpreter(TaskOrchestrationContext context, JourneyRun run)
     {
@@ -179,20 +174,16 @@ public static class JourneyOrchestrator
 
         private async Task ActAsync(JourneyStep step, string path)
         {
-            if (step.Action == JourneyStep.Webhook && run.Journey.Purpose is { } purpose && !(await AskAsync(JourneyQuestion.Consent, purpose)).Yes)
+            if (step.Action == JourneyStep.Webhook)
             {
-                // Consent is checked at the moment of contact, not when the journey started.
-                await ReportAsync(path, step.Type, "consentAbsent");
-                throw new ExitException("consentAbsent:" + purpose);
+                await ConsentForContactAsync(path, step);
             }
 
             await ReportAsync(path, step.Type, step.Action);
             switch (step.Action)
             {
                 case JourneyStep.Webhook:
-                    var timeout = JourneyValidator.TryParseDuration(step.Timeout, out var parsed, JourneyValidator.MaxWebhookTimeout) ? parsed : DefaultWebhookTimeout;
-                    var call = new JourneyWebhook(step.Url!, step.Body, timeout, run.Journey.Id, run.Journey.Version, run.ProfileId, context.InstanceId, path);
-                    await context.CallActivityAsync<WebhookResult>(JourneyActivityNames.Webhook, call, WebhookRetry(step));
+                    await WebhookAsync(step, path);
                     break;
                 case JourneyStep.SetTrait or JourneyStep.AddTag:
                     var change = new JourneyProfileChange(run.ProfileId, run.Journey.Id, context.InstanceId + "/" + path, step.Trait ?? string.Empty, step.Value, step.Action == JourneyStep.AddTag ? step.Tag : null);
@@ -200,6 +191,54 @@ public static class JourneyOrchestrator
                     break;
                 default:
                     throw new InvalidOperationException($"Step {path} of journey '{run.Journey.Id}' has no runnable action ('{step.Action}').");
+            }
+        }
+
+        /// <summary>Consent is checked at the moment of contact (each attempt), not when the journey started.</summary>
+        private async Task ConsentForContactAsync(string path, JourneyStep step)
+        {
+            if (run.Journey.Purpose is { } purpose && !(await AskAsync(JourneyQuestion.Consent, purpose)).Yes)
+            {
+                await ReportAsync(path, step.Type, "consentAbsent");
+                throw new ExitException("consentAbsent:" + purpose);
+            }
+        }
+
+        /// <summary>
+        /// Posts the webhook, retried per the step's policy (attempts, first interval, doubling up to
+        /// <see cref="MaxWebhookRetryInterval"/> or the first interval if longer). Between attempts the instance waits
+        /// as in a wait step, so an exit raised meanwhile ends it, and consent is asked again before each attempt; the
+        /// sender also refuses a call whose purpose is not granted at that moment. The last failure fails the instance.
+        /// </summary>
+        private async Task WebhookAsync(JourneyStep step, string path)
+        {
+            var timeout = JourneyValidator.TryParseDuration(step.Timeout, out var parsed, JourneyValidator.MaxWebhookTimeout) ? parsed : DefaultWebhookTimeout;
+            var call = new JourneyWebhook(step.Url!, step.Body, timeout, run.Journey.Id, run.Journey.Version, run.ProfileId, context.InstanceId, path, run.Journey.Purpose);
+            var attempts = Math.Max(1, step.Retries ?? DefaultRetries);
+            var interval = JourneyValidator.TryParseDuration(step.RetryInterval, out var first) ? first : DefaultRetryInterval;
+            var longest = interval > MaxWebhookRetryInterval ? interval : MaxWebhookRetryInterval;
+            for (var attempt = 1; ; attempt++)
+            {
+                WebhookResult result;
+                try
+                {
+                    result = await context.CallActivityAsync<WebhookResult>(JourneyActivityNames.Webhook, call);
+                }
+                catch (TaskFailedException) when (attempt < attempts)
+                {
+                    await WaitAsync(context.CurrentUtcDateTime + interval);
+                    interval = interval * 2 > longest ? longest : interval * 2;
+                    await ConsentForContactAsync(path, step);
+                    continue;
+                }
+
+                if (result.ConsentAbsent)
+                {
+                    await ReportAsync(path, step.Type, "consentAbsent");
+                    throw new ExitException("consentAbsent:" + call.Purpose);
+                }
+
+                return;
             }
         }
 

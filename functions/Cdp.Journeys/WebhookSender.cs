@@ -12,7 +12,8 @@ namespace Cdp.Journeys;
 /// Posts a webhook step: the body rendered from the profile now, signed with HMAC-SHA256 over
 /// <c>{timestamp}.{body}</c> (headers <see cref="TimestampHeader"/> and <see cref="SignatureHeader"/>, <c>v1=</c> and
 /// the hex digest), with an <c>Idempotency-Key</c> (instance and step) since a retry after a timeout may post twice.
-/// A non-success answer or a timeout throws, so the orchestrator's retry policy applies.
+/// A non-success answer or a timeout throws, so the orchestrator retries. A call whose consent purpose the profile
+/// does not grant now is not made (<see cref="WebhookResult.ConsentAbsent"/>).
 /// </summary>
 public sealed class WebhookSender(HttpClient http, JourneyActivities activities, IOptions<JourneyOptions> options, TimeProvider time, ILogger<WebhookSender> logger)
 {
@@ -23,6 +24,13 @@ public sealed class WebhookSender(HttpClient http, JourneyActivities activities,
     {
         ArgumentNullException.ThrowIfNull(call);
         var key = Key(options.Value.WebhookSecret);
+        if (call.Purpose is { } purpose && !(await activities.AskAsync(new JourneyQuestion(call.ProfileId, JourneyQuestion.Consent, purpose), cancellationToken)).Yes)
+        {
+            // Asked at every attempt, whoever calls: a retry hours after a revocation must not contact the person.
+            Logs.WebhookRefused(logger, call.InstanceId, purpose);
+            return new WebhookResult(0, ConsentAbsent: true);
+        }
+
         var body = await activities.RenderAsync(call, cancellationToken);
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         using var request = new HttpRequestMessage(HttpMethod.Post, call.Url)

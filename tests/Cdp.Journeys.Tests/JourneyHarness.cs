@@ -46,6 +46,9 @@ internal sealed class JourneyHarness : IAsyncDisposable
 
     public JourneyTriggers Triggers { get; }
 
+    /// <summary>The webhook sender the host's webhook activity calls.</summary>
+    public WebhookSender Sender { get; private init; } = null!;
+
     public static async Task<JourneyHarness> StartAsync()
     {
         var stores = new InMemoryStores();
@@ -65,7 +68,7 @@ internal sealed class JourneyHarness : IAsyncDisposable
             registry.AddActivityFunc<JourneyProfileChange, string>(JourneyActivityNames.ChangeProfile, (_, c) => activities.ChangeProfileAsync(c, CancellationToken.None));
             registry.AddActivityFunc<JourneyWebhook, WebhookResult>(JourneyActivityNames.Webhook, (_, w) => sender.SendAsync(w, CancellationToken.None));
         }, new DurableTaskTestHostOptions { Port = LoopbackPort.Free() });
-        return new JourneyHarness(host, http, stores, journeys);
+        return new JourneyHarness(host, http, stores, journeys) { Sender = sender };
     }
 
     /// <summary>Saves a profile with traits, consents and segments as given.</summary>

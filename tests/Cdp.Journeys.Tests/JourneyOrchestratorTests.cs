@@ -236,4 +236,60 @@ public class JourneyOrchestratorTests
         Assert.Equal([1, 2], harness.Journeys.Instances.Where(i => i.JourneyId == "always").Select(i => i.Enrollment));
         Assert.Equal((JourneyInstanceStatus.Exited, "done"), (harness.Record("always:v1:p1:2").Status, harness.Record("always:v1:p1:2").Reason));
     }
+
+    /// <summary>Issue 17, item 5: a webhook retried after its person revoked consent is not sent again.</summary>
+    [Fact]
+    public async Task Webhook_ConsentRevokedBetweenAttempts_IsNotSentAgain_AndTheInstanceExits()
+    {
+        await using var harness = await JourneyHarness.StartAsync();
+        using var receiver = new WebhookReceiver(HttpStatusCode.ServiceUnavailable);
+        await harness.ProfileAsync("p1", consents: new Dictionary<string, bool> { ["marketing_email"] = true });
+        var webhook = new JourneyStep(JourneyStep.ActionStep, Action: JourneyStep.Webhook, Url: new Uri(receiver.Url, "hook"), Retries: 3, RetryInterval: "PT1S");
+        var journey = await harness.SaveAsync(Journey("promo", webhook) with { Purpose = "marketing_email" });
+        await harness.DeliverAsync();
+        // While the first attempt is answered 503, the person revokes consent (the change reaches the triggers too).
+        receiver.OnCall = _ => harness.ChangeAsync("p1", p => p.SetConsent("marketing_email", new ProfileConsent(false, DateTimeOffset.UtcNow, "revoke-1")));
+
+        var record = await harness.EndedAsync(await harness.StartAsync(journey, "p1"));
+
+        Assert.Single(receiver.Calls);
+        Assert.Equal(JourneyInstanceStatus.Exited, record.Status);
+        Assert.StartsWith("consent", record.Reason, StringComparison.Ordinal);
+    }
+
+    /// <summary>Issue 17, item 5: an exit raised while a webhook waits for its next attempt ends the instance without it.</summary>
+    [Fact]
+    public async Task Webhook_ExitRaisedBetweenAttempts_IsNotSentAgain_AndTheInstanceExits()
+    {
+        await using var harness = await JourneyHarness.StartAsync();
+        using var receiver = new WebhookReceiver(HttpStatusCode.ServiceUnavailable);
+        await harness.ProfileAsync("p1", segments: "vip");
+        var webhook = new JourneyStep(JourneyStep.ActionStep, Action: JourneyStep.Webhook, Url: new Uri(receiver.Url, "hook"), Retries: 3, RetryInterval: "PT1S");
+        await harness.SaveAsync(Journey("care", webhook) with { Exit = new JourneyExit(SegmentExited: "vip") });
+        receiver.OnCall = _ => harness.ChangeAsync("p1", p => p.Exit("vip", DateTimeOffset.UtcNow));
+
+        // Enrolled by the feed (the profile is in the segment), then the profile leaves it during the first attempt.
+        await harness.DeliverAsync();
+        var record = await harness.EndedAsync("care:v1:p1:1");
+
+        Assert.Single(receiver.Calls);
+        Assert.Equal(JourneyInstanceStatus.Exited, record.Status);
+        Assert.Equal("segmentExited", record.Reason);
+    }
+
+    /// <summary>Issue 17, item 5: the sender itself refuses a call for a purpose no longer granted, whoever calls it.</summary>
+    [Fact]
+    public async Task WebhookSender_RefusesACallWhosePurposeIsNotGranted_WithoutContactingTheReceiver()
+    {
+        await using var harness = await JourneyHarness.StartAsync();
+        using var receiver = new WebhookReceiver();
+        await harness.ProfileAsync("p1", consents: new Dictionary<string, bool> { ["marketing_email"] = false });
+        await harness.ProfileAsync("p2", consents: new Dictionary<string, bool> { ["marketing_email"] = true });
+        JourneyWebhook Call(string profileId) => new(new Uri(receiver.Url, "hook"), null, TimeSpan.FromSeconds(10), "promo", 1, profileId, $"promo:v1:{profileId}:1", "steps[0]", "marketing_email");
+
+        Assert.Equal(new WebhookResult(0, ConsentAbsent: true), await harness.Sender.SendAsync(Call("p1"), CancellationToken.None));
+        Assert.Empty(receiver.Calls);
+        Assert.Equal(new WebhookResult(200), await harness.Sender.SendAsync(Call("p2"), CancellationToken.None));
+        Assert.Single(receiver.Calls);
+    }
 }

@@ -30,7 +30,13 @@ public sealed class WebhookReceiver : IDisposable
             var body = await reader.ReadToEndAsync();
             var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
             var status = _answers.TryDequeue(out var next) ? next : HttpStatusCode.OK;
-            Calls.Enqueue(new ReceivedWebhook(context.Request.Path, body, headers, (int)status));
+            var call = new ReceivedWebhook(context.Request.Path, body, headers, (int)status);
+            Calls.Enqueue(call);
+            if (OnCall is { } onCall)
+            {
+                await onCall(call);
+            }
+
             context.Response.StatusCode = (int)status;
         });
         _app.StartAsync().GetAwaiter().GetResult();
@@ -39,6 +45,9 @@ public sealed class WebhookReceiver : IDisposable
     }
 
     public Uri Url { get; }
+
+    /// <summary>Runs for each request after it is recorded and before it is answered (what happens meanwhile elsewhere).</summary>
+    public Func<ReceivedWebhook, Task>? OnCall { get; set; }
 
     /// <summary>Every request received, in order (failed attempts included).</summary>
     public ConcurrentQueue<ReceivedWebhook> Calls { get; } = new();

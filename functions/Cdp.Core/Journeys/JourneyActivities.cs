@@ -206,8 +206,11 @@ public sealed record JourneyAnswer(bool Yes, string? Text = null);
 /// <summary>A <c>setTrait</c> (<see cref="Trait"/>, <see cref="Value"/>) or <c>addTag</c> (<see cref="Tag"/>) for one profile; <see cref="MessageId"/> is the provenance (instance and step).</summary>
 public sealed record JourneyProfileChange(string ProfileId, string JourneyId, string MessageId, string Trait = "", JsonNode? Value = null, string? Tag = null);
 
-/// <summary>A webhook to post: where, the body template, per-attempt timeout, and the instance it comes from.</summary>
-public sealed record JourneyWebhook(Uri Url, JsonNode? Body, TimeSpan Timeout, string JourneyId, long JourneyVersion, string ProfileId, string InstanceId, string Step);
+/// <summary>
+/// A webhook to post: where, the body template, per-attempt timeout, the instance it comes from, and the consent
+/// purpose the contact needs (checked at every attempt; null when the journey names none).
+/// </summary>
+public sealed record JourneyWebhook(Uri Url, JsonNode? Body, TimeSpan Timeout, string JourneyId, long JourneyVersion, string ProfileId, string InstanceId, string Step, string? Purpose = null);
 
-/// <summary>What the receiver of a webhook answered.</summary>
-public sealed record WebhookResult(int StatusCode);
+/// <summary>What the receiver of a webhook answered; <see cref="ConsentAbsent"/> when it was not called because the purpose is not granted.</summary>
+public sealed record WebhookResult(int StatusCode, bool ConsentAbsent = false);
