@@ -12,7 +12,8 @@ namespace Cdp.Journeys;
 /// Posts a webhook step: the body rendered from the profile now, signed with HMAC-SHA256 over
 /// <c>{timestamp}.{body}</c> (headers <see cref="TimestampHeader"/> and <see cref="SignatureHeader"/>, <c>v1=</c> and
 /// the hex digest), with an <c>Idempotency-Key</c> (instance and step) since a retry after a timeout may post twice.
-/// A non-success answer or a timeout throws, so the orchestrator retries. A call whose consent purpose the profile
+/// A non-success answer or a timeout throws, so the orchestrator retries. An acknowledged call is recorded in the
+/// instance's record, and a step acknowledged before is not called again (an instance resumed after a restart). A call whose consent purpose the profile
 /// does not grant now is not made (<see cref="WebhookResult.ConsentAbsent"/>).
 /// </summary>
 public sealed class WebhookSender(HttpClient http, JourneyActivities activities, IOptions<JourneyOptions> options, TimeProvider time, ILogger<WebhookSender> logger)
@@ -24,6 +25,12 @@ public sealed class WebhookSender(HttpClient http, JourneyActivities activities,
     {
         ArgumentNullException.ThrowIfNull(call);
         var key = Key(options.Value.WebhookSecret);
+        if (await activities.DeliveredAsync(call.InstanceId, call.Step, cancellationToken))
+        {
+            // Acknowledged before, and the instance runs the step again (resumed after its host lost it): not twice.
+            return new WebhookResult(0, Repeated: true);
+        }
+
         if (call.Purpose is { } purpose && !(await activities.AskAsync(new JourneyQuestion(call.ProfileId, JourneyQuestion.Consent, purpose), cancellationToken)).Yes)
         {
             // Asked at every attempt, whoever calls: a retry hours after a revocation must not contact the person.
@@ -48,6 +55,10 @@ public sealed class WebhookSender(HttpClient http, JourneyActivities activities,
             Logs.WebhookFailed(logger, call.InstanceId, call.Url, (int)response.StatusCode);
             throw new HttpRequestException($"The webhook {call.Url} answered {(int)response.StatusCode}.", null, response.StatusCode);
         }
+
+        // Recorded at once: the window in which a crash makes a resumed instance call again is this write, not the
+        // orchestration's next steps (the Idempotency-Key, the same on every call of the step, covers what is left).
+        await activities.MarkDeliveredAsync(call.InstanceId, call.Step, CancellationToken.None);
 
         return new WebhookResult((int)response.StatusCode);
     }

@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Cdp.Core.Journeys;
 using Cdp.Embedded;
 using Cdp.Journeys;
 using Cdp.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cdp.Local.Tests;
 
@@ -150,6 +152,50 @@ public class JourneyTests
         Assert.Single(history, h => h.Step == "steps[0]"); // the first action was not taken again
         var tags = (await again.GetFromJsonAsync<JsonObject>($"/api/profiles/{profileId}"))!["traits"]!["tags"]!["value"]!.AsArray();
         Assert.Equal(["before", "after"], tags.Select(t => t!.GetValue<string>()));
+    }
+
+    /// <summary>
+    /// Issue 17, item 16: a webhook the receiver acknowledged is not sent again by an instance resumed at that step
+    /// after a restart (the host stopped after the answer, before the next step was recorded); the Idempotency-Key is
+    /// the same for every call of the step.
+    /// </summary>
+    [Fact]
+    public async Task ARestartAfterAnAcknowledgedWebhook_DoesNotSendItAgain()
+    {
+        using var receiver = new WebhookReceiver();
+        var data = LocalApp.NewDataDirectory();
+        string instanceId;
+        await using (var before = new LocalApp(data))
+        {
+            using var client = before.CreateClient();
+            await client.PutAsync("/api/segments/vip", HttpJson.Body("""{"name":"VIP","rule":"flag(\"vip\")"}"""));
+            await client.PutAsync("/api/journeys/hooked", HttpJson.Body($$$"""
+                {"name":"Hooked","trigger":{"segmentEntered":"vip"},
+                 "steps":[{"type":"action","action":"webhook","url":"{{{receiver.Url}}}hook"},{"type":"wait","duration":"PT1H"}]}
+                """));
+            await client.PostAsync("/api/v1/identify", HttpJson.Body("""{"userId":"j-hook","traits":{"vip":true}}"""));
+            instanceId = (await InstanceOfAsync(client, await ProfileIdAsync(client, "j-hook")))["instanceId"]!.GetValue<string>();
+            await Eventually.GetAsync(() => client.GetOrNullAsync($"/api/journeys/instances/{instanceId}"), v => v["instance"]!["step"]?.GetValue<string>() == "steps[1]");
+
+            // The record as a stop right after the answer leaves it: the webhook step reported (before its call) and
+            // acknowledged, the next step not reported yet.
+            var records = before.Services.GetRequiredService<IJourneyInstances>();
+            var stored = (await records.GetAsync("hooked", instanceId, CancellationToken.None))!;
+            var history = stored.Instance.History!.TakeWhile(h => h.Step != "steps[1]").ToList();
+            Assert.Equal("steps[0]", history[^1].Step);
+            Assert.Equal(["steps[0]"], stored.Instance.Delivered);
+            Assert.True(await records.TryReplaceAsync(stored.Instance with { Step = "steps[0]", History = history }, stored.VersionTag, CancellationToken.None));
+        }
+
+        await using var after = new LocalApp(data);
+        using var again = after.CreateClient();
+        var resumed = await Eventually.GetAsync(
+            () => again.GetOrNullAsync($"/api/journeys/instances/{instanceId}"),
+            v => v["instance"]!["step"]?.GetValue<string>() == "steps[1]");
+
+        Assert.Contains(resumed["instance"]!["history"]!.AsArray(), h => h!["outcome"]?.GetValue<string>() == "resumed at steps[0]");
+        Assert.Single(receiver.Calls);
+        Assert.Equal($"{instanceId}/steps[0]", receiver.Calls.Single().Headers["Idempotency-Key"]);
     }
 
     [Fact]

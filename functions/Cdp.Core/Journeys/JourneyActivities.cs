@@ -103,6 +103,35 @@ public sealed partial class JourneyActivities(IProfileStore profiles, IJourneyIn
         return Fill(template, webhook, traits)?.ToJsonString() ?? "null";
     }
 
+    /// <summary>True when the instance's record says the receiver acknowledged the webhook at <paramref name="step"/>.</summary>
+    public async Task<bool> DeliveredAsync(string instanceId, string step, CancellationToken cancellationToken) =>
+        JourneyInstance.JourneyIdOf(instanceId) is { } journeyId
+        && (await instances.GetAsync(journeyId, instanceId, cancellationToken))?.Instance.WasDelivered(step) == true;
+
+    /// <summary>Records in the instance's record that the receiver acknowledged the webhook at <paramref name="step"/> (once).</summary>
+    public async Task MarkDeliveredAsync(string instanceId, string step, CancellationToken cancellationToken)
+    {
+        var journeyId = JourneyInstance.JourneyIdOf(instanceId) ?? throw new ArgumentException($"'{instanceId}' is not a journey instance id.", nameof(instanceId));
+        for (var attempt = 1; ; attempt++)
+        {
+            if (await instances.GetAsync(journeyId, instanceId, cancellationToken) is not { } stored || stored.Instance.WasDelivered(step))
+            {
+                return; // no record (started by hand, or erased), or recorded already
+            }
+
+            var next = stored.Instance with { Delivered = [.. stored.Instance.Delivered ?? [], step] };
+            if (await instances.TryReplaceAsync(next, stored.VersionTag, cancellationToken))
+            {
+                return;
+            }
+
+            if (attempt == MaxAttempts)
+            {
+                throw new InvalidOperationException($"The record of '{instanceId}' changed under {MaxAttempts} writes in a row.");
+            }
+        }
+    }
+
     /// <summary>Applies a report of the orchestration to the instance's record (once per sequence number).</summary>
     public async Task RecordAsync(JourneyReport report, CancellationToken cancellationToken)
     {
@@ -212,5 +241,8 @@ public sealed record JourneyProfileChange(string ProfileId, string JourneyId, st
 /// </summary>
 public sealed record JourneyWebhook(Uri Url, JsonNode? Body, TimeSpan Timeout, string JourneyId, long JourneyVersion, string ProfileId, string InstanceId, string Step, string? Purpose = null);
 
-/// <summary>What the receiver of a webhook answered; <see cref="ConsentAbsent"/> when it was not called because the purpose is not granted.</summary>
-public sealed record WebhookResult(int StatusCode, bool ConsentAbsent = false);
+/// <summary>
+/// What the receiver of a webhook answered; <see cref="ConsentAbsent"/> when it was not called because the purpose is
+/// not granted; <see cref="Repeated"/> when it was not called because it acknowledged this step before (a resumed instance).
+/// </summary>
+public sealed record WebhookResult(int StatusCode, bool ConsentAbsent = false, bool Repeated = false);

@@ -4,7 +4,8 @@ namespace Cdp.Core.Journeys;
 /// The record of one enrollment, kept by the orchestration through an activity: what the status API, the
 /// per-profile list, the metrics and the re-entry policy read. <see cref="Trigger"/> names what enrolled the
 /// profile (e.g. <c>segment:vip:12</c>: the segment and the profile version), so a redelivered trigger never
-/// enrolls twice.
+/// enrolls twice. <see cref="Delivered"/> lists the webhook steps whose receiver acknowledged the call, written by
+/// the sender as soon as it has the answer, so that an instance resumed at such a step does not call again.
 /// </summary>
 public sealed record JourneyInstance(
     string InstanceId,
@@ -19,8 +20,12 @@ public sealed record JourneyInstance(
     string? Reason = null,
     DateTimeOffset? EndedAt = null,
     IReadOnlyList<JourneyStepTaken>? History = null,
-    int SchemaVersion = 1)
+    int SchemaVersion = 1,
+    IReadOnlyList<string>? Delivered = null)
 {
+    /// <summary>Whether the webhook at step path <paramref name="step"/> was acknowledged (a 2xx answer), as <see cref="Delivered"/> records.</summary>
+    public bool WasDelivered(string step) => Delivered?.Contains(step, StringComparer.Ordinal) == true;
+
     /// <summary>The longest history kept: older steps are dropped (a loop of waits could otherwise grow it without end).</summary>
     public const int MaxHistory = 200;
 
