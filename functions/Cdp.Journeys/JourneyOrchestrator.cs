@@ -77,6 +77,13 @@ public static class JourneyOrchestrator
                 await ReportAsync("end", "end", failed.FailureDetails.ErrorMessage, JourneyInstanceStatus.Failed, "failed: " + failed.TaskName);
                 throw;
             }
+            catch (Exception failed)
+            {
+                // Any other failure (a definition the interpreter cannot run, a resume point it lacks) ends the record
+                // too: one left running would block re-entry after exit and show a run that is not there.
+                await ReportAsync("end", "end", failed.Message, JourneyInstanceStatus.Failed, "failed: " + failed.GetType().Name);
+                throw;
+            }
 
             context.SetCustomStatus(null);
             await ReportAsync("end", "end", null, outcome.Status, outcome.Reason);

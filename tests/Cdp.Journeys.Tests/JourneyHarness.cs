@@ -125,11 +125,11 @@ internal sealed class JourneyHarness : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="journey"/> for <paramref name="profileId"/> with a record, as an enrollment does.</summary>
-    public async Task<string> StartAsync(JourneyDefinition journey, string profileId)
+    public async Task<string> StartAsync(JourneyDefinition journey, string profileId, JourneyResume? resume = null)
     {
         var id = JourneyInstance.IdFor(journey.Id, journey.Version, profileId, 1);
         Assert.True(await Journeys.TryCreateAsync(new JourneyInstance(id, journey.Id, journey.Version, profileId, 1, "test", JourneyInstanceStatus.Pending, Seen), CancellationToken.None));
-        Assert.True(await Runtime.StartAsync(id, new JourneyRun(journey, profileId, 1), CancellationToken.None));
+        Assert.True(await Runtime.StartAsync(id, new JourneyRun(journey, profileId, 1, resume), CancellationToken.None));
         return id;
     }
 

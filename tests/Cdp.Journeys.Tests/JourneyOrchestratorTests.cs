@@ -292,4 +292,19 @@ public class JourneyOrchestratorTests
         Assert.Equal(new WebhookResult(200), await harness.Sender.SendAsync(Call("p2"), CancellationToken.None));
         Assert.Single(receiver.Calls);
     }
+
+    /// <summary>Issue 17, item 9: an orchestration failing for any reason (not only a failed activity) ends its record as failed.</summary>
+    [Fact]
+    public async Task AnOrchestrationFailure_OfAnyKind_EndsTheRecordAsFailed()
+    {
+        await using var harness = await JourneyHarness.StartAsync();
+        await harness.ProfileAsync("p1");
+
+        // Resumed at a step the definition does not have: the interpreter itself throws.
+        var record = await harness.EndedAsync(await harness.StartAsync(Journey("lost", SetTrait("a", "b")), "p1", new JourneyResume("steps[9]", 1)));
+
+        Assert.Equal(JourneyInstanceStatus.Failed, record.Status);
+        Assert.StartsWith("failed: ", record.Reason, StringComparison.Ordinal);
+        Assert.Equal("Failed", (await harness.Runtime.GetStatusAsync(record.InstanceId, CancellationToken.None))!.RuntimeStatus);
+    }
 }
