@@ -27,6 +27,9 @@ public static class CdpMetrics
     /// <summary>Profile changes handed on as catch-ups (versions before them were skipped by the feed or not known to this consumer), by reason.</summary>
     public static readonly Counter<long> ChangesCaughtUp = Meter.CreateCounter<long>("cdp.changes.caught_up");
 
+    /// <summary>Profile changes parked as dead letters (a subscriber failed on them deterministically), tagged by subscriber.</summary>
+    public static readonly Counter<long> ChangesDeadLettered = Meter.CreateCounter<long>("cdp.changes.dead_lettered");
+
     /// <summary>Segment rule evaluations that failed (the rule threw on a profile's values), tagged by segment.</summary>
     public static readonly Counter<long> SegmentEvaluationFailures = Meter.CreateCounter<long>("cdp.segments.evaluation_failures");
 

@@ -50,6 +50,7 @@ public static class CoreServiceCollectionExtensions
             .BindConfiguration(SourceOptions.Section)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<SourceOptions>, SourceOptionsValidator>();
+        services.AddSingleton<ProfileChangeReplay>();
         services.AddSingleton<ProfileChangeProcessor>();
         services.AddSingleton<ConsentService>();
         services.AddSingleton<Privacy.ExportService>();

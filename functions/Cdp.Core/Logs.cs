@@ -50,6 +50,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 400, Level = LogLevel.Debug, Message = "Processed {Count} profile changes ({Skipped} already handled or older) with {Subscribers} subscribers.")]
     public static partial void ProfileChangesProcessed(ILogger logger, int count, int skipped, int subscribers);
 
+    [LoggerMessage(EventId = 404, Level = LogLevel.Error, Message = "{Subscriber} failed on version {Version} of profile '{ProfileId}' (attempt {Attempt} of {MaxAttempts}; after the last the change is parked as a dead letter, stage 'changes').")]
+    public static partial void ProfileChangeFailed(ILogger logger, Exception exception, string subscriber, string profileId, long version, int attempt, int maxAttempts);
+
     [LoggerMessage(EventId = 401, Level = LogLevel.Error, Message = "Segment '{SegmentId}' v{Version} has a rule that does not compile and is not evaluated: {Error}")]
     public static partial void SegmentRuleInvalid(ILogger logger, string segmentId, long version, string error);
 

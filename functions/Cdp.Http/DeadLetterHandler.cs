@@ -12,7 +12,7 @@ namespace Cdp.Http;
 /// <c>POST /api/deadletters/replay</c> replays a page; <c>DELETE</c> removes one or a page. A replayed letter is removed;
 /// one that fails again stays, with the problems returned.
 /// </summary>
-public sealed class DeadLetterHandler(IDeadLetterStore store, CollectService collect)
+public sealed class DeadLetterHandler(IDeadLetterStore store, CollectService collect, Core.Changes.ProfileChangeReplay changes)
 {
     /// <summary>The most letters listed or replayed at once.</summary>
     public const int MaxBatch = 1000;
@@ -82,9 +82,9 @@ public sealed class DeadLetterHandler(IDeadLetterStore store, CollectService col
         }
 
         var stage = request.Query.TryGetValue("stage", out var s) ? s.ToString() : null;
-        if (stage is not null && stage is not (DeadLetter.CollectStage or DeadLetter.IngestStage))
+        if (stage is not null && !DeadLetter.Stages.Contains(stage))
         {
-            return (null, Problems.Invalid("stage", $"'{DeadLetter.CollectStage}' or '{DeadLetter.IngestStage}'.", title));
+            return (null, Problems.Invalid("stage", $"One of {string.Join(", ", DeadLetter.Stages.Select(s => $"'{s}'"))}.", title));
         }
 
         var after = request.Query.TryGetValue("after", out var a) && a.ToString().Length > 0 ? a.ToString() : null;
@@ -108,10 +108,25 @@ public sealed class DeadLetterHandler(IDeadLetterStore store, CollectService col
         }
 
         var corrected = body.Length == 0 ? null : Encoding.UTF8.GetString(body.Span);
+        var (accepted, errors) = await ReplayOneAsync(letter, corrected, cancellationToken);
+        return errors is null
+            ? TypedResults.Ok(new ReplayReply(id, true, accepted))
+            : Problems.Invalid(errors, $"Dead letter '{id}' still cannot be accepted; it is kept.");
+    }
+
+    /// <summary>
+    /// Replays one letter: a change letter marks its profile for a catch-up by the change feed's subscribers (accepted
+    /// counts 1); any other is accepted again or put back on the stream. The problems when it is kept.
+    /// </summary>
+    private async Task<(int Accepted, IReadOnlyDictionary<string, string[]>? Errors)> ReplayOneAsync(DeadLetter letter, string? corrected, CancellationToken cancellationToken)
+    {
+        if (letter.Stage == DeadLetter.ChangesStage)
+        {
+            return (1, await changes.ReplayAsync(letter, cancellationToken));
+        }
+
         var result = await collect.ReplayAsync(letter, corrected, cancellationToken);
-        return result.Outcome == CollectOutcome.Accepted
-            ? TypedResults.Ok(new ReplayReply(id, true, result.Accepted.Count))
-            : Problems.Invalid(result.Errors, $"Dead letter '{id}' still cannot be accepted; it is kept.");
+        return result.Outcome == CollectOutcome.Accepted ? (result.Accepted.Count, null) : (0, result.Errors);
     }
 
     /// <summary>
@@ -132,14 +147,14 @@ public sealed class DeadLetterHandler(IDeadLetterStore store, CollectService col
         var page = await store.ListAsync(query, cancellationToken);
         foreach (var letter in page.Letters)
         {
-            var result = await collect.ReplayAsync(letter, null, cancellationToken);
-            if (result.Outcome == CollectOutcome.Accepted)
+            var (accepted, errors) = await ReplayOneAsync(letter, null, cancellationToken);
+            if (errors is null)
             {
-                replayed.Add(new ReplayReply(letter.Id, true, result.Accepted.Count));
+                replayed.Add(new ReplayReply(letter.Id, true, accepted));
             }
             else
             {
-                failed[letter.Id] = [.. result.Errors.SelectMany(e => e.Value.Select(problem => $"{e.Key}: {problem}"))];
+                failed[letter.Id] = [.. errors.SelectMany(e => e.Value.Select(problem => $"{e.Key}: {problem}"))];
             }
         }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Cdp.Core.Changes;
 using Cdp.Core.Profiles;
 using Cdp.Embedded.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
@@ -87,5 +88,54 @@ public class ContainmentTests
         Assert.InRange(traits.Count, 1, 44);
         Assert.True(System.Text.Encoding.UTF8.GetByteCount(profile.ToJsonString()) < ProfileDocument.MaxStoredBytes);
         Assert.Empty((await client.GetFromJsonAsync<JsonArray>("/api/deadletters"))!);
+    }
+
+    /// <summary>A change-feed subscriber with a bug for profiles holding the trait <c>boom</c>, until it is fixed.</summary>
+    private sealed class BuggySubscriber : IProfileChangeSubscriber
+    {
+        public volatile bool Fixed;
+
+        public System.Collections.Concurrent.ConcurrentQueue<(string ProfileId, long? MissedAfter)> Handled { get; } = new();
+
+        public Task OnProfileChangedAsync(ProfileChange change, ProfileChangeContext context, CancellationToken cancellationToken)
+        {
+            if (!Fixed && change.Profile.Traits.ContainsKey("boom"))
+            {
+                throw new InvalidOperationException("a bug in a subscriber");
+            }
+
+            Handled.Enqueue((change.ProfileId, change.MissedAfter));
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>
+    /// Issue 17, item 9: a change a subscriber fails on every time is parked as a dead letter (stage <c>changes</c>) after
+    /// a bounded number of tries, the feed goes on with later changes, and replaying the letter after the fix has the
+    /// subscribers handle the profile again from its state.
+    /// </summary>
+    [Fact]
+    public async Task AChangeASubscriberFailsOn_IsParked_TheFeedGoesOn_AndAReplayAfterTheFixHandlesIt()
+    {
+        var buggy = new BuggySubscriber();
+        await using var app = new LocalApp { ConfigureServices = services => services.AddSingleton<IProfileChangeSubscriber>(buggy) };
+        using var client = app.CreateClient();
+
+        await client.PostAsync("/api/v1/identify", HttpJson.Body("""{"userId":"c-boom","traits":{"boom":true}}"""));
+        var letter = (await Eventually.GetAsync(() => client.GetFromJsonAsync<JsonArray>("/api/deadletters?stage=changes"), l => l.Count > 0)).Single()!;
+        var profileId = (await client.GetOrNullAsync("/api/profiles?identifier=user_id:c-boom"))!["id"]!.GetValue<string>();
+        Assert.Contains("a bug in a subscriber", letter["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(profileId, JsonNode.Parse(letter["body"]!.GetValue<string>())!["profileId"]!.GetValue<string>());
+
+        // The feed went on: a later change of another profile reaches the subscriber.
+        await client.PostAsync("/api/v1/identify", HttpJson.Body("""{"userId":"c-fine","traits":{"plan":"pro"}}"""));
+        var fine = (await Eventually.GetAsync(() => client.GetOrNullAsync("/api/profiles?identifier=user_id:c-fine"), _ => true))["id"]!.GetValue<string>();
+        await Eventually.GetAsync(() => Task.FromResult<JsonObject?>(buggy.Handled.Any(h => h.ProfileId == fine) ? [] : null), _ => true);
+
+        buggy.Fixed = true;
+        using var replayed = await client.PostAsync($"/api/deadletters/{letter["id"]!.GetValue<string>()}/replay", null);
+        Assert.Equal(HttpStatusCode.OK, replayed.StatusCode);
+        await Eventually.GetAsync(() => Task.FromResult<JsonObject?>(buggy.Handled.Any(h => h.ProfileId == profileId && h.MissedAfter == 0) ? [] : null), _ => true);
+        Assert.Empty((await client.GetFromJsonAsync<JsonArray>("/api/deadletters?stage=changes"))!);
     }
 }

@@ -2,8 +2,8 @@ namespace Cdp.Core.DeadLetters;
 
 /// <summary>
 /// A message that could not be accepted or processed, kept with its reason so that it can be replayed
-/// after a fix. <see cref="Body"/> is exactly what was received (collect) or the message as it was on the
-/// stream (ingest).
+/// after a fix. <see cref="Body"/> is exactly what was received (collect), the message as it was on the
+/// stream (ingest), or which profile change failed (changes).
 /// </summary>
 public sealed record DeadLetter(
     string Id,
@@ -19,4 +19,13 @@ public sealed record DeadLetter(
 
     /// <summary>Accepted, then found unprocessable by ingest.</summary>
     public const string IngestStage = "ingest";
+
+    /// <summary>
+    /// A profile change a change-feed subscriber failed on deterministically (<see cref="Body"/>: the profile id, the
+    /// version and the subscriber); replaying it makes the subscribers handle the profile again from its state.
+    /// </summary>
+    public const string ChangesStage = "changes";
+
+    /// <summary>Every stage, as the dead-letter API accepts them.</summary>
+    public static IReadOnlyList<string> Stages { get; } = [CollectStage, IngestStage, ChangesStage];
 }

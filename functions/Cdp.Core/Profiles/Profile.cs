@@ -57,6 +57,21 @@ public sealed class Profile
         _consents = Sorted(document.Consents);
         _claiming = document.Claiming is { Count: > 0 } claiming ? new SortedSet<string>(claiming, StringComparer.Ordinal) : null;
         _moving = document.Moving is { Count: > 0 } moving ? Sorted(moving) : null;
+        CatchUp = document.CatchUp;
+    }
+
+    /// <summary>The version whose change the change feed's subscribers handle as a catch-up (see <see cref="AskCatchUp"/>).</summary>
+    public long? CatchUp { get; private set; }
+
+    /// <summary>
+    /// Asks the change feed's subscribers to handle this profile again from its whole state: a new version (no change
+    /// path) marked as a catch-up, so every segment is evaluated and every reaction checked again (a change-feed dead
+    /// letter replayed after a fix).
+    /// </summary>
+    public void AskCatchUp()
+    {
+        Bookkeeping();
+        CatchUp = Version;
     }
 
     public string Id { get; }
@@ -652,7 +667,8 @@ public sealed class Profile
         SegmentExits: _exits.Count == 0 ? null : new SortedDictionary<string, SegmentExit>(_exits, StringComparer.Ordinal),
         Consents: _consents.Count == 0 ? null : new SortedDictionary<string, ProfileConsent>(_consents, StringComparer.Ordinal),
         Claiming: _claiming is not { Count: > 0 } ? null : [.. _claiming],
-        Moving: _moving is not { Count: > 0 } ? null : new SortedDictionary<string, string>(_moving, StringComparer.Ordinal));
+        Moving: _moving is not { Count: > 0 } ? null : new SortedDictionary<string, string>(_moving, StringComparer.Ordinal),
+        CatchUp: CatchUp == Version ? CatchUp : null);
 
     public static Profile FromDocument(ProfileDocument document)
     {

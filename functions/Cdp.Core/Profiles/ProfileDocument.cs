@@ -13,6 +13,8 @@ namespace Cdp.Core.Profiles;
 /// seen to name the profile: a crash between the two writes is finished or undone by the next reader (docs/identity.md).
 /// <see cref="Moving"/> maps the index key of a device identifier the profile let go of to the profile it is moving
 /// to, until the index entry follows: a reader that meets the entry meanwhile finishes the move.
+/// <see cref="CatchUp"/> is the version whose change subscribers must handle as a catch-up (from the whole state, not
+/// from what that version changed): written by replaying a change-feed dead letter.
 /// </summary>
 public sealed record ProfileDocument(
     int SchemaVersion,
@@ -32,7 +34,8 @@ public sealed record ProfileDocument(
     IReadOnlyDictionary<string, ProfileConsent>? Consents = null,
     IReadOnlyList<string>? Claiming = null,
     IReadOnlyDictionary<string, string>? Moving = null,
-    IReadOnlyDictionary<string, SegmentExit>? SegmentExits = null)
+    IReadOnlyDictionary<string, SegmentExit>? SegmentExits = null,
+    long? CatchUp = null)
 {
     public const int CurrentSchemaVersion = 2;
 

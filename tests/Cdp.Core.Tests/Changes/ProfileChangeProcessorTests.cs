@@ -1,8 +1,10 @@
 using System.Text.Json.Nodes;
 using Cdp.Core.Changes;
+using Cdp.Core.DeadLetters;
 using Cdp.Core.Identity;
 using Cdp.Core.Profiles;
 using Cdp.Testing;
+using Cdp.Testing.InMemory;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cdp.Core.Tests.Changes;
@@ -119,9 +121,86 @@ public class ProfileChangeProcessorTests
         Assert.Equal([false, true, false], _subscriber.Deleted);
     }
 
+
+    /// <summary>Issue 17, item 9: a change a subscriber fails on deterministically is tried a bounded number of times, then parked; the feed goes on.</summary>
+    [Fact]
+    public async Task ADeterministicFailure_IsTriedABoundedNumberOfTimes_ThenParked_AndTheNextChangesAreHandled()
+    {
+        var stores = new InMemoryStores();
+        var failing = new Failing(new InvalidOperationException("rule bug"), "bad");
+        var after = new Recording();
+        var processor = new ProfileChangeProcessor([failing, after], NullLogger<ProfileChangeProcessor>.Instance, deadLetters: new ProfileChangeReplay(stores, stores, TimeProvider.System));
+        var bad = Writes("bad");
+        var good = Writes("good");
+
+        await processor.ProcessAsync([bad[0], good[0]], new ProfileChangeContext(null!), CancellationToken.None);
+
+        Assert.Equal(ProfileChangeProcessor.MaxAttempts, failing.Calls["bad"]);
+        Assert.Equal(1, failing.Calls["good"]);
+        Assert.Equal([1L, 1L], after.Versions); // the other subscriber handled both
+        var letter = Assert.Single(stores.DeadLetters);
+        Assert.Equal(DeadLetter.ChangesStage, letter.Stage);
+        Assert.Contains("rule bug", letter.Reason, StringComparison.Ordinal);
+        Assert.Equal("bad", JsonNode.Parse(letter.Body)!["profileId"]!.GetValue<string>());
+
+        // Redelivered: handled already, nothing more is parked.
+        await processor.ProcessAsync([bad[0]], new ProfileChangeContext(null!), CancellationToken.None);
+        Assert.Single(stores.DeadLetters);
+    }
+
+    /// <summary>A transient failure (a store down) is not parked: the batch fails and the feed redelivers it.</summary>
+    [Fact]
+    public async Task ATransientFailure_FailsTheBatch_AndParksNothing()
+    {
+        var stores = new InMemoryStores();
+        var failing = new Failing(new TimeoutException("store down"), "p1");
+        var processor = new ProfileChangeProcessor([failing], NullLogger<ProfileChangeProcessor>.Instance, deadLetters: new ProfileChangeReplay(stores, stores, TimeProvider.System));
+
+        await Assert.ThrowsAsync<TimeoutException>(() => processor.ProcessAsync([Writes("p1")[0]], new ProfileChangeContext(null!), CancellationToken.None));
+        Assert.Empty(stores.DeadLetters);
+    }
+
+    /// <summary>Replaying a change letter marks the profile for a catch-up: its next change is handed on as one, and the letter goes.</summary>
+    [Fact]
+    public async Task ReplayingAChangeLetter_MakesTheNextChangeACatchUp()
+    {
+        var stores = new InMemoryStores();
+        var replay = new ProfileChangeReplay(stores, stores, TimeProvider.System);
+        var profile = new Profile("p1", T0);
+        profile.Link(new Identifier("user_id", "u1"), T0);
+        Assert.NotNull(await stores.TryCreateAsync(profile, CancellationToken.None));
+        var stored = (await stores.GetAsync("p1", CancellationToken.None))!;
+        await replay.KeepAsync(new ProfileChange("p1", stored.VersionTag, stored.Profile.ToDocument()), "SegmentEvaluator", new InvalidOperationException("bug"), CancellationToken.None);
+        var letter = Assert.Single(stores.DeadLetters);
+
+        Assert.Null(await replay.ReplayAsync(letter, CancellationToken.None));
+
+        Assert.Empty(stores.DeadLetters);
+        var marked = (await stores.GetAsync("p1", CancellationToken.None))!.Profile;
+        Assert.Equal(2, marked.Version);
+        Assert.Equal(2, marked.CatchUp);
+        var seen = new Recording();
+        var processor = new ProfileChangeProcessor([seen], NullLogger<ProfileChangeProcessor>.Instance);
+        await processor.ProcessAsync([new ProfileChange("p1", "t1", stored.Profile.ToDocument()), new ProfileChange("p1", "t2", marked.ToDocument())], new ProfileChangeContext(null!), CancellationToken.None);
+        Assert.Equal([null, 0L], seen.MissedAfter);
+    }
+
+    private sealed class Failing(Exception failure, string profileId) : IProfileChangeSubscriber
+    {
+        public Dictionary<string, int> Calls { get; } = [];
+
+        public Task OnProfileChangedAsync(ProfileChange change, ProfileChangeContext context, CancellationToken cancellationToken)
+        {
+            Calls[change.ProfileId] = Calls.GetValueOrDefault(change.ProfileId) + 1;
+            return change.ProfileId == profileId ? Task.FromException(failure) : Task.CompletedTask;
+        }
+    }
+
     private sealed class Recording : IProfileChangeSubscriber
     {
         public List<long> Versions { get; } = [];
+
+        public List<long?> MissedAfter { get; } = [];
 
         public List<bool> Deleted { get; } = [];
 
@@ -136,6 +215,7 @@ public class ProfileChangeProcessorTests
             }
 
             Versions.Add(change.Profile.Version);
+            MissedAfter.Add(change.MissedAfter);
             Deleted.Add(change.Deleted);
             return Task.CompletedTask;
         }
