@@ -179,6 +179,43 @@ public class ErasureTests
         return found;
     }
 
+    /// <summary>
+    /// Issue 17, item 13: an instance enrolled after the erasure's journeys step (a change handled late) is ended and
+    /// its record deleted once the profile's deletion reaches the change feed.
+    /// </summary>
+    [Fact]
+    public async Task AnInstanceEnrolledAfterTheJourneysStep_IsEndedByTheDeletion()
+    {
+        await using var app = new LocalApp();
+        using var client = app.CreateClient();
+        using (var journey = await client.PutAsync("/api/journeys/later", HttpJson.Body("""
+            {"name":"Later","trigger":{"event":"Poked"},"steps":[{"type":"wait","duration":"PT1H"}]}
+            """)))
+        {
+            Assert.True(journey.IsSuccessStatusCode, await journey.Content.ReadAsStringAsync());
+        }
+
+        await client.PostAsync("/api/v1/identify", HttpJson.Body("""{"userId":"late-user","traits":{"plan":"pro"}}"""));
+        var profileId = (await Eventually.GetAsync(() => client.GetOrNullAsync("/api/profiles?identifier=user_id:late-user"), _ => true))["id"]!.GetValue<string>();
+        var erasures = app.Services.GetRequiredService<ErasureService>();
+        var runtime = app.Services.GetRequiredService<Cdp.Core.Journeys.IJourneyRuntime>();
+        var erasureId = (await erasures.RequestForProfileAsync(profileId, "late enrollment test", CancellationToken.None))!.Value.Erasure.Id;
+        await erasures.RunStepAsync(erasureId, ErasureService.Suppress, runtime, CancellationToken.None);
+        await erasures.RunStepAsync(erasureId, ErasureService.Journeys, runtime, CancellationToken.None);
+
+        // A change from before the erasure, handled only now, enrolls the person.
+        var records = app.Services.GetRequiredService<Cdp.Core.Journeys.IJourneyInstances>();
+        var definition = (await app.Services.GetRequiredService<Cdp.Core.Journeys.IJourneyStore>().GetAsync("later", CancellationToken.None))!.Definition;
+        var late = Cdp.Core.Journeys.JourneyInstance.IdFor("later", definition.Version, profileId, 1);
+        Assert.True(await records.TryCreateAsync(new Cdp.Core.Journeys.JourneyInstance(late, "later", definition.Version, profileId, 1, "event:Poked:1", Cdp.Core.Journeys.JourneyInstanceStatus.Pending, DateTimeOffset.UtcNow), CancellationToken.None));
+        Assert.True(await runtime.StartAsync(late, new Cdp.Core.Journeys.JourneyRun(definition, profileId, 1), CancellationToken.None));
+
+        await erasures.RunAsync(erasureId, runtime, CancellationToken.None);
+
+        await Eventually.GetAsync(() => Task.FromResult<JsonObject?>(records.GetAsync("later", late, CancellationToken.None).Result is null ? [] : null), _ => true);
+        Assert.Null(await runtime.GetStatusAsync(late, CancellationToken.None));
+    }
+
     /// <summary>The profile's row as stored in the data folder's database.</summary>
     private static string StoredProfile(LocalApp app, string id)
     {

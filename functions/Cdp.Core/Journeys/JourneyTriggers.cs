@@ -16,7 +16,8 @@ namespace Cdp.Core.Journeys;
 /// change finds it and starts nothing new; starting is idempotent by instance id; raised events carry their time,
 /// and an instance ignores events from before it began to wait; a second exit finds the instance ended.
 /// Merges: the merged-away profile's instances end with reason <c>merged</c> (the survivor is evaluated for
-/// every segment after the merge, and enrolls by its own triggers and re-entry policy).
+/// every segment after the merge, and enrolls by its own triggers and re-entry policy). A deletion (an erased
+/// profile's tombstone) ends and deletes every instance of the profile, as the erasure does.
 /// </remarks>
 public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances instances, TimeProvider time, ILogger<JourneyTriggers> logger) : IProfileChangeSubscriber
 {
@@ -27,7 +28,15 @@ public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances in
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(context);
         var paths = change.Profile.ChangedPaths ?? [];
-        if (change.Deleted || (paths.Count == 0 && change.MissedAfter is null))
+        if (change.Deleted)
+        {
+            // Erased: an instance enrolled after the erasure ended the person's journeys (a change handled late) ends
+            // here, after every earlier change of the profile, as the erasure ends them.
+            await JourneyErasure.EraseAsync(instances, context.Journeys, change.ProfileId, cancellationToken);
+            return;
+        }
+
+        if (paths.Count == 0 && change.MissedAfter is null)
         {
             return;
         }

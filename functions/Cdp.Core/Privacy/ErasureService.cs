@@ -214,21 +214,8 @@ public sealed class ErasureService(
         return suppressed;
     }
 
-    private async Task<int> EraseJourneysAsync(IReadOnlyList<string> profileIds, IJourneyRuntime runtime, CancellationToken cancellationToken)
-    {
-        var removed = 0;
-        foreach (var id in profileIds)
-        {
-            foreach (var instance in await instances.ListAllForProfileAsync(id, cancellationToken))
-            {
-                await runtime.TerminateAsync(instance.InstanceId, JourneyInstance.ErasedReason, cancellationToken);
-                await runtime.PurgeAsync(instance.InstanceId, cancellationToken);
-                removed += await instances.DeleteAsync(instance.JourneyId, instance.InstanceId, cancellationToken) ? 1 : 0;
-            }
-        }
-
-        return removed;
-    }
+    private Task<int> EraseJourneysAsync(IReadOnlyList<string> profileIds, IJourneyRuntime runtime, CancellationToken cancellationToken) =>
+        SumAsync(profileIds, id => JourneyErasure.EraseAsync(instances, runtime, id, cancellationToken));
 
     /// <summary>
     /// Removes the dead letters that mention the person (a profile id, or a value that normalizes to one of their

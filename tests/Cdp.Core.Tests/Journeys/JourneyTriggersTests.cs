@@ -173,4 +173,26 @@ public class JourneyTriggersTests
         Assert.Empty(_runtime.Started);
         Assert.Empty(_runtime.Raised);
     }
+
+    /// <summary>
+    /// Issue 17, item 13: an instance enrolled after an erasure ended the person's journeys (a change handled late)
+    /// is ended by the profile's deletion, which reaches the feed after every earlier change of it: terminated,
+    /// purged and its record deleted, as the erasure does.
+    /// </summary>
+    [Fact]
+    public async Task ATombstone_EndsAndDeletesEveryInstanceOfTheProfile()
+    {
+        var triggers = await TriggersAsync(Journey("welcome-vip", new JourneyTrigger(SegmentEntered: "vip")));
+        var profile = new Profile("p1", T0);
+        profile.Enter("vip", T0);
+        await HandleAsync(triggers, Change(profile));
+        Assert.Equal(["welcome-vip:v1:p1:1"], _runtime.Started);
+
+        var tombstone = ProfileDocument.Tombstone("p1", profile.Version, T0.AddMinutes(5));
+        await HandleAsync(triggers, new ProfileChange("p1", "t", tombstone));
+
+        Assert.Equal(["welcome-vip:v1:p1:1"], _runtime.Terminated);
+        Assert.Equal(["welcome-vip:v1:p1:1"], _runtime.Purged);
+        Assert.Empty(_journeys.Instances);
+    }
 }

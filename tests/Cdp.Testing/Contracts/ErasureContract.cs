@@ -80,9 +80,12 @@ public abstract class ErasureContract
 
         // The person: a device with an email, another device with the user id, then a login that makes them one (a merge).
         var phone = $"+1 415 555 {Random.Shared.Next(2000, 9999)}";
-        await ingest.ProcessAsync([Identify($"{run}-1", 0, anonymousId: device1, email: email, phone: phone)], CancellationToken.None);
-        await ingest.ProcessAsync([Identify($"{run}-2", 1, userId: userId, anonymousId: device2)], CancellationToken.None);
-        await ingest.ProcessAsync([Identify($"{run}-3", 2, userId: userId, anonymousId: device1)], CancellationToken.None);
+        Message[] own = [Identify($"{run}-1", 0, anonymousId: device1, email: email, phone: phone), Identify($"{run}-2", 1, userId: userId, anonymousId: device2), Identify($"{run}-3", 2, userId: userId, anonymousId: device1)];
+        foreach (var message in own)
+        {
+            await ingest.ProcessAsync([message], CancellationToken.None);
+        }
+
         await ingest.ProcessAsync([Identify($"{run}-4", 3, userId: other, email: $"{other}@example.com")], CancellationToken.None);
         var person = (await profiles.LiveAsync(IdentityResolver.NewProfileId($"{run}-1"), CancellationToken.None))!.Profile;
         var otherId = IdentityResolver.NewProfileId($"{run}-4");
@@ -188,6 +191,19 @@ public abstract class ErasureContract
         Assert.Null(await profiles.GetAsync(IdentityResolver.NewProfileId($"{run}-5"), CancellationToken.None));
         Assert.Null(await Index.FindAsync(rules.KeyOf(new Identifier("anonymous_id", $"anon3-{run}")), CancellationToken.None));
         Assert.Empty(await Events.ListAsync(IdentityResolver.NewProfileId($"{run}-5"), 10, CancellationToken.None));
+
+        // The person's own messages delivered again (still in the stream's retention, or replayed): nothing comes back.
+        await ingest.ProcessAsync(own, CancellationToken.None);
+        foreach (var id in ids)
+        {
+            Assert.Null(await profiles.GetAsync(id, CancellationToken.None));
+            Assert.Empty(await Events.ListAsync(id, 10, CancellationToken.None));
+        }
+
+        foreach (var message in own)
+        {
+            Assert.Null(await profiles.GetAsync(IdentityResolver.NewProfileId(message.MessageId), CancellationToken.None));
+        }
 
         // Idempotent: asking again finds the same erasure; running it again changes nothing.
         var again = (await service.RequestForProfileAsync(person.Id, null, CancellationToken.None))!.Value;
