@@ -74,6 +74,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 602, Level = LogLevel.Information, Message = "Erasure '{ErasureId}' completed.")]
     public static partial void ErasureCompleted(ILogger logger, string erasureId);
 
+    [LoggerMessage(EventId = 603, Level = LogLevel.Information, Message = "Erasure '{ErasureId}' covers {Profiles} more profiles and {Identifiers} more identifiers (merged with the person since it was requested); the steps done run for them too.")]
+    public static partial void ErasureGrew(ILogger logger, string erasureId, int profiles, int identifiers);
+
     [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Enrolled profile '{ProfileId}' in journey '{JourneyId}' v{Version} (instance '{InstanceId}').")]
     public static partial void JourneyEnrolled(ILogger logger, string journeyId, long version, string profileId, string instanceId);
 

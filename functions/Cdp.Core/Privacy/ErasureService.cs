@@ -111,18 +111,102 @@ public sealed class ErasureService(
         return await CompleteAsync(erasureId, cancellationToken);
     }
 
-    /// <summary>Runs one step unless it is recorded as done; records it. How many items it removed (0 when done before).</summary>
+    /// <summary>
+    /// Runs one step unless it is recorded as done; records it. How many items it removed (0 when done before). The
+    /// person is resolved again first (<see cref="CoverAsync"/>): profiles that joined them since the request are
+    /// added, and the steps already done are run for those too.
+    /// </summary>
     public async Task<int> RunStepAsync(string erasureId, string step, IJourneyRuntime runtime, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(runtime);
         var stored = await store.GetAsync(erasureId, cancellationToken) ?? throw new InvalidOperationException($"There is no erasure '{erasureId}'.");
-        if (stored.Erasure.Done(step) || stored.Erasure.Status == ErasureStatus.Completed)
+        if (stored.Erasure.Status == ErasureStatus.Completed)
         {
             return 0;
         }
 
-        var erasure = stored.Erasure;
-        var removed = step switch
+        var (erasure, joined) = await CoverAsync(stored.Erasure, cancellationToken);
+        if (joined is not null)
+        {
+            foreach (var done in Steps.Where(erasure.Done))
+            {
+                await WorkAsync(done, joined, runtime, cancellationToken);
+            }
+        }
+
+        if (erasure.Done(step))
+        {
+            return 0;
+        }
+
+        var removed = await WorkAsync(step, erasure, runtime, cancellationToken);
+        await UpdateAsync(erasureId, e => e.Done(step) ? e : e with { Steps = [.. e.Steps, new ErasureStepDone(step, removed, time.GetUtcNow())] }, cancellationToken);
+        Logs.ErasureStepDone(logger, erasureId, step, removed);
+        return removed;
+    }
+
+    /// <summary>
+    /// The person as they are now: the recorded profiles, the profile each was merged into since (an older one they
+    /// joined), and every profile merged into those (a device that joined them), with all their identifiers' keys.
+    /// When that is more than recorded, the record grows (the survivor first, so that it is deleted last) and the
+    /// part that joined is returned, to run the steps already done over it.
+    /// </summary>
+    private async Task<(Erasure Erasure, Erasure? Joined)> CoverAsync(Erasure erasure, CancellationToken cancellationToken)
+    {
+        if (erasure.Done(DataKeys))
+        {
+            // The keys are shredded: the profiles' values no longer read (their identifiers were covered before).
+            return (erasure, null);
+        }
+
+        var ids = new List<string>(erasure.ProfileIds);
+        var keys = new List<string>(erasure.IdentifierKeys);
+        var seen = new HashSet<string>(ids, StringComparer.Ordinal);
+        var known = new HashSet<string>(keys, StringComparer.Ordinal);
+        for (var queue = new Queue<string>(ids); queue.TryDequeue(out var id);)
+        {
+            if (await profiles.GetAsync(id, cancellationToken) is not { Profile: var profile })
+            {
+                continue; // deleted already (or never written)
+            }
+
+            keys.AddRange(profile.Identifiers.Select(i => rules.KeyOf(i.Identifier)).Where(known.Add));
+            if (profile.MergedInto is { } survivor && seen.Add(survivor))
+            {
+                ids.Insert(0, survivor);
+                queue.Enqueue(survivor);
+            }
+
+            foreach (var merged in profile.Merged.Where(seen.Add))
+            {
+                ids.Add(merged);
+                queue.Enqueue(merged);
+            }
+        }
+
+        if (ids.Count == erasure.ProfileIds.Count && keys.Count == erasure.IdentifierKeys.Count)
+        {
+            return (erasure, null);
+        }
+
+        var newIds = ids.Except(erasure.ProfileIds, StringComparer.Ordinal).ToList();
+        var grown = await UpdateAsync(
+            erasure.Id,
+            e => e with
+            {
+                ProfileIds = [.. e.ProfileIds.Union(ids, StringComparer.Ordinal).OrderBy(i => ids.IndexOf(i))],
+                IdentifierKeys = [.. e.IdentifierKeys.Union(keys, StringComparer.Ordinal)],
+                Mentions = [.. (e.Mentions ?? []).Union(newIds, StringComparer.Ordinal)],
+            },
+            cancellationToken);
+        Logs.ErasureGrew(logger, erasure.Id, newIds.Count, keys.Count - erasure.IdentifierKeys.Count);
+        var joined = grown with { ProfileIds = newIds, IdentifierKeys = [.. keys.Except(erasure.IdentifierKeys, StringComparer.Ordinal)], Mentions = newIds };
+        return (grown, joined);
+    }
+
+    /// <summary>What one step does over <paramref name="erasure"/>'s profiles and keys; how many items it removed.</summary>
+    private async Task<int> WorkAsync(string step, Erasure erasure, IJourneyRuntime runtime, CancellationToken cancellationToken) =>
+        step switch
         {
             Suppress => await SuppressAsync(erasure.ProfileIds, erasure.IdentifierKeys, cancellationToken),
             Journeys => await EraseJourneysAsync(erasure.ProfileIds, runtime, cancellationToken),
@@ -136,14 +220,14 @@ public sealed class ErasureService(
             _ => throw new ArgumentException($"'{step}' is not an erasure step.", nameof(step)),
         };
 
-        await UpdateAsync(erasureId, e => e.Done(step) ? e : e with { Steps = [.. e.Steps, new ErasureStepDone(step, removed, time.GetUtcNow())] }, cancellationToken);
-        Logs.ErasureStepDone(logger, erasureId, step, removed);
-        return removed;
-    }
-
     /// <summary>Marks the erasure completed once every step is done, forgetting the raw values it held (the receipt remains).</summary>
     public async Task<Erasure> CompleteAsync(string erasureId, CancellationToken cancellationToken)
     {
+        if (await store.GetAsync(erasureId, cancellationToken) is { Erasure: { Status: not ErasureStatus.Completed } running } && Steps.All(running.Done))
+        {
+            await VerifyAsync(running, cancellationToken);
+        }
+
         var completed = await UpdateAsync(
             erasureId,
             e => e.Status == ErasureStatus.Completed ? e
@@ -152,6 +236,36 @@ public sealed class ErasureService(
             cancellationToken);
         Logs.ErasureCompleted(logger, erasureId);
         return completed;
+    }
+
+    /// <summary>
+    /// The check before the receipt: none of the person's profiles is stored, and each of their identifiers' index
+    /// entries is suppressed (or names another person it moved to since). Otherwise the completion fails and is retried.
+    /// </summary>
+    private async Task VerifyAsync(Erasure erasure, CancellationToken cancellationToken)
+    {
+        var left = new List<string>();
+        foreach (var id in erasure.ProfileIds)
+        {
+            if (await profiles.GetAsync(id, cancellationToken) is not null)
+            {
+                left.Add("profile " + id);
+            }
+        }
+
+        foreach (var key in erasure.IdentifierKeys)
+        {
+            var owner = await index.FindAsync(key, cancellationToken);
+            if (!IdentitySuppression.IsSuppressed(owner) && (owner is null || erasure.ProfileIds.Contains(owner)))
+            {
+                left.Add($"index entry {key} ({owner ?? "unclaimed"})");
+            }
+        }
+
+        if (left.Count > 0)
+        {
+            throw new InvalidOperationException($"Erasure '{erasure.Id}' is not complete: {string.Join(", ", left)} still there.");
+        }
     }
 
     private async Task<(Erasure Erasure, bool Created)> RequestAsync(Profile live, string subject, string? reason, CancellationToken cancellationToken)

@@ -211,6 +211,54 @@ public abstract class ErasureContract
         Assert.Equal(receipt, await service.RunAsync(again.Erasure.Id, runtime, CancellationToken.None), ErasureComparer.Instance);
     }
 
+    /// <summary>
+    /// Issue 17, item 11: the person is resolved again as the erasure runs. A device merged into them after the request,
+    /// and an older profile they are merged into meanwhile, go with them: deleted, their identifiers suppressed.
+    /// </summary>
+    [Fact]
+    public async Task Erasure_FollowsMergesMadeAfterTheRequest()
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var (email, older, device, later) = ($"race-{run}@example.com", $"old-{run}", $"anon-{run}", $"late-{run}");
+        var protector = Protector(Keys);
+        var profiles = Profiles(protector);
+        var deadLetters = await DeadLettersAsync();
+        var rules = TestDomain.Rules();
+        var policy = TestDomain.Policy();
+        var resolver = new IdentityResolver(rules, policy, Index, profiles, Ledger, NullLogger<IdentityResolver>.Instance);
+        var ingest = new IngestService(resolver, policy, Ledger, Events, NoProcessedMessageLog.Instance, deadLetters, TimeProvider.System, NullLogger<IngestService>.Instance);
+        var service = Service(rules, profiles, deadLetters, protector);
+
+        // An older profile (a user id), and the person (a device with an email); the erasure is asked for the person.
+        await ingest.ProcessAsync([Identify($"{run}-o", 0, userId: older)], CancellationToken.None);
+        await ingest.ProcessAsync([Identify($"{run}-p", 1, anonymousId: device, email: email)], CancellationToken.None);
+        var person = IdentityResolver.NewProfileId($"{run}-p");
+        var erasure = (await service.RequestForProfileAsync(person, "race", CancellationToken.None))!.Value.Erasure;
+        Assert.Equal([person], erasure.ProfileIds);
+
+        // Before it runs: another device joins the person (merged into it), then the person joins the older profile.
+        await ingest.ProcessAsync([Identify($"{run}-d", 2, anonymousId: later)], CancellationToken.None);
+        await ingest.ProcessAsync([Identify($"{run}-j", 3, anonymousId: later, email: email)], CancellationToken.None);
+        await ingest.ProcessAsync([Identify($"{run}-m", 4, userId: older, email: email)], CancellationToken.None);
+        var survivor = (await profiles.LiveAsync(person, CancellationToken.None))!.Profile;
+        Assert.Equal(IdentityResolver.NewProfileId($"{run}-o"), survivor.Id);
+
+        var receipt = await service.RunAsync(erasure.Id, new RecordingJourneyRuntime(), CancellationToken.None);
+
+        var all = new[] { IdentityResolver.NewProfileId($"{run}-o"), person, IdentityResolver.NewProfileId($"{run}-d") };
+        Assert.Equal(all.Order(StringComparer.Ordinal), receipt.ProfileIds.Order(StringComparer.Ordinal));
+        foreach (var id in all)
+        {
+            Assert.Null(await profiles.GetAsync(id, CancellationToken.None));
+            Assert.Empty(await Events.ListAsync(id, 10, CancellationToken.None));
+        }
+
+        foreach (var identifier in new[] { new Identifier("email", email), new Identifier("user_id", older), new Identifier("anonymous_id", device), new Identifier("anonymous_id", later) })
+        {
+            Assert.Equal(IdentitySuppression.Owner, await Index.FindAsync(rules.KeyOf(identifier), CancellationToken.None));
+        }
+    }
+
     [Fact]
     public async Task Erasure_OfAnUnknownIdentifier_SuppressesIt_AndAnonymizeModeKeepsOnlyCounts()
     {
