@@ -42,31 +42,6 @@ public sealed record ErasureStep(string ErasureId, string Step);
 /// </summary>
 public sealed class DurableErasureRunner(DurableTaskClient client) : IErasureRunner
 {
-    public async Task StartAsync(string erasureId, CancellationToken cancellationToken)
-    {
-        var instanceId = ErasureOrchestrator.InstanceId(erasureId);
-        var existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
-        if (existing is not null)
-        {
-            if (existing.RuntimeStatus is not (OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated))
-            {
-                return;
-            }
-
-            await client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken);
-        }
-
-        try
-        {
-            await client.ScheduleNewOrchestrationInstanceAsync(ErasureOrchestrator.Name, erasureId, new StartOrchestrationOptions(instanceId), cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // Started meanwhile by another request (backends word "already exists" differently): its presence is the answer.
-            if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is null)
-            {
-                throw;
-            }
-        }
-    }
+    public Task StartAsync(string erasureId, CancellationToken cancellationToken) =>
+        DurableStarts.StartOnceAsync(client, ErasureOrchestrator.Name, erasureId, ErasureOrchestrator.InstanceId(erasureId), cancellationToken);
 }

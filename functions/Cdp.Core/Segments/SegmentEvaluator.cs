@@ -91,6 +91,19 @@ public sealed class SegmentEvaluator(
         ArgumentNullException.ThrowIfNull(catalogOfProfiles);
         var segments = await catalog.CurrentAsync(cancellationToken);
         var segment = segments.Find(segmentId);
+        if (segment?.Definition.Version != progress.Version)
+        {
+            // This instance's catalog is older than the version being back-filled (saved through another instance):
+            // read again; a page is never counted done without being evaluated with its version.
+            catalog.Invalidate();
+            segments = await catalog.CurrentAsync(cancellationToken);
+            segment = segments.Find(segmentId);
+            if (segment is not null && segment.Definition.Version != progress.Version)
+            {
+                throw new ContentionException($"Segment '{segmentId}' is at version {segment.Definition.Version}, not the version {progress.Version} being back-filled; the page is tried again later.");
+            }
+        }
+
         var page = await catalogOfProfiles.ListAsync(progress.After, pageSize, cancellationToken);
         if (segment is not null)
         {

@@ -1,3 +1,4 @@
+using Cdp.Journeys;
 using Cdp.Core.Segments;
 using Cdp.Http;
 using Microsoft.AspNetCore.Http;
@@ -51,7 +52,7 @@ public sealed class ListSegmentTransitionsFunction(SegmentHandler handler)
 /// <summary>
 /// Every minute: evaluates the profiles whose time conditions are due (the minute-bucketed schedule), and
 /// starts a back-fill orchestration for each segment version not back-filled yet (one instance per version,
-/// so a start repeated by the next minute is a no-op).
+/// so a start repeated by the next minute is a no-op; an instance that failed is started again).
 /// </summary>
 public sealed class RunSegmentJobsFunction(SegmentJobs jobs, ILogger<RunSegmentJobsFunction> logger)
 {
@@ -66,11 +67,10 @@ public sealed class RunSegmentJobsFunction(SegmentJobs jobs, ILogger<RunSegmentJ
 
         foreach (var segment in await jobs.PendingBackfillsAsync(cancellationToken))
         {
+            // One instance per version; one that failed (its retries spent while a store was down) starts again.
             var instanceId = SegmentBackfillOrchestrator.InstanceIdFor(segment.Id, segment.Version);
-            if (await backfills.GetInstanceAsync(instanceId, cancellationToken) is null)
+            if (await DurableStarts.StartOnceAsync(backfills, SegmentBackfillOrchestrator.Name, new SegmentBackfillRun(segment.Id, segment.Version), instanceId, cancellationToken))
             {
-                await backfills.ScheduleNewOrchestrationInstanceAsync(
-                    SegmentBackfillOrchestrator.Name, new SegmentBackfillRun(segment.Id, segment.Version), new StartOrchestrationOptions(instanceId), cancellationToken);
                 Logs.BackfillStarted(logger, segment.Id, segment.Version, instanceId);
             }
         }

@@ -220,6 +220,26 @@ public sealed class SegmentEvaluationTests : IDisposable
         Assert.Null(await jobs.BackfillPageAsync("ghost", 1, CancellationToken.None));
     }
 
+    /// <summary>
+    /// Issue 17, item 7: an instance whose catalog was loaded before the segment was saved does not mark a page done
+    /// without evaluating it: it reloads its catalog, and evaluates with the version being back-filled.
+    /// </summary>
+    [Fact]
+    public async Task BackfillJob_OnAnInstanceWithAStaleCatalog_EvaluatesThePage_WithTheVersionBeingBackfilled()
+    {
+        using var staleCatalog = new SegmentCatalog(_segments, _time, NullLogger<SegmentCatalog>.Instance);
+        var other = new SegmentEvaluator(staleCatalog, _stores, _segments, _segments, _time, NullLogger<SegmentEvaluator>.Instance);
+        Assert.Empty((await staleCatalog.CurrentAsync(CancellationToken.None)).Ordered); // loaded before the segment exists
+        await SendAsync("ada", traits: new JsonObject { ["plan"] = "pro" });
+        await DefineAsync("pro", "text(\"plan\") == \"pro\"");
+
+        var progress = await new SegmentJobs(other, _service, _stores, _time).BackfillPageAsync("pro", 1, CancellationToken.None);
+        await FeedAsync();
+
+        Assert.Equal((1L, true), (progress!.Processed, progress.Done));
+        Assert.Equal(1, (await _service.GetAsync("pro", CancellationToken.None))!.Members);
+    }
+
     [Fact]
     public async Task DeletingASegment_TakesItsMembersOut_RecordingExits_ThenRemovesIt_NotWhileAnotherReadsIt()
     {
