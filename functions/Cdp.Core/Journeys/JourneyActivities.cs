@@ -109,18 +109,28 @@ public sealed partial class JourneyActivities(IProfileStore profiles, IJourneyIn
         && (await instances.GetAsync(journeyId, instanceId, cancellationToken))?.Instance.WasDelivered(step) == true;
 
     /// <summary>Records in the instance's record that the receiver acknowledged the webhook at <paramref name="step"/> (once).</summary>
-    public async Task MarkDeliveredAsync(string instanceId, string step, CancellationToken cancellationToken)
+    public Task MarkDeliveredAsync(string instanceId, string step, CancellationToken cancellationToken) =>
+        UpdateRecordAsync(instanceId, i => i.WasDelivered(step) ? null : i with { Delivered = [.. i.Delivered ?? [], step] }, cancellationToken);
+
+    /// <summary>Applies a report of the orchestration to the instance's record (once per sequence number).</summary>
+    public Task RecordAsync(JourneyReport report, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return UpdateRecordAsync(report.InstanceId, i => i.Apply(report), cancellationToken);
+    }
+
+    /// <summary>
+    /// Changes the instance's record (<paramref name="change"/> null: nothing to change) against its version, reading it
+    /// again when another write came first; no record (started by hand without one, or erased): nothing to keep.
+    /// </summary>
+    private async Task UpdateRecordAsync(string instanceId, Func<JourneyInstance, JourneyInstance?> change, CancellationToken cancellationToken)
     {
         var journeyId = JourneyInstance.JourneyIdOf(instanceId) ?? throw new ArgumentException($"'{instanceId}' is not a journey instance id.", nameof(instanceId));
         for (var attempt = 1; ; attempt++)
         {
-            if (await instances.GetAsync(journeyId, instanceId, cancellationToken) is not { } stored || stored.Instance.WasDelivered(step))
-            {
-                return; // no record (started by hand, or erased), or recorded already
-            }
-
-            var next = stored.Instance with { Delivered = [.. stored.Instance.Delivered ?? [], step] };
-            if (await instances.TryReplaceAsync(next, stored.VersionTag, cancellationToken))
+            if (await instances.GetAsync(journeyId, instanceId, cancellationToken) is not { } stored
+                || change(stored.Instance) is not { } next
+                || await instances.TryReplaceAsync(next, stored.VersionTag, cancellationToken))
             {
                 return;
             }
@@ -128,30 +138,6 @@ public sealed partial class JourneyActivities(IProfileStore profiles, IJourneyIn
             if (attempt == MaxAttempts)
             {
                 throw new InvalidOperationException($"The record of '{instanceId}' changed under {MaxAttempts} writes in a row.");
-            }
-        }
-    }
-
-    /// <summary>Applies a report of the orchestration to the instance's record (once per sequence number).</summary>
-    public async Task RecordAsync(JourneyReport report, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(report);
-        var journeyId = JourneyInstance.JourneyIdOf(report.InstanceId) ?? throw new ArgumentException($"'{report.InstanceId}' is not a journey instance id.", nameof(report));
-        for (var attempt = 1; ; attempt++)
-        {
-            if (await instances.GetAsync(journeyId, report.InstanceId, cancellationToken) is not { } stored)
-            {
-                return; // started by hand without a record (or erased): nothing to keep
-            }
-
-            if (stored.Instance.Apply(report) is not { } next || await instances.TryReplaceAsync(next, stored.VersionTag, cancellationToken))
-            {
-                return;
-            }
-
-            if (attempt == MaxAttempts)
-            {
-                throw new InvalidOperationException($"The record of '{report.InstanceId}' changed under {MaxAttempts} writes in a row.");
             }
         }
     }
