@@ -196,6 +196,7 @@ public class JourneyTests
         Assert.Contains(resumed["instance"]!["history"]!.AsArray(), h => h!["outcome"]?.GetValue<string>() == "resumed at steps[0]");
         Assert.Single(receiver.Calls);
         Assert.Equal($"{instanceId}/steps[0]", receiver.Calls.Single().Headers["Idempotency-Key"]);
+        Assert.Equal(["steps[0]"], resumed["instance"]!["delivered"]!.AsArray().Select(s => s!.GetValue<string>()));
     }
 
     [Fact]
