@@ -632,6 +632,13 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
     /// <summary>The survivor takes in a merged-away profile's frozen content (once), then the index entries move.</summary>
     private async Task AbsorbAsync(ProfileSession session, Profile merged, string survivorId, IReadOnlyList<MessageIdentifier> message, CancellationToken cancellationToken)
     {
+        if ((await session.LoadAsync(survivorId, cancellationToken))?.Profile?.MergedInto is { } next)
+        {
+            // Read after it was merged away itself (a write of an older copy would meet the conflict instead): a redirect
+            // takes in nothing, since its own survivor has absorbed it already and would never see what came later.
+            throw new ResolutionRaceException($"profile '{survivorId}' was merged into '{next}' meanwhile");
+        }
+
         await session.WriteNowAsync(survivorId, p => p.Absorb(merged, policy, type => rules.TypeOf(type).Limit), cancellationToken);
         await RepointEarlierAsync(merged, survivorId, cancellationToken);
         await MoveIndexEntriesAsync(session, merged, survivorId, message, cancellationToken);
@@ -758,6 +765,13 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
                 ? p.Unlink(identifier.Identifier, identifier.Key, profileId)
                 : throw new ResolutionRaceException($"profile '{holder.Id}' let go of a {identifier.Type.Name} identifier meanwhile"),
             cancellationToken);
+        if (left.Profile!.Claiming.Count > 0)
+        {
+            // Written over another writer's claim not seen through (read again on a conflict, so not settled when this
+            // session first read the holder): that writer may have crashed and, resolved again after this move, never
+            // come back here, so it is settled now, as any reader of the profile would.
+            await SettleClaimsAsync(session, left, cancellationToken);
+        }
         await session.OpenAsync(profileId, at, cancellationToken);
         // From the entry's owner as the index has it (the holder, or a profile merged into it whose entry has not moved yet).
         var from = await session.OwnerAsync(identifier.Key, cancellationToken) ?? holder.Id;
@@ -794,12 +808,25 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
     /// </summary>
     private async Task FollowAsync(ProfileSession session, MessageIdentifier identifier, string from, PendingProfile holder, string profileId, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await session.WriteNowAsync(profileId, p => LinkWithinLimits(p, [identifier], at, together: true) | p.MarkClaiming(identifier.Key) | p.RecallRecent(holder.Profile!, policy.RecentMessages), cancellationToken);
+        // The holder's messages as written (it let go of the device first, so nothing is counted there with it since):
+        // this session's copy may hold messages of the batch applied but not written, which a retry applies elsewhere.
+        var written = (await profiles.GetAsync(holder.Id, cancellationToken))?.Profile;
+        await session.WriteNowAsync(profileId, p => LinkWithinLimits(p, [identifier], at, together: true) | p.MarkClaiming(identifier.Key) | (written is not null && p.RecallRecent(written, policy.RecentMessages)), cancellationToken);
         if (await session.ReassignAsync(identifier.Key, from, profileId, cancellationToken) != profileId)
         {
             await session.WriteNowAsync(profileId, p => p.Unlink(identifier.Identifier) | p.ClaimSettled(identifier.Key), cancellationToken);
             holder.Apply(p => p.MoveSettled(identifier.Key));
             throw new ResolutionRaceException($"a {identifier.Type.Name} identifier moved meanwhile");
+        }
+
+        if (from != profileId && (await profiles.GetAsync(from, cancellationToken))?.Profile is { MergedInto: null } again && again.Holds(identifier.Identifier))
+        {
+            // The entry is compared by owner: it named 'from' again because the device moved on and back meanwhile (the
+            // profile it left holds it again), not because this move is due. Undone, and the message resolved again.
+            await session.ReassignAsync(identifier.Key, profileId, from, cancellationToken);
+            await session.WriteNowAsync(profileId, p => p.Unlink(identifier.Identifier) | p.ClaimSettled(identifier.Key), cancellationToken);
+            holder.Apply(p => p.MoveSettled(identifier.Key));
+            throw new ResolutionRaceException($"a {identifier.Type.Name} identifier moved back meanwhile");
         }
 
         // The profile as stored now must hold it: a consumer that lost a claim of it may have let go of the link this

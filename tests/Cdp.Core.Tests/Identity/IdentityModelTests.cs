@@ -254,6 +254,10 @@ public class IdentityModelTests
     [InlineData("6U-V7dfhhtw1", true, true)]
     [InlineData("4OW39QFl8nd1", true, false)]
     [InlineData("037JRCkF1Oe1", true, false)]
+    [InlineData("c2II9WihMJN1", true, false)]
+    [InlineData("1olcPF9AU501", true, true)]
+    [InlineData("0x9hPw4S9Nl1", true, true)]
+    [InlineData("dpOTvq-OqYY1", true, false)]
     public void RunsThatFailedOnce_InvariantsHold(string seed, bool shared, bool crashes)
     {
         IdentityModel.Runs(shared).Select(run => crashes ? run : run with { CrashPerMille = 0 }).Sample(run => CheckInvariants(run, Execute(run)), iter: 1, seed: seed);
