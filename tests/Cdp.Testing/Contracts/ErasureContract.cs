@@ -74,9 +74,7 @@ public abstract class ErasureContract
         var profiles = Profiles(protector);
         var deadLetters = await DeadLettersAsync();
         var rules = TestDomain.Rules();
-        var policy = TestDomain.Policy();
-        var resolver = new IdentityResolver(rules, policy, Index, profiles, Ledger, NullLogger<IdentityResolver>.Instance);
-        var ingest = new IngestService(resolver, policy, Ledger, Events, NoProcessedMessageLog.Instance, deadLetters, TimeProvider.System, NullLogger<IngestService>.Instance);
+        var ingest = Ingest(rules, profiles, deadLetters);
 
         // The person: a device with an email, another device with the user id, then a login that makes them one (a merge).
         var phone = $"+1 415 555 {Random.Shared.Next(2000, 9999)}";
@@ -224,9 +222,7 @@ public abstract class ErasureContract
         var profiles = Profiles(protector);
         var deadLetters = await DeadLettersAsync();
         var rules = TestDomain.Rules();
-        var policy = TestDomain.Policy();
-        var resolver = new IdentityResolver(rules, policy, Index, profiles, Ledger, NullLogger<IdentityResolver>.Instance);
-        var ingest = new IngestService(resolver, policy, Ledger, Events, NoProcessedMessageLog.Instance, deadLetters, TimeProvider.System, NullLogger<IngestService>.Instance);
+        var ingest = Ingest(rules, profiles, deadLetters);
         var service = Service(rules, profiles, deadLetters, protector);
 
         // An older profile (a user id), and the person (a device with an email); the erasure is asked for the person.
@@ -288,6 +284,14 @@ public abstract class ErasureContract
         Assert.Equal([new Identifier("anonymous_id", $"anon-{run}")], anonymous.Identifiers.Select(i => i.Identifier));
         Assert.Empty(anonymous.Traits);
         Assert.Equal(1, anonymous.Counters["identify"].Count);
+    }
+
+    /// <summary>Ingest over this adapter's stores (the processed-message log off: each profile's recent keys dedupe).</summary>
+    private IngestService Ingest(IdentityRules rules, IProfileStore profiles, IDeadLetterStore deadLetters)
+    {
+        var policy = TestDomain.Policy();
+        var resolver = new IdentityResolver(rules, policy, Index, profiles, Ledger, NullLogger<IdentityResolver>.Instance);
+        return new IngestService(resolver, policy, Ledger, Events, NoProcessedMessageLog.Instance, deadLetters, TimeProvider.System, NullLogger<IngestService>.Instance);
     }
 
     private ErasureService Service(IdentityRules rules, IProfileStore profiles, IDeadLetterStore deadLetters, PersonalDataProtector protector) =>
