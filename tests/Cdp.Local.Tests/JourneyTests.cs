@@ -199,8 +199,14 @@ public class JourneyTests
         Assert.Equal(["steps[0]"], resumed["instance"]!["delivered"]!.AsArray().Select(s => s!.GetValue<string>()));
     }
 
-    [Fact]
-    public async Task AConsentRevokedThroughTheApi_EndsTheRunningInstance()
+    /// <summary>
+    /// With <paramref name="deletedFirst"/>, the journey is deleted while the instance runs (issue 17, item 4): it is
+    /// gone from the API, its instance still ends on the revocation, and saving it again makes version 2.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AConsentRevokedThroughTheApi_EndsTheRunningInstance(bool deletedFirst)
     {
         await using var app = new LocalApp();
         using var client = app.CreateClient();
@@ -216,6 +222,13 @@ public class JourneyTests
         var instanceId = (await InstanceOfAsync(client, profileId))["instanceId"]!.GetValue<string>();
         await Eventually.GetAsync(() => client.GetOrNullAsync($"/api/journeys/instances/{instanceId}"), v => v["instance"]!["step"]?.GetValue<string>() == "steps[0]");
 
+        if (deletedFirst)
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/api/journeys/newsletter")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/journeys/newsletter")).StatusCode);
+            Assert.Empty((await client.GetFromJsonAsync<JsonArray>("/api/journeys"))!);
+        }
+
         using var revoked = await client.PutAsync($"/api/profiles/{profileId}/consents/marketing_email", HttpJson.Body("""{"granted":false,"source":"preference-center"}"""));
         using var unknown = await client.PutAsync($"/api/profiles/{profileId}/consents/carrier_pigeon", HttpJson.Body("""{"granted":true}"""));
 
@@ -224,6 +237,15 @@ public class JourneyTests
         Assert.NotNull((await unknown.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!["purpose"]);
         var ended = await Eventually.GetAsync(() => client.GetOrNullAsync($"/api/journeys/instances/{instanceId}"), v => v["instance"]!["status"]!.GetValue<string>() != "running");
         Assert.Equal(("exited", "consentRevoked"), (ended["instance"]!["status"]!.GetValue<string>(), ended["instance"]!["reason"]!.GetValue<string>()));
+        if (deletedFirst)
+        {
+            using var again = await client.PutAsync("/api/journeys/newsletter", HttpJson.Body("""{"name":"Newsletter","trigger":{"segmentEntered":"subscribers"},"steps":[{"type":"wait","duration":"PT10M"}]}"""));
+            Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+            var saved = (await again.Content.ReadFromJsonAsync<JsonObject>())!;
+            Assert.Equal(2, saved["version"]!.GetValue<long>());
+            Assert.Null(saved["earlier"]);
+            Assert.Null(saved["deletedAt"]);
+        }
     }
 
     [Fact]

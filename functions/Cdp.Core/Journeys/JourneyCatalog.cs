@@ -27,31 +27,29 @@ public sealed class JourneyCatalog : IDisposable
     public void Dispose() => _current.Dispose();
 }
 
-/// <summary>A saved journey with its trigger rule compiled and the track events its steps wait for.</summary>
-public sealed record CatalogJourney(JourneyDefinition Definition, CompiledRule? TriggerRule, IReadOnlySet<string> WaitsFor)
+/// <summary>
+/// A saved journey (or a deleted one, which still steers its running instances) with its trigger rule compiled and
+/// what steers the instances of each version: <see cref="Steering"/> is the current version's, then the earlier ones'.
+/// <see cref="Definition"/> is the current version as an instance's input holds it (without the stored history).
+/// </summary>
+public sealed record CatalogJourney(JourneyDefinition Definition, CompiledRule? TriggerRule, IReadOnlyList<JourneySteering> Steering, bool Deleted)
 {
     public static CatalogJourney Of(JourneyDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition);
-        var waits = new HashSet<string>(StringComparer.Ordinal);
-        Collect(definition.Steps, waits);
         var rule = definition.Trigger?.Rule is { } text ? RuleCompiler.Compile(text).Rule : null;
-        return new CatalogJourney(definition, rule, waits);
+        return new CatalogJourney(definition.Visible(), rule, [JourneySteering.Of(definition), .. (definition.Earlier ?? []).Reverse()], definition.DeletedAt is not null);
     }
 
-    private static void Collect(IReadOnlyList<JourneyStep>? steps, HashSet<string> waits)
-    {
-        foreach (var step in steps ?? [])
-        {
-            if (step.Type == JourneyStep.WaitFor && step.Event is { } name)
-            {
-                waits.Add(name);
-            }
+    /// <summary>Whether it enrolls profiles (it is not deleted).</summary>
+    public bool Enrolls => !Deleted;
 
-            Collect(step.OnEvent, waits);
-            Collect(step.OnTimeout, waits);
-            Collect(step.Then, waits);
-            Collect(step.Else, waits);
-        }
-    }
+    /// <summary>Whether some version's instances are steered by <paramref name="steered"/>.</summary>
+    public bool AnySteered(Func<JourneySteering, bool> steered) => Steering.Any(steered);
+
+    /// <summary>
+    /// What steers the instances of <paramref name="version"/>: that version's steering; the current one's for a version
+    /// the store kept none for (saved before the steering of replaced versions was kept).
+    /// </summary>
+    public JourneySteering SteeringOf(long version) => Steering.FirstOrDefault(s => s.Covers(version)) ?? Steering[0];
 }

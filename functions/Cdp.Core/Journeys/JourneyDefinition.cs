@@ -10,6 +10,14 @@ namespace Cdp.Core.Journeys;
 /// instance keeps the version it started with (its input carries the whole definition).
 /// </summary>
 /// <param name="TimeZone">The IANA time zone of <c>wait.until</c> for profiles without a <c>timezone</c> trait; UTC when absent.</param>
+/// <param name="Earlier">
+/// Stored, never part of the API: what steers the instances of each earlier version (<see cref="JourneySteering"/>),
+/// kept when a save replaces a version, so that an instance still running it gets its own exits and awaited events.
+/// </param>
+/// <param name="DeletedAt">
+/// Stored, never part of the API: when the journey was deleted. A deleted journey's definition stays as a record
+/// that enrolls nobody but still steers its running instances; saving the id again makes the next version.
+/// </param>
 public sealed record JourneyDefinition(
     string Id,
     string Name,
@@ -22,7 +30,13 @@ public sealed record JourneyDefinition(
     string? Description = null,
     long Version = 1,
     DateTimeOffset UpdatedAt = default,
-    int SchemaVersion = 2);
+    int SchemaVersion = 2,
+    IReadOnlyList<JourneySteering>? Earlier = null,
+    DateTimeOffset? DeletedAt = null)
+{
+    /// <summary>The definition as the API shows it: without what only the store keeps.</summary>
+    public JourneyDefinition Visible() => Earlier is null && DeletedAt is null ? this : this with { Earlier = null, DeletedAt = null };
+}
 
 /// <summary>
 /// What enrolls a profile: entering the segment <see cref="SegmentEntered"/>, or a track event named

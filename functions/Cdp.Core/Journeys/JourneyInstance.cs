@@ -141,6 +141,10 @@ public interface IJourneyStore
     /// <summary>Creates (<paramref name="versionTag"/> null) or replaces; the new tag, or null when the tag is stale or the id taken.</summary>
     Task<string?> TryPutAsync(JourneyDefinition definition, string? versionTag, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Removes the definition for good. <see cref="JourneyService.DeleteAsync"/> does not: it keeps a deleted journey
+    /// (<see cref="JourneyDefinition.DeletedAt"/>) as what steers its running instances.
+    /// </summary>
     Task<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken);
 }
 

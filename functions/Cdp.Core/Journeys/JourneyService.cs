@@ -24,7 +24,7 @@ public sealed class JourneyService(
     public async Task<JourneySaveResult> PutAsync(string journeyId, JourneyDefinition? request, CancellationToken cancellationToken)
     {
         var known = (await segments.ListAsync(cancellationToken)).Where(s => s.Status != SegmentStatus.Deleting).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
-        var candidate = request is null ? null : request with { Id = journeyId, ReEntry = request.ReEntry ?? JourneyReEntry.Once };
+        var candidate = request is null ? null : request with { Id = journeyId, ReEntry = request.ReEntry ?? JourneyReEntry.Once, Earlier = null, DeletedAt = null };
         var errors = JourneyValidator.Validate(candidate, known, consent.Value.Purposes);
         if (errors.Count > 0 || candidate is null)
         {
@@ -33,9 +33,16 @@ public sealed class JourneyService(
 
         var existing = await store.GetAsync(journeyId, cancellationToken);
         var previous = existing?.Definition;
-        var changed = previous is null || Content(previous) != Content(candidate);
+        var created = previous is null || previous.DeletedAt is not null;
+        var changed = created || Content(previous!) != Content(candidate);
         var definition = changed
-            ? candidate with { Version = (previous?.Version ?? 0) + 1, UpdatedAt = time.GetUtcNow(), SchemaVersion = 2 }
+            ? candidate with
+            {
+                Version = (previous?.Version ?? 0) + 1,
+                UpdatedAt = time.GetUtcNow(),
+                SchemaVersion = 2,
+                Earlier = previous is null ? null : JourneySteering.Append(previous.Earlier, JourneySteering.Of(previous)),
+            }
             : previous!;
         if (changed && await store.TryPutAsync(definition, existing?.VersionTag, cancellationToken) is null)
         {
@@ -43,20 +50,36 @@ public sealed class JourneyService(
         }
 
         catalog.Invalidate();
-        return new JourneySaveResult(definition, previous is null, FieldErrors.None);
+        return new JourneySaveResult(definition.Visible(), created, FieldErrors.None);
     }
 
     public async Task<JourneyDefinition?> GetAsync(string journeyId, CancellationToken cancellationToken) =>
-        (await store.GetAsync(journeyId, cancellationToken))?.Definition;
+        (await store.GetAsync(journeyId, cancellationToken))?.Definition is { DeletedAt: null } definition ? definition.Visible() : null;
 
-    public Task<IReadOnlyList<JourneyDefinition>> ListAsync(CancellationToken cancellationToken) => store.ListAsync(cancellationToken);
+    public async Task<IReadOnlyList<JourneyDefinition>> ListAsync(CancellationToken cancellationToken) =>
+        [.. (await store.ListAsync(cancellationToken)).Where(d => d.DeletedAt is null).Select(d => d.Visible())];
 
-    /// <summary>Deletes the definition: no new enrollments; running instances finish the version they started with.</summary>
+    /// <summary>
+    /// Deletes the definition: no new enrollments; running instances finish the version they started with and still
+    /// get their exits and awaited events. The stored definition stays, marked deleted, as what steers them.
+    /// </summary>
     public async Task<bool> DeleteAsync(string journeyId, CancellationToken cancellationToken)
     {
-        var deleted = await store.DeleteAsync(journeyId, cancellationToken);
-        catalog.Invalidate();
-        return deleted;
+        for (var attempt = 1; attempt <= 5; attempt++)
+        {
+            if (await store.GetAsync(journeyId, cancellationToken) is not { Definition.DeletedAt: null } stored)
+            {
+                return false;
+            }
+
+            if (await store.TryPutAsync(stored.Definition with { DeletedAt = time.GetUtcNow() }, stored.VersionTag, cancellationToken) is not null)
+            {
+                catalog.Invalidate();
+                return true;
+            }
+        }
+
+        throw new InvalidOperationException($"Journey '{journeyId}' kept changing while it was deleted.");
     }
 
     public Task<JourneyInstancePage> InstancesAsync(string journeyId, JourneyInstanceStatus? status, string? after, int max, CancellationToken cancellationToken) =>
@@ -149,7 +172,7 @@ public sealed class JourneyService(
                         if (instance.JourneyVersion == journey.Version)
                         {
                             var resume = instance.Status == JourneyInstanceStatus.Pending ? null : instance.ResumePoint();
-                            await runtime.StartAsync(instance.InstanceId, new JourneyRun(journey, instance.ProfileId, instance.Enrollment, resume), cancellationToken);
+                            await runtime.StartAsync(instance.InstanceId, new JourneyRun(journey.Visible(), instance.ProfileId, instance.Enrollment, resume), cancellationToken);
                             resumed++;
                         }
                         else if (await instances.GetAsync(journey.Id, instance.InstanceId, cancellationToken) is { Instance.IsActive: true } stored)
@@ -210,7 +233,7 @@ public sealed class JourneyService(
 
     /// <summary>What a save compares: everything but the version and the time of the save.</summary>
     private static string Content(JourneyDefinition definition) =>
-        JsonSerializer.Serialize(definition with { Version = 0, UpdatedAt = default, SchemaVersion = 0 }, CdpJson.Options);
+        JsonSerializer.Serialize(definition with { Version = 0, UpdatedAt = default, SchemaVersion = 0, Earlier = null, DeletedAt = null }, CdpJson.Options);
 }
 
 /// <summary>The saved definition (and whether it is new), or the bad fields, or a conflict with a concurrent save.</summary>

@@ -9,7 +9,9 @@ namespace Cdp.Core.Journeys;
 /// Journeys from the profile change feed. A change that carries <c>segments.{id}</c> (an entry written by the
 /// segment evaluator) or <c>counters.track:{event}</c> (a track event applied) enrolls the profile in the journeys
 /// it triggers (re-entry policy enforced); the same events are raised to the profile's running instances that
-/// wait for them; a segment exit, an exit event, a denied consent purpose or a merge raises an exit to them.
+/// wait for them; a segment exit, an exit event, a denied consent purpose or a merge raises an exit to them. Which
+/// instances get a signal is decided by each instance's own version (<see cref="JourneySteering"/>), deleted
+/// journeys included, so a later save or a delete does not change what reaches a running instance.
 /// </summary>
 /// <remarks>
 /// Idempotent: an enrollment's record names its trigger (what fired and the profile version), so a redelivered
@@ -53,7 +55,7 @@ public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances in
         {
             if (change.MissedAfter is not null || paths.Contains("mergedInto"))
             {
-                await ExitAsync(journeys, profile.Id, "merged", context.Journeys, now, cancellationToken);
+                await ExitAsync(journeys, _ => true, profile.Id, "merged", context.Journeys, now, cancellationToken);
             }
 
             return;
@@ -77,7 +79,7 @@ public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances in
                 }
                 else
                 {
-                    await ExitAsync(journeys.Where(j => j.Definition.Exit?.SegmentExited == segmentId), profile.Id, "segmentExited", context.Journeys, now, cancellationToken);
+                    await ExitAsync(journeys, s => s.ExitsOnSegment(segmentId), profile.Id, "segmentExited", context.Journeys, now, cancellationToken);
                 }
             }
             else if (path.StartsWith("counters." + ProfileCounters.EventCounterPrefix, StringComparison.Ordinal))
@@ -90,8 +92,7 @@ public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances in
                 var purpose = path["consents.".Length..];
                 if (!(profile.Consents?.TryGetValue(purpose, out var consent) == true && consent.GrantedAt(now)))
                 {
-                    var needing = journeys.Where(j => j.Definition.Purpose == purpose && j.Definition.Exit?.ConsentRevoked != false);
-                    await ExitAsync(needing, profile.Id, "consentRevoked", context.Journeys, now, cancellationToken);
+                    await ExitAsync(journeys, s => s.ExitsOnDenial(purpose), profile.Id, "consentRevoked", context.Journeys, now, cancellationToken);
                 }
             }
         }
@@ -120,7 +121,7 @@ public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances in
                 await EnrollAsync(entering, profile, FormattableString.Invariant($"segment:{segmentId}:{exit.EnteredVersion}"), runtime, now, cancellationToken);
             }
 
-            await ExitAsync(journeys.Where(j => j.Definition.Exit?.SegmentExited == segmentId), profile.Id, "segmentExited", runtime, now, cancellationToken, triggeredBefore: exit.Version);
+            await ExitAsync(journeys, s => s.ExitsOnSegment(segmentId), profile.Id, "segmentExited", runtime, now, cancellationToken, triggeredBefore: exit.Version);
         }
 
         foreach (var (segmentId, membership) in profile.Memberships)
@@ -146,7 +147,7 @@ public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances in
         {
             if (!consent.GrantedAt(now))
             {
-                await ExitAsync(journeys.Where(j => j.Definition.Purpose == purpose && j.Definition.Exit?.ConsentRevoked != false), profile.Id, "consentRevoked", runtime, now, cancellationToken);
+                await ExitAsync(journeys, s => s.ExitsOnDenial(purpose), profile.Id, "consentRevoked", runtime, now, cancellationToken);
             }
         }
     }
@@ -159,8 +160,8 @@ public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances in
     /// </summary>
     private async Task OnEventAsync(IReadOnlyList<CatalogJourney> journeys, ProfileDocument profile, string name, long version, DateTimeOffset signalAt, DateTimeOffset? caughtUpAt, IJourneyRuntime runtime, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await ExitAsync(journeys.Where(j => j.Definition.Exit?.Events?.Contains(name) == true), profile.Id, "event:" + name, runtime, now, cancellationToken, triggeredBefore: caughtUpAt is null ? null : version);
-        await RaiseAsync(journeys.Where(j => j.WaitsFor.Contains(name)), profile.Id, JourneySignals.ForEvent(name), new JourneySignal(signalAt, Id: FormattableString.Invariant($"{profile.Id}:{version}")), runtime, cancellationToken);
+        await ExitAsync(journeys, s => s.ExitsOnEvent(name), profile.Id, "event:" + name, runtime, now, cancellationToken, triggeredBefore: caughtUpAt is null ? null : version);
+        await RaiseAsync(journeys, s => s.Awaits(name), profile.Id, JourneySignals.ForEvent(name), new JourneySignal(signalAt, Id: FormattableString.Invariant($"{profile.Id}:{version}")), runtime, cancellationToken);
         var triggered = journeys.Where(j => j.Definition.Trigger?.Event == name && (caughtUpAt is null || caughtUpAt >= j.Definition.UpdatedAt));
         await EnrollAsync(triggered, profile, FormattableString.Invariant($"event:{name}:{version}"), runtime, now, cancellationToken);
     }
@@ -175,7 +176,7 @@ public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances in
         foreach (var journey in journeys)
         {
             var definition = journey.Definition;
-            if (journey.TriggerRule is { } rule && !Meets(definition, rule, profile, now))
+            if (!journey.Enrolls || (journey.TriggerRule is { } rule && !Meets(definition, rule, profile, now)))
             {
                 continue;
             }
@@ -217,16 +218,21 @@ public sealed class JourneyTriggers(JourneyCatalog catalog, IJourneyInstances in
     }
 
     /// <param name="triggeredBefore">When given, only instances enrolled by a version before it are ended (an exit that happened before an instance was enrolled does not end it).</param>
-    private async Task ExitAsync(IEnumerable<CatalogJourney> journeys, string profileId, string reason, IJourneyRuntime runtime, DateTimeOffset now, CancellationToken cancellationToken, long? triggeredBefore = null) =>
-        await RaiseAsync(journeys, profileId, JourneySignals.Exit, new JourneySignal(now, reason), runtime, cancellationToken, triggeredBefore);
+    private async Task ExitAsync(IEnumerable<CatalogJourney> journeys, Func<JourneySteering, bool> steered, string profileId, string reason, IJourneyRuntime runtime, DateTimeOffset now, CancellationToken cancellationToken, long? triggeredBefore = null) =>
+        await RaiseAsync(journeys, steered, profileId, JourneySignals.Exit, new JourneySignal(now, reason), runtime, cancellationToken, triggeredBefore);
 
-    private async Task RaiseAsync(IEnumerable<CatalogJourney> journeys, string profileId, string name, JourneySignal signal, IJourneyRuntime runtime, CancellationToken cancellationToken, long? triggeredBefore = null)
+    /// <summary>
+    /// Raises the signal to the profile's running instances that <paramref name="steered"/> says their own version
+    /// listens for, in every journey with such a version (deleted journeys included).
+    /// </summary>
+    private async Task RaiseAsync(IEnumerable<CatalogJourney> journeys, Func<JourneySteering, bool> steered, string profileId, string name, JourneySignal signal, IJourneyRuntime runtime, CancellationToken cancellationToken, long? triggeredBefore = null)
     {
-        foreach (var journey in journeys)
+        foreach (var journey in journeys.Where(j => j.AnySteered(steered)))
         {
             foreach (var instance in await instances.ListForProfileAsync(journey.Definition.Id, profileId, cancellationToken))
             {
-                if (instance.IsActive && (triggeredBefore is null || TriggerVersion(instance) < triggeredBefore) && await runtime.RaiseAsync(instance.InstanceId, name, signal, cancellationToken))
+                if (instance.IsActive && steered(journey.SteeringOf(instance.JourneyVersion)) && (triggeredBefore is null || TriggerVersion(instance) < triggeredBefore)
+                    && await runtime.RaiseAsync(instance.InstanceId, name, signal, cancellationToken))
                 {
                     Logs.JourneySignalled(logger, instance.InstanceId, name, signal.Reason);
                 }

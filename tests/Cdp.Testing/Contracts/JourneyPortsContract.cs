@@ -40,6 +40,24 @@ public abstract class JourneyPortsContract
         Assert.Null(await Store.GetAsync(id, CancellationToken.None));
     }
 
+    /// <summary>Issue 17, item 4: what only the store keeps (earlier versions' steering, the time of deletion) comes back as saved.</summary>
+    [Fact]
+    public async Task Definitions_KeepTheSteeringOfEarlierVersions_AndWhenTheyWereDeleted()
+    {
+        var id = NewId("j");
+        JourneySteering[] earlier = [new(1, 3, SegmentExited: "trial", ExitEvents: ["Unsubscribed"], Purpose: "marketing_email", WaitsFor: ["Clicked"]), new(4, 4, ConsentRevoked: false)];
+        Assert.NotNull(await Store.TryPutAsync(Definition(id, 5) with { Earlier = earlier, DeletedAt = T0.AddDays(1) }, null, CancellationToken.None));
+
+        var stored = (await Store.GetAsync(id, CancellationToken.None))!.Definition;
+        Assert.Equal(T0.AddDays(1), stored.DeletedAt);
+        Assert.Equal(2, stored.Earlier!.Count);
+        Assert.Equal((1L, 3L, "trial", "marketing_email", true), (stored.Earlier[0].From, stored.Earlier[0].To, stored.Earlier[0].SegmentExited, stored.Earlier[0].Purpose, stored.Earlier[0].ConsentRevoked));
+        Assert.Equal(["Unsubscribed"], stored.Earlier[0].ExitEvents);
+        Assert.Equal(["Clicked"], stored.Earlier[0].WaitsFor);
+        Assert.Equal(new JourneySteering(4, 4, ConsentRevoked: false), stored.Earlier[1]);
+        Assert.Contains(await Store.ListAsync(CancellationToken.None), d => d.Id == id && d.DeletedAt == T0.AddDays(1));
+    }
+
     [Fact]
     public async Task Instances_CreatedOnce_ReplacedAgainstTheirTag()
     {
