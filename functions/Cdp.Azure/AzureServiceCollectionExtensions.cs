@@ -46,8 +46,10 @@ public static class AzureServiceCollectionExtensions
         services.AddSingleton<IProfileCatalog>(sp => sp.GetRequiredService<CosmosProfileStore>());
         services.AddSingleton(sp => new CosmosSegments(
             ContainerFor(sp, CosmosContainers.Segments),
-            ContainerFor(sp, CosmosContainers.SegmentTransitions),
-            ContainerFor(sp, CosmosContainers.SegmentSchedule)));
+            ContainerFor(sp, CosmosContainers.SegmentMembership),
+            ContainerFor(sp, CosmosContainers.SegmentSchedule),
+            ICosmosBatches.Transactional,
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ISegmentStore>(sp => sp.GetRequiredService<CosmosSegments>());
         services.AddSingleton<ISegmentTransitions>(sp => sp.GetRequiredService<CosmosSegments>());
         services.AddSingleton<ISegmentSchedule>(sp => sp.GetRequiredService<CosmosSegments>());

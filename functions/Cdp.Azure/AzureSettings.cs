@@ -26,7 +26,7 @@ public static class AzureSettings
     public const string LedgerContainer = "CDP_COSMOS_LEDGER_CONTAINER";
     public const string EventsContainer = "CDP_COSMOS_EVENTS_CONTAINER";
     public const string SegmentsContainer = "CDP_COSMOS_SEGMENTS_CONTAINER";
-    public const string SegmentTransitionsContainer = "CDP_COSMOS_SEGMENT_TRANSITIONS_CONTAINER";
+    public const string SegmentMembershipContainer = "CDP_COSMOS_SEGMENT_MEMBERSHIP_CONTAINER";
     public const string SegmentScheduleContainer = "CDP_COSMOS_SEGMENT_SCHEDULE_CONTAINER";
     public const string JourneysContainer = "CDP_COSMOS_JOURNEYS_CONTAINER";
     public const string JourneyInstancesContainer = "CDP_COSMOS_JOURNEY_INSTANCES_CONTAINER";

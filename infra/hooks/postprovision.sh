@@ -31,7 +31,7 @@ cat > local.settings.json <<JSON
     "CDP_COSMOS_EVENTS_CONTAINER": "events",
     "CDP_COSMOS_MESSAGES_CONTAINER": "$messages",
     "CDP_COSMOS_SEGMENTS_CONTAINER": "segments",
-    "CDP_COSMOS_SEGMENT_TRANSITIONS_CONTAINER": "segmentTransitions",
+    "CDP_COSMOS_SEGMENT_MEMBERSHIP_CONTAINER": "segmentMembership",
     "CDP_COSMOS_SEGMENT_SCHEDULE_CONTAINER": "segmentSchedule",
     "CDP_COSMOS_JOURNEYS_CONTAINER": "journeys",
     "CDP_COSMOS_JOURNEY_INSTANCES_CONTAINER": "journeyInstances",

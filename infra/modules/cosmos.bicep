@@ -41,7 +41,7 @@ var containers = [
   { name: 'events', partitionKey: '/profileId', ttl: true, defaultIndexing: false, indexed: ['/profileId/?'] }
   { name: 'messages', partitionKey: '/id', ttl: true, defaultIndexing: false, indexed: [] }
   { name: 'segments', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
-  { name: 'segmentTransitions', partitionKey: '/segmentId', ttl: false, defaultIndexing: false, indexed: ['/segmentId/?', '/type/?', '/profileId/?'] }
+  { name: 'segmentMembership', partitionKey: '/partition', ttl: true, defaultIndexing: false, indexed: ['/partition/?', '/segmentId/?', '/type/?', '/profileId/?', '/atTicks/?'] }
   { name: 'segmentSchedule', partitionKey: '/bucket', ttl: false, defaultIndexing: false, indexed: ['/bucket/?'] }
   { name: 'journeys', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
   { name: 'journeyInstances', partitionKey: '/journeyId', ttl: false, defaultIndexing: false, indexed: ['/journeyId/?', '/profileId/?', '/status/?'] }

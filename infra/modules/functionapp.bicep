@@ -148,7 +148,7 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'CDP_COSMOS_EVENTS_CONTAINER', value: 'events' }
         { name: 'CDP_COSMOS_MESSAGES_CONTAINER', value: processedMessageLog ? 'messages' : '' }
         { name: 'CDP_COSMOS_SEGMENTS_CONTAINER', value: 'segments' }
-        { name: 'CDP_COSMOS_SEGMENT_TRANSITIONS_CONTAINER', value: 'segmentTransitions' }
+        { name: 'CDP_COSMOS_SEGMENT_MEMBERSHIP_CONTAINER', value: 'segmentMembership' }
         { name: 'CDP_COSMOS_SEGMENT_SCHEDULE_CONTAINER', value: 'segmentSchedule' }
         { name: 'CDP_COSMOS_JOURNEYS_CONTAINER', value: 'journeys' }
         { name: 'CDP_COSMOS_JOURNEY_INSTANCES_CONTAINER', value: 'journeyInstances' }

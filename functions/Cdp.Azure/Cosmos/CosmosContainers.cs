@@ -16,7 +16,7 @@ public static class CosmosContainers
     /// <summary>Optional: used only when its setting names it (docs/decisions.md).</summary>
     public static readonly CosmosContainer Messages = new(AzureSettings.MessagesContainer, "messages", "/id", true);
     public static readonly CosmosContainer Segments = new(AzureSettings.SegmentsContainer, "segments", "/id", false);
-    public static readonly CosmosContainer SegmentTransitions = new(AzureSettings.SegmentTransitionsContainer, "segmentTransitions", "/segmentId", false);
+    public static readonly CosmosContainer SegmentMembership = new(AzureSettings.SegmentMembershipContainer, "segmentMembership", "/partition", true);
     public static readonly CosmosContainer SegmentSchedule = new(AzureSettings.SegmentScheduleContainer, "segmentSchedule", "/bucket", false);
     public static readonly CosmosContainer Journeys = new(AzureSettings.JourneysContainer, "journeys", "/id", false);
     public static readonly CosmosContainer JourneyInstances = new(AzureSettings.JourneyInstancesContainer, "journeyInstances", "/journeyId", false);
@@ -26,7 +26,7 @@ public static class CosmosContainers
 
     public static readonly CosmosContainer Audit = new(AzureSettings.AuditContainer, "audit", "/day", false);
 
-    public static IReadOnlyList<CosmosContainer> All { get; } = [Identities, Profiles, Leases, Ledger, Events, Messages, Segments, SegmentTransitions, SegmentSchedule, Journeys, JourneyInstances, Erasures, DataKeys, Audit];
+    public static IReadOnlyList<CosmosContainer> All { get; } = [Identities, Profiles, Leases, Ledger, Events, Messages, Segments, SegmentMembership, SegmentSchedule, Journeys, JourneyInstances, Erasures, DataKeys, Audit];
 }
 
 /// <summary>One container: the setting naming it, its default name, its partition key path, whether items may expire.</summary>

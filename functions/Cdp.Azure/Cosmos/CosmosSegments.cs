@@ -1,5 +1,8 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cdp.Core.Events;
@@ -10,15 +13,24 @@ namespace Cdp.Azure.Cosmos;
 
 /// <summary>
 /// The segment ports in Cosmos DB. <c>segments</c> (<c>/id</c>): definitions, the ETag as version tag, listed by
-/// read feed. <c>segmentTransitions</c> (<c>/segmentId</c>): a transition item per id (created once) and a member
-/// item per profile (<c>member.{profileId}</c>, the latest transition's kind, replaced against its ETag), read by
-/// single-partition queries for the API. <c>segmentSchedule</c> (<c>/bucket</c>, one partition per minute,
-/// <c>yyyyMMddHHmm</c>): what to evaluate when, read bucket by bucket from a cursor item (bucket <c>cursor</c>)
-/// that follows the oldest bucket still holding work (at first, a day back), at most <see cref="MaxBucketsPerRead"/>
-/// buckets per read.
+/// read feed. <c>segmentMembership</c> (<c>/partition</c>): each segment spread over <see cref="Shards"/> logical
+/// partitions (<c>{segmentId}|{shard}</c>, the shard a hash of the profile id), each holding its profiles'
+/// transition items (created once, expiring after <see cref="ISegmentTransitions.Retention"/> by their <c>ttl</c>),
+/// member items (<c>member.{profileId}</c>, the latest transition's kind) and a count item (<c>count</c>, the
+/// shard's members). A transition, its member item and the count change in one transactional batch, so a size is
+/// <see cref="Shards"/> point reads and stays exact under redelivery and crashes. <c>segmentSchedule</c>
+/// (<c>/bucket</c>, one partition per minute, <c>yyyyMMddHHmm</c>): what to evaluate when, read bucket by bucket from
+/// a cursor item (bucket <c>cursor</c>) that follows the oldest bucket still holding work (at first, a day back), at
+/// most <see cref="MaxBucketsPerRead"/> buckets per read.
 /// </summary>
-public sealed class CosmosSegments(Container segments, Container transitionItems, Container schedule) : ISegmentStore, ISegmentTransitions, ISegmentSchedule
+public sealed class CosmosSegments(Container segments, Container membership, Container schedule, ICosmosBatches batches, TimeProvider time) : ISegmentStore, ISegmentTransitions, ISegmentSchedule
 {
+    /// <summary>
+    /// How many logical partitions a segment's membership is spread over: each holds up to 20 GB and serves up to
+    /// about 10,000 RU/s, so a segment holds 16 times that. Changing it would move every member: it is fixed.
+    /// </summary>
+    public const int Shards = 16;
+
     /// <summary>
     /// How many minute buckets one read of the schedule scans at most: a day, so a host down for a day catches up
     /// in one read (an empty bucket costs one small single-partition query); in steady state a read scans one or two.
@@ -28,6 +40,10 @@ public sealed class CosmosSegments(Container segments, Container transitionItems
     private const string CursorBucket = "cursor";
     private const string TransitionType = "transition";
     private const string MemberType = "member";
+    private const string CountId = "count";
+
+    /// <summary>The windows a segment's newest transitions are read in, newest first (the read stops once it has enough).</summary>
+    private static readonly TimeSpan[] ListWindows = [TimeSpan.FromMinutes(1), TimeSpan.FromHours(1), TimeSpan.FromDays(1), TimeSpan.FromDays(7)];
 
     private readonly CosmosDefinitions<SegmentDefinition> _definitions = new(segments, d => d.Id);
 
@@ -46,25 +62,35 @@ public sealed class CosmosSegments(Container segments, Container transitionItems
         ArgumentNullException.ThrowIfNull(transitions);
         foreach (var transition in transitions)
         {
-            var item = JsonSerializer.SerializeToNode(transition, CdpJson.Options)!.AsObject();
-            item["type"] = TransitionType;
-            item["schemaVersion"] = 1;
-            using var body = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(item, CdpJson.Options));
-            using var created = await transitionItems.CreateItemStreamAsync(body, new PartitionKey(transition.SegmentId), new ItemRequestOptions { EnableContentResponseOnWrite = false }, cancellationToken);
-            if (created.StatusCode == HttpStatusCode.Conflict)
-            {
-                continue; // recorded before, with its membership
-            }
-
-            created.EnsureSuccessStatusCode();
-            await SetMemberAsync(transition, cancellationToken);
+            await RecordAsync(transition, cancellationToken);
         }
     }
 
+    /// <summary>
+    /// The segment's newest transitions, read window by window back from now (the last minute, hour, day, week, then
+    /// the rest of the retention) until <paramref name="max"/> are found, each window one query on the indexed
+    /// <c>/segmentId</c> and <c>/atTicks</c>: a busy segment reads its recent items only. (An <c>ORDER BY</c> with
+    /// <c>TOP</c> would need the query plan the test stand-in cannot serve: docs/decisions.md, 2026-12-04.)
+    /// </summary>
     public async Task<IReadOnlyList<SegmentTransition>> ListAsync(string segmentId, int max, CancellationToken cancellationToken)
     {
-        var items = await QueryAsync(segmentId, TransitionType, cancellationToken);
-        return [.. items.Select(i => i.Deserialize<SegmentTransition>(CdpJson.Options)!).OrderByDescending(t => t.At).ThenByDescending(t => t.Id, StringComparer.Ordinal).Take(max)];
+        var now = time.GetUtcNow().UtcTicks;
+        var found = new List<SegmentTransition>();
+        var to = long.MaxValue;
+        foreach (var from in ListWindows.Select(w => now - w.Ticks).Append(long.MinValue))
+        {
+            var query = new QueryDefinition("SELECT * FROM c WHERE c.type = @t AND c.segmentId = @s AND c.atTicks >= @from AND c.atTicks < @to")
+                .WithParameter("@t", TransitionType).WithParameter("@s", segmentId).WithParameter("@from", from).WithParameter("@to", to);
+            found.AddRange(await CosmosItems.QueryAsync<SegmentTransition>(membership, query, partitionKey: null, cancellationToken));
+            if (found.Count >= max)
+            {
+                break;
+            }
+
+            to = from;
+        }
+
+        return [.. found.OrderByDescending(t => t.At).ThenByDescending(t => t.Id, StringComparer.Ordinal).Take(max)];
     }
 
     /// <summary>An export's read: one cross-partition query (indexed on <c>/profileId</c>) over every segment's transitions.</summary>
@@ -72,25 +98,45 @@ public sealed class CosmosSegments(Container segments, Container transitionItems
     {
         var query = new QueryDefinition("SELECT * FROM c WHERE c.type = @t AND c.profileId = @p")
             .WithParameter("@t", TransitionType).WithParameter("@p", profileId);
-        var items = await CosmosItems.QueryAsync<SegmentTransition>(transitionItems, query, partitionKey: null, cancellationToken);
+        var items = await CosmosItems.QueryAsync<SegmentTransition>(membership, query, partitionKey: null, cancellationToken);
         return [.. items.OrderBy(t => t.At).ThenBy(t => t.ProfileVersion)];
     }
 
-    /// <summary>An erasure's delete: one cross-partition query (indexed on <c>/profileId</c>) finds the profile's transition and member items of every segment.</summary>
+    /// <summary>
+    /// An erasure's delete: one cross-partition query (indexed on <c>/profileId</c>) finds the profile's transition and
+    /// member items of every segment; a member item leaves its shard's count in the same batch.
+    /// </summary>
     public async Task<int> DeleteForProfileAsync(string profileId, CancellationToken cancellationToken)
     {
-        var query = new QueryDefinition("SELECT c.id, c.segmentId FROM c WHERE c.profileId = @p").WithParameter("@p", profileId);
+        var query = new QueryDefinition("SELECT c.id, c.partition, c.type FROM c WHERE c.profileId = @p").WithParameter("@p", profileId);
         var deleted = 0;
-        foreach (var item in await CosmosItems.QueryAsync<JsonElement>(transitionItems, query, partitionKey: null, cancellationToken))
+        foreach (var item in await CosmosItems.QueryAsync<JsonElement>(membership, query, partitionKey: null, cancellationToken))
         {
-            deleted += await CosmosItems.DeleteAsync(transitionItems, item.GetProperty("id").GetString()!, item.GetProperty("segmentId").GetString()!, cancellationToken) ? 1 : 0;
+            var (id, partition) = (item.GetProperty("id").GetString()!, item.GetProperty("partition").GetString()!);
+            deleted += item.GetProperty("type").GetString() == MemberType
+                ? await DeleteMemberAsync(id, partition, cancellationToken) ? 1 : 0
+                : await CosmosItems.DeleteAsync(membership, id, partition, cancellationToken) ? 1 : 0;
         }
 
         return deleted;
     }
 
-    public async Task<long> CountMembersAsync(string segmentId, CancellationToken cancellationToken) =>
-        (await QueryAsync(segmentId, MemberType, cancellationToken)).Count(i => i.GetProperty("member").GetBoolean());
+    /// <summary>The sum of the shards' count items: <see cref="Shards"/> point reads, whatever the segment's size.</summary>
+    public async Task<long> CountMembersAsync(string segmentId, CancellationToken cancellationToken)
+    {
+        var counts = await Task.WhenAll(Enumerable.Range(0, Shards).Select(async shard =>
+        {
+            using var read = await membership.ReadItemStreamAsync(CountId, new PartitionKey(PartitionOf(segmentId, shard)), cancellationToken: cancellationToken);
+            if (read.StatusCode == HttpStatusCode.NotFound)
+            {
+                return 0L;
+            }
+
+            read.EnsureSuccessStatusCode();
+            return (await CosmosJson.ReadAsync<JsonElement>(read.Content, cancellationToken)).GetProperty("members").GetInt64();
+        }));
+        return counts.Sum();
+    }
 
     public async Task ScheduleAsync(string profileId, DateTimeOffset at, CancellationToken cancellationToken)
     {
@@ -139,59 +185,121 @@ public sealed class CosmosSegments(Container segments, Container transitionItems
         }
     }
 
-    /// <summary>Keeps the member item at the latest transition (by profile version), against its ETag.</summary>
-    private async Task SetMemberAsync(SegmentTransition transition, CancellationToken cancellationToken)
+    /// <summary>The logical partition of a profile's items in a segment.</summary>
+    public static string PartitionOf(string segmentId, string profileId) => PartitionOf(segmentId, ShardOf(profileId));
+
+    private static string PartitionOf(string segmentId, int shard) => string.Create(CultureInfo.InvariantCulture, $"{segmentId}|{shard:D2}");
+
+    /// <summary>A stable hash of the profile id (the same in every process and release), modulo <see cref="Shards"/>.</summary>
+    private static int ShardOf(string profileId) =>
+        (int)(BinaryPrimitives.ReadUInt32BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes(profileId))) % Shards);
+
+    /// <summary>
+    /// Creates the transition item and, when it is the profile's latest in the segment (by profile version), sets the
+    /// member item and moves the shard's count, in one batch: a transition recorded before (409 on its creation)
+    /// changed all three then; a member item changed meanwhile (412, 409) is read again.
+    /// </summary>
+    private async Task RecordAsync(SegmentTransition transition, CancellationToken cancellationToken)
     {
-        var id = "member." + transition.ProfileId;
-        var member = new JsonObject
-        {
-            ["id"] = id,
-            ["segmentId"] = transition.SegmentId,
-            ["profileId"] = transition.ProfileId,
-            ["type"] = MemberType,
-            ["member"] = transition.Kind == SegmentTransitionKind.Entered,
-            ["version"] = transition.ProfileVersion,
-            ["schemaVersion"] = 1,
-        };
-        var key = new PartitionKey(transition.SegmentId);
+        const int MemberWrite = 1, CountWrite = 2;
+        var partition = PartitionOf(transition.SegmentId, transition.ProfileId);
+        var key = new PartitionKey(partition);
+        var item = JsonSerializer.SerializeToNode(transition, CdpJson.Options)!.AsObject();
+        item["type"] = TransitionType;
+        item["partition"] = partition;
+        item["atTicks"] = transition.At.UtcTicks;
+        item["ttl"] = CosmosItems.Seconds(ISegmentTransitions.Retention);
+        item["schemaVersion"] = 2;
+        var record = CosmosWrite.Create(transition.Id, JsonSerializer.SerializeToUtf8Bytes(item, CdpJson.Options));
+        var memberId = "member." + transition.ProfileId;
+        var isMember = transition.Kind == SegmentTransitionKind.Entered;
         while (true)
         {
-            using var read = await transitionItems.ReadItemStreamAsync(id, key, cancellationToken: cancellationToken);
-            using var body = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(member, CdpJson.Options));
-            ResponseMessage written;
-            if (read.StatusCode == HttpStatusCode.NotFound)
+            var held = await ReadMemberAsync(memberId, key, cancellationToken);
+            List<CosmosWrite> writes = [record];
+            if (held is null || held.Value.Version < transition.ProfileVersion)
             {
-                written = await transitionItems.CreateItemStreamAsync(body, key, new ItemRequestOptions { EnableContentResponseOnWrite = false }, cancellationToken);
-            }
-            else
-            {
-                read.EnsureSuccessStatusCode();
-                var held = await CosmosJson.ReadAsync<JsonElement>(read.Content, cancellationToken);
-                if (held.GetProperty("version").GetInt64() >= transition.ProfileVersion)
+                var member = new JsonObject
                 {
-                    return;
+                    ["id"] = memberId,
+                    ["partition"] = partition,
+                    ["segmentId"] = transition.SegmentId,
+                    ["profileId"] = transition.ProfileId,
+                    ["type"] = MemberType,
+                    ["member"] = isMember,
+                    ["version"] = transition.ProfileVersion,
+                    ["schemaVersion"] = 2,
+                };
+                var body = JsonSerializer.SerializeToUtf8Bytes(member, CdpJson.Options);
+                writes.Add(held is { } h ? CosmosWrite.Replace(memberId, body, h.ETag) : CosmosWrite.Create(memberId, body));
+                var delta = (isMember ? 1 : 0) - (held?.Member == true ? 1 : 0);
+                if (delta != 0)
+                {
+                    writes.Add(CosmosWrite.Increment(CountId, "/members", delta));
                 }
-
-                written = await transitionItems.ReplaceItemStreamAsync(body, id, key, new ItemRequestOptions { IfMatchEtag = read.Headers.ETag, EnableContentResponseOnWrite = false }, cancellationToken);
             }
 
-            using (written)
+            switch (await batches.ExecuteAsync(membership, key, writes, cancellationToken))
             {
-                if (written.StatusCode is not (HttpStatusCode.Conflict or HttpStatusCode.PreconditionFailed))
-                {
-                    written.EnsureSuccessStatusCode();
+                case null:
+                case { Index: 0, Status: HttpStatusCode.Conflict }:
                     return;
-                }
+                case { Index: MemberWrite, Status: HttpStatusCode.Conflict or HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound }:
+                    continue;
+                case { Index: CountWrite, Status: HttpStatusCode.NotFound }:
+                    await CreateCountAsync(transition.SegmentId, partition, cancellationToken);
+                    continue;
+                case { } failure:
+                    throw failure.Unexpected();
             }
         }
     }
 
-    private async Task<IReadOnlyList<JsonElement>> QueryAsync(string segmentId, string type, CancellationToken cancellationToken) =>
-        await CosmosItems.QueryAsync<JsonElement>(
-            transitionItems,
-            new QueryDefinition("SELECT * FROM c WHERE c.segmentId = @s AND c.type = @t").WithParameter("@s", segmentId).WithParameter("@t", type),
-            segmentId,
-            cancellationToken);
+    /// <summary>Deletes a member item, taking it out of its shard's count if it was a member; false when it was gone.</summary>
+    private async Task<bool> DeleteMemberAsync(string memberId, string partition, CancellationToken cancellationToken)
+    {
+        var key = new PartitionKey(partition);
+        while (await ReadMemberAsync(memberId, key, cancellationToken) is { } held)
+        {
+            List<CosmosWrite> writes = [CosmosWrite.Delete(memberId, held.ETag)];
+            if (held.Member)
+            {
+                writes.Add(CosmosWrite.Increment(CountId, "/members", -1));
+            }
+
+            switch (await batches.ExecuteAsync(membership, key, writes, cancellationToken))
+            {
+                case null:
+                    return true;
+                case { Index: 0, Status: HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound }:
+                    continue;
+                case { } failure:
+                    throw failure.Unexpected();
+            }
+        }
+
+        return false;
+    }
+
+    private async Task<(bool Member, long Version, string ETag)?> ReadMemberAsync(string memberId, PartitionKey key, CancellationToken cancellationToken)
+    {
+        using var read = await membership.ReadItemStreamAsync(memberId, key, cancellationToken: cancellationToken);
+        if (read.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        read.EnsureSuccessStatusCode();
+        var held = await CosmosJson.ReadAsync<JsonElement>(read.Content, cancellationToken);
+        return (held.GetProperty("member").GetBoolean(), held.GetProperty("version").GetInt64(), read.Headers.ETag);
+    }
+
+    /// <summary>The shard's count item at zero, unless another writer created it first.</summary>
+    private async Task CreateCountAsync(string segmentId, string partition, CancellationToken cancellationToken)
+    {
+        var count = new JsonObject { ["id"] = CountId, ["partition"] = partition, ["segmentId"] = segmentId, ["type"] = "count", ["members"] = 0, ["schemaVersion"] = 1 };
+        await CosmosItems.CreateOnceAsync(membership, JsonSerializer.SerializeToUtf8Bytes(count, CdpJson.Options), partition, cancellationToken);
+    }
 
     private async Task<(DateTimeOffset Cursor, string? Tag)> ReadCursorAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {

@@ -82,8 +82,16 @@ public enum SegmentTransitionKind
 /// Where segment transitions go (<c>SegmentEntered</c>/<c>SegmentExited</c>): recorded once per id, listed per
 /// segment, and the members they leave counted (a segment's size).
 /// </summary>
+/// <remarks>
+/// Transitions are kept for at least <see cref="Retention"/> after they were recorded, then expire (Cosmos DB: the
+/// item's <c>ttl</c>; SQLite: pruned), so the history does not grow for ever. Memberships and the member count do
+/// not expire: the count is kept as transitions are recorded (and erased), never by reading the members.
+/// </remarks>
 public interface ISegmentTransitions
 {
+    /// <summary>How long a recorded transition is kept (the segment's transition feed and a person's export read them).</summary>
+    static readonly TimeSpan Retention = TimeSpan.FromDays(90);
+
     Task RecordAsync(IReadOnlyList<SegmentTransition> transitions, CancellationToken cancellationToken);
 
     /// <summary>Up to <paramref name="max"/> transitions of a segment, newest first.</summary>

@@ -8,7 +8,7 @@ namespace Cdp.Embedded.Sqlite;
 /// </summary>
 public sealed class SqliteDatabase : IDisposable
 {
-    private const int SchemaVersion = 7;
+    private const int SchemaVersion = 8;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS event_records (
@@ -63,7 +63,8 @@ public sealed class SqliteDatabase : IDisposable
             id TEXT PRIMARY KEY,
             segment_id TEXT NOT NULL,
             at TEXT NOT NULL,
-            body TEXT NOT NULL);
+            body TEXT NOT NULL,
+            recorded_at TEXT NOT NULL DEFAULT '');
         CREATE INDEX IF NOT EXISTS segment_transitions_by_segment ON segment_transitions (segment_id, at);
         CREATE TABLE IF NOT EXISTS segment_members (
             segment_id TEXT NOT NULL,
@@ -71,6 +72,9 @@ public sealed class SqliteDatabase : IDisposable
             version INTEGER NOT NULL,
             member INTEGER NOT NULL,
             PRIMARY KEY (segment_id, profile_id));
+        CREATE TABLE IF NOT EXISTS segment_counts (
+            segment_id TEXT PRIMARY KEY,
+            members INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS segment_schedule (
             profile_id TEXT NOT NULL,
             at TEXT NOT NULL,
@@ -240,8 +244,18 @@ public sealed class SqliteDatabase : IDisposable
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode = WAL;";
         command.ExecuteNonQuery();
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'segment_counts'";
+        var counted = command.ExecuteScalar() is not 0L;
         command.CommandText = Schema;
         command.ExecuteNonQuery();
+
+        // Schema 8 keeps each segment's member count (segment_counts) as transitions are recorded: a folder from
+        // before counts its members once, here.
+        if (!counted)
+        {
+            command.CommandText = "INSERT INTO segment_counts (segment_id, members) SELECT segment_id, SUM(member) FROM segment_members GROUP BY segment_id";
+            command.ExecuteNonQuery();
+        }
 
         // Schema 5 added profile_events.recorded_at (for retention); a folder from before gets the column, its
         // old events an empty time, which expires them at the first pruning.
@@ -252,7 +266,20 @@ public sealed class SqliteDatabase : IDisposable
             command.ExecuteNonQuery();
         }
 
-        command.CommandText = $"CREATE INDEX IF NOT EXISTS profile_events_by_recorded ON profile_events (recorded_at); PRAGMA user_version = {SchemaVersion};";
+        // Schema 8 added segment_transitions.recorded_at (for retention); a folder from before counts its transitions as
+        // recorded when they happened.
+        command.CommandText = "SELECT COUNT(*) FROM pragma_table_info('segment_transitions') WHERE name = 'recorded_at'";
+        if (command.ExecuteScalar() is 0L)
+        {
+            command.CommandText = "ALTER TABLE segment_transitions ADD COLUMN recorded_at TEXT NOT NULL DEFAULT ''; UPDATE segment_transitions SET recorded_at = at;";
+            command.ExecuteNonQuery();
+        }
+
+        command.CommandText = $"""
+            CREATE INDEX IF NOT EXISTS profile_events_by_recorded ON profile_events (recorded_at);
+            CREATE INDEX IF NOT EXISTS segment_transitions_by_recorded ON segment_transitions (recorded_at);
+            PRAGMA user_version = {SchemaVersion};
+            """;
         command.ExecuteNonQuery();
     }
 }

@@ -7,11 +7,12 @@ namespace Cdp.Embedded.Sqlite;
 
 /// <summary>
 /// The segment ports in SQLite: definitions (<c>segments</c>, a tag per row for optimistic concurrency),
-/// transitions (<c>segment_transitions</c>, once per id) with the membership they leave
-/// (<c>segment_members</c>: the latest transition's kind per segment and profile, counted for sizes), and the
+/// transitions (<c>segment_transitions</c>, once per id, pruned after <see cref="ISegmentTransitions.Retention"/>)
+/// with the membership they leave (<c>segment_members</c>: the latest transition's kind per segment and profile) and
+/// each segment's member count (<c>segment_counts</c>, changed in the same transaction as the membership), and the
 /// time-condition schedule (<c>segment_schedule</c>, indexed by instant).
 /// </summary>
-public sealed class SqliteSegments(SqliteDatabase database) : ISegmentStore, ISegmentTransitions, ISegmentSchedule
+public sealed class SqliteSegments(SqliteDatabase database, TimeProvider time) : ISegmentStore, ISegmentTransitions, ISegmentSchedule
 {
     private readonly SqliteDefinitions<SegmentDefinition> _definitions = new(database, "segments", d => d.Id);
 
@@ -28,37 +29,32 @@ public sealed class SqliteSegments(SqliteDatabase database) : ISegmentStore, ISe
     public Task RecordAsync(IReadOnlyList<SegmentTransition> transitions, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transitions);
+        var recordedAt = SqliteTime.Format(time.GetUtcNow());
         database.Write(transaction =>
         {
             foreach (var transition in transitions)
             {
                 using var record = transaction.Command(
-                    "INSERT INTO segment_transitions (id, segment_id, at, body) VALUES ($id, $segment, $at, $body) ON CONFLICT (id) DO NOTHING",
+                    "INSERT INTO segment_transitions (id, segment_id, at, body, recorded_at) VALUES ($id, $segment, $at, $body, $recorded) ON CONFLICT (id) DO NOTHING",
                     ("$id", transition.Id),
                     ("$segment", transition.SegmentId),
                     ("$at", SqliteTime.Format(transition.At)),
-                    ("$body", JsonSerializer.Serialize(transition, CdpJson.Options)));
-                if (record.ExecuteNonQuery() == 0)
+                    ("$body", JsonSerializer.Serialize(transition, CdpJson.Options)),
+                    ("$recorded", recordedAt));
+                if (record.ExecuteNonQuery() > 0)
                 {
-                    continue;
+                    SetMember(transaction, transition);
                 }
-
-                using var member = transaction.Command(
-                    """
-                    INSERT INTO segment_members (segment_id, profile_id, version, member) VALUES ($segment, $profile, $version, $member)
-                    ON CONFLICT (segment_id, profile_id) DO UPDATE SET version = excluded.version, member = excluded.member WHERE excluded.version > version
-                    """,
-                    ("$segment", transition.SegmentId),
-                    ("$profile", transition.ProfileId),
-                    ("$version", transition.ProfileVersion),
-                    ("$member", transition.Kind == SegmentTransitionKind.Entered ? 1 : 0));
-                member.ExecuteNonQuery();
             }
 
             return transitions.Count;
         });
         return Task.CompletedTask;
     }
+
+    /// <summary>Removes the transitions recorded before <paramref name="before"/> (the retention pruner calls it); how many.</summary>
+    public Task<int> PruneTransitionsAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        Task.FromResult(database.Delete("DELETE FROM segment_transitions WHERE recorded_at < $before", ("$before", SqliteTime.Format(before))));
 
     public Task<IReadOnlyList<SegmentTransition>> ListAsync(string segmentId, int max, CancellationToken cancellationToken)
     {
@@ -79,19 +75,71 @@ public sealed class SqliteSegments(SqliteDatabase database) : ISegmentStore, ISe
     }
 
     /// <summary>An erasure's delete: transitions are found by their body (a scan of the table; erasures are rare).</summary>
+    /// <remarks>The profile's memberships leave their segments' counts in the same transaction.</remarks>
     public Task<int> DeleteForProfileAsync(string profileId, CancellationToken cancellationToken) =>
-        Task.FromResult(database.Delete(
-            """
-            DELETE FROM segment_transitions WHERE json_extract(body, '$.profileId') = $profile;
-            DELETE FROM segment_members WHERE profile_id = $profile;
-            """,
-            ("$profile", profileId)));
+        Task.FromResult(database.Write(transaction =>
+        {
+            using var uncount = transaction.Command(
+                "UPDATE segment_counts SET members = members - 1 WHERE segment_id IN (SELECT segment_id FROM segment_members WHERE profile_id = $profile AND member = 1)",
+                ("$profile", profileId));
+            uncount.ExecuteNonQuery();
+            using var delete = transaction.Command(
+                """
+                DELETE FROM segment_transitions WHERE json_extract(body, '$.profileId') = $profile;
+                DELETE FROM segment_members WHERE profile_id = $profile;
+                """,
+                ("$profile", profileId));
+            return delete.ExecuteNonQuery();
+        }));
 
     public Task<long> CountMembersAsync(string segmentId, CancellationToken cancellationToken)
     {
         using var connection = database.Open();
-        using var count = connection.Command("SELECT COUNT(*) FROM segment_members WHERE segment_id = $segment AND member = 1", ("$segment", segmentId));
-        return Task.FromResult((long)count.ExecuteScalar()!);
+        using var count = connection.Command("SELECT members FROM segment_counts WHERE segment_id = $segment", ("$segment", segmentId));
+        return Task.FromResult(count.ExecuteScalar() is long members ? members : 0L);
+    }
+
+    /// <summary>The membership follows the latest transition by profile version; the count follows the membership.</summary>
+    private static void SetMember(Microsoft.Data.Sqlite.SqliteTransaction transaction, SegmentTransition transition)
+    {
+        using var held = transaction.Command(
+            "SELECT version, member FROM segment_members WHERE segment_id = $segment AND profile_id = $profile",
+            ("$segment", transition.SegmentId),
+            ("$profile", transition.ProfileId));
+        long? heldVersion = null;
+        var wasMember = 0L;
+        using (var reader = held.ExecuteReader())
+        {
+            if (reader.Read())
+            {
+                (heldVersion, wasMember) = (reader.GetInt64(0), reader.GetInt64(1));
+            }
+        }
+
+        if (heldVersion >= transition.ProfileVersion)
+        {
+            return;
+        }
+
+        var isMember = transition.Kind == SegmentTransitionKind.Entered ? 1L : 0L;
+        using var member = transaction.Command(
+            """
+            INSERT INTO segment_members (segment_id, profile_id, version, member) VALUES ($segment, $profile, $version, $member)
+            ON CONFLICT (segment_id, profile_id) DO UPDATE SET version = excluded.version, member = excluded.member
+            """,
+            ("$segment", transition.SegmentId),
+            ("$profile", transition.ProfileId),
+            ("$version", transition.ProfileVersion),
+            ("$member", isMember));
+        member.ExecuteNonQuery();
+        if (isMember != wasMember)
+        {
+            using var count = transaction.Command(
+                "INSERT INTO segment_counts (segment_id, members) VALUES ($segment, $delta) ON CONFLICT (segment_id) DO UPDATE SET members = members + excluded.members",
+                ("$segment", transition.SegmentId),
+                ("$delta", isMember - wasMember));
+            count.ExecuteNonQuery();
+        }
     }
 
     public Task ScheduleAsync(string profileId, DateTimeOffset at, CancellationToken cancellationToken)

@@ -51,10 +51,18 @@ public sealed class CosmosRetentionContractTests(CosmosStandIn cosmos) : Retenti
 {
     private readonly Microsoft.Azure.Cosmos.Container _events = cosmos.ContainerAsync(CosmosContainers.Events).GetAwaiter().GetResult();
     private readonly Microsoft.Azure.Cosmos.Container _messages = cosmos.ContainerAsync(CosmosContainers.Messages).GetAwaiter().GetResult();
+    private readonly Microsoft.Azure.Cosmos.Container _membership = cosmos.ContainerAsync(CosmosContainers.SegmentMembership).GetAwaiter().GetResult();
 
     protected override IProfileEventStore Events => new CosmosProfileEventStore(_events);
 
     protected override Core.Ingest.IProcessedMessageLog Log => new CosmosProcessedMessageLog(_messages);
+
+    protected override Core.Segments.ISegmentTransitions Transitions => new CosmosSegments(
+        cosmos.ContainerAsync(CosmosContainers.Segments).GetAwaiter().GetResult(),
+        _membership,
+        cosmos.ContainerAsync(CosmosContainers.SegmentSchedule).GetAwaiter().GetResult(),
+        cosmos.Batches,
+        TimeProvider.System);
 
     protected override DateTimeOffset Now => DateTimeOffset.UtcNow;
 
@@ -62,6 +70,7 @@ public sealed class CosmosRetentionContractTests(CosmosStandIn cosmos) : Retenti
     {
         await CosmosTimeToLive.ExpireAsync(_events, "/profileId", elapsed);
         await CosmosTimeToLive.ExpireAsync(_messages, "/id", elapsed);
+        await CosmosTimeToLive.ExpireAsync(_membership, "/partition", elapsed);
     }
 }
 
@@ -70,8 +79,10 @@ public sealed class CosmosSegmentPortsContractTests(CosmosStandIn cosmos) : Segm
 {
     private readonly CosmosSegments _segments = new(
         cosmos.ContainerAsync(CosmosContainers.Segments).GetAwaiter().GetResult(),
-        cosmos.ContainerAsync(CosmosContainers.SegmentTransitions).GetAwaiter().GetResult(),
-        cosmos.ContainerAsync(CosmosContainers.SegmentSchedule).GetAwaiter().GetResult());
+        cosmos.ContainerAsync(CosmosContainers.SegmentMembership).GetAwaiter().GetResult(),
+        cosmos.ContainerAsync(CosmosContainers.SegmentSchedule).GetAwaiter().GetResult(),
+        cosmos.Batches,
+        TimeProvider.System);
 
     protected override Core.Segments.ISegmentStore Store => _segments;
 
@@ -109,8 +120,10 @@ public sealed class CosmosErasureContractTests(CosmosStandIn cosmos, Storage.Azu
     private readonly Microsoft.Azure.Cosmos.Container _profiles = cosmos.ContainerAsync(CosmosContainers.Profiles).GetAwaiter().GetResult();
     private readonly CosmosSegments _segments = new(
         cosmos.ContainerAsync(CosmosContainers.Segments).GetAwaiter().GetResult(),
-        cosmos.ContainerAsync(CosmosContainers.SegmentTransitions).GetAwaiter().GetResult(),
-        cosmos.ContainerAsync(CosmosContainers.SegmentSchedule).GetAwaiter().GetResult());
+        cosmos.ContainerAsync(CosmosContainers.SegmentMembership).GetAwaiter().GetResult(),
+        cosmos.ContainerAsync(CosmosContainers.SegmentSchedule).GetAwaiter().GetResult(),
+        cosmos.Batches,
+        TimeProvider.System);
 
     private readonly CosmosPrivacy _privacy = new(
         cosmos.ContainerAsync(CosmosContainers.Erasures).GetAwaiter().GetResult(),

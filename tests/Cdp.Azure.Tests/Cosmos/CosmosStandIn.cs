@@ -15,7 +15,8 @@ namespace Cdp.Azure.Tests.Cosmos;
 /// <remarks>
 /// The stand-in answers a read of a missing item with 500 instead of 404, and has no change feed;
 /// <see cref="CosmosStandInFixes"/> rewrites exactly that reply and, on the stand-in only, serves the change
-/// feed from its items. Nothing else is changed.
+/// feed from its items. It has no transactional batch either: <see cref="Batches"/> checks and applies a batch's
+/// writes one by one there. Nothing else is changed.
 /// </remarks>
 public sealed class CosmosStandIn : IAsyncLifetime
 {
@@ -30,6 +31,9 @@ public sealed class CosmosStandIn : IAsyncLifetime
     public CosmosClient Client { get; private set; } = null!;
 
     public Database Database { get; private set; } = null!;
+
+    /// <summary>Cosmos DB's transactional batch, except on the stand-in, which has none (<see cref="CosmosStandInBatches"/>).</summary>
+    public ICosmosBatches Batches => _standIn is not null ? new CosmosStandInBatches() : ICosmosBatches.Transactional;
 
     public async Task InitializeAsync()
     {

@@ -83,6 +83,8 @@ public sealed class SqliteRetentionContractTests : RetentionContract, IDisposabl
 
     protected override Core.Ingest.IProcessedMessageLog Log => _store.Processed;
 
+    protected override Core.Segments.ISegmentTransitions Transitions => new SqliteSegments(_store.Database, _store.Time);
+
     protected override DateTimeOffset Now => _store.Time.GetUtcNow();
 
     // The embedded expiry is the retention pruner's work: prune as it would at that time.
@@ -91,6 +93,7 @@ public sealed class SqliteRetentionContractTests : RetentionContract, IDisposabl
         var then = _store.Time.GetUtcNow() + elapsed;
         await _store.Processed.PruneAsync(then - Core.Ingest.IProcessedMessageLog.Retention, CancellationToken.None);
         await _store.Events.PruneAsync(then - Core.Profiles.IProfileEventStore.Retention, CancellationToken.None);
+        await new SqliteSegments(_store.Database, _store.Time).PruneTransitionsAsync(then - Core.Segments.ISegmentTransitions.Retention, CancellationToken.None);
     }
 
     [Fact]
@@ -119,7 +122,7 @@ public sealed class SqliteSegmentPortsContractTests : SegmentPortsContract, IDis
 
     protected override Core.Segments.ISegmentSchedule Schedule => Segments;
 
-    private SqliteSegments Segments => new(_store.Database);
+    private SqliteSegments Segments => new(_store.Database, _store.Time);
 
     public void Dispose() => _store.Dispose();
 }
@@ -154,7 +157,7 @@ public sealed class SqliteErasureContractTests : ErasureContract, IDisposable
 
     public SqliteErasureContractTests()
     {
-        _segments = new SqliteSegments(_store.Database);
+        _segments = new SqliteSegments(_store.Database, _store.Time);
         _privacy = new SqlitePrivacy(_store.Database);
     }
 

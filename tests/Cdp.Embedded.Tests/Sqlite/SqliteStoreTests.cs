@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Cdp.Core.Identity;
 using Cdp.Core.Profiles;
+using Cdp.Core.Segments;
 
 namespace Cdp.Embedded.Tests.Sqlite;
 
@@ -80,6 +81,44 @@ public class SqliteStoreTests
 
         Assert.Equal(1, await store.Events.PruneAsync(store.Time.GetUtcNow() - IProfileEventStore.Retention, CancellationToken.None));
         Assert.Equal(["m1"], (await store.Events.ListAsync("p1", 10, CancellationToken.None)).Select(e => e.MessageId));
+        Directory.Delete(directory, recursive: true);
+    }
+
+    /// <summary>Issue 17, item 10: a folder from schema 7 gets its member counts once and its transitions a recording time.</summary>
+    [Fact]
+    public async Task AFolderFromBeforeKeptCounts_CountsItsMembersOnce_AndItsTransitionsExpireByTheirTime()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "cdp-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "cdp.db")};Pooling=False"))
+        {
+            old.Open();
+            using var create = old.CreateCommand();
+            create.CommandText = """
+                CREATE TABLE segment_transitions (id TEXT PRIMARY KEY, segment_id TEXT NOT NULL, at TEXT NOT NULL, body TEXT NOT NULL);
+                CREATE TABLE segment_members (segment_id TEXT NOT NULL, profile_id TEXT NOT NULL, version INTEGER NOT NULL, member INTEGER NOT NULL, PRIMARY KEY (segment_id, profile_id));
+                INSERT INTO segment_members VALUES ('vip', 'p1', 1, 1), ('vip', 'p2', 1, 1), ('vip', 'p3', 2, 0), ('trial', 'p1', 3, 0);
+                INSERT INTO segment_transitions VALUES ('vip:p1:1', 'vip', '2026-01-01T00:00:00.0000000Z', '{"id":"vip:p1:1","segmentId":"vip","profileId":"p1","kind":"entered","at":"2026-01-01T00:00:00+00:00","profileVersion":1}');
+                PRAGMA user_version = 7;
+                """;
+            create.ExecuteNonQuery();
+        }
+
+        using (var store = new EmbeddedStore(directory))
+        {
+            var segments = new Cdp.Embedded.Sqlite.SqliteSegments(store.Database, store.Time);
+            Assert.Equal((2L, 0L), (await segments.CountMembersAsync("vip", CancellationToken.None), await segments.CountMembersAsync("trial", CancellationToken.None)));
+            await segments.RecordAsync([SegmentTransition.Of("vip", "p4", SegmentTransitionKind.Entered, store.Time.GetUtcNow(), 1)], CancellationToken.None);
+            Assert.Equal(1, await segments.PruneTransitionsAsync(store.Time.GetUtcNow() - ISegmentTransitions.Retention, CancellationToken.None));
+            Assert.Equal(["vip:p4:1"], (await segments.ListAsync("vip", 10, CancellationToken.None)).Select(t => t.Id));
+        }
+
+        // Opening it again counts nothing twice.
+        using (var again = new EmbeddedStore(directory))
+        {
+            Assert.Equal(3, await new Cdp.Embedded.Sqlite.SqliteSegments(again.Database, again.Time).CountMembersAsync("vip", CancellationToken.None));
+        }
+
         Directory.Delete(directory, recursive: true);
     }
 
