@@ -6,15 +6,17 @@
 #             (scripts/bench/Cdp.Bench.Segments).
 #   ru        Cosmos DB operations and request units per ingested event (scripts/bench/Cdp.Bench.Cosmos),
 #             over the wire on the Cosmos DB stand-in, reported and computed from documented costs.
+#   latency   one Event Hubs partition's ingest over the Cosmos DB adapters on the stand-in with 5 ms added to
+#             every request (scripts/bench/Cdp.Bench.Cosmos): time per batch of 100 events.
 #   collect   load: requests/s of POST /api/v1/batch (20 messages each) on Cdp.Local against a bare
 #             Kestrel endpoint that only parses the same JSON, both on loopback, one after the other.
-# Usage: scripts/bench.sh [identity|segments|ru|collect|all] [seconds per collect run, default 20]
+# Usage: scripts/bench.sh [identity|segments|ru|latency|collect|all] [seconds per collect run, default 20]
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 require_dotnet
 
 what=all
-case "${1:-}" in identity|segments|ru|collect|all) what="$1"; shift ;; esac
+case "${1:-}" in identity|segments|ru|latency|collect|all) what="$1"; shift ;; esac
 duration="${1:-20}"
 connections=32
 cdp_port=7181
@@ -147,16 +149,22 @@ print("\n".join(table))
 PY
 }
 
-ru_bench() {
-  echo "==> Cosmos DB: operations and request units per ingested event (stand-in)" >&2
+# cosmos_bench MODE: runs scripts/bench/Cdp.Bench.Cosmos MODE against a Cosmos DB stand-in started for it (and
+# stopped after); its Markdown table goes to $work/MODE.md.
+cosmos_bench() {
   install_node_tools
   dotnet build scripts/bench/Cdp.Bench.Cosmos/Cdp.Bench.Cosmos.csproj -c Release --nologo -v quiet -clp:NoSummary
   local port=7184
   scripts/tools/node/node_modules/.bin/cosmosdb-server --host 127.0.0.1 -p "$port" --no-ssl >"$work/cosmos.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 1 60); do grep -q Ready "$work/cosmos.log" && break; sleep 0.5; done
-  dotnet scripts/bench/Cdp.Bench.Cosmos/bin/Release/net10.0/Cdp.Bench.Cosmos.dll "http://127.0.0.1:$port/" >"$work/ru.md"
+  dotnet scripts/bench/Cdp.Bench.Cosmos/bin/Release/net10.0/Cdp.Bench.Cosmos.dll "$1" "http://127.0.0.1:$port/" >"$work/$1.md"
   stop_last
+}
+
+ru_bench() {
+  echo "==> Cosmos DB: operations and request units per ingested event (stand-in)" >&2
+  cosmos_bench ru
   python3 - "$work/ru.md" <<'PY'
 import datetime, re, sys
 sys.path.insert(0, "scripts/bench")
@@ -187,6 +195,36 @@ print(table)
 PY
 }
 
+latency_bench() {
+  echo "==> Cosmos DB: one partition's ingest with 5 ms per request (stand-in)" >&2
+  cosmos_bench latency
+  python3 - "$work/latency.md" <<'PY'
+import datetime, sys
+sys.path.insert(0, "scripts/bench")
+from performance import machine, write_section
+table = open(sys.argv[1]).read().strip()
+model, cpu = machine()
+section = f"""## Cosmos DB: one partition's ingest at cloud latency
+
+Command: `scripts/bench.sh latency` — `scripts/bench/Cdp.Bench.Cosmos latency` runs ingest as one Event Hubs
+partition's trigger does (one batch at a time, no processed-message log) over the Cosmos DB adapters on the
+stand-in, with 5 ms added before every request (`LatencyHandler`: a simulation of a round trip from a Function App
+to its account in the same region; the stand-in itself answers in well under a millisecond). Batches of 100 track
+events of people with three identifiers; a warm-up batch, then 10 timed batches per case; {cpu} cores ({model}).
+
+{table}
+
+Today's ingest handles a batch message by message, each identifier look-up, profile read and write one round trip
+after another, so a batch's time is about its requests × (5 ms + the stand-in's time): one partition carries a few
+dozen events per second of distinct people, and a deployment with the default 4 partitions (`eventHubPartitions`) about four times that. The aim of
+issue 18 is ≤ 200 ms for the first case (≥ 500 events/s per partition): look-ups of a batch at once and
+independent profiles applied concurrently. Measured {datetime.date.today().isoformat()}.
+"""
+write_section("Cosmos DB: one partition's ingest at cloud latency", section)
+print(table)
+PY
+}
+
 # stop_last: stops the server started last, so that it takes no CPU during the next run.
 stop_last() {
   local pid="${pids[-1]}"
@@ -207,6 +245,11 @@ fi
 if [ "$what" = ru ] || [ "$what" = all ]; then
   ru_bench
   [ "$what" = ru ] && { echo "Wrote docs/performance.md"; exit 0; }
+fi
+
+if [ "$what" = latency ] || [ "$what" = all ]; then
+  latency_bench
+  [ "$what" = latency ] && { echo "Wrote docs/performance.md"; exit 0; }
 fi
 
 command -v wrk >/dev/null 2>&1 || apt_install wrk

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Cdp.Azure;
 using Cdp.Azure.Cosmos;
+using Cdp.Bench.Cosmos;
 using Cdp.Core.Events;
 using Cdp.Core.Identity;
 using Cdp.Core.Ingest;
@@ -10,16 +12,21 @@ using Cdp.Testing.InMemory;
 using Microsoft.Azure.Cosmos;
 using Microsoft.Extensions.Logging.Abstractions;
 
-// Usage: Cdp.Bench.Cosmos ENDPOINT [KEY]. Ingests batches of 100 track events of known people (three
-// identifiers each) with 1, 10 and 100 events per profile, over the Cosmos DB adapters, as the Function App
-// wires them (no processed-message log) and with the optional log, and prints a Markdown table: the
-// operations per event by container and kind, the charge the endpoint reported, and the charge computed
-// from Azure's documented costs for the items' sizes.
+// Usage: Cdp.Bench.Cosmos ru|latency ENDPOINT [KEY]. Prints a Markdown table.
+//   ru       ingests batches of 100 track events of known people (three identifiers each) with 1, 10 and 100
+//            events per profile, over the Cosmos DB adapters, as the Function App wires them (no processed-message
+//            log) and with the optional log: the operations per event by container and kind, the charge the
+//            endpoint reported, and the charge computed from Azure's documented costs for the items' sizes.
+//   latency  one Event Hubs partition's ingest with LatencyHandler.Delay added to every request (a simulation of
+//            a cloud round trip): the time per batch of 100 events for 100 known people, 100 new people and
+//            10 known people with 10 events each.
 const string EmulatorKey = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DjzJmu8qAnjK9jw3nqvS2+xzA8aAvWk4hZ4pPuwuvmzUqg==";
-var endpoint = args.Length > 0 ? args[0] : throw new ArgumentException("Give the Cosmos DB endpoint.");
+var mode = args.Length > 0 && args[0] is "ru" or "latency" ? args[0] : throw new ArgumentException("Give ru or latency, then the Cosmos DB endpoint.");
+var endpoint = args.Length > 1 ? args[1] : throw new ArgumentException("Give the Cosmos DB endpoint.");
 var options = AzureServiceCollectionExtensions.CreateCosmosClientOptions(emulator: true);
-options.HttpClientFactory = () => new HttpClient(new CosmosStandInFixes { InnerHandler = new SocketsHttpHandler() });
-using var client = new CosmosClient($"AccountEndpoint={endpoint};AccountKey={(args.Length > 1 ? args[1] : EmulatorKey)}", options);
+HttpMessageHandler transport = new CosmosStandInFixes { InnerHandler = new SocketsHttpHandler() };
+options.HttpClientFactory = () => new HttpClient(mode == "latency" ? new LatencyHandler { InnerHandler = transport } : transport, disposeHandler: false);
+using var client = new CosmosClient($"AccountEndpoint={endpoint};AccountKey={(args.Length > 2 ? args[2] : EmulatorKey)}", options);
 Database database = await client.CreateDatabaseIfNotExistsAsync("cdp-bench-" + Guid.NewGuid().ToString("N")[..8]);
 async Task<Container> ContainerAsync(string name, string key = "/id") => (await database.CreateContainerIfNotExistsAsync(name, key)).Container;
 
@@ -47,6 +54,13 @@ Message Event(string id, string person, int minute) => new()
     ReceivedAt = t0.AddMinutes(minute),
 };
 
+if (mode == "latency")
+{
+    await LatencyAsync();
+    await database.DeleteAsync();
+    return;
+}
+
 Console.WriteLine("| processed-message log | events per profile in a batch | operations per event (container: kind × n (documented RU)) | RU per event, reported | RU per event, documented costs |");
 Console.WriteLine("|---|---|---|---|---|");
 int[] eventsPerProfile = [1, 10, 100];
@@ -73,3 +87,42 @@ foreach (var (withLog, perProfile) in eventsPerProfile.Select(n => (false, n)).C
 }
 
 await database.DeleteAsync();
+
+// Each case: a batch to warm up, then Batches timed batches of 100 events (fresh message ids; the same known people).
+async Task LatencyAsync()
+{
+    const int BatchSize = 100, Batches = 10;
+    var ingest = Ingest(NoProcessedMessageLog.Instance);
+    Console.WriteLine("| batch of 100 events | requests per batch | median ms per batch | slowest ms | events/s per partition (median) |");
+    Console.WriteLine("|---|---|---|---|---|");
+    (string Name, int People, bool Known)[] cases = [("100 known people, 1 event each", 100, true), ("100 new people, 1 event each", 100, false), ("10 known people, 10 events each", 10, true)];
+    foreach (var (name, count, known) in cases)
+    {
+        var run = Guid.NewGuid().ToString("N")[..6];
+        var people = Enumerable.Range(0, count).Select(p => $"lat-{run}-{p}").ToList();
+        if (known)
+        {
+            await ingest.ProcessAsync([.. people.Select(p => Event($"seed-{p}", p, 0))], CancellationToken.None);
+        }
+
+        var times = new List<double>();
+        var requests = 0;
+        for (var b = 0; b <= Batches; b++)
+        {
+            var batchPeople = known ? people : [.. people.Select(p => $"{p}-{b}")];
+            var batch = Enumerable.Range(0, BatchSize).Select(i => Event($"e-{run}-{b}-{i}", batchPeople[i % batchPeople.Count], (b * BatchSize) + i + 1)).ToList();
+            using var usage = CosmosUsage.Begin();
+            var watch = Stopwatch.StartNew();
+            await ingest.ProcessAsync(batch, CancellationToken.None);
+            if (b > 0)
+            {
+                times.Add(watch.Elapsed.TotalMilliseconds);
+                requests += usage.Operations.Count;
+            }
+        }
+
+        times.Sort();
+        var median = times[times.Count / 2];
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {requests / (double)Batches:0} | {median:0} | {times[^1]:0} | {BatchSize * 1000 / median:0} |"));
+    }
+}
