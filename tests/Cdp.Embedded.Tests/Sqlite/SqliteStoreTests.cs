@@ -61,19 +61,11 @@ public class SqliteStoreTests
     [Fact]
     public async Task AFolderFromBeforeEventRetention_GetsTheColumn_AndItsOldEventsExpireAtTheFirstPruning()
     {
-        var directory = Path.Combine(Path.GetTempPath(), "cdp-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(directory);
-        using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "cdp.db")};Pooling=False"))
-        {
-            old.Open();
-            using var create = old.CreateCommand();
-            create.CommandText = """
-                CREATE TABLE profile_events (profile_id TEXT NOT NULL, message_id TEXT NOT NULL, at TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (profile_id, message_id));
-                INSERT INTO profile_events VALUES ('p1', 'm0', '2026-01-01T00:00:00.0000000Z', '{"profileId":"p1","messageId":"m0","type":"track","timestamp":"2026-01-01T00:00:00+00:00"}');
-                PRAGMA user_version = 4;
-                """;
-            create.ExecuteNonQuery();
-        }
+        var directory = OldFolder("""
+            CREATE TABLE profile_events (profile_id TEXT NOT NULL, message_id TEXT NOT NULL, at TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (profile_id, message_id));
+            INSERT INTO profile_events VALUES ('p1', 'm0', '2026-01-01T00:00:00.0000000Z', '{"profileId":"p1","messageId":"m0","type":"track","timestamp":"2026-01-01T00:00:00+00:00"}');
+            PRAGMA user_version = 4;
+            """);
 
         using var store = new EmbeddedStore(directory);
         await store.Events.AppendAsync([new ProfileEvent("p1", "m1", Core.Events.MessageType.Track, store.Time.GetUtcNow(), "web")], CancellationToken.None);
@@ -88,21 +80,13 @@ public class SqliteStoreTests
     [Fact]
     public async Task AFolderFromBeforeKeptCounts_CountsItsMembersOnce_AndItsTransitionsExpireByTheirTime()
     {
-        var directory = Path.Combine(Path.GetTempPath(), "cdp-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(directory);
-        using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "cdp.db")};Pooling=False"))
-        {
-            old.Open();
-            using var create = old.CreateCommand();
-            create.CommandText = """
-                CREATE TABLE segment_transitions (id TEXT PRIMARY KEY, segment_id TEXT NOT NULL, at TEXT NOT NULL, body TEXT NOT NULL);
-                CREATE TABLE segment_members (segment_id TEXT NOT NULL, profile_id TEXT NOT NULL, version INTEGER NOT NULL, member INTEGER NOT NULL, PRIMARY KEY (segment_id, profile_id));
-                INSERT INTO segment_members VALUES ('vip', 'p1', 1, 1), ('vip', 'p2', 1, 1), ('vip', 'p3', 2, 0), ('trial', 'p1', 3, 0);
-                INSERT INTO segment_transitions VALUES ('vip:p1:1', 'vip', '2026-01-01T00:00:00.0000000Z', '{"id":"vip:p1:1","segmentId":"vip","profileId":"p1","kind":"entered","at":"2026-01-01T00:00:00+00:00","profileVersion":1}');
-                PRAGMA user_version = 7;
-                """;
-            create.ExecuteNonQuery();
-        }
+        var directory = OldFolder("""
+            CREATE TABLE segment_transitions (id TEXT PRIMARY KEY, segment_id TEXT NOT NULL, at TEXT NOT NULL, body TEXT NOT NULL);
+            CREATE TABLE segment_members (segment_id TEXT NOT NULL, profile_id TEXT NOT NULL, version INTEGER NOT NULL, member INTEGER NOT NULL, PRIMARY KEY (segment_id, profile_id));
+            INSERT INTO segment_members VALUES ('vip', 'p1', 1, 1), ('vip', 'p2', 1, 1), ('vip', 'p3', 2, 0), ('trial', 'p1', 3, 0);
+            INSERT INTO segment_transitions VALUES ('vip:p1:1', 'vip', '2026-01-01T00:00:00.0000000Z', '{"id":"vip:p1:1","segmentId":"vip","profileId":"p1","kind":"entered","at":"2026-01-01T00:00:00+00:00","profileVersion":1}');
+            PRAGMA user_version = 7;
+            """);
 
         using (var store = new EmbeddedStore(directory))
         {
@@ -148,5 +132,18 @@ public class SqliteStoreTests
 
         var late = await store.Profiles.ReadAsync("late", 100, CancellationToken.None);
         Assert.Equal([("p_ada", 4L), ("p_bob", 1L)], late.Changes.Select(c => (c.ProfileId, c.Profile.Version)));
+    }
+
+    /// <summary>A data folder whose <c>cdp.db</c> an earlier release left: made by <paramref name="sql"/>.</summary>
+    private static string OldFolder(string sql)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "cdp-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        using var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, "cdp.db")};Pooling=False");
+        old.Open();
+        using var create = old.CreateCommand();
+        create.CommandText = sql;
+        create.ExecuteNonQuery();
+        return directory;
     }
 }
