@@ -100,8 +100,7 @@ under its data key, the key cached (steady state; a profile whose key is not cac
 one a create). Ingest writes each changed profile once per batch and reads it once, so this is per profile per
 batch, not per event: at 10 events per profile per batch about 3 μs per event, on top of the in-memory domain
 work above but well under a store round trip. Every write encrypts every personal value again (a new nonce each
-time) and builds a new `AesGcm` per value; keeping the ciphertext of unchanged values and the cipher per key would
-cut most of it.
+time) with one `AesGcm` per document; keeping the ciphertext of unchanged values would cut most of what is left.
 
 | operation | time | per second per core | allocated |
 |---|---|---|---|

@@ -65,7 +65,8 @@ public sealed class PersonalDataProtector
         }
 
         var key = await KeyAsync(document.Id, create: true, cancellationToken) ?? throw new InvalidOperationException("A data key was not created.");
-        return Transform(document, (field, text) => text.StartsWith(Prefix, StringComparison.Ordinal) ? text : Encrypt(key, document.Id, field, text));
+        using var aes = new AesGcm(key, TagSize); // one cipher for the document's values, not one per value
+        return Transform(document, (field, text) => text.StartsWith(Prefix, StringComparison.Ordinal) ? text : Encrypt(aes, document.Id, field, text));
     }
 
     /// <summary>
@@ -80,8 +81,13 @@ public sealed class PersonalDataProtector
             return document;
         }
 
-        var key = await KeyAsync(document.Id, create: false, cancellationToken);
-        return Transform(document, (field, text) => key is null || !text.StartsWith(Prefix, StringComparison.Ordinal) ? text : TryDecrypt(key, document.Id, field, text) ?? text);
+        if (await KeyAsync(document.Id, create: false, cancellationToken) is not { } key)
+        {
+            return document;
+        }
+
+        using var aes = new AesGcm(key, TagSize);
+        return Transform(document, (field, text) => !text.StartsWith(Prefix, StringComparison.Ordinal) ? text : TryDecrypt(aes, document.Id, field, text) ?? text);
     }
 
     /// <summary>Decrypts one value of a stored document; false when it cannot be (its key shredded, or it was tampered with).</summary>
@@ -98,7 +104,8 @@ public sealed class PersonalDataProtector
             return (false, null);
         }
 
-        return TryDecrypt(key, profileId, field, stored) is { } text ? (true, text) : (false, null);
+        using var aes = new AesGcm(key, TagSize);
+        return TryDecrypt(aes, profileId, field, stored) is { } text ? (true, text) : (false, null);
     }
 
     /// <summary>Deletes the profile's data key (crypto-shredding); false when it had none.</summary>
@@ -182,22 +189,30 @@ public sealed class PersonalDataProtector
         return key;
     }
 
-    private static byte[] Wrap(byte[] master, string profileId, byte[] key) => Seal(master, Encoding.UTF8.GetBytes("cdp-data-key\n" + profileId), key);
+    private static byte[] Wrap(byte[] master, string profileId, byte[] key)
+    {
+        using var aes = new AesGcm(master, TagSize);
+        return Seal(aes, Encoding.UTF8.GetBytes("cdp-data-key\n" + profileId), key);
+    }
 
-    private static byte[] Unwrap(byte[] master, string profileId, byte[] wrapped) => Open(master, Encoding.UTF8.GetBytes("cdp-data-key\n" + profileId), wrapped);
+    private static byte[] Unwrap(byte[] master, string profileId, byte[] wrapped)
+    {
+        using var aes = new AesGcm(master, TagSize);
+        return Open(aes, Encoding.UTF8.GetBytes("cdp-data-key\n" + profileId), wrapped);
+    }
 
-    private static string Encrypt(byte[] key, string profileId, string field, string text) =>
-        Prefix + Base64Url.EncodeToString(Seal(key, Encoding.UTF8.GetBytes(profileId + "\n" + field), Encoding.UTF8.GetBytes(text)));
+    private static string Encrypt(AesGcm aes, string profileId, string field, string text) =>
+        Prefix + Base64Url.EncodeToString(Seal(aes, Encoding.UTF8.GetBytes(profileId + "\n" + field), Encoding.UTF8.GetBytes(text)));
 
-    private static string Decrypt(byte[] key, string profileId, string field, string stored) =>
-        Encoding.UTF8.GetString(Open(key, Encoding.UTF8.GetBytes(profileId + "\n" + field), Base64Url.DecodeFromChars(stored.AsSpan(Prefix.Length))));
+    private static string Decrypt(AesGcm aes, string profileId, string field, string stored) =>
+        Encoding.UTF8.GetString(Open(aes, Encoding.UTF8.GetBytes(profileId + "\n" + field), Base64Url.DecodeFromChars(stored.AsSpan(Prefix.Length))));
 
     /// <summary>The clear text, or null when <paramref name="stored"/> does not open with the key (tampered with, or not ours).</summary>
-    private static string? TryDecrypt(byte[] key, string profileId, string field, string stored)
+    private static string? TryDecrypt(AesGcm aes, string profileId, string field, string stored)
     {
         try
         {
-            return Decrypt(key, profileId, field, stored);
+            return Decrypt(aes, profileId, field, stored);
         }
         catch (Exception ex) when (ex is CryptographicException or FormatException or ArgumentException)
         {
@@ -205,21 +220,19 @@ public sealed class PersonalDataProtector
         }
     }
 
-    /// <summary>AES-256-GCM: nonce | ciphertext | tag.</summary>
-    private static byte[] Seal(byte[] key, byte[] associated, byte[] plain)
+    /// <summary>AES-256-GCM: nonce | ciphertext | tag (a fresh random nonce every time).</summary>
+    private static byte[] Seal(AesGcm aes, byte[] associated, byte[] plain)
     {
         var sealedBytes = new byte[NonceSize + plain.Length + TagSize];
         var nonce = sealedBytes.AsSpan(0, NonceSize);
         RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(key, TagSize);
         aes.Encrypt(nonce, plain, sealedBytes.AsSpan(NonceSize, plain.Length), sealedBytes.AsSpan(NonceSize + plain.Length), associated);
         return sealedBytes;
     }
 
-    private static byte[] Open(byte[] key, byte[] associated, byte[] sealedBytes)
+    private static byte[] Open(AesGcm aes, byte[] associated, byte[] sealedBytes)
     {
         var plain = new byte[sealedBytes.Length - NonceSize - TagSize];
-        using var aes = new AesGcm(key, TagSize);
         aes.Decrypt(sealedBytes.AsSpan(0, NonceSize), sealedBytes.AsSpan(NonceSize, plain.Length), sealedBytes.AsSpan(NonceSize + plain.Length), plain, associated);
         return plain;
     }
