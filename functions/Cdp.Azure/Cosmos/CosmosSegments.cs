@@ -40,6 +40,7 @@ public sealed class CosmosSegments(Container segments, Container membership, Con
     private const string CursorBucket = "cursor";
     private const string TransitionType = "transition";
     private const string MemberType = "member";
+    private const string CountType = "count";
     private const string CountId = "count";
 
     /// <summary>The windows a segment's newest transitions are read in, newest first (the read stops once it has enough).</summary>
@@ -297,7 +298,7 @@ public sealed class CosmosSegments(Container segments, Container membership, Con
     /// <summary>The shard's count item at zero, unless another writer created it first.</summary>
     private async Task CreateCountAsync(string segmentId, string partition, CancellationToken cancellationToken)
     {
-        var count = new JsonObject { ["id"] = CountId, ["partition"] = partition, ["segmentId"] = segmentId, ["type"] = "count", ["members"] = 0, ["schemaVersion"] = 1 };
+        var count = new JsonObject { ["id"] = CountId, ["partition"] = partition, ["segmentId"] = segmentId, ["type"] = CountType, ["members"] = 0, ["schemaVersion"] = 1 };
         await CosmosItems.CreateOnceAsync(membership, JsonSerializer.SerializeToUtf8Bytes(count, CdpJson.Options), partition, cancellationToken);
     }
 

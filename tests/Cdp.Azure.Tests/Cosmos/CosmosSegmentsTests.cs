@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Cdp.Azure.Cosmos;
 using Cdp.Core.Segments;
 using Microsoft.Azure.Cosmos;
@@ -25,7 +24,7 @@ public sealed class CosmosSegmentsTests(CosmosStandIn cosmos)
         await segments.RecordAsync(entered, CancellationToken.None);
         await segments.RecordAsync(entered, CancellationToken.None); // redelivered: changes nothing
 
-        var items = (await ReadAllAsync(membership)).Where(i => i.GetProperty("segmentId").GetString() == segment).ToList();
+        var items = (await CosmosReadFeed.AllAsync(membership)).Where(i => i.GetProperty("segmentId").GetString() == segment).ToList();
         var partitions = items.Select(i => i.GetProperty("partition").GetString()!).Distinct().ToList();
         Assert.True(partitions.Count > 1, "one segment's items sit in more than one logical partition");
         Assert.All(partitions, p => Assert.StartsWith(segment + "|", p, StringComparison.Ordinal));
@@ -59,21 +58,6 @@ public sealed class CosmosSegmentsTests(CosmosStandIn cosmos)
 
     private async Task<CosmosSegments> NewSegmentsAsync(Container membership, ICosmosBatches? batches = null) => new(
         await cosmos.ContainerAsync(CosmosContainers.Segments), membership, await cosmos.ContainerAsync(CosmosContainers.SegmentSchedule), batches ?? cosmos.Batches, TimeProvider.System);
-
-    private static async Task<List<JsonElement>> ReadAllAsync(Container container)
-    {
-        var items = new List<JsonElement>();
-        using var feed = container.GetItemQueryStreamIterator((string?)null); // a read feed: the stand-in has no cross-partition queries
-        while (feed.HasMoreResults)
-        {
-            using var page = await feed.ReadNextAsync();
-            page.EnsureSuccessStatusCode();
-            using var json = await JsonDocument.ParseAsync(page.Content);
-            items.AddRange(json.RootElement.GetProperty("Documents").EnumerateArray().Select(i => i.Clone()));
-        }
-
-        return items;
-    }
 
     /// <summary>Runs <c>race</c> once, just before the first batch it is asked to execute.</summary>
     private sealed class RacingBatches(ICosmosBatches inner, Func<Task> race) : ICosmosBatches

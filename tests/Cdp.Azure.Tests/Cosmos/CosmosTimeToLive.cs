@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Microsoft.Azure.Cosmos;
 
 namespace Cdp.Azure.Tests.Cosmos;
@@ -15,22 +14,15 @@ internal static class CosmosTimeToLive
     {
         var at = DateTimeOffset.UtcNow + elapsed;
         var key = partitionKeyPath.TrimStart('/');
-        using var feed = container.GetItemQueryStreamIterator((string?)null); // a read feed: the stand-in has no cross-partition queries
-        while (feed.HasMoreResults)
+        foreach (var item in await CosmosReadFeed.AllAsync(container))
         {
-            using var page = await feed.ReadNextAsync();
-            page.EnsureSuccessStatusCode();
-            using var json = await JsonDocument.ParseAsync(page.Content);
-            foreach (var item in json.RootElement.GetProperty("Documents").EnumerateArray())
+            if (item.TryGetProperty("ttl", out var ttl)
+                && DateTimeOffset.FromUnixTimeSeconds(item.GetProperty("_ts").GetInt64() + ttl.GetInt64()) <= at)
             {
-                if (item.TryGetProperty("ttl", out var ttl)
-                    && DateTimeOffset.FromUnixTimeSeconds(item.GetProperty("_ts").GetInt64() + ttl.GetInt64()) <= at)
+                using var deleted = await container.DeleteItemStreamAsync(item.GetProperty("id").GetString(), new PartitionKey(item.GetProperty(key).GetString()));
+                if (deleted.StatusCode != HttpStatusCode.NotFound)
                 {
-                    using var deleted = await container.DeleteItemStreamAsync(item.GetProperty("id").GetString(), new PartitionKey(item.GetProperty(key).GetString()));
-                    if (deleted.StatusCode != HttpStatusCode.NotFound)
-                    {
-                        deleted.EnsureSuccessStatusCode();
-                    }
+                    deleted.EnsureSuccessStatusCode();
                 }
             }
         }
