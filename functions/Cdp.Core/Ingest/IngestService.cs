@@ -47,7 +47,13 @@ public sealed class IngestService(
     /// <summary>How many times a message whose processing fails deterministically is tried alone before it becomes a dead letter.</summary>
     public const int MaxMessageAttempts = 3;
 
+    /// <summary>How many independent groups of a batch's messages are applied at once (each waits on its own round trips).</summary>
+    public const int MaxConcurrentGroups = 64;
+
     private const int MaxResolutionAttempts = 5;
+
+    /// <summary>A message to apply, its processed-message key and its identifiers.</summary>
+    internal sealed record Work(Message Message, string Key, List<MessageIdentifier> Identifiers);
 
     /// <summary>
     /// Processes a batch in order. Throws when a store fails transiently (<see cref="TransientFailures"/>): the caller
@@ -101,7 +107,7 @@ public sealed class IngestService(
         var deadLettered = 0;
         var keys = batch.Select(m => IProcessedMessageLog.KeyFor(m.SourceId, m.MessageId)).ToList();
         var seen = new HashSet<string>(await processed.FindAsync(keys, cancellationToken), StringComparer.Ordinal);
-        var work = new List<(Message Message, string Key, List<MessageIdentifier> Identifiers)>(batch.Count);
+        var work = new List<Work>(batch.Count);
         var known = new IdentifierCache();
         for (var i = 0; i < batch.Count; i++)
         {
@@ -122,7 +128,7 @@ public sealed class IngestService(
                 continue;
             }
 
-            work.Add((message, keys[i], identifiers));
+            work.Add(new Work(message, keys[i], identifiers));
         }
 
         var changed = work.Count == 0 ? 0 : await ApplyAsync(work, cancellationToken);
@@ -202,7 +208,102 @@ public sealed class IngestService(
         });
     }
 
-    private Task<int> ApplyAsync(List<(Message Message, string Key, List<MessageIdentifier> Identifiers)> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies the batch's messages as independent groups (<see cref="Independent"/>), up to <see cref="MaxConcurrentGroups"/>
+    /// at once, each in order and in a session of its own; returns how many profile writes ended them.
+    /// </summary>
+    private async Task<int> ApplyAsync(List<Work> work, CancellationToken cancellationToken)
+    {
+        var groups = Independent(work);
+        if (groups.Count == 1)
+        {
+            return await ApplyGroupAsync(groups[0], cancellationToken);
+        }
+
+        using var gate = new SemaphoreSlim(MaxConcurrentGroups);
+        var written = await Task.WhenAll(groups.Select(async group =>
+        {
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                return await ApplyGroupAsync(group, cancellationToken);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+        return written.Sum();
+    }
+
+    /// <summary>
+    /// The batch split into groups that share no identifier (nor profile hint), each in the batch's order: messages of
+    /// one device, person or identifier stay in one group, in order. Groups are applied as separate consumers would apply
+    /// them: when two reach one profile, its version (ETag) orders their writes, and identity races are resolved again.
+    /// </summary>
+    internal static List<List<Work>> Independent(List<Work> work)
+    {
+        if (work.Count <= 1)
+        {
+            return [work];
+        }
+
+        var parent = new int[work.Count];
+        var first = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < work.Count; i++)
+        {
+            parent[i] = i;
+            foreach (var identifier in work[i].Identifiers)
+            {
+                Join(identifier.Key, i);
+            }
+
+            if (work[i].Message.ProfileId is { Length: > 0 } hint)
+            {
+                Join("profile\n" + hint, i);
+            }
+        }
+
+        var groups = new Dictionary<int, List<Work>>();
+        var ordered = new List<List<Work>>();
+        for (var i = 0; i < work.Count; i++)
+        {
+            var root = Find(i);
+            if (!groups.TryGetValue(root, out var group))
+            {
+                groups[root] = group = [];
+                ordered.Add(group);
+            }
+
+            group.Add(work[i]);
+        }
+
+        return ordered;
+
+        void Join(string key, int i)
+        {
+            if (first.TryGetValue(key, out var other))
+            {
+                parent[Find(i)] = Find(other);
+            }
+            else
+            {
+                first[key] = i;
+            }
+        }
+
+        int Find(int i)
+        {
+            while (parent[i] != i)
+            {
+                i = parent[i] = parent[parent[i]];
+            }
+
+            return i;
+        }
+    }
+
+    private Task<int> ApplyGroupAsync(List<Work> work, CancellationToken cancellationToken)
     {
         // Messages whose profile an earlier attempt of this batch wrote: resolving them again could send them elsewhere.
         HashSet<string>? written = null;

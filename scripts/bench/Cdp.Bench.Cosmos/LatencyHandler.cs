@@ -7,11 +7,16 @@ namespace Cdp.Bench.Cosmos;
 /// </summary>
 internal sealed class LatencyHandler : DelegatingHandler
 {
-    public static readonly TimeSpan Delay = TimeSpan.FromMilliseconds(5);
+    /// <summary>5 ms; the latency bench sets it to zero to measure the stand-in's and the client's own time.</summary>
+    public static TimeSpan Delay { get; set; } = TimeSpan.FromMilliseconds(5);
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        await Task.Delay(Delay, cancellationToken);
+        if (Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(Delay, cancellationToken);
+        }
+
         return await base.SendAsync(request, cancellationToken);
     }
 }

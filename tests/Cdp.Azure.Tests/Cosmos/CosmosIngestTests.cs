@@ -94,6 +94,35 @@ public sealed class CosmosIngestTests(CosmosStandIn cosmos)
     }
 
     [Fact]
+    public async Task GroupsOfABatchAppliedConcurrently_ThatReachOneProfile_CountEachMessageOnce_AndARedeliveryChangesNothing()
+    {
+        var ingest = await IngestAsync();
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var people = Enumerable.Range(0, 20).Select(i => $"{run}-{i}").ToList();
+        await ingest.ProcessAsync([.. people.Select((p, i) => Event($"{run}-first-{i}", p, 0))], CancellationToken.None);
+
+        // Each person's messages carry one identifier each, user id or device: 40 groups at once, two per profile, whose
+        // writes of one profile race over the wire (the version tag orders them).
+        var batch = people.SelectMany((p, i) => new[]
+        {
+            Event($"{run}-{i}-u1", p, 1) with { AnonymousId = null, Context = null },
+            Event($"{run}-{i}-a1", p, 2) with { UserId = null, Context = null },
+            Event($"{run}-{i}-u2", p, 3) with { AnonymousId = null, Context = null },
+            Event($"{run}-{i}-a2", p, 4) with { UserId = null, Context = null },
+        }).ToList();
+        await ingest.ProcessAsync(batch, CancellationToken.None);
+        await ingest.ProcessAsync(batch, CancellationToken.None);
+
+        var profiles = new CosmosProfileStore(await cosmos.ContainerAsync(CosmosContainers.Profiles));
+        for (var i = 0; i < people.Count; i++)
+        {
+            var profile = (await profiles.GetAsync(IdentityResolver.NewProfileId($"{run}-first-{i}"), CancellationToken.None))!.Profile;
+            Assert.Null(profile.MergedInto);
+            Assert.Equal(5, profile.Counters["track"].Count);
+        }
+    }
+
+    [Fact]
     public async Task NewPeopleAndAMerge_StillPointOperationsOnly()
     {
         var ingest = await IngestAsync();
