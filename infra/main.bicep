@@ -18,10 +18,25 @@ param principalId string = ''
 @description('Tags applied to every resource.')
 param tags object = {}
 
-@description('Event Hubs: partitions of the events hub (the most ingest instances reading in parallel).')
+@description('Event Hubs: partitions of the events hub (the most ingest instances reading in parallel; fixed once the hub exists on Standard).')
 @minValue(1)
 @maxValue(32)
-param eventHubPartitions int = 4
+param eventHubPartitions int = 16
+
+@description('Event Hubs trigger: the most events in one ingest batch (host.json maxEventBatchSize). At most a profile\'s memory of recent messages (128), so that a redelivered batch counts nothing twice.')
+@minValue(1)
+@maxValue(128)
+param eventHubMaxBatchSize int = 100
+
+@description('Event Hubs trigger: the fewest events a batch waits for, up to the wait below (host.json minEventBatchSize; at most the largest batch).')
+@minValue(1)
+@maxValue(128)
+param eventHubMinBatchSize int = 20
+
+@description('Event Hubs trigger: how long, in seconds, a batch waits to reach the fewest events (host.json maxWaitTime).')
+@minValue(1)
+@maxValue(59)
+param eventHubMaxWaitSeconds int = 1
 
 @description('Event Hubs: throughput units (each 1 MB/s or 1,000 events/s in, 2 MB/s out).')
 @minValue(1)
@@ -194,6 +209,9 @@ module functionApp 'modules/functionapp.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
+    eventHubMaxBatchSize: eventHubMaxBatchSize
+    eventHubMinBatchSize: min(eventHubMinBatchSize, eventHubMaxBatchSize)
+    eventHubMaxWaitSeconds: eventHubMaxWaitSeconds
     sourceId: sourceId
     sourceWriteKeySha256: sourceWriteKeySha256
     adminClientId: adminClientId

@@ -72,6 +72,15 @@ param instanceMemoryMB int
 @maxValue(1000)
 param maximumInstanceCount int
 
+@description('Event Hubs trigger: the most events in one batch.')
+param eventHubMaxBatchSize int
+
+@description('Event Hubs trigger: the fewest events a batch waits for (at most eventHubMaxBatchSize).')
+param eventHubMinBatchSize int
+
+@description('Event Hubs trigger: how long, in seconds, a batch waits to reach the fewest events (1-59).')
+param eventHubMaxWaitSeconds int
+
 @description('The subnet the app integrates with (empty: no virtual network).')
 param subnetId string
 
@@ -138,6 +147,10 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'DeadLetterStorage__clientId', value: identityClientId }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: applicationInsightsConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
+        // host.json's Event Hubs trigger settings, overridden per deployment (AzureFunctionsJobHost__{path}).
+        { name: 'AzureFunctionsJobHost__extensions__eventHubs__maxEventBatchSize', value: string(eventHubMaxBatchSize) }
+        { name: 'AzureFunctionsJobHost__extensions__eventHubs__minEventBatchSize', value: string(eventHubMinBatchSize) }
+        { name: 'AzureFunctionsJobHost__extensions__eventHubs__maxWaitTime', value: format('00:00:{0:D2}', eventHubMaxWaitSeconds) }
         { name: 'CDP_EVENTHUB_NAME', value: eventHubName }
         { name: 'CDP_EVENTHUB_CONSUMER_GROUP', value: consumerGroupName }
         { name: 'CDP_COSMOS_DATABASE', value: cosmosDatabaseName }

@@ -64,7 +64,8 @@ public sealed partial class InfraTests
                 || sample.Contains(name)
                 || Connections.Any(prefix => name.StartsWith(prefix + "__", StringComparison.Ordinal))
                 || OptionSections.Any(section => name.StartsWith($"Cdp__{section}__", StringComparison.Ordinal))
-                || name is "APPLICATIONINSIGHTS_CONNECTION_STRING" or "APPLICATIONINSIGHTS_AUTHENTICATION_STRING";
+                || name is "APPLICATIONINSIGHTS_CONNECTION_STRING" or "APPLICATIONINSIGHTS_AUTHENTICATION_STRING"
+                || HostJsonHas(name);
             Assert.True(known, $"Bicep sets '{name}', which nothing in the app reads (a renamed setting?).");
         }
     }
@@ -177,6 +178,43 @@ public sealed partial class InfraTests
     private static Dictionary<string, string> AppSettings() =>
         Resource("Microsoft.Web/sites")["properties"]!["siteConfig"]!["appSettings"]!.AsArray()
             .ToDictionary(s => s!["name"]!.GetValue<string>(), s => s!["value"] is JsonValue v && v.TryGetValue<string>(out var text) ? text : s["value"]!.ToJsonString(), StringComparer.Ordinal);
+
+    /// <summary>True for an override of a setting host.json has (<c>AzureFunctionsJobHost__{path}</c>, the path's parts by <c>__</c>).</summary>
+    private static bool HostJsonHas(string name)
+    {
+        const string Prefix = "AzureFunctionsJobHost__";
+        if (!name.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        JsonNode? node = JsonNode.Parse(RepositoryFiles.Read("host.json"));
+        foreach (var part in name[Prefix.Length..].Split("__"))
+        {
+            node = node is JsonObject o && o.TryGetPropertyValue(part, out var child) ? child : null;
+        }
+
+        return node is JsonValue;
+    }
+
+    [Fact]
+    public void TheEventHubsTriggerSettings_AreOverriddenFromParameters_WithinTheProfilesMemoryOfRecentMessages()
+    {
+        var settings = AppSettings();
+        var eventHubs = JsonNode.Parse(RepositoryFiles.Read("host.json"))!["extensions"]!["eventHubs"]!;
+        foreach (var setting in new[] { "maxEventBatchSize", "minEventBatchSize", "maxWaitTime" })
+        {
+            Assert.Contains($"AzureFunctionsJobHost__extensions__eventHubs__{setting}", settings.Keys);
+        }
+
+        Assert.Contains("format('00:00:{0:D2}'", settings["AzureFunctionsJobHost__extensions__eventHubs__maxWaitTime"], StringComparison.Ordinal);
+        var parameters = Arm.Value["parameters"]!;
+        Assert.Equal(new Core.Profiles.MergePolicyOptions().RecentMessages, parameters["eventHubMaxBatchSize"]!["maxValue"]!.GetValue<int>());
+        Assert.Equal(eventHubs["maxEventBatchSize"]!.GetValue<int>(), parameters["eventHubMaxBatchSize"]!["defaultValue"]!.GetValue<int>());
+        Assert.Equal(eventHubs["minEventBatchSize"]!.GetValue<int>(), parameters["eventHubMinBatchSize"]!["defaultValue"]!.GetValue<int>());
+        Assert.True(eventHubs["minEventBatchSize"]!.GetValue<int>() > 1, "A minimum batch of 1 makes maxWaitTime useless: a device's burst never shares a write.");
+        Assert.True(eventHubs["prefetchCount"]!.GetValue<int>() >= parameters["eventHubMaxBatchSize"]!["maxValue"]!.GetValue<int>());
+    }
 
     private static HashSet<string> SampleSettings() =>
         JsonNode.Parse(RepositoryFiles.Read("local.settings.sample.json"))!["Values"]!.AsObject().Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
