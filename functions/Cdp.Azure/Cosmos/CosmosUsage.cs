@@ -88,7 +88,10 @@ public sealed partial class CosmosUsage : IDisposable
         {
             ArgumentNullException.ThrowIfNull(request);
             var response = await base.SendAsync(request, cancellationToken);
-            Record(new CosmosOperation(Kind(request), Container(request.RequestUri), (int)response.StatusCode, response.Headers.RequestCharge, Length(request.Content) + Length(response.Content)));
+            // The item's size: what a write sends, else what a read receives (not both: an emulator may echo a written item,
+            // which Azure does not with content responses on writes off, and the documented cost is by the item's size).
+            var sent = Length(request.Content);
+            Record(new CosmosOperation(Kind(request), Container(request.RequestUri), (int)response.StatusCode, response.Headers.RequestCharge, sent > 0 ? sent : Length(response.Content)));
             return response;
         }
 

@@ -51,7 +51,7 @@ public sealed class Profile
         _traits = Sorted(document.Traits);
         _counters = Sorted(document.Counters?.Events);
         _merged = new SortedSet<string>(document.Merged ?? [], StringComparer.Ordinal);
-        _recent = [.. document.RecentMessages ?? []];
+        _recent = [.. document.RecentKeys.Select(Shortened)];
         _segments = Sorted(document.Segments);
         _exits = Sorted(document.SegmentExits);
         _consents = Sorted(document.Consents);
@@ -373,26 +373,17 @@ public sealed class Profile
     }
 
     /// <summary>
-    /// How many characters of a message key a profile keeps: 16 base64url characters (96 bits) tell a profile's
-    /// recent messages apart, at a third of a full key's size in every profile write.
+    /// How many characters of a message key a profile keeps: 11 base64url characters (66 bits) tell a profile's
+    /// recent messages apart (two of 256 keys share a prefix with odds of about 1 in 10^15), at a fraction of a key's
+    /// size in every profile write.
     /// </summary>
-    public const int RememberedKeyLength = 16;
+    public const int RememberedKeyLength = 11;
 
     /// <summary>True when the message was applied to this profile recently (see <see cref="MergePolicyOptions.RecentMessages"/>).</summary>
     public bool HasApplied(string messageKey)
     {
         ArgumentNullException.ThrowIfNull(messageKey);
-        var remembered = Remembered(messageKey);
-        foreach (var key in _recent)
-        {
-            // Profiles written before keys were shortened hold full keys.
-            if (Remembered(key).SequenceEqual(remembered))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return _recent.Contains(Shortened(messageKey));
     }
 
     /// <summary>
@@ -403,7 +394,7 @@ public sealed class Profile
     public void Remember(string messageKey, int limit)
     {
         ArgumentNullException.ThrowIfNull(messageKey);
-        _recent.Add(messageKey.Length > RememberedKeyLength ? messageKey[..RememberedKeyLength] : messageKey);
+        _recent.Add(Shortened(messageKey));
         if (_recent.Count > 2 * limit)
         {
             _recent.RemoveRange(0, _recent.Count - (2 * limit));
@@ -660,7 +651,7 @@ public sealed class Profile
         new ProfileCounters(new SortedDictionary<string, EventCounter>(_counters, StringComparer.Ordinal)),
         MergedInto,
         _merged.Count == 0 ? null : [.. _merged],
-        _recent.Count == 0 ? null : [.. _recent],
+        null,
         Version,
         _changedCounters.Count + _changedParts.Count + _changedTraits.Count == 0 ? (_bookkeeping ? [] : null) : ChangedPaths,
         Segments: _segments.Count == 0 ? null : new SortedDictionary<string, SegmentMembership>(_segments, StringComparer.Ordinal),
@@ -668,7 +659,8 @@ public sealed class Profile
         Consents: _consents.Count == 0 ? null : new SortedDictionary<string, ProfileConsent>(_consents, StringComparer.Ordinal),
         Claiming: _claiming is not { Count: > 0 } ? null : [.. _claiming],
         Moving: _moving is not { Count: > 0 } ? null : new SortedDictionary<string, string>(_moving, StringComparer.Ordinal),
-        CatchUp: CatchUp == Version ? CatchUp : null);
+        CatchUp: CatchUp == Version ? CatchUp : null,
+        Recent: _recent.Count == 0 ? null : string.Join(' ', _recent));
 
     public static Profile FromDocument(ProfileDocument document)
     {
@@ -702,7 +694,8 @@ public sealed class Profile
         return sorted;
     }
 
-    private static ReadOnlySpan<char> Remembered(string key) => key.AsSpan(0, Math.Min(key.Length, RememberedKeyLength));
+    /// <summary>The part of a message key a profile keeps (profiles written before kept longer keys: they are shortened when read).</summary>
+    private static string Shortened(string key) => key.Length > RememberedKeyLength ? key[..RememberedKeyLength] : key;
 
     private int IndexOf(Identifier identifier) => IndexOf(identifier.Type, identifier.Value);
 

@@ -15,6 +15,8 @@ namespace Cdp.Core.Profiles;
 /// to, until the index entry follows: a reader that meets the entry meanwhile finishes the move.
 /// <see cref="CatchUp"/> is the version whose change subscribers must handle as a catch-up (from the whole state, not
 /// from what that version changed): written by replaying a change-feed dead letter.
+/// <see cref="Recent"/> holds the shortened keys of the messages recently applied, separated by spaces (one string costs
+/// less in every write than a JSON array); a document written before holds them as the <see cref="RecentMessages"/> array.
 /// </summary>
 public sealed record ProfileDocument(
     int SchemaVersion,
@@ -35,7 +37,8 @@ public sealed record ProfileDocument(
     IReadOnlyList<string>? Claiming = null,
     IReadOnlyDictionary<string, string>? Moving = null,
     IReadOnlyDictionary<string, SegmentExit>? SegmentExits = null,
-    long? CatchUp = null)
+    long? CatchUp = null,
+    string? Recent = null)
 {
     public const int CurrentSchemaVersion = 2;
 
@@ -50,6 +53,10 @@ public sealed record ProfileDocument(
     public const string DeletedPath = "deleted";
 
     private static readonly IReadOnlyDictionary<string, SegmentMembership> Empty = new Dictionary<string, SegmentMembership>();
+
+    /// <summary>The keys of the messages recently applied: <see cref="Recent"/> split, or an older document's array.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<string> RecentKeys => Recent is { Length: > 0 } recent ? recent.Split(' ') : RecentMessages ?? [];
 
     /// <summary>The segments the document's profile is in (none for an older document).</summary>
     [JsonIgnore]

@@ -54,6 +54,23 @@ Message Event(string id, string person, int minute) => new()
     ReceivedAt = t0.AddMinutes(minute),
 };
 
+const int MaturedMessages = 200, MaturedTraits = 20;
+
+// A message that also sets the person's 18 other traits: 16 that keep their value and 2 that change with every message
+// (a last page, a cart value), whose losing values the profile keeps (5 each).
+Message Matured(Message message, int i)
+{
+    var traits = (JsonObject)message.Context!["traits"]!.DeepClone();
+    for (var t = 0; t < MaturedTraits - 4; t++)
+    {
+        traits[$"trait_{t}"] = $"value-{t}";
+    }
+
+    traits["last_page"] = $"/products/{i}";
+    traits["cart_value"] = i * 3;
+    return message with { Context = new JsonObject { ["traits"] = traits } };
+}
+
 if (mode == "latency")
 {
     await LatencyAsync();
@@ -61,16 +78,32 @@ if (mode == "latency")
     return;
 }
 
-Console.WriteLine("| processed-message log | events per profile in a batch | operations per event (container: kind × n (documented RU)) | RU per event, reported | RU per event, documented costs |");
-Console.WriteLine("|---|---|---|---|---|");
+Console.WriteLine("| processed-message log | profiles | events per profile in a batch | operations per event (container: kind × n (documented RU)) | RU per event, reported | RU per event, documented costs | profile item written, bytes |");
+Console.WriteLine("|---|---|---|---|---|---|---|");
 int[] eventsPerProfile = [1, 10, 100];
-foreach (var (withLog, perProfile) in eventsPerProfile.Select(n => (false, n)).Concat(eventsPerProfile.Select(n => (true, n))))
+var cases = eventsPerProfile.Select(n => (Log: false, PerProfile: n, Matured: false))
+    .Append((false, 1, true))
+    .Concat(eventsPerProfile.Select(n => (Log: true, PerProfile: n, Matured: false)));
+foreach (var (withLog, perProfile, matured) in cases)
 {
     var ingest = Ingest(withLog ? messages : NoProcessedMessageLog.Instance);
-    var run = withLog ? "log" : "nolog";
+    var run = (withLog ? "log" : "nolog") + (matured ? "-matured" : "");
     const int BatchSize = 100;
     var people = Enumerable.Range(0, BatchSize / perProfile).Select(p => $"{run}-{perProfile}-{p}").ToList();
     await ingest.ProcessAsync([.. people.Select((p, i) => Event($"seed-{p}", p, 0))], CancellationToken.None);
+    if (matured)
+    {
+        // Matured: 200 messages applied to each profile before (in batches of 100 events of 10 people), 20 traits.
+        for (var round = 0; round < MaturedMessages / 10; round++)
+        {
+            for (var group = 0; group < people.Count; group += 10)
+            {
+                var some = people.Skip(group).Take(10).ToList();
+                await ingest.ProcessAsync([.. Enumerable.Range(0, 100).Select(i => Matured(Event($"m-{run}-{round}-{group}-{i}", some[i % some.Count], -10000 + (round * 100) + i), (round * 100) + i))], CancellationToken.None);
+            }
+        }
+    }
+
     var batch = Enumerable.Range(0, BatchSize).Select(i => Event($"e-{run}-{perProfile}-{i}", people[i % people.Count], i + 1)).ToList();
     IReadOnlyList<CosmosOperation> operations;
     using (var usage = CosmosUsage.Begin())
@@ -83,7 +116,9 @@ foreach (var (withLog, perProfile) in eventsPerProfile.Select(n => (false, n)).C
         .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key.Container}: {g.Key.Kind} × {g.Count() / (double)BatchSize:0.##} ({g.Sum(o => o.DocumentedCharge ?? 0) / BatchSize:0.##} RU)"));
     var reported = operations.Sum(o => o.RequestCharge) / BatchSize;
     var documented = operations.Sum(o => o.DocumentedCharge ?? 0) / BatchSize;
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {(withLog ? "yes" : "no (default)")} | {perProfile} | {string.Join("; ", kinds)} | {reported:0.##} | {documented:0.#} |"));
+    var profileBytes = operations.Where(o => o.Container == "profiles" && o.Kind == CosmosOperation.Replace).Select(o => o.ItemBytes).DefaultIfEmpty().Max();
+    var profilesLabel = matured ? $"matured ({MaturedMessages} messages, {MaturedTraits} traits)" : "new (1 message, 2 traits)";
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {(withLog ? "yes" : "no (default)")} | {profilesLabel} | {perProfile} | {string.Join("; ", kinds)} | {reported:0.##} | {documented:0.#} | {profileBytes} |"));
 }
 
 await database.DeleteAsync();

@@ -142,6 +142,26 @@ public sealed class CosmosIngestTests(CosmosStandIn cosmos)
     }
 
     [Fact]
+    public async Task Usage_SizesAWriteByTheItemSent_NotAlsoTheEchoOfTheEmulator()
+    {
+        var ingest = await IngestAsync();
+        var run = Guid.NewGuid().ToString("N")[..8];
+        await ingest.ProcessAsync([Event($"{run}-1", run, 0)], CancellationToken.None);
+
+        IReadOnlyList<CosmosOperation> operations;
+        using (var usage = CosmosUsage.Begin())
+        {
+            await ingest.ProcessAsync([Event($"{run}-2", run, 1)], CancellationToken.None);
+            operations = usage.Operations;
+        }
+
+        // The profile as read (with Cosmos DB's system properties) and as written next are about the same size.
+        var read = Assert.Single(operations, o => o.Container == "profiles" && o.Kind == CosmosOperation.Read);
+        var replace = Assert.Single(operations, o => o.Container == "profiles" && o.Kind == CosmosOperation.Replace);
+        Assert.InRange(replace.ItemBytes, read.ItemBytes * 0.8, read.ItemBytes * 1.2);
+    }
+
+    [Fact]
     public async Task Usage_TellsAQueryFromPointOperations()
     {
         var ledger = new CosmosIdentityLedger(await cosmos.ContainerAsync(CosmosContainers.Ledger));

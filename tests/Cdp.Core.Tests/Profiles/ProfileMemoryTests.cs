@@ -15,8 +15,9 @@ public class ProfileMemoryTests
 
         profile.Remember(applied, 128);
 
-        Assert.Equal(Profile.RememberedKeyLength, applied.Length);
-        Assert.Equal([applied], profile.ToDocument().RecentMessages!);
+        Assert.Equal(16, applied.Length);
+        Assert.Equal(applied[..Profile.RememberedKeyLength], profile.ToDocument().Recent);
+        Assert.Null(profile.ToDocument().RecentMessages);
         Assert.True(profile.HasApplied(applied));
         Assert.False(profile.HasApplied(IProcessedMessageLog.KeyFor("web", "m2")));
     }
@@ -32,6 +33,38 @@ public class ProfileMemoryTests
 
         Assert.True(profile.HasApplied(applied));
         Assert.False(profile.HasApplied(IProcessedMessageLog.KeyFor("web", "m2")));
+    }
+
+    [Fact]
+    public void AProfileWrittenWithAnArrayOfKeys_StillKnowsItsMessages_AndIsWrittenBackAsOneString()
+    {
+        // Before, the keys were an array of 16-character keys.
+        var keys = Enumerable.Range(0, 3).Select(i => IProcessedMessageLog.KeyFor("web", $"m{i}")).ToList();
+        var written = new Profile("p1", T0).ToDocument() with { RecentMessages = keys };
+
+        var profile = Profile.FromDocument(written);
+
+        Assert.All(keys, k => Assert.True(profile.HasApplied(k)));
+        Assert.False(profile.HasApplied(IProcessedMessageLog.KeyFor("web", "m9")));
+        var again = profile.ToDocument();
+        Assert.Null(again.RecentMessages);
+        Assert.Equal(string.Join(' ', keys.Select(k => k[..Profile.RememberedKeyLength])), again.Recent);
+        Assert.All(keys, k => Assert.True(Profile.FromDocument(again).HasApplied(k)));
+    }
+
+    [Fact]
+    public void AMaturedProfilesMemory_TakesAboutTwelveBytesAMessage()
+    {
+        var profile = new Profile("p1", T0);
+        for (var i = 0; i < 500; i++)
+        {
+            profile.Remember(IProcessedMessageLog.KeyFor("web", $"m{i}"), 128);
+        }
+
+        var json = System.Text.Json.JsonSerializer.Serialize(profile.ToDocument(), Core.Events.CdpJson.Options);
+        var recent = System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("recent").GetString()!;
+        Assert.Equal((128 * (Profile.RememberedKeyLength + 1)) - 1, recent.Length);
+        Assert.DoesNotContain("recentMessages", json, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -54,7 +54,7 @@ public sealed class InMemoryStores : IIdentityIndex, IProfileStore, IProfileChan
     /// <summary>The message keys a write adds to the profile's recent messages (applied, absorbed or recalled), for a trace.</summary>
     private static string Remembered(ProfileDocument? before, ProfileDocument after)
     {
-        var added = (after.RecentMessages ?? []).Except(before?.RecentMessages ?? [], StringComparer.Ordinal).ToList();
+        var added = after.RecentKeys.Except(before?.RecentKeys ?? [], StringComparer.Ordinal).ToList();
         return added.Count == 0 ? "" : $" +recent[{string.Join(",", added)}]";
     }
 
