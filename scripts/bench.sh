@@ -8,15 +8,18 @@
 #             over the wire on the Cosmos DB stand-in, reported and computed from documented costs.
 #   latency   one Event Hubs partition's ingest over the Cosmos DB adapters on the stand-in with 5 ms added to
 #             every request (scripts/bench/Cdp.Bench.Cosmos): time per batch of 100 events.
+#   e2e       Cdp.Local end to end: a 10 s burst of batches, then the time until every acknowledged message is
+#             applied (events/s applied); then a run at half that rate: milliseconds from the collector's reply to
+#             the profile carrying the event and to the segment entry it causes (p50/p95/p99), from the data folder.
 #   collect   load: requests/s of POST /api/v1/batch (20 messages each) on Cdp.Local against a bare
 #             Kestrel endpoint that only parses the same JSON, both on loopback, one after the other.
-# Usage: scripts/bench.sh [identity|segments|ru|latency|collect|all] [seconds per collect run, default 20]
+# Usage: scripts/bench.sh [identity|segments|ru|latency|e2e|collect|all] [seconds per collect run, default 20]
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 require_dotnet
 
 what=all
-case "${1:-}" in identity|segments|ru|latency|collect|all) what="$1"; shift ;; esac
+case "${1:-}" in identity|segments|ru|latency|e2e|collect|all) what="$1"; shift ;; esac
 duration="${1:-20}"
 connections=32
 cdp_port=7181
@@ -280,6 +283,7 @@ start_cdp() {
     Cdp__Sources__0__WriteKeySha256="$(printf '%s' "$write_key" | sha256sum | cut -d' ' -f1)" \
     Cdp__Sources__0__RequestsPerSecond=1000000 \
     Cdp__Sources__0__Burst=1000000 \
+    CDP_ADMIN_TOKEN=bench-admin-token \
     dotnet functions/Cdp.Local/bin/Release/net10.0/Cdp.Local.dll --urls "http://127.0.0.1:$1" >"$work/cdp-$1.log" 2>&1 &
   pids+=($!)
 }
@@ -299,11 +303,20 @@ wait_for() {
 cat >"$work/batch.lua" <<'LUA'
 local counter = 0
 local auth = "Basic " .. os.getenv("BENCH_AUTH")
+-- Each wrk thread has its own Lua state: a thread number makes its message ids its own.
+local threads = 0
+setup = function(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+init = function(args)
+  math.randomseed(os.time() * 100 + tid)
+end
 request = function()
   counter = counter + 1
   local parts = {}
   for i = 1, 20 do
-    local id = string.format("%d-%d-%d", math.random(1, 1000000000), counter, i)
+    local id = string.format("%d-%d-%d-%d", tid, math.random(1, 1000000000), counter, i)
     if i == 1 then
       parts[i] = string.format('{"type":"identify","messageId":"%s","userId":"user-%d","anonymousId":"anon-%d","traits":{"email":"user-%d@example.com","plan":"pro"},"context":{"library":{"name":"analytics-node","version":"6.2.0"}}}', id, counter % 5000, counter % 5000, counter % 5000)
     else
@@ -315,6 +328,77 @@ request = function()
 end
 LUA
 export BENCH_AUTH="$(printf '%s:' "$write_key" | base64 -w0)"
+
+# The same requests, paced: each connection waits BENCH_DELAY_MS before its next request.
+{ cat "$work/batch.lua"; echo 'delay = function() return tonumber(os.getenv("BENCH_DELAY_MS")) end'; } >"$work/paced.lua"
+
+e2e_bench() {
+  local port=7185 seconds=10
+  echo "==> Cdp.Local end to end: a ${seconds}s burst, then until every acknowledged message is applied" >&2
+  start_cdp $port on
+  wait_for $port
+  local start; start=$(date +%s.%N)
+  wrk -t2 -c"$connections" -d"${seconds}s" -s "$work/batch.lua" "http://127.0.0.1:$port" | tee "$work/e2e-burst.txt" >&2
+  python3 scripts/bench/e2e.py applied "$work/data-$port/cdp.db" "$start" >"$work/e2e-applied.json"
+  stop_last
+  cat "$work/e2e-applied.json" >&2
+  local rate; rate=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(int(r["messages"] / r["seconds"]))' "$work/e2e-applied.json")
+
+  # Half that rate: 8 connections, each pausing so that together they send rate / 2 messages per second.
+  local delay; delay=$(python3 -c 'import sys; print(max(1, int(8 * 1000 * 20 / (int(sys.argv[1]) / 2))))' "$rate")
+  echo "==> Cdp.Local at half that rate ($((rate / 2)) messages/s; ${delay} ms between a connection's requests), ${seconds}s" >&2
+  port=7186
+  start_cdp $port on
+  wait_for $port
+  curl -fsS -o /dev/null -X PUT -H 'Authorization: Bearer bench-admin-token' -H 'Content-Type: application/json' \
+    -d '{"name":"Pro","rule":"text(\"plan\") == \"pro\""}' "http://127.0.0.1:$port/api/segments/pro"
+  BENCH_DELAY_MS=$delay wrk -t2 -c8 -d"${seconds}s" -s "$work/paced.lua" "http://127.0.0.1:$port" | tee "$work/e2e-paced.txt" >&2
+  python3 scripts/bench/e2e.py latency "$work/data-$port/cdp.db" pro >"$work/e2e-latency.json"
+  stop_last
+  cat "$work/e2e-latency.json" >&2
+  local non2xx; non2xx=$(cat "$work/e2e-burst.txt" "$work/e2e-paced.txt" | awk '/Non-2xx/ { n += $NF } END { print n + 0 }')
+
+  python3 - "$work/e2e-applied.json" "$work/e2e-latency.json" "$seconds" "$connections" "$non2xx" "$delay" <<'PY'
+import datetime, json, sys
+sys.path.insert(0, "scripts/bench")
+from performance import machine, write_section
+applied, latency = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+seconds, connections, non2xx, delay = sys.argv[3:]
+model, cpu = machine()
+rate = applied["messages"] / applied["seconds"]
+lost = applied["messages"] - applied["recorded"] - applied["deadLetters"]
+a, e = latency["applied"], latency["entered"]
+section = f"""## One machine, end to end: collected to applied
+
+Command: `scripts/bench.sh e2e` — Cdp.Local (embedded SQLite, ingest and the segment worker on) on a fresh data
+folder, {cpu} cores ({model}), logging at Warning. First a {seconds} s burst: wrk, 2 threads, {connections} connections, each
+request a batch of 20 analytics-node-shaped messages (1 identify, 19 track) of 5,000 people, as fast as it
+answers; the clock runs from the burst's start until ingest has checkpointed every record of the log, read from the
+data folder (`scripts/bench/e2e.py`). Then a fresh Cdp.Local with a segment (`text("plan") == "pro"`, which every
+person's identify enters) takes the same requests at half the applied rate for {seconds} s (8 connections, {delay} ms
+between a connection's requests); each message's time from the collector's commit (just before its 2xx reply) to the
+commit that records it on its profile, and each person's from their first message to their segment entry.
+
+| measure | value |
+|---|---|
+| messages acknowledged in the burst | {applied["messages"]:,} |
+| seconds from the burst's start until all applied | {applied["seconds"]:.1f} |
+| **events applied per second** | **{rate:,.0f}** |
+| lost (acknowledged, neither applied nor a dead letter) | {lost} |
+| at half rate: collector's reply → profile carries the event, p50 / p95 / p99 | {a["p50"]:,.0f} / {a["p95"]:,.0f} / {a["p99"]:,.0f} ms ({a["count"]:,} messages) |
+| at half rate: first message → segment entry, p50 / p95 / p99 | {e["p50"]:,.0f} / {e["p95"]:,.0f} / {e["p99"]:,.0f} ms ({e["count"]:,} people) |
+
+Non-2xx replies: {non2xx}. Measured {datetime.date.today().isoformat()}.
+"""
+write_section("One machine, end to end: collected to applied", section)
+print(section)
+PY
+}
+
+if [ "$what" = e2e ] || [ "$what" = all ]; then
+  e2e_bench
+  [ "$what" = e2e ] && { echo "Wrote docs/performance.md"; exit 0; }
+fi
 
 run() {
   wrk -t2 -c"$connections" -d"${duration}s" -s "$work/batch.lua" "http://127.0.0.1:$1" | tee "$work/$2.txt" >&2
