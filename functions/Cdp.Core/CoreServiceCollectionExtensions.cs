@@ -63,6 +63,10 @@ public static class CoreServiceCollectionExtensions
             .BindConfiguration(Privacy.PrivacyOptions.Section)
             .Validate(o => string.IsNullOrEmpty(o.MasterKey) || (Convert.TryFromBase64String(o.MasterKey, new byte[64], out var length) && length == 32), "Cdp:Privacy:MasterKey: 32 bytes in base64.")
             .ValidateOnStart();
+        services.AddOptions<IngestOptions>()
+            .BindConfiguration(IngestOptions.Section)
+            .Validate(o => o.ConcurrentGroups >= 1, "Cdp:Ingest:ConcurrentGroups must be 1 or more.")
+            .ValidateOnStart();
         services.AddOptions<ConsentOptions>()
             .BindConfiguration(ConsentOptions.Section)
             .Validate(o => o.Purposes.Length > 0 && o.Purposes.All(p => !string.IsNullOrWhiteSpace(p)), "Cdp:Consent:Purposes: at least one purpose, none empty.")

@@ -78,6 +78,16 @@ public static class EmbeddedServiceCollectionExtensions
         services.AddSingleton<SqliteProfileEventStore>();
         services.AddSingleton<IProfileEventStore>(sp => sp.GetRequiredService<SqliteProfileEventStore>());
 
+        // One SQLite writer answers synchronously: groups of a batch would run one after another anyway, each with its own
+        // write transactions, so one machine applies a batch as one session unless Cdp:Ingest:ConcurrentGroups says otherwise.
+        services.AddOptions<IngestOptions>().Configure<IConfiguration>((ingest, configuration) =>
+        {
+            if (configuration[$"{IngestOptions.Section}:{nameof(IngestOptions.ConcurrentGroups)}"] is null)
+            {
+                ingest.ConcurrentGroups = 1;
+            }
+        });
+
         // One machine needs no operator-made secret: the identity index's hash key is generated once and kept in the data folder.
         services.AddOptions<IdentityOptions>().PostConfigure<IOptions<EmbeddedOptions>>((identity, embedded) =>
         {

@@ -139,3 +139,19 @@ public class ContainmentTests
         Assert.Empty((await client.GetFromJsonAsync<JsonArray>("/api/deadletters?stage=changes"))!);
     }
 }
+
+/// <summary>How one machine applies a batch: as one session by default (one synchronous SQLite writer), or as configured.</summary>
+public class IngestGroupsTests
+{
+    [Theory]
+    [InlineData(null, 1)]
+    [InlineData("8", 8)]
+    public async Task OneMachine_AppliesABatchAsOneSession_UnlessConfigured(string? configured, int expected)
+    {
+        await using var app = new LocalApp(configured is null ? null : new Dictionary<string, string> { ["Cdp:Ingest:ConcurrentGroups"] = configured });
+
+        var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Cdp.Core.Ingest.IngestOptions>>().Value;
+
+        Assert.Equal(expected, options.ConcurrentGroups);
+    }
+}

@@ -37,8 +37,10 @@ public sealed class IngestService(
     ILogger<IngestService> logger,
     IOptions<ConsentOptions>? consent = null,
     IOptions<PrivacyOptions>? privacy = null,
-    TransientFailures? failures = null)
+    TransientFailures? failures = null,
+    IOptions<IngestOptions>? options = null)
 {
+    private readonly int _concurrentGroups = Math.Max(1, options?.Value.ConcurrentGroups ?? new IngestOptions().ConcurrentGroups);
     private readonly TransientFailures _failures = failures ?? TransientFailures.BuiltIn;
     private readonly IngestDeadLetters _deadLetters = new(deadLetters, time, logger);
     private readonly ErasedIdentifiers _erased = new(privacy?.Value.Suppression ?? SuppressionMode.Drop, logger);
@@ -46,9 +48,6 @@ public sealed class IngestService(
 
     /// <summary>How many times a message whose processing fails deterministically is tried alone before it becomes a dead letter.</summary>
     public const int MaxMessageAttempts = 3;
-
-    /// <summary>How many independent groups of a batch's messages are applied at once (each waits on its own round trips).</summary>
-    public const int MaxConcurrentGroups = 64;
 
     private const int MaxResolutionAttempts = 5;
 
@@ -209,18 +208,19 @@ public sealed class IngestService(
     }
 
     /// <summary>
-    /// Applies the batch's messages as independent groups (<see cref="Independent"/>), up to <see cref="MaxConcurrentGroups"/>
-    /// at once, each in order and in a session of its own; returns how many profile writes ended them.
+    /// Applies the batch's messages as independent groups (<see cref="Independent"/>), up to
+    /// <see cref="IngestOptions.ConcurrentGroups"/> at once, each in order and in a session of its own; returns how many
+    /// profile writes ended them.
     /// </summary>
     private async Task<int> ApplyAsync(List<Work> work, CancellationToken cancellationToken)
     {
-        var groups = Independent(work);
+        var groups = _concurrentGroups == 1 ? [work] : Independent(work);
         if (groups.Count == 1)
         {
             return await ApplyGroupAsync(groups[0], cancellationToken);
         }
 
-        using var gate = new SemaphoreSlim(MaxConcurrentGroups);
+        using var gate = new SemaphoreSlim(_concurrentGroups);
         var written = await Task.WhenAll(groups.Select(async group =>
         {
             await gate.WaitAsync(cancellationToken);
