@@ -179,8 +179,9 @@ known people (user id, anonymous id and email; two traits) through the Cosmos DB
 the Cosmos DB stand-in (`@vercel/cosmosdb-server`), with 1, 10 and 100 events per profile in a batch, as the
 Function App wires them by default (no processed-message log: a repeat is told by the profile's memory of
 its recent messages) and with the optional log (`CDP_COSMOS_MESSAGES_CONTAINER` set), and counts every
-request with `CosmosUsage`. "New" profiles have one message applied before; "matured" ones 200 (in batches of
-10 people × 10 events) with 20 traits, two of which change with every message (their 5 losing values kept).
+request with `CosmosUsage`. "New" people are first seen in the measured batch; "young" profiles have one message
+applied before; "matured" ones 200 (in batches of 10 people × 10 events) with 20 traits, two of which change with
+every message (their 5 losing values kept).
 A profile's events of a batch are one `events` item and the profile one replace.
 The stand-in reports 1 RU for every request, so the reported column only counts requests; the documented-costs
 column (and the RU in brackets) applies Azure's documented costs to the sizes of the items actually read and
@@ -193,10 +194,13 @@ The aim of issue 18 (≤ 12 RU per event for matured profiles with 1 event per p
 profile's replace is ≈ 10 RU per KB of the whole document, read and written for every event that changes it. Cuts so
 far: the recent-message memory is one string of 11-character keys (≈ 1.5 KB at 128 messages, was ≈ 2.4 KB as an
 array of 16-character keys), and sizes are now the item sent for a write (before 2026-12-04 this table also counted
-the stand-in's echo of a written item, about doubling every write's documented cost: 40.5 RU per event for a new
+the stand-in's echo of a written item, about doubling every write's documented cost: 40.5 RU per event for a young
 profile then). What would close the gap: keep the losing values and the recent-message memory in an item of their
 own, written only when they change (the hot document then ≈ 1–2 KB), or a per-partition sequence watermark instead
 of message keys. At 100 events per profile in a batch the profile write is shared and the cost is the history item.
+A new person's first event (aim ≤ 30 RU) costs 57: each identifier's claim is a create, and the profile is written
+twice (created holding its identifiers before they are claimed, then with the event); writing the ledger entry and
+the claims' marks with the event's own write would save one profile write.
 Measured {datetime.date.today().isoformat()}.
 """
 write_section("Cosmos DB: request units per ingested event", section)

@@ -81,16 +81,23 @@ if (mode == "latency")
 Console.WriteLine("| processed-message log | profiles | events per profile in a batch | operations per event (container: kind × n (documented RU)) | RU per event, reported | RU per event, documented costs | profile item written, bytes |");
 Console.WriteLine("|---|---|---|---|---|---|---|");
 int[] eventsPerProfile = [1, 10, 100];
-var cases = eventsPerProfile.Select(n => (Log: false, PerProfile: n, Matured: false))
-    .Append((false, 1, true))
-    .Concat(eventsPerProfile.Select(n => (Log: true, PerProfile: n, Matured: false)));
-foreach (var (withLog, perProfile, matured) in cases)
+// Profiles: 0 new (the batch's event is the person's first), 1 young (one message before), 2 matured.
+var cases = eventsPerProfile.Select(n => (Log: false, PerProfile: n, Age: 1))
+    .Append((false, 1, 0))
+    .Append((false, 1, 2))
+    .Concat(eventsPerProfile.Select(n => (Log: true, PerProfile: n, Age: 1)));
+foreach (var (withLog, perProfile, age) in cases)
 {
+    var matured = age == 2;
     var ingest = Ingest(withLog ? messages : NoProcessedMessageLog.Instance);
-    var run = (withLog ? "log" : "nolog") + (matured ? "-matured" : "");
+    var run = (withLog ? "log" : "nolog") + (age == 1 ? "" : $"-{age}");
     const int BatchSize = 100;
     var people = Enumerable.Range(0, BatchSize / perProfile).Select(p => $"{run}-{perProfile}-{p}").ToList();
-    await ingest.ProcessAsync([.. people.Select((p, i) => Event($"seed-{p}", p, 0))], CancellationToken.None);
+    if (age > 0)
+    {
+        await ingest.ProcessAsync([.. people.Select((p, i) => Event($"seed-{p}", p, 0))], CancellationToken.None);
+    }
+
     if (matured)
     {
         // Matured: 200 messages applied to each profile before (in batches of 100 events of 10 people), 20 traits.
@@ -116,8 +123,8 @@ foreach (var (withLog, perProfile, matured) in cases)
         .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key.Container}: {g.Key.Kind} × {g.Count() / (double)BatchSize:0.##} ({g.Sum(o => o.DocumentedCharge ?? 0) / BatchSize:0.##} RU)"));
     var reported = operations.Sum(o => o.RequestCharge) / BatchSize;
     var documented = operations.Sum(o => o.DocumentedCharge ?? 0) / BatchSize;
-    var profileBytes = operations.Where(o => o.Container == "profiles" && o.Kind == CosmosOperation.Replace).Select(o => o.ItemBytes).DefaultIfEmpty().Max();
-    var profilesLabel = matured ? $"matured ({MaturedMessages} messages, {MaturedTraits} traits)" : "new (1 message, 2 traits)";
+    var profileBytes = operations.Where(o => o.Container == "profiles" && o.Kind is CosmosOperation.Replace or CosmosOperation.Create).Select(o => o.ItemBytes).DefaultIfEmpty().Max();
+    var profilesLabel = age switch { 0 => "new (the event is the first)", 1 => "young (1 message before, 2 traits)", _ => $"matured ({MaturedMessages} messages, {MaturedTraits} traits)" };
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {(withLog ? "yes" : "no (default)")} | {profilesLabel} | {perProfile} | {string.Join("; ", kinds)} | {reported:0.##} | {documented:0.#} | {profileBytes} |"));
 }
 
