@@ -70,23 +70,46 @@ public sealed class DurableJourneyRuntime(DurableTaskClient client) : IJourneyRu
                 instance.FailureDetails?.ErrorMessage);
     }
 
-    /// <summary>Purges the instance's history; one still stopping (just terminated) is waited for first, up to <see cref="StopWait"/>.</summary>
+    /// <summary>
+    /// Purges the instance's history; one still stopping (just terminated) is waited for first, up to <see cref="StopWait"/>.
+    /// After such a wait it looks again once <see cref="ReleaseWait"/> has passed, and purges again what it finds: a backend
+    /// may report the completion before its dispatcher lets go of the last work item, and the in-process one then puts
+    /// that work item's messages back, re-creating the purged instance (terminated again at once, its input kept).
+    /// </summary>
     public async Task<bool> PurgeAsync(string instanceId, CancellationToken cancellationToken)
     {
-        if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not { } instance)
+        var purged = false;
+        for (var round = 0; round < MaxPurgeRounds; round++)
         {
-            return false;
+            if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not { } instance)
+            {
+                return purged;
+            }
+
+            var stopping = instance.RuntimeStatus is OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Suspended;
+            if (stopping)
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                wait.CancelAfter(StopWait);
+                await client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: false, wait.Token);
+            }
+
+            purged |= (await client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken)).PurgedInstanceCount > 0;
+            if (!stopping)
+            {
+                return purged;
+            }
+
+            await Task.Delay(ReleaseWait, cancellationToken);
         }
 
-        if (instance.RuntimeStatus is OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Suspended)
-        {
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            wait.CancelAfter(StopWait);
-            await client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: false, wait.Token);
-        }
-
-        return (await client.PurgeInstanceAsync(instanceId, cancellation: cancellationToken)).PurgedInstanceCount > 0;
+        return purged;
     }
+
+    /// <summary>How long a purge that waited for an instance to stop gives the backend to let go of it before it looks again.</summary>
+    public static readonly TimeSpan ReleaseWait = TimeSpan.FromMilliseconds(200);
+
+    private const int MaxPurgeRounds = 3;
 
     /// <summary>How long a purge waits for a terminated instance to stop (then it fails, and the caller's retry tries again).</summary>
     public static readonly TimeSpan StopWait = TimeSpan.FromSeconds(30);
