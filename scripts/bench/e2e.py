@@ -73,17 +73,17 @@ def latency(path, segment):
         moment = parse(at)
         for message in json.loads(body):
             acknowledged[message["messageId"]] = moment
-    applied, first = [], {}
+    to_profile, first = [], {}
     for profile, message, recorded in db.execute("SELECT profile_id, message_id, recorded_at FROM profile_events"):
         if message in acknowledged:
-            applied.append(parse(recorded) - acknowledged[message])
+            to_profile.append(parse(recorded) - acknowledged[message])
             first[profile] = min(first.get(profile, float("inf")), acknowledged[message])
     entries = []
     for body, recorded in db.execute("SELECT body, recorded_at FROM segment_transitions WHERE segment_id = ?", (segment,)):
         transition = json.loads(body)
         if transition["kind"].lower() == "entered" and transition["profileId"] in first:
             entries.append(parse(recorded) - first[transition["profileId"]])
-    print(json.dumps({"applied": percentiles(applied), "entered": percentiles(entries), "profiles": profiles}))
+    print(json.dumps({"applied": percentiles(to_profile), "entered": percentiles(entries), "profiles": profiles}))
 
 
 if __name__ == "__main__":

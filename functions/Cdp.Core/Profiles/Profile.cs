@@ -383,7 +383,17 @@ public sealed class Profile
     public bool HasApplied(string messageKey)
     {
         ArgumentNullException.ThrowIfNull(messageKey);
-        return _recent.Contains(Shortened(messageKey));
+        var remembered = messageKey.AsSpan(0, Math.Min(messageKey.Length, RememberedKeyLength));
+        foreach (var key in _recent)
+        {
+            // Kept shortened (Remember, and when read), so compared whole, without a substring per message on the hot path.
+            if (key.AsSpan().SequenceEqual(remembered))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
