@@ -1,12 +1,19 @@
+using System.Text.Json.Nodes;
 using Cdp.Core;
+using Cdp.Core.Consents;
+using Cdp.Core.DeadLetters;
+using Cdp.Core.Identity;
 using Cdp.Core.Journeys;
 using Cdp.Core.Privacy;
+using Cdp.Core.Profiles;
+using Cdp.Core.Segments;
 using Cdp.Embedded;
 using Cdp.Embedded.Consumers;
 using Cdp.Http;
 using Cdp.Journeys;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
+using Microsoft.OpenApi;
 
 namespace Cdp.Local;
 
@@ -48,6 +55,7 @@ public static class LocalHost
         services.AddCdpSegments();
         services.AddCdpJourneys();
         services.AddCdpHttp();
+        services.AddCdpOpenApi();
         services.AddSingleton<AdminAuthentication>();
         if (ingest)
         {
@@ -79,7 +87,7 @@ public static class LocalHost
         endpoints.ServiceProvider.GetRequiredService<AdminAuthentication>();
         var api = endpoints.MapGroup("/" + CdpRoutes.Prefix);
         // Authenticated, then audited: each answered admin call is recorded before its reply goes out.
-        var admin = api.MapGroup(string.Empty).AddEndpointFilter(async (context, next) =>
+        var admin = api.MapGroup(string.Empty).WithMetadata(ApiAccess.Admin).AddEndpointFilter(async (context, next) =>
         {
             var request = context.HttpContext.Request;
             if (context.HttpContext.RequestServices.GetRequiredService<AdminAuthentication>().Check(request) is { } refused)
@@ -92,41 +100,133 @@ public static class LocalHost
             await context.HttpContext.RequestServices.GetRequiredService<AuditHandler>().RecordAsync(request, actor, AuditHandler.StatusOf(result), context.HttpContext.RequestAborted);
             return result;
         });
+        // Every endpoint says what it reads and answers, for the OpenAPI document (ApiDocument): the handlers read bodies
+        // and queries themselves, so the generator sees only what is declared here.
+        const JsonSchemaType Text = JsonSchemaType.String, Number = JsonSchemaType.Integer;
+        const string Limit = "How many (1 to 1,000).";
+        const string Reason = "Why the call is made: kept in its audit entry.";
         api.MapPost(CdpRoutes.Collect, (HttpRequest request, string type, CollectHandler handler, CancellationToken ct) => handler.HandleAsync(request, type, ct))
-            .RequireCors(CollectCors);
+            .RequireCors(CollectCors).WithMetadata(ApiAccess.WriteKey)
+            .Operation("collect", "Collection", "Send one Segment message, or a batch of them", "The Segment HTTP Tracking API: point a Segment or RudderStack library's host at /api.")
+            .PathValues("type", "identify", "track", "page", "screen", "group", "alias", CollectHandler.Batch)
+            .BodyOneOf("One message (its type as in the path), or for 'batch' a batch; gzip accepted.", required: true, typeof(SegmentMessageShape), typeof(SegmentBatchShape))
+            .Produces<CollectReply>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(404).ProducesProblem(413).ProducesProblem(429);
         api.MapPost(CdpRoutes.Track, (HttpRequest request, TracardiHandler handler, CancellationToken ct) => handler.HandleAsync(request, ct))
-            .RequireCors(CollectCors);
-        admin.MapGet(CdpRoutes.DeadLetters, (HttpRequest request, DeadLetterHandler handler, CancellationToken ct) => handler.ListAsync(request, ct));
-        admin.MapPost(CdpRoutes.DeadLetterReplay, (HttpRequest request, string id, DeadLetterHandler handler, CancellationToken ct) => handler.ReplayAsync(request, id, ct));
-        admin.MapPost(CdpRoutes.DeadLettersReplay, (HttpRequest request, DeadLetterHandler handler, CancellationToken ct) => handler.ReplayAllAsync(request, ct));
-        admin.MapDelete(CdpRoutes.DeadLetters, (HttpRequest request, DeadLetterHandler handler, CancellationToken ct) => handler.DeleteAllAsync(request, ct));
-        admin.MapDelete(CdpRoutes.DeadLetter, (string id, DeadLetterHandler handler, CancellationToken ct) => handler.DeleteAsync(id, ct));
-        admin.MapGet(CdpRoutes.Profile, (string id, ProfileHandler handler, CancellationToken ct) => handler.GetAsync(id, ct));
-        admin.MapGet(CdpRoutes.Profiles, (HttpRequest request, ProfileHandler handler, CancellationToken ct) => handler.FindAsync(request, ct));
-        admin.MapGet(CdpRoutes.ProfileLedger, (string id, ProfileHandler handler, CancellationToken ct) => handler.LedgerAsync(id, ct));
-        admin.MapGet(CdpRoutes.ProfileEvents, (HttpRequest request, string id, ProfileHandler handler, CancellationToken ct) => handler.EventsAsync(request, id, ct));
-        admin.MapDelete(CdpRoutes.Profile, (HttpRequest request, string id, PrivacyHandler handler, IErasureRunner runner, CancellationToken ct) => handler.EraseProfileAsync(request, id, runner, ct));
-        admin.MapPost(CdpRoutes.PrivacyErasures, (HttpRequest request, PrivacyHandler handler, IErasureRunner runner, CancellationToken ct) => handler.RequestErasureAsync(request, runner, ct));
-        admin.MapGet(CdpRoutes.PrivacyErasure, (string id, PrivacyHandler handler, CancellationToken ct) => handler.GetErasureAsync(id, ct));
-        admin.MapGet(CdpRoutes.Audit, (HttpRequest request, AuditHandler handler, CancellationToken ct) => handler.QueryAsync(request, ct));
-        admin.MapGet(CdpRoutes.ProfileExport, (string id, PrivacyHandler handler, CancellationToken ct) => handler.ExportAsync(id, ct));
-        admin.MapPut(CdpRoutes.ProfileConsent, (HttpRequest request, string id, string purpose, ConsentHandler handler, CancellationToken ct) => handler.PutAsync(request, id, purpose, ct));
-        admin.MapGet(CdpRoutes.ProfileJourneys, (string id, JourneyHandler handler, CancellationToken ct) => handler.ForProfileAsync(id, ct));
-        admin.MapGet(CdpRoutes.Journeys, (JourneyHandler handler, CancellationToken ct) => handler.ListAsync(ct));
-        admin.MapGet(CdpRoutes.Journey, (string id, JourneyHandler handler, CancellationToken ct) => handler.GetAsync(id, ct));
-        admin.MapPut(CdpRoutes.Journey, (HttpRequest request, string id, JourneyHandler handler, CancellationToken ct) => handler.PutAsync(request, id, ct));
-        admin.MapDelete(CdpRoutes.Journey, (string id, JourneyHandler handler, CancellationToken ct) => handler.DeleteAsync(id, ct));
-        admin.MapGet(CdpRoutes.JourneyInstances, (HttpRequest request, string id, JourneyHandler handler, CancellationToken ct) => handler.InstancesAsync(request, id, ct));
-        admin.MapGet(CdpRoutes.JourneyMetrics, (string id, JourneyHandler handler, CancellationToken ct) => handler.MetricsAsync(id, ct));
-        admin.MapGet(CdpRoutes.JourneyInstance, (string instanceId, JourneyHandler handler, IJourneyRuntime runtime, CancellationToken ct) => handler.InstanceAsync(instanceId, runtime, ct));
-        admin.MapPost(CdpRoutes.JourneyInstanceTerminate, (HttpRequest request, string instanceId, JourneyHandler handler, IJourneyRuntime runtime, CancellationToken ct) => handler.TerminateAsync(request, instanceId, runtime, ct));
-        admin.MapPost(CdpRoutes.JourneyInstanceEvent, (string instanceId, string name, JourneyHandler handler, IJourneyRuntime runtime, CancellationToken ct) => handler.SendEventAsync(instanceId, name, runtime, ct));
-        admin.MapGet(CdpRoutes.Segments, (SegmentHandler handler, CancellationToken ct) => handler.ListAsync(ct));
-        admin.MapGet(CdpRoutes.Segment, (string id, SegmentHandler handler, CancellationToken ct) => handler.GetAsync(id, ct));
-        admin.MapPut(CdpRoutes.Segment, (HttpRequest request, string id, SegmentHandler handler, CancellationToken ct) => handler.PutAsync(request, id, ct));
-        admin.MapDelete(CdpRoutes.Segment, (string id, SegmentHandler handler, CancellationToken ct) => handler.DeleteAsync(id, ct));
-        admin.MapGet(CdpRoutes.SegmentTransitions, (HttpRequest request, string id, SegmentHandler handler, CancellationToken ct) => handler.TransitionsAsync(request, id, ct));
-        api.MapGet(CdpRoutes.Health, () => HealthHandler.Get());
+            .RequireCors(CollectCors).WithMetadata(ApiAccess.WriteKey)
+            .Operation("track", "Collection", "Send Tracardi-style events", "The write key is source.id; the reply's profile.id is the visitor token to send next time.")
+            .BodyOneOf("The track request.", required: true, typeof(TracardiTrackShape))
+            .Produces<TracardiReply>().ProducesValidationProblem().ProducesProblem(401).ProducesProblem(413).ProducesProblem(429);
+        admin.MapGet(CdpRoutes.DeadLetters, (HttpRequest request, DeadLetterHandler handler, CancellationToken ct) => handler.ListAsync(request, ct))
+            .Operation("listDeadLetters", "Dead letters", "List dead letters, a page at a time", "A Link header with rel=\"next\" names the next page.")
+            .Query("limit", Number, Limit).Query("after", Text, "The cursor of the next page.").Query("stage", Text, "collect, ingest or changes.").Query("source", Text, "A source id.")
+            .Produces<IReadOnlyList<DeadLetter>>().ProducesValidationProblem();
+        admin.MapPost(CdpRoutes.DeadLetterReplay, (HttpRequest request, string id, DeadLetterHandler handler, CancellationToken ct) => handler.ReplayAsync(request, id, ct))
+            .Operation("replayDeadLetter", "Dead letters", "Replay one dead letter, as kept or corrected", "With a body, the body replaces the kept message (a fix); a letter that still cannot be accepted is kept.")
+            .BodyOneOf("The corrected message (optional).", required: false, typeof(JsonObject))
+            .Produces<ReplayReply>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(413);
+        admin.MapPost(CdpRoutes.DeadLettersReplay, (HttpRequest request, DeadLetterHandler handler, CancellationToken ct) => handler.ReplayAllAsync(request, ct))
+            .Operation("replayDeadLetters", "Dead letters", "Replay a page of dead letters")
+            .Query("limit", Number, Limit).Query("after", Text, "The cursor of the page.").Query("stage", Text, "collect, ingest or changes.").Query("source", Text, "A source id.")
+            .Produces<ReplayAllReply>().ProducesValidationProblem();
+        admin.MapDelete(CdpRoutes.DeadLetters, (HttpRequest request, DeadLetterHandler handler, CancellationToken ct) => handler.DeleteAllAsync(request, ct))
+            .Operation("deleteDeadLetters", "Dead letters", "Delete a page of dead letters")
+            .Query("limit", Number, Limit).Query("after", Text, "The cursor of the page.").Query("stage", Text, "collect, ingest or changes.").Query("source", Text, "A source id.")
+            .Produces<DeleteAllReply>().ProducesValidationProblem();
+        admin.MapDelete(CdpRoutes.DeadLetter, (string id, DeadLetterHandler handler, CancellationToken ct) => handler.DeleteAsync(id, ct))
+            .Operation("deleteDeadLetter", "Dead letters", "Delete one dead letter")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(404);
+        admin.MapGet(CdpRoutes.Profile, (string id, ProfileHandler handler, CancellationToken ct) => handler.GetAsync(id, ct))
+            .Operation("getProfile", "Profiles", "Get a profile by id", "A merged-away id answers with the survivor (redirectedFrom set, Content-Location naming it).")
+            .Header(AuditHandler.ReasonHeader, Reason)
+            .Produces<ProfileView>().ProducesProblem(404);
+        admin.MapGet(CdpRoutes.Profiles, (HttpRequest request, ProfileHandler handler, CancellationToken ct) => handler.FindAsync(request, ct))
+            .Operation("findProfile", "Profiles", "Find the profile that holds an identifier")
+            .Query("identifier", Text, "type:value, e.g. email:ada@example.com.", required: true).Header(AuditHandler.ReasonHeader, Reason)
+            .Produces<ProfileView>().ProducesValidationProblem().ProducesProblem(404);
+        admin.MapGet(CdpRoutes.ProfileLedger, (string id, ProfileHandler handler, CancellationToken ct) => handler.LedgerAsync(id, ct))
+            .Operation("getProfileLedger", "Profiles", "A profile's identity ledger", "Which identifiers joined when, which profiles merged, on which evidence.")
+            .Produces<IReadOnlyList<LedgerEntry>>().ProducesProblem(404);
+        admin.MapGet(CdpRoutes.ProfileEvents, (HttpRequest request, string id, ProfileHandler handler, CancellationToken ct) => handler.EventsAsync(request, id, ct))
+            .Operation("getProfileEvents", "Profiles", "A profile's newest events, merged profiles' included")
+            .Query("limit", Number, "How many (1 to 1,000; 100 when absent).")
+            .Produces<IReadOnlyList<ProfileEvent>>().ProducesValidationProblem().ProducesProblem(404);
+        admin.MapDelete(CdpRoutes.Profile, (HttpRequest request, string id, PrivacyHandler handler, IErasureRunner runner, CancellationToken ct) => handler.EraseProfileAsync(request, id, runner, ct))
+            .Operation("eraseProfile", "Privacy", "Erase a person", "202 with the erasure's status URL in Location while it runs; 200 with the receipt once done.")
+            .Header(AuditHandler.ReasonHeader, Reason)
+            .Produces<ErasureView>(StatusCodes.Status202Accepted).Produces<ErasureView>().ProducesProblem(404);
+        admin.MapPost(CdpRoutes.PrivacyErasures, (HttpRequest request, PrivacyHandler handler, IErasureRunner runner, CancellationToken ct) => handler.RequestErasureAsync(request, runner, ct))
+            .Operation("requestErasure", "Privacy", "Erase whoever holds an identifier (or suppress it)", "Asking again returns the same erasure.")
+            .BodyOneOf("The identifier, and optionally the reason.", required: true, typeof(ErasureRequest)).Header(AuditHandler.ReasonHeader, Reason)
+            .Produces<ErasureView>(StatusCodes.Status202Accepted).Produces<ErasureView>().ProducesValidationProblem();
+        admin.MapGet(CdpRoutes.PrivacyErasure, (string id, PrivacyHandler handler, CancellationToken ct) => handler.GetErasureAsync(id, ct))
+            .Operation("getErasure", "Privacy", "An erasure's status, and once completed its receipt")
+            .Produces<ErasureView>().ProducesProblem(404);
+        admin.MapGet(CdpRoutes.Audit, (HttpRequest request, AuditHandler handler, CancellationToken ct) => handler.QueryAsync(request, ct))
+            .Operation("queryAudit", "Privacy", "The admin API's audit trail, newest first")
+            .Query("from", Text, "ISO 8601 date-time.").Query("to", Text, "ISO 8601 date-time.").Query("profileId", Text, "Calls that named this profile.")
+            .Query("actor", Text, "Who called.").Query("action", Text, "An HTTP method.").Query("limit", Number, Limit)
+            .Produces<IReadOnlyList<AuditEntry>>().ProducesValidationProblem();
+        admin.MapGet(CdpRoutes.ProfileExport, (string id, PrivacyHandler handler, CancellationToken ct) => handler.ExportAsync(id, ct))
+            .Operation("exportProfile", "Privacy", "Everything held on a person", "Profile, ledger, events, segment history, journeys.")
+            .Header(AuditHandler.ReasonHeader, Reason)
+            .Produces<ProfileExport>().ProducesProblem(404);
+        admin.MapPut(CdpRoutes.ProfileConsent, (HttpRequest request, string id, string purpose, ConsentHandler handler, CancellationToken ct) => handler.PutAsync(request, id, purpose, ct))
+            .Operation("putConsent", "Profiles", "Record a consent decision for one purpose")
+            .BodyOneOf("The decision.", required: true, typeof(ConsentRequest)).Header("Idempotency-Key", "A repeated request with the same key changes nothing.")
+            .Produces<ConsentView>().ProducesValidationProblem().ProducesProblem(404);
+        admin.MapGet(CdpRoutes.ProfileJourneys, (string id, JourneyHandler handler, CancellationToken ct) => handler.ForProfileAsync(id, ct))
+            .Operation("getProfileJourneys", "Journeys", "A profile's journey instances")
+            .Produces<IReadOnlyList<JourneyInstance>>();
+        admin.MapGet(CdpRoutes.Journeys, (JourneyHandler handler, CancellationToken ct) => handler.ListAsync(ct))
+            .Operation("listJourneys", "Journeys", "Every journey definition")
+            .Produces<IReadOnlyList<JourneyDefinition>>();
+        admin.MapGet(CdpRoutes.Journey, (string id, JourneyHandler handler, CancellationToken ct) => handler.GetAsync(id, ct))
+            .Operation("getJourney", "Journeys", "One journey definition")
+            .Produces<JourneyDefinition>().ProducesProblem(404);
+        admin.MapPut(CdpRoutes.Journey, (HttpRequest request, string id, JourneyHandler handler, CancellationToken ct) => handler.PutAsync(request, id, ct))
+            .Operation("putJourney", "Journeys", "Create or change a journey definition", "Validated: 400 names each bad field by its path (steps[0].duration).")
+            .BodyOneOf("The definition.", required: true, typeof(JourneyDefinition))
+            .Produces<JourneyDefinition>(StatusCodes.Status201Created).Produces<JourneyDefinition>().ProducesValidationProblem().ProducesProblem(409).ProducesProblem(413);
+        admin.MapDelete(CdpRoutes.Journey, (string id, JourneyHandler handler, CancellationToken ct) => handler.DeleteAsync(id, ct))
+            .Operation("deleteJourney", "Journeys", "Delete a journey definition")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(404);
+        admin.MapGet(CdpRoutes.JourneyInstances, (HttpRequest request, string id, JourneyHandler handler, CancellationToken ct) => handler.InstancesAsync(request, id, ct))
+            .Operation("listJourneyInstances", "Journeys", "A journey's instances, a page at a time")
+            .Query("status", Text, "Only instances with this status.").Query("after", Text, "The cursor of the next page.").Query("limit", Number, Limit)
+            .Produces<JourneyInstancePage>().ProducesValidationProblem();
+        admin.MapGet(CdpRoutes.JourneyMetrics, (string id, JourneyHandler handler, CancellationToken ct) => handler.MetricsAsync(id, ct))
+            .Operation("getJourneyMetrics", "Journeys", "A journey's counts: entered, by status, exits by reason, per step")
+            .Produces<JourneyMetrics>().ProducesProblem(404);
+        admin.MapGet(CdpRoutes.JourneyInstance, (string instanceId, JourneyHandler handler, IJourneyRuntime runtime, CancellationToken ct) => handler.InstanceAsync(instanceId, runtime, ct))
+            .Operation("getJourneyInstance", "Journeys", "One journey instance: its record and the runtime's view")
+            .Produces<JourneyInstanceView>().ProducesProblem(404);
+        admin.MapPost(CdpRoutes.JourneyInstanceTerminate, (HttpRequest request, string instanceId, JourneyHandler handler, IJourneyRuntime runtime, CancellationToken ct) => handler.TerminateAsync(request, instanceId, runtime, ct))
+            .Operation("terminateJourneyInstance", "Journeys", "Terminate a journey instance")
+            .BodyOneOf("The reason (optional).", required: false, typeof(TerminateRequest))
+            .Produces<JourneyInstance>().ProducesValidationProblem().ProducesProblem(404);
+        admin.MapPost(CdpRoutes.JourneyInstanceEvent, (string instanceId, string name, JourneyHandler handler, IJourneyRuntime runtime, CancellationToken ct) => handler.SendEventAsync(instanceId, name, runtime, ct))
+            .Operation("sendJourneyInstanceEvent", "Journeys", "Raise a track event to a journey instance", "What its waitFor steps wait for.")
+            .Produces(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409);
+        admin.MapGet(CdpRoutes.Segments, (SegmentHandler handler, CancellationToken ct) => handler.ListAsync(ct))
+            .Operation("listSegments", "Segments", "Every segment with its size")
+            .Produces<IReadOnlyList<SegmentView>>();
+        admin.MapGet(CdpRoutes.Segment, (string id, SegmentHandler handler, CancellationToken ct) => handler.GetAsync(id, ct))
+            .Operation("getSegment", "Segments", "One segment with its size and back-fill")
+            .Produces<SegmentView>().ProducesProblem(404);
+        admin.MapPut(CdpRoutes.Segment, (HttpRequest request, string id, SegmentHandler handler, CancellationToken ct) => handler.PutAsync(request, id, ct))
+            .Operation("putSegment", "Segments", "Create or change a segment", "The rule is validated: 400 names rule, name, status or id.")
+            .BodyOneOf("The segment.", required: true, typeof(SegmentRequest))
+            .Produces<SegmentView>(StatusCodes.Status201Created).Produces<SegmentView>().ProducesValidationProblem().ProducesProblem(409).ProducesProblem(413);
+        admin.MapDelete(CdpRoutes.Segment, (string id, SegmentHandler handler, CancellationToken ct) => handler.DeleteAsync(id, ct))
+            .Operation("deleteSegment", "Segments", "Delete a segment", "202: its members are taken out, then it goes; 409 while other segments read it.")
+            .Produces<SegmentView>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409);
+        admin.MapGet(CdpRoutes.SegmentTransitions, (HttpRequest request, string id, SegmentHandler handler, CancellationToken ct) => handler.TransitionsAsync(request, id, ct))
+            .Operation("listSegmentTransitions", "Segments", "A segment's newest transitions (entered, exited)")
+            .Query("limit", Number, "How many (1 to 1,000; 100 when absent).")
+            .Produces<IReadOnlyList<SegmentTransition>>().ProducesValidationProblem().ProducesProblem(404);
+        api.MapGet(CdpRoutes.Health, () => HealthHandler.Get())
+            .WithMetadata(ApiAccess.Open).Operation("health", "Health", "Liveness")
+            .Produces<HealthReply>();
         return endpoints;
     }
 }

@@ -22,6 +22,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCors();
 app.MapCdpApi();
+app.MapCdpApiDocument();
 app.Run();
 
 /// <summary>The entry point (public so that tests can host it with WebApplicationFactory).</summary>

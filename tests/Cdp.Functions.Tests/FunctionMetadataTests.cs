@@ -278,6 +278,25 @@ public partial class FunctionMetadataTests
         Assert.All(triggers.Where(t => !open.Contains(t.Binding["route"]!.GetValue<string>())), t => Assert.Equal("Function", t.Binding["authLevel"]!.GetValue<string>()));
     }
 
+    /// <summary>
+    /// docs/openapi/function-app.json (generated from Cdp.Local's endpoints, which share the routes and handlers) describes
+    /// exactly the Function App's HTTP triggers, and asks a function key of exactly the triggers that need one.
+    /// </summary>
+    [Fact]
+    public async Task TheCheckedInOpenApiDocument_DescribesExactlyTheHttpTriggers()
+    {
+        var triggers = (await MetadataAsync())
+            .SelectMany(f => f.RawBindings!.Select(b => JsonNode.Parse(b)!).Where(b => b["type"]!.GetValue<string>() == "httpTrigger"))
+            .SelectMany(b => b["methods"]!.AsArray().Select(m => (Operation: $"{m!.GetValue<string>().ToUpperInvariant()} /api/{b["route"]!.GetValue<string>()}", Keyed: b["authLevel"]!.GetValue<string>() == "Function")))
+            .ToList();
+        var document = JsonNode.Parse(RepositoryFiles.Read("docs/openapi/function-app.json"))!;
+        var operations = document["paths"]!.AsObject()
+            .SelectMany(path => path.Value!.AsObject().Select(op => (Operation: $"{op.Key.ToUpperInvariant()} {path.Key}", Keyed: op.Value!["security"]?.AsArray().All(r => r!["functionKey"] is not null) == true)))
+            .ToList();
+
+        Assert.Equal(triggers.Order(), operations.Order());
+    }
+
     [Theory]
     [InlineData("IngestEventsFunction")]
     [InlineData("ProcessProfileChangesFunction")]

@@ -17,8 +17,12 @@ public class AccessTests
     /// <summary>Open by design: collection (write keys) and liveness.</summary>
     private static readonly HashSet<string> Open = ["api/v1/{type}", "api/track", "api/health"];
 
+    /// <summary>The API's endpoints: all but its description (the OpenAPI documents and reference page, open by design, no data).</summary>
+    private static IEnumerable<RouteEndpoint> ApiEndpoints(LocalApp app) =>
+        app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().Where(e => e.Metadata.OfType<ApiAccess>().Any());
+
     private static IEnumerable<(string Method, string Path)> AdminRoutes(LocalApp app) =>
-        app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+        ApiEndpoints(app)
             .Where(e => !Open.Contains(e.RoutePattern.RawText!.TrimStart('/')))
             .SelectMany(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()!.HttpMethods.Select(m => (m, Fill(e.RoutePattern.RawText!))));
 
@@ -39,7 +43,9 @@ public class AccessTests
         var routes = AdminRoutes(app).ToList();
         // Every route CdpRoutes declares is mapped, and all but the open ones are walked here.
         var declared = typeof(Cdp.Http.CdpRoutes).GetFields().Where(f => f.IsLiteral && f.Name != nameof(Cdp.Http.CdpRoutes.Prefix)).Select(f => "api/" + (string)f.GetRawConstantValue()!);
-        var mapped = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().Select(e => e.RoutePattern.RawText!.TrimStart('/'));
+        var mapped = ApiEndpoints(app).Select(e => e.RoutePattern.RawText!.TrimStart('/'));
+        var described = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().Except(ApiEndpoints(app)).Select(e => e.RoutePattern.RawText!);
+        Assert.All(described, route => Assert.True(route.StartsWith("/api/openapi", StringComparison.Ordinal) || route.StartsWith(ApiDocument.ReferencePath, StringComparison.Ordinal), $"{route} is mapped without saying who may call it"));
         Assert.Equal(declared.Order(StringComparer.Ordinal), mapped.Distinct().Order(StringComparer.Ordinal));
         Assert.Equal(declared.Except(Open).Count(), routes.Select(r => r.Path).Distinct().Count());
 

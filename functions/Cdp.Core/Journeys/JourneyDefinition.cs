@@ -29,11 +29,16 @@ public sealed record JourneyDefinition(
     string? TimeZone = null,
     string? Description = null,
     long Version = 1,
-    DateTimeOffset UpdatedAt = default,
     int SchemaVersion = 2,
     IReadOnlyList<JourneySteering>? Earlier = null,
     DateTimeOffset? DeletedAt = null)
 {
+    /// <summary>
+    /// When this version was saved. A property, not a constructor parameter: a parameter defaulting to a
+    /// <see cref="DateTimeOffset"/>'s <c>default</c> breaks System.Text.Json's schema export (the OpenAPI document).
+    /// </summary>
+    public DateTimeOffset UpdatedAt { get; init; }
+
     /// <summary>The definition as the API shows it: without what only the store keeps.</summary>
     public JourneyDefinition Visible() => Earlier is null && DeletedAt is null ? this : this with { Earlier = null, DeletedAt = null };
 }

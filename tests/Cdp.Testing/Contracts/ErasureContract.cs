@@ -298,7 +298,7 @@ public abstract class ErasureContract
         new(rules, Index, profiles, Ledger, Events, Transitions, Instances, deadLetters, NoRetainedMessages.Instance, protector, Erasures, TimeProvider.System, NullLogger<ErasureService>.Instance);
 
     private static JourneyDefinition JourneyDefinitionFor(string id) =>
-        new(id, "Welcome", new JourneyTrigger(SegmentEntered: "vip"), [new JourneyStep(JourneyStep.Wait, Duration: "P1D")], Version: 1, UpdatedAt: T0);
+        new(id, "Welcome", new JourneyTrigger(SegmentEntered: "vip"), [new JourneyStep(JourneyStep.Wait, Duration: "P1D")], Version: 1) { UpdatedAt = T0 };
 
     /// <summary>Receipts compared by what they say (lists by content).</summary>
     private sealed class ErasureComparer : IEqualityComparer<Erasure>

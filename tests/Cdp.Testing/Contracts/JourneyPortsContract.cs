@@ -15,7 +15,7 @@ public abstract class JourneyPortsContract
     private static string NewId(string prefix) => prefix + "_" + Guid.NewGuid().ToString("N")[..12];
 
     private static JourneyDefinition Definition(string id, long version = 1) =>
-        new(id, "Welcome", new JourneyTrigger(SegmentEntered: "vip"), [new JourneyStep(JourneyStep.Wait, Duration: "P1D"), new JourneyStep(JourneyStep.ActionStep, Action: JourneyStep.SetTrait, Trait: "welcomed", Value: JsonValue.Create(true))], Version: version, UpdatedAt: T0);
+        new(id, "Welcome", new JourneyTrigger(SegmentEntered: "vip"), [new JourneyStep(JourneyStep.Wait, Duration: "P1D"), new JourneyStep(JourneyStep.ActionStep, Action: JourneyStep.SetTrait, Trait: "welcomed", Value: JsonValue.Create(true))], Version: version) { UpdatedAt = T0 };
 
     private static JourneyInstance Instance(string journeyId, string profileId, int enrollment, JourneyInstanceStatus status = JourneyInstanceStatus.Pending) =>
         new(JourneyInstance.IdFor(journeyId, 1, profileId, enrollment), journeyId, 1, profileId, enrollment, $"segment:vip:{enrollment}", status, T0);
