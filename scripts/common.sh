@@ -36,3 +36,20 @@ install_node_tools() {
   fi
 }
 
+
+# build_console: the web console (console/, Preact + TypeScript) built by Vite into console/dist, which Cdp.Local copies
+# into its output and serves at /. npm ci only when the lock file changed.
+build_console() {
+  require_node
+  if [ ! -d "$ROOT/console/node_modules" ] \
+    || ! cmp -s "$ROOT/console/package-lock.json" "$ROOT/console/node_modules/.package-lock.json.src" 2>/dev/null; then
+    npm ci --prefix "$ROOT/console" --no-audit --no-fund --loglevel=error
+    cp "$ROOT/console/package-lock.json" "$ROOT/console/node_modules/.package-lock.json.src"
+  fi
+  npm run build --prefix "$ROOT/console" --silent >/dev/null
+}
+
+# install_chromium: Debian's Chromium for the console's browser tests (Playwright drives it; it cannot download its own).
+install_chromium() {
+  [ -x /usr/bin/chromium ] || apt_install chromium
+}

@@ -30,7 +30,8 @@ for ((i = 1; i <= $#; i++)); do
 done
 url="${url%%;*}"
 
-echo "==> Building Cdp.Local"
+echo "==> Building the web console and Cdp.Local"
+build_console
 dotnet build functions/Cdp.Local/Cdp.Local.csproj -c Release --nologo -v quiet -clp:NoSummary
 
 echo "==> Starting Cdp at $url (data in $CDP_DATA_DIR)"
@@ -49,6 +50,7 @@ admin_token="${CDP_ADMIN_TOKEN:-$(cat "$CDP_DATA_DIR/admin-token" 2>/dev/null ||
 cat <<MSG
 
 Cdp is running at $url
+The console is at $url/ (sign in with the admin token below); the API reference at $url/api/reference
 The write key of the 'dev' source is: $write_key  (collects only)
 The admin token is: $admin_token  (everything else: Authorization: Bearer …; set CDP_ADMIN_TOKEN to choose it)
 

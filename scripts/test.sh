@@ -13,6 +13,10 @@ export CdpSkipExtensionsBuild=true
 echo "==> Installing the Cosmos DB stand-in and Azurite (scripts/tools/node)"
 install_node_tools
 
+echo "==> Building the web console (console/) and installing Chromium for its browser tests"
+build_console
+install_chromium
+
 echo "==> Restoring and building (Release)"
 dotnet restore Cdp.Functions.sln --nologo -v quiet
 # The Bicep CLI (a NuGet package): the infra tests compile infra/main.bicep with it.

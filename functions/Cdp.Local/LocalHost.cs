@@ -164,7 +164,7 @@ public static class LocalHost
         admin.MapGet(CdpRoutes.Audit, (HttpRequest request, AuditHandler handler, CancellationToken ct) => handler.QueryAsync(request, ct))
             .Operation("queryAudit", "Privacy", "The admin API's audit trail, newest first")
             .Query("from", Text, "ISO 8601 date-time.").Query("to", Text, "ISO 8601 date-time.").Query("profileId", Text, "Calls that named this profile.")
-            .Query("actor", Text, "Who called.").Query("action", Text, "An HTTP method.").Query("limit", Number, Limit)
+            .Query("actor", Text, "Who called.").Query("action", Text, "read, export, change or erase.").Query("limit", Number, Limit)
             .Produces<IReadOnlyList<AuditEntry>>().ProducesValidationProblem();
         admin.MapGet(CdpRoutes.ProfileExport, (string id, PrivacyHandler handler, CancellationToken ct) => handler.ExportAsync(id, ct))
             .Operation("exportProfile", "Privacy", "Everything held on a person", "Profile, ledger, events, segment history, journeys.")

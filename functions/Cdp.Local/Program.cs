@@ -20,6 +20,7 @@ var app = builder.Build();
 // Any failure the endpoints did not turn into a reply is a 500 with a problem-details body (RFC 9457), never an empty one.
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseCdpConsole();
 app.UseCors();
 app.MapCdpApi();
 app.MapCdpApiDocument();

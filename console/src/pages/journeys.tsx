@@ -1,0 +1,118 @@
+import { useState } from 'preact/hooks';
+import { call, enc, get, type Journey, type JourneyInstance } from '../api';
+import { Empty, ErrorBox, Section, useLoad, when } from '../ui';
+
+interface Metrics {
+  entered: number;
+  statuses: Record<string, number>;
+  exits: Record<string, number>;
+  steps: Record<string, number>;
+}
+
+/** Journeys: every definition with its counts; one journey's definition and instances (terminate). */
+export function Journeys({ id }: { id?: string }) {
+  return id ? <JourneyDetail id={id} /> : <JourneyList />;
+}
+
+function JourneyList() {
+  const { data, error } = useLoad(async () => {
+    const journeys = await get<Journey[]>('journeys');
+    return Promise.all(journeys.map(async (j) => ({ journey: j, metrics: await get<Metrics>(`journeys/${enc(j.id)}/metrics`) })));
+  }, [], 5000);
+  return (
+    <Section title="Journeys">
+      <ErrorBox error={error} />
+      {data && data.length === 0 && <Empty>No journey yet (PUT /api/journeys/{'{id}'}; docs/journeys.md).</Empty>}
+      {data && data.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th>Journey</th>
+              <th>Trigger</th>
+              <th>Version</th>
+              <th>Entered</th>
+              <th>Running</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.map(({ journey, metrics }) => (
+              <tr key={journey.id}>
+                <th scope="row">
+                  <a href={`#/journeys/${enc(journey.id)}`}>{journey.name}</a>
+                </th>
+                <td>{journey.trigger.segmentEntered ? `enters ${journey.trigger.segmentEntered}` : `event ${journey.trigger.event}`}</td>
+                <td>{journey.version}</td>
+                <td>{metrics.entered}</td>
+                <td>{metrics.statuses.running ?? 0}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Section>
+  );
+}
+
+function JourneyDetail({ id }: { id: string }) {
+  const journey = useLoad(() => get<Journey>(`journeys/${enc(id)}`), [id]);
+  const instances = useLoad(() => get<{ instances: JourneyInstance[] }>(`journeys/${enc(id)}/instances?limit=100`), [id], 3000);
+  const [error, setError] = useState<unknown>(null);
+  return (
+    <div class="stack">
+      <Section title={`Journey ${id}`}>
+        <ErrorBox error={journey.error} />
+        {journey.data && <pre class="code">{JSON.stringify(journey.data, null, 2)}</pre>}
+      </Section>
+      <Section title="Instances">
+        <ErrorBox error={instances.error ?? error} />
+        {instances.data && instances.data.instances.length === 0 && <Empty>No one entered yet.</Empty>}
+        {instances.data && instances.data.instances.length > 0 && (
+          <table>
+            <thead>
+              <tr>
+                <th>Profile</th>
+                <th>Status</th>
+                <th>Step</th>
+                <th>Started</th>
+                <th>History</th>
+                <th>
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {instances.data.instances.map((i) => (
+                <tr key={i.instanceId}>
+                  <td>
+                    <a href={`#/profiles/${enc(i.profileId)}`}>{i.profileId}</a>
+                  </td>
+                  <td>{i.status}</td>
+                  <td>{i.step ?? '—'}</td>
+                  <td>{when(i.startedAt)}</td>
+                  <td class="hint">{(i.history ?? []).map((h) => `${h.step} ${h.type}${h.outcome ? ` (${h.outcome})` : ''}`).join(' → ') || '—'}</td>
+                  <td>
+                    {i.status === 'running' && (
+                      <button
+                        class="danger"
+                        onClick={async () => {
+                          try {
+                            await call('POST', `journeys/instances/${enc(i.instanceId)}/terminate`, { reason: 'terminated in the console' });
+                            instances.reload();
+                          } catch (failure) {
+                            setError(failure);
+                          }
+                        }}
+                      >
+                        Terminate
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </Section>
+    </div>
+  );
+}

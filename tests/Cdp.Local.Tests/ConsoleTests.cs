@@ -1,0 +1,200 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Playwright;
+
+namespace Cdp.Local.Tests;
+
+/// <summary>
+/// The web console in a real browser: Cdp.Local on Kestrel, Debian's Chromium (<c>/usr/bin/chromium</c>, installed by
+/// scripts/test.sh) driven by Playwright. Each page is saved as a screenshot in <c>artifacts/console/</c> (or
+/// <c>$CDP_ARTIFACTS_DIR/console</c>). Without a built console or a browser the tests say they were skipped.
+/// </summary>
+public sealed class ConsoleTests
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    private static readonly string Screenshots = Path.Combine(
+        Environment.GetEnvironmentVariable("CDP_ARTIFACTS_DIR") is { Length: > 0 } artifacts ? artifacts : Path.Combine(Cdp.Testing.RepositoryFiles.Root, "artifacts"),
+        "console");
+
+    private static void SkipWithoutBrowser()
+    {
+        Skip.If(!File.Exists(Chromium), $"Skipped: no browser at {Chromium} (scripts/test.sh installs Debian's chromium).");
+        Skip.If(!File.Exists(Path.Combine(WebConsole.Folder, "index.html")), $"Skipped: the console is not built into {WebConsole.Folder} (scripts/test.sh builds it).");
+    }
+
+    /// <summary>Cdp.Local on Kestrel and a headless Chromium; pages it opens record console errors.</summary>
+    private sealed class Session : IAsyncDisposable
+    {
+        private IPlaywright? _playwright;
+        private IBrowser? _browser;
+
+        public LocalApp App { get; } = new();
+
+        public List<string> ConsoleErrors { get; } = [];
+
+        public async Task StartAsync()
+        {
+            App.UseKestrel(0);
+            App.StartServer();
+            _playwright = await Playwright.CreateAsync();
+            _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = Chromium,
+                Headless = true,
+                Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            });
+            Directory.CreateDirectory(Screenshots);
+        }
+
+        /// <summary>A signed-in page (1280×800 unless told) that records console errors (a 4xx the test asked for aside).</summary>
+        public async Task<IPage> SignedInAsync(int width = 1280, int height = 800)
+        {
+            var page = await _browser!.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = height }, BaseURL = App.ClientOptions.BaseAddress.ToString() });
+            page.Console += (_, message) =>
+            {
+                if (message.Type == "error" && !message.Text.StartsWith("Failed to load resource: the server responded with a status of 4", StringComparison.Ordinal))
+                {
+                    ConsoleErrors.Add(message.Text);
+                }
+            };
+            page.PageError += (_, error) => ConsoleErrors.Add(error);
+            await page.GotoAsync("/");
+            await page.GetByLabel("Admin token").FillAsync(LocalApp.AdminToken);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+            await Assertions.Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Pages" })).ToBeVisibleAsync();
+            return page;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_browser is not null)
+            {
+                await _browser.DisposeAsync();
+            }
+
+            _playwright?.Dispose();
+            await App.DisposeAsync();
+        }
+    }
+
+    private static async Task ShotAsync(IPage page, string name) =>
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
+
+    private static async Task<JsonObject?> ProfileAsync(HttpClient client, string identifier) =>
+        await client.GetOrNullAsync($"/api/profiles?identifier={Uri.EscapeDataString(identifier)}");
+
+    [SkippableFact]
+    public async Task AnOperator_FindsAPersonByEmail_SeesTheMerge_BuildsASegment_FixesADeadLetter_AndErasesThePerson()
+    {
+        SkipWithoutBrowser();
+        await using var session = new Session();
+        await session.StartAsync();
+        using var client = session.App.CreateClient();
+        // Two devices and a login that joins them: the browser's anonymous profile merges into the person's.
+        await client.PostAsync("/api/v1/track", HttpJson.Body("""{"anonymousId":"c-laptop","event":"Viewed Pricing"}"""));
+        await client.PostAsync("/api/v1/identify", HttpJson.Body("""{"userId":"c-ada","anonymousId":"c-phone","traits":{"email":"ada@example.com","plan":"pro","name":"Ada"}}"""));
+        await Eventually.GetAsync(() => ProfileAsync(client, "anonymous_id:c-laptop"), _ => true);
+        await Eventually.GetAsync(() => ProfileAsync(client, "user_id:c-ada"), _ => true);
+        await client.PostAsync("/api/v1/identify", HttpJson.Body("""{"userId":"c-ada","anonymousId":"c-laptop"}"""));
+        var person = await Eventually.GetAsync(() => ProfileAsync(client, "email:ada@example.com"), p => p["merged"]!.AsArray().Count > 0);
+        var merged = person["merged"]![0]!.GetValue<string>();
+        // A message the collector refuses (a track without its event): a dead letter to fix.
+        using (var refused = await client.PostAsync("/api/v1/track", HttpJson.Body("""{"userId":"c-bob","properties":{"sku":"A1"}}""")))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        }
+
+        var page = await session.SignedInAsync();
+        await ShotAsync(page, "overview");
+
+        // Find the person by email, and see the merge in the identity graph and the ledger.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Profiles" }).ClickAsync();
+        await page.GetByLabel("Identifier or profile id").FillAsync("email:ada@example.com");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Find" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = $"Profile {person["id"]}" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator($"svg g.merged[data-profile='{merged}']")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("tr[data-kind='merge']")).ToContainTextAsync(merged);
+        await Assertions.Expect(page.GetByRole(AriaRole.Row, new() { Name = "plan" })).ToContainTextAsync("pro");
+        await ShotAsync(page, "profile");
+
+        // Create a segment: a bad rule is named at its field, then the right one fills with the person.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Segments" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "New segment" }).ClickAsync();
+        await page.GetByLabel("Id").FillAsync("pro");
+        await page.GetByLabel("Name").FillAsync("Pro plan");
+        await page.GetByLabel("Rule").FillAsync("text(\"plan\" == ");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#rule-error")).ToBeVisibleAsync();
+        await page.GetByLabel("Rule").FillAsync("text(\"plan\") == \"pro\"");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("members")).ToHaveTextAsync("1", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByRole(AriaRole.List, new() { Name = "Transitions" })).ToContainTextAsync("entered");
+        await ShotAsync(page, "segment");
+
+        // Fix the dead letter in place and replay it: the message is applied and the letter gone.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Dead letters" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Inspect" }).First.ClickAsync();
+        var body = page.GetByLabel("The message as kept (edit it to fix it)");
+        var kept = JsonNode.Parse(await body.InputValueAsync())!.AsObject();
+        kept["event"] = "Added to Cart";
+        await body.FillAsync(kept.ToJsonString());
+        await ShotAsync(page, "deadletters");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Replay with this fix" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("1 accepted");
+        await Assertions.Expect(page.GetByText("No dead letters")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Eventually.GetAsync(() => ProfileAsync(client, "user_id:c-bob"), _ => true);
+
+        // Erase the person with a reason; they are gone, and the audit log says who and why.
+        await page.GotoAsync($"/#/profiles/{person["id"]}");
+        await page.GetByLabel("Reason").FillAsync("ticket 4711");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Erase this person" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Erasure");
+        await Eventually.GetAsync(async () => (await client.GetAsync($"/api/profiles/{person["id"]}")).StatusCode == HttpStatusCode.NotFound ? "gone" : null, _ => true);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Profiles" }).ClickAsync();
+        await page.GetByLabel("Identifier or profile id").FillAsync("email:ada@example.com");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Find" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Nobody is known by email:ada@example.com");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Audit log" }).ClickAsync();
+        await page.GetByLabel("Action").SelectOptionAsync("erase");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "ticket 4711" })).ToContainTextAsync("admin (console)");
+        await ShotAsync(page, "audit");
+
+        Assert.Empty(session.ConsoleErrors);
+    }
+
+    [SkippableFact]
+    public async Task EveryPage_IsReadableOnAPhone_WithoutSidewaysScrolling_AndUsableByKeyboard()
+    {
+        SkipWithoutBrowser();
+        await using var session = new Session();
+        await session.StartAsync();
+        using var client = session.App.CreateClient();
+        await client.PostAsync("/api/v1/identify", HttpJson.Body("""{"userId":"c-phone-user","traits":{"email":"phone@example.com","plan":"pro"}}"""));
+        await client.PutAsync("/api/segments/pro", HttpJson.Body("""{"name":"Pro plan","rule":"text(\"plan\") == \"pro\""}"""));
+        var person = await Eventually.GetAsync(() => ProfileAsync(client, "user_id:c-phone-user"), _ => true);
+
+        var page = await session.SignedInAsync(390, 844);
+        foreach (var (name, path) in new[] { ("overview", "/#/"), ("profile", $"/#/profiles/{person["id"]}"), ("segments", "/#/segments"), ("segment", "/#/segments/pro"), ("journeys", "/#/journeys"), ("deadletters", "/#/deadletters"), ("audit", "/#/audit") })
+        {
+            await page.GotoAsync(path);
+            await Assertions.Expect(page.GetByRole(AriaRole.Main)).Not.ToBeEmptyAsync();
+            await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+            var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
+            Assert.True(overflow <= 0, $"{name}: the page is {overflow}px wider than a phone's screen");
+            await ShotAsync(page, "phone-" + name);
+        }
+
+        // The keyboard reaches the navigation: the first Tab lands on the skip link, then the pages.
+        await page.GotoAsync("/#/");
+        await page.Keyboard.PressAsync("Tab");
+        Assert.Equal("Skip to content", await page.EvaluateAsync<string>("() => document.activeElement.textContent"));
+        await page.Keyboard.PressAsync("Tab"); // Overview
+        await page.Keyboard.PressAsync("Tab"); // Profiles
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("#/profiles$"));
+        Assert.Empty(session.ConsoleErrors);
+    }
+}
