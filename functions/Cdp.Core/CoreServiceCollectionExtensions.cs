@@ -115,6 +115,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<JourneyCatalog>();
         services.AddSingleton<JourneyService>();
         services.AddSingleton<JourneyActivities>();
+        services.AddSingleton<JourneyDryRun>();
         services.AddSingleton<JourneyTriggers>();
         services.AddSingleton<IProfileChangeSubscriber>(sp => sp.GetRequiredService<JourneyTriggers>());
         return services;

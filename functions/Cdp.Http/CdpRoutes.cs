@@ -80,6 +80,12 @@ public static class CdpRoutes
     /// <summary><c>POST</c>: raise a track event to a journey instance (what its <c>waitFor</c> steps wait for).</summary>
     public const string JourneyInstanceEvent = "journeys/instances/{instanceId}/events/{name}";
 
+    /// <summary><c>POST</c> <c>{"profileId", "journeyId" or "journey"}</c>: the path a journey would take for a person now, changing nothing.</summary>
+    public const string JourneyDryRun = "journeys/dryrun";
+
+    /// <summary><c>GET</c>: the step types and actions a journey is built from, with their fields (an editor's palette).</summary>
+    public const string JourneyStepTypes = "journey-steps";
+
     /// <summary><c>GET</c>: every segment with its size.</summary>
     public const string Segments = "segments";
 

@@ -9,7 +9,7 @@ namespace Cdp.Http;
 /// it and sending it events, metrics, and a profile's journeys. The runtime is a parameter because the Function
 /// App gets its Durable client from a binding per invocation.
 /// </summary>
-public sealed class JourneyHandler(JourneyService journeys)
+public sealed class JourneyHandler(JourneyService journeys, JourneyDryRun dryRun)
 {
     /// <summary>The largest journey body accepted: 256 KB.</summary>
     public const int MaxBodyBytes = 256 * 1024;
@@ -111,6 +111,28 @@ public sealed class JourneyHandler(JourneyService journeys)
 
     public async Task<IResult> ForProfileAsync(string profileId, CancellationToken cancellationToken) =>
         TypedResults.Ok(await journeys.ForProfileAsync(profileId, cancellationToken));
+
+    /// <summary><c>GET /api/journey-steps</c>: the palette (every step type and action with its fields).</summary>
+    public static IResult StepTypes() => TypedResults.Ok(JourneyPalette.All);
+
+    /// <summary><c>POST /api/journeys/dryrun</c>: the path a journey (saved or given) would take for a person now; nothing is changed.</summary>
+    public async Task<IResult> DryRunAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        const string title = "The dry run is not valid.";
+        var (body, problem) = await RequestBody.ReadJsonAsync<JourneyDryRunRequest>(request, MaxBodyBytes, title, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var outcome = await dryRun.RunAsync(body, cancellationToken);
+        return outcome switch
+        {
+            { Result: { } result } => TypedResults.Ok(result),
+            { Missing: { } missing } => Problems.NotFound(missing),
+            _ => Problems.Invalid(outcome.Errors, title),
+        };
+    }
 
     private static IResult NoJourney(string id) => Problems.NotFound($"There is no journey '{id}'.");
 

@@ -207,6 +207,13 @@ public static class LocalHost
         admin.MapPost(CdpRoutes.JourneyInstanceEvent, (string instanceId, string name, JourneyHandler handler, IJourneyRuntime runtime, CancellationToken ct) => handler.SendEventAsync(instanceId, name, runtime, ct))
             .Operation("sendJourneyInstanceEvent", "Journeys", "Raise a track event to a journey instance", "What its waitFor steps wait for.")
             .Produces(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409);
+        admin.MapPost(CdpRoutes.JourneyDryRun, (HttpRequest request, JourneyHandler handler, CancellationToken ct) => handler.DryRunAsync(request, ct))
+            .Operation("dryRunJourney", "Journeys", "The path a journey would take for a person now", "A saved journey (journeyId) or a definition not saved yet (journey); nothing is changed, no webhook is called. Waits move a simulated clock; a waitFor is taken to time out.")
+            .BodyOneOf("The person and the journey.", required: true, typeof(JourneyDryRunRequest))
+            .Produces<JourneyDryRunResult>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(413);
+        admin.MapGet(CdpRoutes.JourneyStepTypes, () => JourneyHandler.StepTypes())
+            .Operation("listJourneyStepTypes", "Journeys", "The step types and actions a journey is built from, with their fields")
+            .Produces<IReadOnlyList<JourneyStepType>>();
         admin.MapGet(CdpRoutes.Segments, (SegmentHandler handler, CancellationToken ct) => handler.ListAsync(ct))
             .Operation("listSegments", "Segments", "Every segment with its size")
             .Produces<IReadOnlyList<SegmentView>>();

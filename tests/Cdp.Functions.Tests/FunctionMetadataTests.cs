@@ -86,6 +86,16 @@ public partial class FunctionMetadataTests
         [
             """{"name":"call","type":"activityTrigger","direction":"In"}""",
         ],
+        ["DryRunJourneyFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["post"],"route":"journeys/dryrun"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["ListJourneyStepTypesFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"journey-steps"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
         ["ListJourneysFunction"] =
         [
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"journeys"}""",

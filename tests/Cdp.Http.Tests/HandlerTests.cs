@@ -217,7 +217,7 @@ public class HandlerTests
     {
         var context = Context("""{"name":"j","trigger":{"event":"x"},"steps":[{"type":"wait","retries":"many"}]}""");
 
-        var (status, body) = await ExecuteAsync(await new JourneyHandler(null!).PutAsync(context.Request, "j", CancellationToken.None), context);
+        var (status, body) = await ExecuteAsync(await new JourneyHandler(null!, null!).PutAsync(context.Request, "j", CancellationToken.None), context);
 
         Assert.Equal(400, status);
         Assert.NotNull(body!["errors"]!["steps[0].retries"]);

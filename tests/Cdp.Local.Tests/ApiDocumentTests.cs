@@ -156,6 +156,11 @@ public partial class ApiDocumentTests
         await CallAsync("GET", "/api/journeys/{id}/instances", "/api/journeys/care/instances", expect: 200);
         await CallAsync("GET", "/api/journeys/{id}/instances", "/api/journeys/care/instances?status=dreaming", expect: 400);
         await CallAsync("GET", "/api/journeys/{id}/metrics", "/api/journeys/care/metrics", expect: 200);
+        await CallAsync("GET", "/api/journey-steps", expect: 200);
+        await CallAsync("POST", "/api/journeys/dryrun", body: $$"""{"profileId":"{{id}}","journeyId":"care"}""", expect: 200);
+        await CallAsync("POST", "/api/journeys/dryrun", body: $$$"""{"profileId":"{{{id}}}","journey":{"name":"Try","trigger":{"event":"E"},"steps":[{"type":"exit"}]}}""", expect: 200);
+        await CallAsync("POST", "/api/journeys/dryrun", body: $$"""{"profileId":"{{id}}"}""", expect: 400);
+        await CallAsync("POST", "/api/journeys/dryrun", body: """{"profileId":"nobody","journeyId":"care"}""", expect: 404);
         await CallAsync("GET", "/api/journeys/instances/{instanceId}", $"/api/journeys/instances/{instance}", expect: 200);
         await CallAsync("POST", "/api/journeys/instances/{instanceId}/events/{name}", $"/api/journeys/instances/{instance}/events/Replied", expect: 202);
         await CallAsync("POST", "/api/journeys/instances/{instanceId}/terminate", $"/api/journeys/instances/{instance}/terminate", """{"reason":"walked"}""", expect: 200);

@@ -43,7 +43,7 @@ public sealed class JourneyActivityFunctions(JourneyActivities activities, Webho
         webhooks.SendAsync(call, cancellationToken);
 }
 
-/// <summary><c>GET /api/journeys</c>, <c>PUT/GET/DELETE /api/journeys/{id}</c>, instances and metrics.</summary>
+/// <summary><c>GET /api/journeys</c>, <c>PUT/GET/DELETE /api/journeys/{id}</c>, instances, metrics, dry runs and the step palette.</summary>
 public sealed class JourneyDefinitionFunctions(JourneyHandler handler)
 {
     [Function("ListJourneysFunction")]
@@ -69,6 +69,14 @@ public sealed class JourneyDefinitionFunctions(JourneyHandler handler)
     [Function("GetJourneyMetricsFunction")]
     public Task<IResult> MetricsAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = CdpRoutes.JourneyMetrics)] HttpRequest request, string id, CancellationToken cancellationToken) =>
         handler.MetricsAsync(id, cancellationToken);
+
+    [Function("DryRunJourneyFunction")]
+    public Task<IResult> DryRunAsync([HttpTrigger(AuthorizationLevel.Function, "post", Route = CdpRoutes.JourneyDryRun)] HttpRequest request, CancellationToken cancellationToken) =>
+        handler.DryRunAsync(request, cancellationToken);
+
+    [Function("ListJourneyStepTypesFunction")]
+    public static IResult StepTypes([HttpTrigger(AuthorizationLevel.Function, "get", Route = CdpRoutes.JourneyStepTypes)] HttpRequest request) =>
+        JourneyHandler.StepTypes();
 
     [Function("ListProfileJourneysFunction")]
     public Task<IResult> ForProfileAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = CdpRoutes.ProfileJourneys)] HttpRequest request, string id, CancellationToken cancellationToken) =>
