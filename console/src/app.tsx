@@ -38,7 +38,7 @@ export function App() {
   }, []);
   if (!signedIn) return <SignIn onSignedIn={() => setSignedIn(true)} />;
 
-  const [page, id] = route;
+  const [page, id, sub] = route;
   return (
     <div class="shell">
       <a class="skip" href="#main">
@@ -69,7 +69,7 @@ export function App() {
         ) : page === 'segments' ? (
           id ? <SegmentEditor id={id} /> : <Segments />
         ) : page === 'journeys' ? (
-          <Journeys id={id} />
+          <Journeys id={id} sub={sub} />
         ) : page === 'deadletters' ? (
           <DeadLetters />
         ) : page === 'audit' ? (

@@ -79,6 +79,10 @@ public sealed class ConsoleTests
         }
     }
 
+    /// <summary>Follows a link of the navigation bar.</summary>
+    private static Task NavigateAsync(IPage page, string name) =>
+        page.GetByRole(AriaRole.Navigation, new() { Name = "Pages" }).GetByRole(AriaRole.Link, new() { Name = name, Exact = true }).ClickAsync();
+
     private static async Task ShotAsync(IPage page, string name) =>
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
 
@@ -110,7 +114,7 @@ public sealed class ConsoleTests
         await ShotAsync(page, "overview");
 
         // Find the person by email, and see the merge in the identity graph and the ledger.
-        await page.GetByRole(AriaRole.Link, new() { Name = "Profiles" }).ClickAsync();
+        await NavigateAsync(page, "Profiles");
         await page.GetByLabel("Identifier or profile id").FillAsync("email:ada@example.com");
         await page.GetByRole(AriaRole.Button, new() { Name = "Find" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = $"Profile {person["id"]}" })).ToBeVisibleAsync();
@@ -120,7 +124,7 @@ public sealed class ConsoleTests
         await ShotAsync(page, "profile");
 
         // Create a segment: a bad rule is named at its field, then the right one fills with the person.
-        await page.GetByRole(AriaRole.Link, new() { Name = "Segments" }).ClickAsync();
+        await NavigateAsync(page, "Segments");
         await page.GetByRole(AriaRole.Link, new() { Name = "New segment" }).ClickAsync();
         await page.GetByLabel("Id").FillAsync("pro");
         await page.GetByLabel("Name").FillAsync("Pro plan");
@@ -134,7 +138,7 @@ public sealed class ConsoleTests
         await ShotAsync(page, "segment");
 
         // Fix the dead letter in place and replay it: the message is applied and the letter gone.
-        await page.GetByRole(AriaRole.Link, new() { Name = "Dead letters" }).ClickAsync();
+        await NavigateAsync(page, "Dead letters");
         await page.GetByRole(AriaRole.Button, new() { Name = "Inspect" }).First.ClickAsync();
         var body = page.GetByLabel("The message as kept (edit it to fix it)");
         var kept = JsonNode.Parse(await body.InputValueAsync())!.AsObject();
@@ -152,16 +156,78 @@ public sealed class ConsoleTests
         await page.GetByRole(AriaRole.Button, new() { Name = "Erase this person" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Erasure");
         await Eventually.GetAsync(async () => (await client.GetAsync($"/api/profiles/{person["id"]}")).StatusCode == HttpStatusCode.NotFound ? "gone" : null, _ => true);
-        await page.GetByRole(AriaRole.Link, new() { Name = "Profiles" }).ClickAsync();
+        await NavigateAsync(page, "Profiles");
         await page.GetByLabel("Identifier or profile id").FillAsync("email:ada@example.com");
         await page.GetByRole(AriaRole.Button, new() { Name = "Find" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Nobody is known by email:ada@example.com");
-        await page.GetByRole(AriaRole.Link, new() { Name = "Audit log" }).ClickAsync();
+        await NavigateAsync(page, "Audit log");
         await page.GetByLabel("Action").SelectOptionAsync("erase");
         await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "ticket 4711" })).ToContainTextAsync("admin (console)");
         await ShotAsync(page, "audit");
 
+        Assert.Empty(session.ConsoleErrors);
+    }
+
+    [SkippableFact]
+    public async Task AJourneyBuiltOnlyInTheEditor_IsDryRunOnAPerson_Runs_AndItsWebhookArrives()
+    {
+        SkipWithoutBrowser();
+        using var receiver = new Cdp.Testing.WebhookReceiver();
+        await using var session = new Session();
+        await session.StartAsync();
+        using var client = session.App.CreateClient();
+        using (var segment = await client.PutAsync("/api/segments/vip", HttpJson.Body("""{"name":"VIP","rule":"flag(\"vip\")"}""")))
+        {
+            Assert.Equal(HttpStatusCode.Created, segment.StatusCode);
+        }
+
+        var page = await session.SignedInAsync();
+        await NavigateAsync(page, "Journeys");
+        await page.GetByRole(AriaRole.Link, new() { Name = "New journey" }).ClickAsync();
+        await page.GetByLabel("Id", new() { Exact = true }).FillAsync("vip-welcome");
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("VIP welcome");
+        await page.GetByLabel("Segment", new() { Exact = true }).SelectOptionAsync("vip");
+        // From the palette: a wait, then a webhook to the local receiver with a body filled from the profile.
+        await page.GetByLabel("Step to add to steps").SelectOptionAsync(new SelectOptionValue { Label = "Wait" });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add to steps" }).ClickAsync();
+        await page.Locator("[id='steps[0].duration']").FillAsync("soon");
+        await page.GetByLabel("Step to add to steps").SelectOptionAsync(new SelectOptionValue { Label = "Webhook" });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add to steps" }).ClickAsync();
+        await page.Locator("[id='steps[1].url']").FillAsync(receiver.Url + "hook");
+        await page.Locator("[id='steps[1].body']").FillAsync("""{"email":"{{traits.email}}","journey":"{{journey.id}}"}""");
+        await Assertions.Expect(page.GetByRole(AriaRole.Article, new() { Name = "Webhook at steps[1]" })).ToBeVisibleAsync();
+
+        // A bad duration is named at its field, inline; fixed, the journey saves as version 1.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-field='steps[0].duration']").First).ToContainTextAsync("ISO 8601 duration");
+        await page.Locator("[id='steps[0].duration']").FillAsync("PT1S");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Saved version 1");
+        await ShotAsync(page, "journey-editor");
+
+        // The person enters the segment: the journey runs, and its webhook arrives with the person's email.
+        await client.PostAsync("/api/v1/identify", HttpJson.Body("""{"userId":"c-vip","traits":{"vip":true,"email":"vip@example.com"}}"""));
+        await Eventually.GetAsync(() => Task.FromResult(receiver.Calls.IsEmpty ? null : "arrived"), _ => true);
+        var call = Assert.Single(receiver.Calls);
+        Assert.Equal("vip@example.com", JsonNode.Parse(call.Body)!["email"]!.GetValue<string>());
+        Assert.Equal("vip-welcome", JsonNode.Parse(call.Body)!["journey"]!.GetValue<string>());
+
+        // A dry run on the person shows the path without running it again.
+        await page.GetByLabel("Person (identifier or profile id)").FillAsync("email:vip@example.com");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Dry run" }).ClickAsync();
+        var dryRun = page.GetByLabel("Dry run result");
+        await Assertions.Expect(dryRun).ToContainTextAsync("Would be enrolled now.");
+        await Assertions.Expect(dryRun).ToContainTextAsync("steps[1] action:webhook: webhook");
+        await Assertions.Expect(dryRun).ToContainTextAsync("\"email\":\"vip@example.com\"");
+        await Assertions.Expect(dryRun).ToContainTextAsync("Ends: completed");
+        await ShotAsync(page, "journey-dryrun");
+        Assert.Single(receiver.Calls);
+
+        // The instance is listed on the journey's page, completed, with its step history.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Instances" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "completed" })).ToContainTextAsync("steps[1]", new() { Timeout = 30_000 });
+        await ShotAsync(page, "journey");
         Assert.Empty(session.ConsoleErrors);
     }
 
@@ -177,7 +243,7 @@ public sealed class ConsoleTests
         var person = await Eventually.GetAsync(() => ProfileAsync(client, "user_id:c-phone-user"), _ => true);
 
         var page = await session.SignedInAsync(390, 844);
-        foreach (var (name, path) in new[] { ("overview", "/#/"), ("profile", $"/#/profiles/{person["id"]}"), ("segments", "/#/segments"), ("segment", "/#/segments/pro"), ("journeys", "/#/journeys"), ("deadletters", "/#/deadletters"), ("audit", "/#/audit") })
+        foreach (var (name, path) in new[] { ("overview", "/#/"), ("profile", $"/#/profiles/{person["id"]}"), ("segments", "/#/segments"), ("segment", "/#/segments/pro"), ("journeys", "/#/journeys"), ("journey-editor", "/#/journeys/new"), ("deadletters", "/#/deadletters"), ("audit", "/#/audit") })
         {
             await page.GotoAsync(path);
             await Assertions.Expect(page.GetByRole(AriaRole.Main)).Not.ToBeEmptyAsync();

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { call, enc, get, type Journey, type JourneyInstance } from '../api';
 import { Empty, ErrorBox, Section, useLoad, when } from '../ui';
+import { JourneyEditor } from './journey-editor';
 
 interface Metrics {
   entered: number;
@@ -9,8 +10,10 @@ interface Metrics {
   steps: Record<string, number>;
 }
 
-/** Journeys: every definition with its counts; one journey's definition and instances (terminate). */
-export function Journeys({ id }: { id?: string }) {
+/** Journeys: every definition with its counts; one journey's definition and instances (terminate); the editor. */
+export function Journeys({ id, sub }: { id?: string; sub?: string }) {
+  if (id === 'new') return <JourneyEditor />;
+  if (id && sub === 'edit') return <JourneyEditor id={id} />;
   return id ? <JourneyDetail id={id} /> : <JourneyList />;
 }
 
@@ -20,9 +23,9 @@ function JourneyList() {
     return Promise.all(journeys.map(async (j) => ({ journey: j, metrics: await get<Metrics>(`journeys/${enc(j.id)}/metrics`) })));
   }, [], 5000);
   return (
-    <Section title="Journeys">
+    <Section title="Journeys" actions={<a class="button" href="#/journeys/new">New journey</a>}>
       <ErrorBox error={error} />
-      {data && data.length === 0 && <Empty>No journey yet (PUT /api/journeys/{'{id}'}; docs/journeys.md).</Empty>}
+      {data && data.length === 0 && <Empty>No journey yet.</Empty>}
       {data && data.length > 0 && (
         <table>
           <thead>
@@ -59,7 +62,7 @@ function JourneyDetail({ id }: { id: string }) {
   const [error, setError] = useState<unknown>(null);
   return (
     <div class="stack">
-      <Section title={`Journey ${id}`}>
+      <Section title={`Journey ${id}`} actions={<a class="button" href={`#/journeys/${enc(id)}/edit`}>Edit</a>}>
         <ErrorBox error={journey.error} />
         {journey.data && <pre class="code">{JSON.stringify(journey.data, null, 2)}</pre>}
       </Section>
