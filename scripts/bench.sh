@@ -11,15 +11,16 @@
 #   e2e       Cdp.Local end to end: a 10 s burst of batches, then the time until every acknowledged message is
 #             applied (events/s applied); then a run at half that rate: milliseconds from the collector's reply to
 #             the profile carrying the event and to the segment entry it causes (p50/p95/p99), from the data folder.
+#   console   the web console's first load in Chromium: bytes transferred, time until usable (sign-in, overview).
 #   collect   load: requests/s of POST /api/v1/batch (20 messages each) on Cdp.Local against a bare
 #             Kestrel endpoint that only parses the same JSON, both on loopback, one after the other.
-# Usage: scripts/bench.sh [identity|segments|ru|latency|e2e|collect|all] [seconds per collect run, default 20]
+# Usage: scripts/bench.sh [identity|segments|ru|latency|e2e|console|collect|all] [seconds per collect run, default 20]
 source "$(dirname "$0")/common.sh"
 cd "$ROOT"
 require_dotnet
 
 what=all
-case "${1:-}" in identity|segments|ru|latency|e2e|collect|all) what="$1"; shift ;; esac
+case "${1:-}" in identity|segments|ru|latency|e2e|console|collect|all) what="$1"; shift ;; esac
 duration="${1:-20}"
 connections=32
 cdp_port=7181
@@ -409,6 +410,45 @@ write_section("One machine, end to end: collected to applied", section)
 print(section)
 PY
 }
+
+console_bench() {
+  local port=7186
+  echo "==> The web console's first load in Chromium (Playwright)" >&2
+  build_console
+  install_chromium
+  dotnet build functions/Cdp.Local/Cdp.Local.csproj -c Release --nologo -v quiet -clp:NoSummary
+  dotnet build scripts/bench/Cdp.Bench.Console/Cdp.Bench.Console.csproj -c Release --nologo -v quiet -clp:NoSummary
+  start_cdp $port on
+  wait_for $port
+  dotnet scripts/bench/Cdp.Bench.Console/bin/Release/net10.0/Cdp.Bench.Console.dll "http://127.0.0.1:$port" bench-admin-token 7 >"$work/console.md"
+  stop_last
+  python3 - "$work/console.md" <<'PY'
+import datetime, sys
+sys.path.insert(0, "scripts/bench")
+from performance import machine, write_section
+model, cpu = machine()
+table = open(sys.argv[1]).read().strip()
+section = f"""## Console: first load in a browser
+
+Command: `scripts/bench.sh console` — Cdp.Local (console built by `npm run build`, served compressed with Brotli) on
+loopback, Debian's Chromium headless driven by Playwright (`scripts/bench/Cdp.Bench.Console`), {cpu} cores ({model}),
+7 runs after a warm-up, each in a fresh browser context (nothing cached). Bytes are what the browser's Resource Timing
+reports (headers and bodies as sent; the content column is their decoded size); times run from the navigation's start
+until the sign-in form can be used, and, signed in, until the overview shows the figures it reads from the admin API.
+
+{table}
+
+Measured {datetime.date.today().isoformat()}.
+"""
+write_section("Console: first load in a browser", section)
+print(section)
+PY
+}
+
+if [ "$what" = console ] || [ "$what" = all ]; then
+  console_bench
+  [ "$what" = console ] && { echo "Wrote docs/performance.md"; exit 0; }
+fi
 
 if [ "$what" = e2e ] || [ "$what" = all ]; then
   e2e_bench

@@ -56,6 +56,7 @@ public static class LocalHost
         services.AddCdpJourneys();
         services.AddCdpHttp();
         services.AddCdpOpenApi();
+        services.AddCdpConsole();
         services.AddSingleton<AdminAuthentication>();
         if (ingest)
         {
