@@ -91,6 +91,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<SegmentCatalog>();
         services.AddSingleton<SegmentFailures>();
         services.AddSingleton<SegmentService>();
+        services.AddSingleton<SegmentPreviewer>();
         services.AddSingleton<SegmentEvaluator>();
         services.AddSingleton<SegmentJobs>();
         services.AddSingleton<IProfileChangeSubscriber>(sp => sp.GetRequiredService<SegmentEvaluator>());

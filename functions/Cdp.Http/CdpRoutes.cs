@@ -92,6 +92,9 @@ public static class CdpRoutes
     /// <summary><c>PUT</c> (create or change), <c>GET</c> (with its size and back-fill), <c>DELETE</c>: one segment.</summary>
     public const string Segment = "segments/{id}";
 
+    /// <summary><c>POST</c> <c>{"rule", "segmentId"?}</c>: whether a rule can be saved (errors at their character) and whom it matches in a sample.</summary>
+    public const string SegmentPreview = "segments/preview";
+
     /// <summary><c>GET</c> with optional <c>?limit=N</c>: a segment's newest transitions (entered, exited).</summary>
     public const string SegmentTransitions = "segments/{id}/transitions";
 

@@ -7,7 +7,7 @@ namespace Cdp.Http;
 /// <c>/api/segments</c>: segment definitions (<c>PUT</c> validates the rule and answers problem details naming
 /// <c>rule</c>, <c>name</c>, <c>status</c> or <c>id</c>), their sizes and back-fill progress, and their transitions.
 /// </summary>
-public sealed class SegmentHandler(SegmentService segments, ISegmentTransitions transitions)
+public sealed class SegmentHandler(SegmentService segments, ISegmentTransitions transitions, SegmentPreviewer previewer)
 {
     /// <summary>The largest segment body accepted: 64 KB.</summary>
     public const int MaxBodyBytes = 64 * 1024;
@@ -76,6 +76,21 @@ public sealed class SegmentHandler(SegmentService segments, ISegmentTransitions 
         return await segments.GetAsync(id, cancellationToken) is null
             ? NoSegment(id)
             : TypedResults.Ok(await transitions.ListAsync(id, limit, cancellationToken));
+    }
+
+    /// <summary><c>POST /api/segments/preview</c>: the rule's problems (200 with <c>valid</c> false when it has any) and its matches in a sample.</summary>
+    public async Task<IResult> PreviewAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        const string title = "The preview is not valid.";
+        var (body, problem) = await RequestBody.ReadJsonAsync<SegmentPreviewRequest>(request, MaxBodyBytes, title, cancellationToken);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        return string.IsNullOrWhiteSpace(body?.Rule)
+            ? Problems.Invalid("rule", "Give the rule to preview.", title)
+            : TypedResults.Ok(await previewer.PreviewAsync(body.Rule, body.SegmentId, cancellationToken));
     }
 
     private static IResult NoSegment(string id) => Problems.NotFound($"There is no segment '{id}'.");

@@ -228,6 +228,10 @@ public static class LocalHost
         admin.MapDelete(CdpRoutes.Segment, (string id, SegmentHandler handler, CancellationToken ct) => handler.DeleteAsync(id, ct))
             .Operation("deleteSegment", "Segments", "Delete a segment", "202: its members are taken out, then it goes; 409 while other segments read it.")
             .Produces<SegmentView>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409);
+        admin.MapPost(CdpRoutes.SegmentPreview, (HttpRequest request, SegmentHandler handler, CancellationToken ct) => handler.PreviewAsync(request, ct))
+            .Operation("previewSegment", "Segments", "Check a rule and see whom it matches in a sample", "Nothing is saved: the rule's problems as a save would find them (each at its character when known), and over the first 200 profiles how many match and the first 10 of them.")
+            .BodyOneOf("The rule, and the segment's id when it is saved already (for the checks of segments it reads).", required: true, typeof(SegmentPreviewRequest))
+            .Produces<SegmentPreview>().ProducesValidationProblem().ProducesProblem(413);
         admin.MapGet(CdpRoutes.SegmentTransitions, (HttpRequest request, string id, SegmentHandler handler, CancellationToken ct) => handler.TransitionsAsync(request, id, ct))
             .Operation("listSegmentTransitions", "Segments", "A segment's newest transitions (entered, exited)")
             .Query("limit", Number, "How many (1 to 1,000; 100 when absent).")

@@ -52,6 +52,11 @@ public partial class FunctionMetadataTests
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["delete"],"route":"segments/{id}"}""",
             """{"name":"$return","type":"http","direction":"Out"}""",
         ],
+        ["PreviewSegmentFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["post"],"route":"segments/preview"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
         ["ListSegmentTransitionsFunction"] =
         [
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"segments/{id}/transitions"}""",

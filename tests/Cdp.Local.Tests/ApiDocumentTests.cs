@@ -151,6 +151,9 @@ public partial class ApiDocumentTests
         await CallAsync("GET", "/api/segments", expect: 200);
         await CallAsync("GET", "/api/segments/{id}", "/api/segments/pro", expect: 200);
         await CallAsync("GET", "/api/segments/{id}/transitions", "/api/segments/pro/transitions", expect: 200);
+        await CallAsync("POST", "/api/segments/preview", body: """{"rule":"text(\"plan\") == \"pro\"","segmentId":"pro"}""", expect: 200);
+        await CallAsync("POST", "/api/segments/preview", body: """{"rule":"text((\"plan\""}""", expect: 200);
+        await CallAsync("POST", "/api/segments/preview", body: "{}", expect: 400);
         await CallAsync("GET", "/api/journeys", expect: 200);
         await CallAsync("GET", "/api/journeys/{id}", "/api/journeys/care", expect: 200);
         await CallAsync("GET", "/api/journeys/{id}/instances", "/api/journeys/care/instances", expect: 200);

@@ -129,9 +129,12 @@ public sealed class ConsoleTests
         await page.GetByLabel("Id").FillAsync("pro");
         await page.GetByLabel("Name").FillAsync("Pro plan");
         await page.GetByLabel("Rule").FillAsync("text(\"plan\" == ");
+        // Checked as it is typed: where the rule breaks, before any save.
+        await Assertions.Expect(page.GetByTestId("rule-preview")).ToContainTextAsync("At character");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
         await Assertions.Expect(page.Locator("#rule-error")).ToBeVisibleAsync();
         await page.GetByLabel("Rule").FillAsync("text(\"plan\") == \"pro\"");
+        await Assertions.Expect(page.GetByTestId("rule-preview")).ToContainTextAsync("Matches 1 of the first 1 profile:");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("members")).ToHaveTextAsync("1", new() { Timeout = 30_000 });
         await Assertions.Expect(page.GetByRole(AriaRole.List, new() { Name = "Transitions" })).ToContainTextAsync("entered");

@@ -92,6 +92,7 @@ export function SegmentEditor({ id }: { id: string }) {
           <label for="segment-rule">Rule</label>
           <textarea id="segment-rule" rows={3} value={form.rule} onInput={set('rule')} required spellcheck={false} aria-describedby="rule-error" />
           {problem('rule')}
+          <RulePreview rule={form.rule} segmentId={creating ? undefined : id} />
           <p class="hint">
             The rule language (docs/segments.md), e.g. <code>text("plan") == "pro" and count("track:Order Completed") &gt;= 2</code>.
           </p>
@@ -135,5 +136,69 @@ function TransitionFeed({ id }: { id: string }) {
         </li>
       ))}
     </ol>
+  );
+}
+
+interface Preview {
+  valid: boolean;
+  errors: { message: string; position?: number }[];
+  looked: number;
+  matched: number;
+  sample: string[];
+  failed: number;
+  failure?: string;
+}
+
+/** The rule checked as you type (a moment after the last key): where it breaks, or whom it matches in a sample. */
+function RulePreview({ rule, segmentId }: { rule: string; segmentId?: string }) {
+  const [preview, setPreview] = useState<Preview | null>(null);
+  useEffect(() => {
+    if (!rule.trim()) {
+      setPreview(null);
+      return undefined;
+    }
+    let live = true;
+    const timer = setTimeout(() => {
+      call<Preview>('POST', 'segments/preview', { rule, segmentId }).then(
+        (reply) => live && setPreview(reply.body),
+        () => live && setPreview(null),
+      );
+    }, 300);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [rule, segmentId]);
+  return (
+    <div class="preview" aria-live="polite" data-testid="rule-preview">
+      {preview && !preview.valid && (
+        <div class="field-error">
+          {preview.errors.map((e) => (
+            <div key={e.message}>
+              {e.position !== undefined && e.position !== null && (
+                <pre class="caret" aria-hidden="true">
+                  {`${rule}\n${' '.repeat(Math.min(e.position, rule.length))}^`}
+                </pre>
+              )}
+              {e.position !== undefined && e.position !== null ? `At character ${e.position}: ${e.message}` : e.message}
+            </div>
+          ))}
+        </div>
+      )}
+      {preview && preview.valid && (
+        <p>
+          Matches <strong>{preview.matched}</strong> of the first {preview.looked} {preview.looked === 1 ? 'profile' : 'profiles'}
+          {preview.sample.length > 0 && ': '}
+          {preview.sample.map((profile, i) => (
+            <span key={profile}>
+              {i > 0 && ', '}
+              <a href={`#/profiles/${enc(profile)}`}>{profile}</a>
+            </span>
+          ))}
+          .
+          {preview.failed > 0 && <span class="field-error">{` It fails on ${preview.failed} of them: ${preview.failure}`}</span>}
+        </p>
+      )}
+    </div>
   );
 }

@@ -40,28 +40,17 @@ public sealed partial class SegmentService(ISegmentStore store, SegmentCatalog c
             errors.Add("status", "The status is 'active' or 'paused'.");
         }
 
-        var compilation = RuleCompiler.Compile(request.Rule);
-        foreach (var error in compilation.Errors)
+        foreach (var error in RuleCompiler.Compile(request.Rule).Errors)
         {
             errors.Add("rule", error.ToString());
         }
 
-        if (compilation.Rule is { } rule && errors.Count == 0)
+        if (errors.Count == 0)
         {
-            var all = (await store.ListAsync(cancellationToken)).ToDictionary(d => d.Id, StringComparer.Ordinal);
-            foreach (var read in rule.Segments.Where(read => read != segmentId && !all.ContainsKey(read)).Order(StringComparer.Ordinal))
+            // The rule compiles: what it reads of other segments.
+            foreach (var problem in await RuleProblemsAsync(segmentId, request.Rule, cancellationToken))
             {
-                errors.Add("rule", $"inSegment(\"{read}\"): there is no segment '{read}'.");
-            }
-
-            foreach (var read in rule.Segments.Where(read => all.TryGetValue(read, out var d) && d.Status == SegmentStatus.Deleting && read != segmentId).Order(StringComparer.Ordinal))
-            {
-                errors.Add("rule", $"inSegment(\"{read}\"): segment '{read}' is being deleted.");
-            }
-
-            if (Cycle(segmentId!, rule, all) is { } cycle)
-            {
-                errors.Add("rule", $"The segments would read each other in a cycle: {string.Join(" -> ", cycle)}.");
+                errors.Add("rule", problem.ToString());
             }
         }
 
@@ -173,6 +162,39 @@ public sealed partial class SegmentService(ISegmentStore store, SegmentCatalog c
     }
 
     /// <summary>A path of segment ids from <paramref name="segmentId"/> back to itself through the rules' <c>inSegment</c>, or null.</summary>
+    /// <summary>
+    /// What is wrong with <paramref name="text"/> as the rule of segment <paramref name="segmentId"/> (null for one not
+    /// saved yet): what the compiler finds (with the character it is at), then segments it reads that are missing or being
+    /// deleted, and a cycle of segments reading each other. Empty when the rule can be saved.
+    /// </summary>
+    public async Task<IReadOnlyList<RuleError>> RuleProblemsAsync(string? segmentId, string? text, CancellationToken cancellationToken)
+    {
+        var compilation = RuleCompiler.Compile(text);
+        if (compilation.Rule is not { } rule)
+        {
+            return compilation.Errors;
+        }
+
+        var problems = new List<RuleError>();
+        var all = (await store.ListAsync(cancellationToken)).ToDictionary(d => d.Id, StringComparer.Ordinal);
+        foreach (var read in rule.Segments.Where(read => read != segmentId && !all.ContainsKey(read)).Order(StringComparer.Ordinal))
+        {
+            problems.Add(new RuleError($"inSegment(\"{read}\"): there is no segment '{read}'.", null));
+        }
+
+        foreach (var read in rule.Segments.Where(read => all.TryGetValue(read, out var d) && d.Status == SegmentStatus.Deleting && read != segmentId).Order(StringComparer.Ordinal))
+        {
+            problems.Add(new RuleError($"inSegment(\"{read}\"): segment '{read}' is being deleted.", null));
+        }
+
+        if (segmentId is not null && Cycle(segmentId, rule, all) is { } cycle)
+        {
+            problems.Add(new RuleError($"The segments would read each other in a cycle: {string.Join(" -> ", cycle)}.", null));
+        }
+
+        return problems;
+    }
+
     private static List<string>? Cycle(string segmentId, CompiledRule rule, Dictionary<string, SegmentDefinition> all)
     {
         var reads = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal) { [segmentId] = rule.Segments };

@@ -41,6 +41,14 @@ public sealed class DeleteSegmentFunction(SegmentHandler handler)
         handler.DeleteAsync(id, cancellationToken);
 }
 
+/// <summary><c>POST /api/segments/preview</c>: a rule checked and tried on a sample, nothing saved.</summary>
+public sealed class PreviewSegmentFunction(SegmentHandler handler)
+{
+    [Function(nameof(PreviewSegmentFunction))]
+    public Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Function, "post", Route = CdpRoutes.SegmentPreview)] HttpRequest request, CancellationToken cancellationToken) =>
+        handler.PreviewAsync(request, cancellationToken);
+}
+
 /// <summary><c>GET /api/segments/{id}/transitions</c>: a segment's newest entries and exits.</summary>
 public sealed class ListSegmentTransitionsFunction(SegmentHandler handler)
 {
