@@ -25,27 +25,25 @@ require_node() {
   fi
 }
 
-# install_node_tools: the Cosmos DB stand-in and Azurite from npm into scripts/tools/node (pinned by its
-# package-lock.json), again only when the lock file changed.
-install_node_tools() {
+# npm_ci_when_changed DIR: npm ci in DIR (its package-lock.json pins everything), again only when the lock file changed
+# since the last install there.
+npm_ci_when_changed() {
   require_node
-  if [ ! -x "$ROOT/scripts/tools/node/node_modules/.bin/cosmosdb-server" ] \
-    || ! cmp -s "$ROOT/scripts/tools/node/package-lock.json" "$ROOT/scripts/tools/node/node_modules/.package-lock.json.src" 2>/dev/null; then
-    npm ci --prefix "$ROOT/scripts/tools/node" --no-audit --no-fund --loglevel=error
-    cp "$ROOT/scripts/tools/node/package-lock.json" "$ROOT/scripts/tools/node/node_modules/.package-lock.json.src"
+  if [ ! -d "$1/node_modules" ] || ! cmp -s "$1/package-lock.json" "$1/node_modules/.package-lock.json.src" 2>/dev/null; then
+    npm ci --prefix "$1" --no-audit --no-fund --loglevel=error
+    cp "$1/package-lock.json" "$1/node_modules/.package-lock.json.src"
   fi
 }
 
+# install_node_tools: the Cosmos DB stand-in and Azurite from npm into scripts/tools/node.
+install_node_tools() {
+  npm_ci_when_changed "$ROOT/scripts/tools/node"
+}
 
 # build_console: the web console (console/, Preact + TypeScript) built by Vite into console/dist, which Cdp.Local copies
-# into its output and serves at /. npm ci only when the lock file changed.
+# into its output and serves at /.
 build_console() {
-  require_node
-  if [ ! -d "$ROOT/console/node_modules" ] \
-    || ! cmp -s "$ROOT/console/package-lock.json" "$ROOT/console/node_modules/.package-lock.json.src" 2>/dev/null; then
-    npm ci --prefix "$ROOT/console" --no-audit --no-fund --loglevel=error
-    cp "$ROOT/console/package-lock.json" "$ROOT/console/node_modules/.package-lock.json.src"
-  fi
+  npm_ci_when_changed "$ROOT/console"
   npm run build --prefix "$ROOT/console" --silent >/dev/null
 }
 

@@ -15,7 +15,7 @@ public static class WebConsole
     public static string Folder { get; } = Path.Combine(AppContext.BaseDirectory, "console");
 
     // The page loads only its own script and style sheet; it is never framed.
-    private const string Policy = "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+    private const string Policy = "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
     /// <summary>Compression for the console's files (Brotli or gzip, as the browser accepts).</summary>
     public static IServiceCollection AddCdpConsole(this IServiceCollection services) =>
