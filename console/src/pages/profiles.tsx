@@ -73,6 +73,29 @@ export function ProfileDetail({ id }: { id: string }) {
       <Section title="Identity">
         <IdentityGraph profile={profile} ledger={ledger} />
         <table>
+          <caption>Identifiers: when each was first and last seen on this person</caption>
+          <thead>
+            <tr>
+              <th>Identifier</th>
+              <th>First seen</th>
+              <th>Last seen</th>
+              <th>Last seen with another identifier</th>
+            </tr>
+          </thead>
+          <tbody>
+            {profile.identifiers.map((i) => (
+              <tr key={`${i.type}:${i.value}`}>
+                <th scope="row">
+                  <code>{`${i.type}:${i.value}`}</code>
+                </th>
+                <td>{when(i.firstSeen)}</td>
+                <td>{when(i.lastSeen)}</td>
+                <td>{when(i.lastLinked)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <table>
           <caption>Ledger: why these records are one person</caption>
           <thead>
             <tr>
