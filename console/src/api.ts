@@ -99,6 +99,7 @@ export interface Profile {
   segments: Record<string, { since: string }>;
   consents: Record<string, { granted: boolean; at: string; source?: string; expiresAt?: string }>;
   redirectedFrom?: string;
+  segmentExits?: Record<string, { since: string; at: string }>;
 }
 
 export interface LedgerEntry {

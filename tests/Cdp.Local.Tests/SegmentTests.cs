@@ -36,8 +36,16 @@ public class SegmentTests
             s => s["segment"]!["backfill"]!["done"]!.GetValue<bool>() && s["members"]!.GetValue<long>() == 1);
         Assert.Equal(2, segment["segment"]!["version"]!.GetValue<long>());
         var bob = await Eventually.GetAsync(() => FindAsync(client, "seg-bob"), p => p["segments"]?["pro"] is not null);
-        Assert.Null((await FindAsync(client, "seg-ada"))!["segments"]!["pro"]);
-        Assert.Equal(bob["id"]!.GetValue<string>(), (await client.GetFromJsonAsync<JsonArray>("/api/segments/pro/transitions"))!.First(t => t!["kind"]!.GetValue<string>() == "entered")!["profileId"]!.GetValue<string>());
+        var left = (await FindAsync(client, "seg-ada"))!;
+        Assert.Null(left["segments"]!["pro"]);
+        // The profile says when it left, and since when it had been in (docs/api.md: segmentExits).
+        Assert.Equal(ada["segments"]!["pro"]!["since"]!.GetValue<DateTimeOffset>(), left["segmentExits"]!["pro"]!["since"]!.GetValue<DateTimeOffset>());
+        Assert.NotNull(left["segmentExits"]!["pro"]!["at"]);
+        // The transition is recorded from the change that wrote the membership, a moment after the profile shows it.
+        var transitions = await Eventually.GetAsync(
+            () => client.GetFromJsonAsync<JsonArray>("/api/segments/pro/transitions"),
+            t => t.Any(e => e!["kind"]!.GetValue<string>() == "entered" && e["profileId"]!.GetValue<string>() == bob["id"]!.GetValue<string>()));
+        Assert.Equal(bob["id"]!.GetValue<string>(), transitions.First(t => t!["kind"]!.GetValue<string>() == "entered")!["profileId"]!.GetValue<string>());
         Assert.Contains((await client.GetFromJsonAsync<JsonArray>("/api/segments"))!, s => s!["segment"]!["id"]!.GetValue<string>() == "pro");
     }
 

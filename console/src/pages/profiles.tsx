@@ -160,6 +160,15 @@ export function ProfileDetail({ id }: { id: string }) {
               ))}
             </ul>
           )}
+          {Object.keys(profile.segmentExits ?? {}).length > 0 && (
+            <ul aria-label="Segments left">
+              {Object.entries(profile.segmentExits ?? {}).map(([segment, exit]) => (
+                <li key={segment}>
+                  left <a href={`#/segments/${enc(segment)}`}>{segment}</a> {when(exit.at)} (in it since {when(exit.since)})
+                </li>
+              ))}
+            </ul>
+          )}
         </Section>
         <Section title="Consents">
           {Object.keys(profile.consents).length === 0 ? (

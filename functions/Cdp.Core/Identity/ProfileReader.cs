@@ -68,7 +68,8 @@ public sealed class ProfileReader(IdentityRules rules, IIdentityIndex index, IPr
 
 /// <summary>
 /// A profile as the API serves it. <see cref="RedirectedFrom"/> is the id asked for when it was merged into
-/// this one; <see cref="Merged"/> lists every profile merged into it.
+/// this one; <see cref="Merged"/> lists every profile merged into it; <see cref="SegmentExits"/> the latest exit of each
+/// segment it left (none when it never left one).
 /// </summary>
 public sealed record ProfileView(
     string Id,
@@ -81,7 +82,8 @@ public sealed record ProfileView(
     IReadOnlyList<string> Merged,
     IReadOnlyDictionary<string, SegmentMembership> Segments,
     IReadOnlyDictionary<string, ProfileConsent> Consents,
-    string? RedirectedFrom = null)
+    string? RedirectedFrom = null,
+    IReadOnlyDictionary<string, SegmentExit>? SegmentExits = null)
 {
     /// <summary>This profile's id and the ids merged into it.</summary>
     public IEnumerable<string> Ids => Merged.Prepend(Id);
@@ -90,6 +92,6 @@ public sealed record ProfileView(
     {
         ArgumentNullException.ThrowIfNull(profile);
         var document = profile.ToDocument();
-        return new(document.Id, document.Version, document.CreatedAt, document.UpdatedAt, document.Identifiers, document.Traits, document.Counters!, document.Merged ?? [], document.Memberships, profile.Consents, redirectedFrom);
+        return new(document.Id, document.Version, document.CreatedAt, document.UpdatedAt, document.Identifiers, document.Traits, document.Counters!, document.Merged ?? [], document.Memberships, profile.Consents, redirectedFrom, document.SegmentExits);
     }
 }
