@@ -6,6 +6,7 @@ import { Journeys } from './pages/journeys';
 import { Overview } from './pages/overview';
 import { ProfileDetail, ProfileSearch } from './pages/profiles';
 import { SegmentEditor, Segments } from './pages/segments';
+import { Sources } from './pages/sources';
 
 /** The path after '#' (hash routes: the host serves one page, and links work without server routes). */
 function useRoute(): string[] {
@@ -26,6 +27,7 @@ const pages: [string, string][] = [
   ['journeys', 'Journeys'],
   ['deadletters', 'Dead letters'],
   ['audit', 'Audit log'],
+  ['sources', 'Sources'],
 ];
 
 export function App() {
@@ -74,6 +76,8 @@ export function App() {
           <DeadLetters />
         ) : page === 'audit' ? (
           <Audit />
+        ) : page === 'sources' ? (
+          <Sources />
         ) : (
           <Overview />
         )}

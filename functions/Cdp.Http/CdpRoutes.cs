@@ -98,6 +98,9 @@ public static class CdpRoutes
     /// <summary><c>GET</c> with optional <c>?limit=N</c>: a segment's newest transitions (entered, exited).</summary>
     public const string SegmentTransitions = "segments/{id}/transitions";
 
+    /// <summary><c>GET</c> (admin): the configured sources with their binding and request limits (never a key).</summary>
+    public const string Sources = "sources";
+
     /// <summary><c>GET</c>: liveness.</summary>
     public const string Health = "health";
 

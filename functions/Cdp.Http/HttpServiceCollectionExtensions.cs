@@ -23,6 +23,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<ConsentHandler>();
         services.AddSingleton<PrivacyHandler>();
         services.AddSingleton<AuditHandler>();
+        services.AddSingleton<SourceHandler>();
         services.AddProblemDetails();
         services.Configure<JsonOptions>(options =>
         {

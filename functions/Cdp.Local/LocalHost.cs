@@ -7,6 +7,7 @@ using Cdp.Core.Journeys;
 using Cdp.Core.Privacy;
 using Cdp.Core.Profiles;
 using Cdp.Core.Segments;
+using Cdp.Core.Sources;
 using Cdp.Embedded;
 using Cdp.Embedded.Consumers;
 using Cdp.Http;
@@ -236,6 +237,9 @@ public static class LocalHost
             .Operation("listSegmentTransitions", "Segments", "A segment's newest transitions (entered, exited)")
             .Query("limit", Number, "How many (1 to 1,000; 100 when absent).")
             .Produces<IReadOnlyList<SegmentTransition>>().ProducesValidationProblem().ProducesProblem(404);
+        admin.MapGet(CdpRoutes.Sources, (SourceHandler handler) => handler.List())
+            .Operation("listSources", "Sources", "The configured sources", "Each source's id, name, binding and request limits; write keys are never shown (sources are configured: docs/operations.md).")
+            .Produces<IReadOnlyList<SourceView>>();
         api.MapGet(CdpRoutes.Health, () => HealthHandler.Get())
             .WithMetadata(ApiAccess.Open).Operation("health", "Health", "Liveness")
             .Produces<HealthReply>();

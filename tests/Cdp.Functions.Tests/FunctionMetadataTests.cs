@@ -249,6 +249,11 @@ public partial class FunctionMetadataTests
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["delete"],"route":"deadletters/{id}"}""",
             """{"name":"$return","type":"http","direction":"Out"}""",
         ],
+        ["ListSourcesFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"sources"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
         ["HealthFunction"] =
         [
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["get"],"route":"health"}""",

@@ -123,6 +123,9 @@ public partial class ApiDocumentTests
         }
 
         await CallAsync("GET", "/api/health", expect: 200);
+        var sources = (await CallAsync("GET", "/api/sources", expect: 200))!.AsArray();
+        Assert.Equal("test", Assert.Single(sources)!["id"]!.GetValue<string>());
+        Assert.DoesNotContain("WriteKey", sources.ToJsonString(), StringComparison.OrdinalIgnoreCase);
         await CallAsync("PUT", "/api/segments/{id}", "/api/segments/pro", """{"name":"Pro","rule":"text(\"plan\") == \"pro\""}""", expect: 201);
         await CallAsync("PUT", "/api/segments/{id}", "/api/segments/pro", """{"name":"Pro users","rule":"text(\"plan\") == \"pro\""}""", expect: 200);
         await CallAsync("PUT", "/api/segments/{id}", "/api/segments/bad", """{"name":"Bad","rule":"text(("}""", expect: 400);

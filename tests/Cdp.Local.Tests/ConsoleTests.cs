@@ -168,6 +168,9 @@ public sealed class ConsoleTests
         await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "ticket 4711" })).ToContainTextAsync("admin (console)");
         await ShotAsync(page, "audit");
+        await NavigateAsync(page, "Sources");
+        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "test" })).ToContainTextAsync("late");
+        await ShotAsync(page, "sources");
 
         Assert.Empty(session.ConsoleErrors);
     }
@@ -246,7 +249,7 @@ public sealed class ConsoleTests
         var person = await Eventually.GetAsync(() => ProfileAsync(client, "user_id:c-phone-user"), _ => true);
 
         var page = await session.SignedInAsync(390, 844);
-        foreach (var (name, path) in new[] { ("overview", "/#/"), ("profile", $"/#/profiles/{person["id"]}"), ("segments", "/#/segments"), ("segment", "/#/segments/pro"), ("journeys", "/#/journeys"), ("journey-editor", "/#/journeys/new"), ("deadletters", "/#/deadletters"), ("audit", "/#/audit") })
+        foreach (var (name, path) in new[] { ("overview", "/#/"), ("profile", $"/#/profiles/{person["id"]}"), ("segments", "/#/segments"), ("segment", "/#/segments/pro"), ("journeys", "/#/journeys"), ("journey-editor", "/#/journeys/new"), ("deadletters", "/#/deadletters"), ("audit", "/#/audit"), ("sources", "/#/sources") })
         {
             await page.GotoAsync(path);
             await Assertions.Expect(page.GetByRole(AriaRole.Main)).Not.ToBeEmptyAsync();

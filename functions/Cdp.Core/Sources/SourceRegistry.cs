@@ -41,6 +41,11 @@ public sealed class SourceRegistry : IDisposable
 
     public SourceDefinition? Find(string id) => _byId.GetValueOrDefault(id);
 
+    /// <summary>Every source as the admin API shows it, by id: its settings, never its key's hash.</summary>
+    public IReadOnlyList<SourceView> List() =>
+        [.. _byId.Values.OrderBy(s => s.Id, StringComparer.Ordinal).Select(s => new SourceView(
+            s.Id, s.Name, s.Binding == BindingMode.Early ? "early" : "late", s.Confidence, s.RequestsPerSecond, s.Burst, s.RequiredPurpose, s.MaxEventAgeDays, s.MaxEventAheadMinutes, s.DropBots))];
+
     /// <summary>Takes one request from the source's allowance; null when allowed, else how long to wait.</summary>
     public TimeSpan? TryAcquire(SourceDefinition source)
     {
@@ -66,3 +71,19 @@ public sealed class SourceRegistry : IDisposable
         }
     }
 }
+
+/// <summary>
+/// A source as <c>GET /api/sources</c> shows it: what it is and the limits it runs under (<see cref="SourceDefinition"/>);
+/// the write key is never shown (only its SHA-256 is held, in configuration).
+/// </summary>
+public sealed record SourceView(
+    string Id,
+    string Name,
+    string Binding,
+    double Confidence,
+    int RequestsPerSecond,
+    int Burst,
+    string? RequiredPurpose,
+    int MaxEventAgeDays,
+    int MaxEventAheadMinutes,
+    bool DropBots);
