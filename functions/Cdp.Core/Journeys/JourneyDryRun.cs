@@ -1,8 +1,5 @@
 using System.Globalization;
-using Cdp.Core.Consents;
 using Cdp.Core.Profiles;
-using Cdp.Core.Segments;
-using Microsoft.Extensions.Options;
 
 namespace Cdp.Core.Journeys;
 
@@ -30,13 +27,7 @@ public sealed record JourneyDryRunOutcome(JourneyDryRunResult? Result, IReadOnly
 /// a <c>waitFor</c> is taken to time out (its <c>onEvent</c> branch is named, not walked); rules, consents and the
 /// webhook's body are asked of the profile as it is now (later steps see it unchanged: a <c>setTrait</c> is not applied).
 /// </summary>
-public sealed class JourneyDryRun(
-    JourneyService journeys,
-    JourneyActivities activities,
-    IProfileStore profiles,
-    ISegmentStore segments,
-    IOptions<ConsentOptions> consent,
-    TimeProvider time)
+public sealed class JourneyDryRun(JourneyService journeys, JourneyActivities activities, IProfileStore profiles, TimeProvider time)
 {
     /// <summary>The id a definition without one is walked under.</summary>
     public const string UnsavedId = "unsaved";
@@ -65,8 +56,7 @@ public sealed class JourneyDryRun(
             return new JourneyDryRunOutcome(null, FieldErrors.None, $"There is no journey '{request.JourneyId}'.");
         }
 
-        var known = (await segments.ListAsync(cancellationToken)).Where(s => s.Status != SegmentStatus.Deleting).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
-        var invalid = JourneyValidator.Validate(journey, known, consent.Value.Purposes);
+        var invalid = await journeys.ValidateAsync(journey, cancellationToken);
         if (invalid.Count > 0)
         {
             return new JourneyDryRunOutcome(null, invalid.ToDictionary(e => "journey." + e.Key, e => e.Value, StringComparer.Ordinal));

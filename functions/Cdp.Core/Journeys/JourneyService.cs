@@ -23,9 +23,8 @@ public sealed class JourneyService(
 
     public async Task<JourneySaveResult> PutAsync(string journeyId, JourneyDefinition? request, CancellationToken cancellationToken)
     {
-        var known = (await segments.ListAsync(cancellationToken)).Where(s => s.Status != SegmentStatus.Deleting).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
         var candidate = request is null ? null : request with { Id = journeyId, ReEntry = request.ReEntry ?? JourneyReEntry.Once, Earlier = null, DeletedAt = null };
-        var errors = JourneyValidator.Validate(candidate, known, consent.Value.Purposes);
+        var errors = await ValidateAsync(candidate, cancellationToken);
         if (errors.Count > 0 || candidate is null)
         {
             return new JourneySaveResult(null, false, errors);
@@ -51,6 +50,13 @@ public sealed class JourneyService(
 
         catalog.Invalidate();
         return new JourneySaveResult(definition.Visible(), created, FieldErrors.None);
+    }
+
+    /// <summary>What is wrong with a definition, against the segments there are now and the configured consent purposes.</summary>
+    public async Task<IReadOnlyDictionary<string, string[]>> ValidateAsync(JourneyDefinition? definition, CancellationToken cancellationToken)
+    {
+        var known = (await segments.ListAsync(cancellationToken)).Where(s => s.Status != SegmentStatus.Deleting).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
+        return JourneyValidator.Validate(definition, known, consent.Value.Purposes);
     }
 
     public async Task<JourneyDefinition?> GetAsync(string journeyId, CancellationToken cancellationToken) =>

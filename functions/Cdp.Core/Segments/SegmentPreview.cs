@@ -27,10 +27,10 @@ public sealed class SegmentPreviewer(SegmentService segments, IProfileCatalog pr
 
     public async Task<SegmentPreview> PreviewAsync(string rule, string? segmentId, CancellationToken cancellationToken)
     {
-        var errors = await segments.RuleProblemsAsync(segmentId, rule, cancellationToken);
-        if (errors.Count > 0 || RuleCompiler.Compile(rule).Rule is not { } compiled)
+        var check = await segments.CheckRuleAsync(segmentId, rule, cancellationToken);
+        if (check.Rule is not { } compiled)
         {
-            return new SegmentPreview(false, errors, 0, 0, []);
+            return new SegmentPreview(false, check.Errors, 0, 0, []);
         }
 
         var page = await profiles.ListAsync(null, SampleSize, cancellationToken);

@@ -40,18 +40,9 @@ public sealed partial class SegmentService(ISegmentStore store, SegmentCatalog c
             errors.Add("status", "The status is 'active' or 'paused'.");
         }
 
-        foreach (var error in RuleCompiler.Compile(request.Rule).Errors)
+        foreach (var error in (await CheckRuleAsync(segmentId, request.Rule, cancellationToken)).Errors)
         {
             errors.Add("rule", error.ToString());
-        }
-
-        if (errors.Count == 0)
-        {
-            // The rule compiles: what it reads of other segments.
-            foreach (var problem in await RuleProblemsAsync(segmentId, request.Rule, cancellationToken))
-            {
-                errors.Add("rule", problem.ToString());
-            }
         }
 
         if (errors.Count > 0)
@@ -163,16 +154,16 @@ public sealed partial class SegmentService(ISegmentStore store, SegmentCatalog c
 
     /// <summary>A path of segment ids from <paramref name="segmentId"/> back to itself through the rules' <c>inSegment</c>, or null.</summary>
     /// <summary>
-    /// What is wrong with <paramref name="text"/> as the rule of segment <paramref name="segmentId"/> (null for one not
-    /// saved yet): what the compiler finds (with the character it is at), then segments it reads that are missing or being
-    /// deleted, and a cycle of segments reading each other. Empty when the rule can be saved.
+    /// <paramref name="text"/> compiled as the rule of segment <paramref name="segmentId"/> (null for one not saved yet),
+    /// or what is wrong with it: what the compiler finds (with the character it is at), segments it reads that are missing
+    /// or being deleted, a cycle of segments reading each other. Compiled once; a rule with problems has none compiled.
     /// </summary>
-    public async Task<IReadOnlyList<RuleError>> RuleProblemsAsync(string? segmentId, string? text, CancellationToken cancellationToken)
+    public async Task<RuleCompilation> CheckRuleAsync(string? segmentId, string? text, CancellationToken cancellationToken)
     {
         var compilation = RuleCompiler.Compile(text);
         if (compilation.Rule is not { } rule)
         {
-            return compilation.Errors;
+            return compilation;
         }
 
         var problems = new List<RuleError>();
@@ -192,7 +183,7 @@ public sealed partial class SegmentService(ISegmentStore store, SegmentCatalog c
             problems.Add(new RuleError($"The segments would read each other in a cycle: {string.Join(" -> ", cycle)}.", null));
         }
 
-        return problems;
+        return problems.Count == 0 ? compilation : new RuleCompilation(null, problems);
     }
 
     private static List<string>? Cycle(string segmentId, CompiledRule rule, Dictionary<string, SegmentDefinition> all)

@@ -29,7 +29,7 @@ public sealed class JourneyDryRunTests
     {
         var time = new FakeTimeProvider(T0);
         var service = new JourneyService(_journeys, _journeys, _segments, new JourneyCatalog(_journeys, time), Options.Create(new ConsentOptions()), time);
-        _dryRun = new JourneyDryRun(service, new JourneyActivities(_stores, _journeys, TestDomain.Policy(), time), _stores, _segments, Options.Create(new ConsentOptions()), time);
+        _dryRun = new JourneyDryRun(service, new JourneyActivities(_stores, _journeys, TestDomain.Policy(), time), _stores, time);
     }
 
     private async Task<Profile> AdaAsync(bool grantedEmail)
