@@ -99,9 +99,30 @@ public sealed class LocalApp : WebApplicationFactory<Program>
     {
         await base.DisposeAsync();
         SqliteConnection.ClearAllPools();
-        if (_ownsDirectory && Directory.Exists(DataDirectory))
+        if (_ownsDirectory)
         {
-            Directory.Delete(DataDirectory, recursive: true);
+            await DeleteAsync(DataDirectory);
+        }
+    }
+
+    /// <summary>
+    /// Deletes a data folder, trying again for a moment when a file appears in it meanwhile: work the host started before
+    /// it stopped (the in-process Durable backend's last activity) can still open the database as the folder goes. A
+    /// folder that stays busy fails the test.
+    /// </summary>
+    private static async Task DeleteAsync(string directory)
+    {
+        for (var attempt = 1; Directory.Exists(directory); attempt++)
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException) when (attempt < 20)
+            {
+                SqliteConnection.ClearAllPools();
+                await Task.Delay(100);
+            }
         }
     }
 }
