@@ -46,6 +46,7 @@ public static class CoreServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<ProfileReader>();
         services.AddSingleton<SourceRegistry>();
+        services.AddSingleton<SourceService>();
         services.AddOptions<SourceOptions>()
             .BindConfiguration(SourceOptions.Section)
             .ValidateOnStart();

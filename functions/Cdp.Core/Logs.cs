@@ -14,6 +14,9 @@ internal static partial class Logs
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Replayed dead letter '{DeadLetterId}': {Count} messages accepted; the letter is removed.")]
     public static partial void DeadLetterReplayed(ILogger logger, string deadLetterId, int count);
 
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "The stored sources could not be read; the sources read last stay in use until the next try.")]
+    public static partial void SourcesUnreadable(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Ingested a batch of {Count} messages: {Changed} changed a profile, {Duplicates} were repeats, {DeadLettered} became dead letters.")]
     public static partial void BatchIngested(ILogger logger, int count, int changed, int duplicates, int deadLettered);
 

@@ -10,13 +10,15 @@ internal sealed class Refreshing<T>(Func<CancellationToken, Task<T>> load, TimeS
     private readonly SemaphoreSlim _loading = new(1, 1);
     private volatile Loaded? _current;
 
-    public async Task<T> CurrentAsync(CancellationToken cancellationToken)
-    {
-        if (Fresh() is { } value)
-        {
-            return value;
-        }
+    /// <summary>The value, loaded again first when it is older than the age allowed (without a wait or an allocation while fresh).</summary>
+    public ValueTask<T> CurrentAsync(CancellationToken cancellationToken) =>
+        Fresh() is { } value ? new ValueTask<T>(value) : new ValueTask<T>(LoadAsync(cancellationToken));
 
+    /// <summary>The value last loaded, however old, or null before the first load.</summary>
+    public T? Last => _current?.Value;
+
+    private async Task<T> LoadAsync(CancellationToken cancellationToken)
+    {
         await _loading.WaitAsync(cancellationToken);
         try
         {

@@ -66,6 +66,7 @@ public static class EmbeddedServiceCollectionExtensions
         services.AddSingleton<SqliteJourneys>();
         services.AddSingleton<IJourneyStore>(sp => sp.GetRequiredService<SqliteJourneys>());
         services.AddSingleton<IJourneyInstances>(sp => sp.GetRequiredService<SqliteJourneys>());
+        services.AddSingleton<Core.Sources.ISourceStore, SqliteSources>();
         services.AddSingleton<SqlitePrivacy>();
         services.AddSingleton<Core.Privacy.IErasureStore>(sp => sp.GetRequiredService<SqlitePrivacy>());
         services.AddSingleton<Core.Privacy.IDataKeyStore>(sp => sp.GetRequiredService<SqlitePrivacy>());

@@ -98,8 +98,14 @@ public static class CdpRoutes
     /// <summary><c>GET</c> with optional <c>?limit=N</c>: a segment's newest transitions (entered, exited).</summary>
     public const string SegmentTransitions = "segments/{id}/transitions";
 
-    /// <summary><c>GET</c> (admin): the configured sources with their binding and request limits (never a key).</summary>
+    /// <summary><c>GET</c> (admin): every source with its binding and request limits (never a key).</summary>
     public const string Sources = "sources";
+
+    /// <summary><c>GET</c>, <c>PUT</c> (create, with its write key in the reply; or change), <c>DELETE</c> (admin): one source.</summary>
+    public const string Source = "sources/{id}";
+
+    /// <summary><c>POST</c> (admin): a new write key for a source created over the API (in the reply; the old one stops working).</summary>
+    public const string SourceKey = "sources/{id}/key";
 
     /// <summary><c>GET</c>: liveness.</summary>
     public const string Health = "health";

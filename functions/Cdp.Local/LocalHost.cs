@@ -237,9 +237,22 @@ public static class LocalHost
             .Operation("listSegmentTransitions", "Segments", "A segment's newest transitions (entered, exited)")
             .Query("limit", Number, "How many (1 to 1,000; 100 when absent).")
             .Produces<IReadOnlyList<SegmentTransition>>().ProducesValidationProblem().ProducesProblem(404);
-        admin.MapGet(CdpRoutes.Sources, (SourceHandler handler) => handler.List())
-            .Operation("listSources", "Sources", "The configured sources", "Each source's id, name, binding and request limits; write keys are never shown (sources are configured: docs/operations.md).")
+        admin.MapGet(CdpRoutes.Sources, (SourceHandler handler, CancellationToken ct) => handler.ListAsync(ct))
+            .Operation("listSources", "Sources", "Every source", "Each source's id, name, binding, request limits and where it is kept (configuration, or api when created over the API); write keys are never shown.")
             .Produces<IReadOnlyList<SourceView>>();
+        admin.MapGet(CdpRoutes.Source, (string id, SourceHandler handler, CancellationToken ct) => handler.GetAsync(id, ct))
+            .Operation("getSource", "Sources", "One source")
+            .Produces<SourceView>().ProducesProblem(404);
+        admin.MapPut(CdpRoutes.Source, (HttpRequest request, string id, SourceHandler handler, CancellationToken ct) => handler.PutAsync(request, id, ct))
+            .Operation("putSource", "Sources", "Create or change a source", "201 when created, with the source's write key: it is shown this once (only its SHA-256 is kept). 200 when changed (the key stays). Fields left out take their defaults. 409 for a source in configuration. Another instance uses a new or changed source within 10 seconds.")
+            .BodyOneOf("The source's settings.", required: true, typeof(SourceRequest))
+            .Produces<SourceKeyReply>(StatusCodes.Status201Created).Produces<SourceView>().ProducesValidationProblem().ProducesProblem(409).ProducesProblem(413);
+        admin.MapPost(CdpRoutes.SourceKey, (string id, SourceHandler handler, CancellationToken ct) => handler.NewKeyAsync(id, ct))
+            .Operation("newSourceKey", "Sources", "Give a source a new write key", "The new key is in the reply and not shown again; the old key stops working. 409 for a source in configuration.")
+            .Produces<SourceKeyReply>().ProducesProblem(404).ProducesProblem(409);
+        admin.MapDelete(CdpRoutes.Source, (string id, SourceHandler handler, CancellationToken ct) => handler.DeleteAsync(id, ct))
+            .Operation("deleteSource", "Sources", "Delete a source", "Its key stops working; what it sent stays. 409 for a source in configuration.")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(404).ProducesProblem(409);
         api.MapGet(CdpRoutes.Health, () => HealthHandler.Get())
             .WithMetadata(ApiAccess.Open).Operation("health", "Health", "Liveness")
             .Produces<HealthReply>();

@@ -45,6 +45,7 @@ var containers = [
   { name: 'segmentSchedule', partitionKey: '/bucket', ttl: false, defaultIndexing: false, indexed: ['/bucket/?'] }
   { name: 'journeys', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
   { name: 'journeyInstances', partitionKey: '/journeyId', ttl: false, defaultIndexing: false, indexed: ['/journeyId/?', '/profileId/?', '/status/?'] }
+  { name: 'sources', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
   { name: 'erasures', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
   { name: 'dataKeys', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
   { name: 'audit', partitionKey: '/day', ttl: false, defaultIndexing: false, indexed: ['/day/?', '/profileId/?', '/actor/?', '/action/?'] }

@@ -254,6 +254,26 @@ public partial class FunctionMetadataTests
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"sources"}""",
             """{"name":"$return","type":"http","direction":"Out"}""",
         ],
+        ["GetSourceFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"sources/{id}"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["PutSourceFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["put"],"route":"sources/{id}"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["NewSourceKeyFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["post"],"route":"sources/{id}/key"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["DeleteSourceFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["delete"],"route":"sources/{id}"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
         ["HealthFunction"] =
         [
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["get"],"route":"health"}""",

@@ -43,6 +43,7 @@ public class HandlerTests
             ["Cdp:Identity:HashKey"] = TestDomain.HashKey,
         }).Build());
         services.AddSingleton<IDeadLetterStore>(_deadLetters);
+        services.AddSingleton<ISourceStore>(new InMemorySourceStore());
         services.AddCdpCore();
         services.AddCdpHttp();
         _services = services.BuildServiceProvider();

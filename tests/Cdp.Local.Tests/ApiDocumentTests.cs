@@ -126,6 +126,16 @@ public partial class ApiDocumentTests
         var sources = (await CallAsync("GET", "/api/sources", expect: 200))!.AsArray();
         Assert.Equal("test", Assert.Single(sources)!["id"]!.GetValue<string>());
         Assert.DoesNotContain("WriteKey", sources.ToJsonString(), StringComparison.OrdinalIgnoreCase);
+        await CallAsync("PUT", "/api/sources/{id}", "/api/sources/shop", """{"name":"Shop"}""", expect: 201);
+        await CallAsync("PUT", "/api/sources/{id}", "/api/sources/shop", """{"name":"Shop","binding":"early"}""", expect: 200);
+        await CallAsync("PUT", "/api/sources/{id}", "/api/sources/shop", """{"name":""}""", expect: 400);
+        await CallAsync("PUT", "/api/sources/{id}", "/api/sources/test", """{"name":"Mine"}""", expect: 409);
+        await CallAsync("GET", "/api/sources/{id}", "/api/sources/shop", expect: 200);
+        await CallAsync("GET", "/api/sources/{id}", "/api/sources/none", expect: 404);
+        await CallAsync("POST", "/api/sources/{id}/key", "/api/sources/shop/key", expect: 200);
+        await CallAsync("POST", "/api/sources/{id}/key", "/api/sources/none/key", expect: 404);
+        await CallAsync("DELETE", "/api/sources/{id}", "/api/sources/shop", expect: 204);
+        await CallAsync("DELETE", "/api/sources/{id}", "/api/sources/test", expect: 409);
         await CallAsync("PUT", "/api/segments/{id}", "/api/segments/pro", """{"name":"Pro","rule":"text(\"plan\") == \"pro\""}""", expect: 201);
         await CallAsync("PUT", "/api/segments/{id}", "/api/segments/pro", """{"name":"Pro users","rule":"text(\"plan\") == \"pro\""}""", expect: 200);
         await CallAsync("PUT", "/api/segments/{id}", "/api/segments/bad", """{"name":"Bad","rule":"text(("}""", expect: 400);

@@ -169,8 +169,46 @@ public sealed class ConsoleTests
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "ticket 4711" })).ToContainTextAsync("admin (console)");
         await ShotAsync(page, "audit");
         await NavigateAsync(page, "Sources");
-        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "test" })).ToContainTextAsync("late");
+        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "test" })).ToContainTextAsync("configuration");
+
+        // A source created here: a bad limit named at its field, then the key shown once, and it collects.
+        await page.GetByLabel("Id", new() { Exact = true }).FillAsync("shop");
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Shop");
+        await page.GetByLabel("Burst").FillAsync("0");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create source" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#source-burst-error")).ToContainTextAsync("1 or more");
+        await page.GetByLabel("Burst").FillAsync("20");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create source" }).ClickAsync();
+        var key = await page.GetByTestId("write-key").TextContentAsync();
         await ShotAsync(page, "sources");
+        using (var collected = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/v1/identify")
+        {
+            Content = HttpJson.Body("""{"userId":"shop-1","traits":{"email":"shop@example.com"}}"""),
+            Headers = { Authorization = LocalApp.BasicAuth(key!) },
+        }))
+        {
+            Assert.Equal(HttpStatusCode.OK, collected.StatusCode);
+        }
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "I have copied it" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("write-key")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "shop" })).ToContainTextAsync("20");
+        await page.GetByRole(AriaRole.Button, new() { Name = "New key for shop" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Yes, replace the key of shop" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("write-key")).Not.ToHaveTextAsync(key!);
+        using (var old = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/v1/identify")
+        {
+            Content = HttpJson.Body("""{"userId":"shop-2"}"""),
+            Headers = { Authorization = LocalApp.BasicAuth(key!) },
+        }))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, old.StatusCode);
+        }
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete shop" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Yes, delete shop" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Shop" })).ToHaveCountAsync(0);
+        Assert.NotNull(await Eventually.GetAsync(() => ProfileAsync(client, "user_id:shop-1"), _ => true));
 
         Assert.Empty(session.ConsoleErrors);
     }

@@ -25,9 +25,15 @@ public static class TestDomain
     {
         var options = new MergePolicyOptions();
         configure?.Invoke(options);
-        var sourceOptions = new SourceOptions();
-        sourceOptions.Sources.AddRange(sources);
-        return new MergePolicy(Options.Create(options), Options.Create(sourceOptions));
+        return new MergePolicy(Options.Create(options), Sources(sources));
+    }
+
+    /// <summary>A source registry with these configured sources and <paramref name="store"/> (empty, in memory, when absent) for those created over the API.</summary>
+    public static SourceRegistry Sources(SourceDefinition[] configured, ISourceStore? store = null, TimeProvider? time = null)
+    {
+        var options = new SourceOptions();
+        options.Sources.AddRange(configured);
+        return new SourceRegistry(Options.Create(options), store ?? new InMemorySourceStore(), time ?? TimeProvider.System, NullLogger<SourceRegistry>.Instance);
     }
 
     /// <summary>Ingest over <paramref name="stores"/> (every port in memory), with the given rules and policy.</summary>

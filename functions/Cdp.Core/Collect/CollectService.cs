@@ -40,7 +40,7 @@ public sealed class CollectService(
         var body = invalidText is null ? request.Body : UnicodeText.Repaired(request.Body.Span, invalidText);
         var root = MessageReader.ParseChecked(body, out var parseError);
         var json = root as JsonObject;
-        var source = sources.FindByWriteKey(request.WriteKey ?? WriteKeyIn(json));
+        var source = await sources.FindByWriteKeyAsync(request.WriteKey ?? WriteKeyIn(json), cancellationToken);
         if (source is null)
         {
             // An unauthenticated body is not kept: anyone could fill the store.
@@ -79,7 +79,7 @@ public sealed class CollectService(
     {
         ArgumentNullException.ThrowIfNull(problem);
         var errors = Single("body", problem);
-        if (sources.FindByWriteKey(writeKey) is not { } source)
+        if (await sources.FindByWriteKeyAsync(writeKey, cancellationToken) is not { } source)
         {
             return new CollectResult(CollectOutcome.Invalid, [], errors, []);
         }
@@ -108,7 +108,7 @@ public sealed class CollectService(
             return new TracardiTrackResult(new CollectResult(CollectOutcome.Invalid, [], Single("body", parseError ?? "The body must be a JSON object."), []), null);
         }
 
-        var source = sources.FindByWriteKey((json["source"] as JsonObject)?["id"] is JsonValue id && id.GetValueKind() == JsonValueKind.String ? id.GetValue<string>() : null);
+        var source = await sources.FindByWriteKeyAsync((json["source"] as JsonObject)?["id"] is JsonValue id && id.GetValueKind() == JsonValueKind.String ? id.GetValue<string>() : null, cancellationToken);
         if (source is null)
         {
             return new TracardiTrackResult(CollectResult.Unauthorized, null);
@@ -163,7 +163,7 @@ public sealed class CollectService(
         }
         else
         {
-            var source = letter.SourceId is null ? null : sources.Find(letter.SourceId);
+            var source = letter.SourceId is null ? null : await sources.FindAsync(letter.SourceId, cancellationToken);
             if (source is null)
             {
                 return new CollectResult(CollectOutcome.Invalid, [], Single("sourceId", $"The source '{letter.SourceId}' is not configured."), []);

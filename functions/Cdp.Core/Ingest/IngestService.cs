@@ -63,6 +63,7 @@ public sealed class IngestService(
     public async Task<IngestSummary> ProcessAsync(IReadOnlyList<Message> batch, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        await policy.RefreshSourcesAsync(cancellationToken);
         try
         {
             return await ProcessInOrderAsync(batch, cancellationToken);

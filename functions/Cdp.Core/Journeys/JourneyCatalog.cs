@@ -20,7 +20,7 @@ public sealed class JourneyCatalog : IDisposable
         _current = new(async ct => [.. (await store.ListAsync(ct)).Select(CatalogJourney.Of)], RefreshInterval, time);
     }
 
-    public Task<IReadOnlyList<CatalogJourney>> CurrentAsync(CancellationToken cancellationToken) => _current.CurrentAsync(cancellationToken);
+    public ValueTask<IReadOnlyList<CatalogJourney>> CurrentAsync(CancellationToken cancellationToken) => _current.CurrentAsync(cancellationToken);
 
     public void Invalidate() => _current.Invalidate();
 

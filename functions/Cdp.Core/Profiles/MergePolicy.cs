@@ -15,14 +15,14 @@ namespace Cdp.Core.Profiles;
 public sealed class MergePolicy
 {
     private readonly MergePolicyOptions _options;
-    private readonly Dictionary<string, double> _confidence;
+    private readonly SourceRegistry _sources;
 
-    public MergePolicy(IOptions<MergePolicyOptions> options, IOptions<SourceOptions> sources)
+    public MergePolicy(IOptions<MergePolicyOptions> options, SourceRegistry sources)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(sources);
         _options = options.Value;
-        _confidence = sources.Value.Sources.Where(s => s.Id.Length > 0).ToDictionary(s => s.Id, s => s.Confidence, StringComparer.Ordinal);
+        _sources = sources;
     }
 
     public int RecentMessages => _options.RecentMessages;
@@ -33,8 +33,11 @@ public sealed class MergePolicy
     public MergeStrategy StrategyOf(string trait) =>
         _options.Traits.TryGetValue(trait, out var policy) ? policy.Strategy : _options.Default;
 
-    /// <summary>The confidence of a source's values (its configured <c>confidence</c>; 1 when unknown).</summary>
-    public double ConfidenceOf(string? sourceId) => sourceId is not null && _confidence.TryGetValue(sourceId, out var c) ? c : 1.0;
+    /// <summary>The confidence of a source's values (its <c>confidence</c>; 1 when unknown), as <see cref="RefreshSourcesAsync"/> last read it.</summary>
+    public double ConfidenceOf(string? sourceId) => _sources.ConfidenceOf(sourceId);
+
+    /// <summary>Reads the sources created over the API again when due (<see cref="SourceRegistry.RefreshAfter"/>): before each batch.</summary>
+    public ValueTask RefreshSourcesAsync(CancellationToken cancellationToken) => _sources.RefreshAsync(cancellationToken);
 
     /// <summary>
     /// The trait after <paramref name="incoming"/> meets <paramref name="held"/>; returns <paramref name="held"/>

@@ -151,7 +151,7 @@ public sealed class SegmentCatalog : IDisposable
         _current = new Refreshing<CompiledSegments>(LoadAsync, MaxAge, time);
     }
 
-    public Task<CompiledSegments> CurrentAsync(CancellationToken cancellationToken) => _current.CurrentAsync(cancellationToken);
+    public ValueTask<CompiledSegments> CurrentAsync(CancellationToken cancellationToken) => _current.CurrentAsync(cancellationToken);
 
     private async Task<CompiledSegments> LoadAsync(CancellationToken cancellationToken)
     {

@@ -32,22 +32,38 @@ internal sealed class SourceOptionsValidator : IValidateOptions<SourceOptions>
                 failures.Add($"{path}.writeKeySha256: two sources share a write key.");
             }
 
-            if (source.Confidence is < 0 or > 1 || double.IsNaN(source.Confidence))
-            {
-                failures.Add($"{path}.confidence: from 0 to 1.");
-            }
-
-            if (source.MaxEventAgeDays is < 1 or > 36500 || source.MaxEventAheadMinutes is < 0 or > 525600)
-            {
-                failures.Add($"{path}: maxEventAgeDays from 1 to 36500, maxEventAheadMinutes from 0 to 525600.");
-            }
-
-            if (source.RequestsPerSecond < 1 || source.Burst < 1)
-            {
-                failures.Add($"{path}: requestsPerSecond and burst must be 1 or more.");
-            }
+            failures.AddRange(SettingProblems(source).Select(p => $"{path}.{p.Field}: {p.Problem}"));
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>What is wrong with a source's settings (not its id or key), by field: configuration and the API check the same.</summary>
+    internal static IEnumerable<(string Field, string Problem)> SettingProblems(SourceDefinition source)
+    {
+        if (source.Confidence is < 0 or > 1 || double.IsNaN(source.Confidence))
+        {
+            yield return ("confidence", "From 0 to 1.");
+        }
+
+        if (source.MaxEventAgeDays is < 1 or > 36500)
+        {
+            yield return ("maxEventAgeDays", "From 1 to 36500.");
+        }
+
+        if (source.MaxEventAheadMinutes is < 0 or > 525600)
+        {
+            yield return ("maxEventAheadMinutes", "From 0 to 525600.");
+        }
+
+        if (source.RequestsPerSecond < 1)
+        {
+            yield return ("requestsPerSecond", "1 or more.");
+        }
+
+        if (source.Burst < 1)
+        {
+            yield return ("burst", "1 or more.");
+        }
     }
 }

@@ -84,6 +84,10 @@ public sealed class SqliteDatabase : IDisposable
             id TEXT PRIMARY KEY,
             tag INTEGER NOT NULL,
             body TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS sources (
+            id TEXT PRIMARY KEY,
+            tag INTEGER NOT NULL,
+            body TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS journey_instances (
             instance_id TEXT PRIMARY KEY,
             journey_id TEXT NOT NULL,

@@ -47,13 +47,6 @@ public sealed class GetProfileEventsFunction(ProfileHandler handler)
         handler.EventsAsync(request, id, cancellationToken);
 }
 
-/// <summary><c>GET /api/sources</c>: the configured sources (never a key).</summary>
-public sealed class ListSourcesFunction(SourceHandler handler)
-{
-    [Function(nameof(ListSourcesFunction))]
-    public IResult Run([HttpTrigger(AuthorizationLevel.Function, "get", Route = CdpRoutes.Sources)] HttpRequest request) =>
-        handler.List();
-}
 
 /// <summary><c>GET /api/health</c>.</summary>
 public sealed class HealthFunction

@@ -113,6 +113,12 @@ public sealed class CosmosJourneyPortsContractTests(CosmosStandIn cosmos) : Jour
     protected override Core.Journeys.IJourneyInstances Instances => _journeys;
 }
 
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosSourceStoreContractTests(CosmosStandIn cosmos) : SourceStoreContract
+{
+    protected override Core.Sources.ISourceStore Store { get; } = new CosmosSources(cosmos.ContainerAsync(CosmosContainers.Sources).GetAwaiter().GetResult());
+}
+
 /// <summary>Erasure over the cloud adapters: Cosmos DB on the stand-in, dead letters in Azurite's blobs.</summary>
 [Collection(CosmosCollection.Name)]
 public sealed class CosmosErasureContractTests(CosmosStandIn cosmos, Storage.Azurite azurite) : ErasureContract, IClassFixture<Storage.Azurite>

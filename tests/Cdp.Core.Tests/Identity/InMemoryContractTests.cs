@@ -65,6 +65,11 @@ public sealed class InMemoryJourneyPortsContractTests : JourneyPortsContract
     protected override Cdp.Core.Journeys.IJourneyInstances Instances => _journeys;
 }
 
+public sealed class InMemorySourceStoreContractTests : SourceStoreContract
+{
+    protected override Cdp.Core.Sources.ISourceStore Store { get; } = new InMemorySourceStore();
+}
+
 public sealed class InMemoryAuditLogContractTests : AuditLogContract
 {
     protected override Cdp.Core.Privacy.IAuditLog Log { get; } = new InMemoryAuditLog();

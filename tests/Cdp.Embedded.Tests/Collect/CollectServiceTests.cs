@@ -22,12 +22,7 @@ public sealed class CollectServiceTests : IDisposable
 
     private CollectService Collect => _store.Collect(_sources);
 
-    private static SourceRegistry Sources(params SourceDefinition[] sources)
-    {
-        var options = new SourceOptions();
-        options.Sources.AddRange(sources);
-        return new SourceRegistry(Options.Create(options));
-    }
+    private static SourceRegistry Sources(params SourceDefinition[] sources) => Cdp.Testing.TestDomain.Sources(sources);
 
     private static CollectRequest Request(string json, MessageType? type, string? writeKey = WriteKey) =>
         new(Encoding.UTF8.GetBytes(json), type, writeKey);

@@ -264,7 +264,7 @@ public class IngestServiceTests
     public async Task DeadLetteredInIngest_FixedAndReplayed_IsAppliedNotSkippedAsARepeat()
     {
         using var store = new EmbeddedStore(partitions: 1);
-        using var sources = new Core.Sources.SourceRegistry(Microsoft.Extensions.Options.Options.Create(new Core.Sources.SourceOptions()));
+        using var sources = Cdp.Testing.TestDomain.Sources([]);
         await store.Ingest.ProcessAsync([Messages.Track("m-bad") with { SourceId = "web" }], CancellationToken.None);
         var letter = Assert.Single(await store.DeadLetters.ListAsync(10, CancellationToken.None));
         var fixedMessage = System.Text.Json.Nodes.JsonNode.Parse(letter.Body)!.AsObject();
@@ -283,7 +283,7 @@ public class IngestServiceTests
     public async Task DeadLetteredInIngest_ReplayWithAnUnreadableBody_StaysNamingTheBody()
     {
         using var store = new EmbeddedStore();
-        using var sources = new Core.Sources.SourceRegistry(Microsoft.Extensions.Options.Options.Create(new Core.Sources.SourceOptions()));
+        using var sources = Cdp.Testing.TestDomain.Sources([]);
         await store.Ingest.ProcessJsonAsync(["{not json"], CancellationToken.None);
         var letter = Assert.Single(await store.DeadLetters.ListAsync(10, CancellationToken.None));
 

@@ -149,6 +149,15 @@ public sealed class SqliteJourneyPortsContractTests : JourneyPortsContract, IDis
     public void Dispose() => _store.Dispose();
 }
 
+public sealed class SqliteSourceStoreContractTests : SourceStoreContract, IDisposable
+{
+    private readonly EmbeddedStore _store = new();
+
+    protected override Core.Sources.ISourceStore Store => new SqliteSources(_store.Database);
+
+    public void Dispose() => _store.Dispose();
+}
+
 public sealed class SqliteErasureContractTests : ErasureContract, IDisposable
 {
     private readonly EmbeddedStore _store = new();
