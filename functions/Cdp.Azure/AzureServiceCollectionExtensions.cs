@@ -57,6 +57,7 @@ public static class AzureServiceCollectionExtensions
         services.AddSingleton<IJourneyStore>(sp => sp.GetRequiredService<CosmosJourneys>());
         services.AddSingleton<IJourneyInstances>(sp => sp.GetRequiredService<CosmosJourneys>());
         services.AddSingleton<Core.Sources.ISourceStore>(sp => new CosmosSources(ContainerFor(sp, CosmosContainers.Sources)));
+        services.AddSingleton<Core.Activity.IActivityStore>(sp => new CosmosActivity(ContainerFor(sp, CosmosContainers.Activity)));
         services.AddSingleton(sp => new CosmosPrivacy(ContainerFor(sp, CosmosContainers.Erasures), ContainerFor(sp, CosmosContainers.DataKeys)));
         services.AddSingleton<Core.Privacy.IErasureStore>(sp => sp.GetRequiredService<CosmosPrivacy>());
         services.AddSingleton<Core.Privacy.IDataKeyStore>(sp => sp.GetRequiredService<CosmosPrivacy>());

@@ -47,6 +47,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ProfileReader>();
         services.AddSingleton<SourceRegistry>();
         services.AddSingleton<SourceService>();
+        services.AddSingleton<Activity.ActivityCounters>();
+        services.AddSingleton<Activity.ActivityService>();
         services.AddOptions<SourceOptions>()
             .BindConfiguration(SourceOptions.Section)
             .ValidateOnStart();

@@ -67,6 +67,8 @@ public static class EmbeddedServiceCollectionExtensions
         services.AddSingleton<IJourneyStore>(sp => sp.GetRequiredService<SqliteJourneys>());
         services.AddSingleton<IJourneyInstances>(sp => sp.GetRequiredService<SqliteJourneys>());
         services.AddSingleton<Core.Sources.ISourceStore, SqliteSources>();
+        services.AddSingleton<Core.Activity.IActivityStore, SqliteActivity>();
+        services.AddSingleton<Core.Activity.IIngestLag, Streaming.EmbeddedIngestLag>();
         services.AddSingleton<SqlitePrivacy>();
         services.AddSingleton<Core.Privacy.IErasureStore>(sp => sp.GetRequiredService<SqlitePrivacy>());
         services.AddSingleton<Core.Privacy.IDataKeyStore>(sp => sp.GetRequiredService<SqlitePrivacy>());

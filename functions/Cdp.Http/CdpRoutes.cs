@@ -107,6 +107,9 @@ public static class CdpRoutes
     /// <summary><c>POST</c> (admin): a new write key for a source created over the API (in the reply; the old one stops working).</summary>
     public const string SourceKey = "sources/{id}/key";
 
+    /// <summary><c>GET</c> (admin) with optional <c>?minutes=N</c>: messages collected and applied, merges and dead letters per minute, and ingest's lag.</summary>
+    public const string Activity = "activity";
+
     /// <summary><c>GET</c>: liveness.</summary>
     public const string Health = "health";
 

@@ -24,6 +24,8 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<PrivacyHandler>();
         services.AddSingleton<AuditHandler>();
         services.AddSingleton<SourceHandler>();
+        services.AddSingleton<ActivityHandler>();
+        services.AddHostedService<ActivityFlusher>(); // every host that serves the API counts its activity for the overview
         services.AddProblemDetails();
         services.Configure<JsonOptions>(options =>
         {

@@ -41,7 +41,7 @@ public static class LocalHost
     public const string AdminActorHeader = "X-Cdp-Actor";
 
     /// <summary>Wires Core, the embedded store, the HTTP handlers, the consumers and the journey runtime.</summary>
-    public static IServiceCollection AddCdpLocal(this IServiceCollection services, bool ingest = true)
+    public static IServiceCollection AddCdpLocal(this IServiceCollection services)
     {
         services.AddCdpEmbeddedStore();
         services.AddOptions<EmbeddedOptions>().Configure<IConfiguration>((options, configuration) =>
@@ -59,10 +59,10 @@ public static class LocalHost
         services.AddCdpOpenApi();
         services.AddCdpConsole();
         services.AddSingleton<AdminAuthentication>();
-        if (ingest)
-        {
-            services.AddHostedService<IngestConsumer>();
-        }
+        // Read when the host starts, so any configuration source (a test's too) can turn ingest off.
+        services.AddSingleton<IHostedService>(sp => string.Equals(sp.GetRequiredService<IConfiguration>()[IngestVariable], "off", StringComparison.OrdinalIgnoreCase)
+            ? new IngestOff()
+            : ActivatorUtilities.CreateInstance<IngestConsumer>(sp));
 
         services.AddHostedService<ProfileChangeConsumer>();
         services.AddHostedService<RetentionPruner>();
@@ -253,9 +253,21 @@ public static class LocalHost
         admin.MapDelete(CdpRoutes.Source, (string id, SourceHandler handler, CancellationToken ct) => handler.DeleteAsync(id, ct))
             .Operation("deleteSource", "Sources", "Delete a source", "Its key stops working; what it sent stays. 409 for a source in configuration.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(404).ProducesProblem(409);
+        admin.MapGet(CdpRoutes.Activity, (HttpRequest request, ActivityHandler handler, CancellationToken ct) => handler.GetAsync(request, ct))
+            .Operation("getActivity", "Activity", "Activity by minute", "Messages collected and applied, profiles merged and dead letters kept in each of the last N minutes (the current one included), summed over every instance (each writes its minutes every 15 seconds), their total, and ingest's lag where the host can tell (Cdp.Local: messages in the log not yet ingested, and the age of the oldest; absent in the Function App).")
+            .Query("minutes", Number, "How many minutes (1 to 1,440; 60 when absent).")
+            .Produces<Core.Activity.ActivityReport>().ProducesValidationProblem();
         api.MapGet(CdpRoutes.Health, () => HealthHandler.Get())
             .WithMetadata(ApiAccess.Open).Operation("health", "Health", "Liveness")
             .Produces<HealthReply>();
         return endpoints;
     }
+}
+
+/// <summary>Stands in for the ingest consumer while <see cref="LocalHost.IngestVariable"/> is <c>off</c>.</summary>
+internal sealed class IngestOff : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

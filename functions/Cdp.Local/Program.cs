@@ -14,7 +14,7 @@ if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
     builder.WebHost.UseUrls(LocalHost.DefaultUrl);
 }
 
-builder.Services.AddCdpLocal(ingest: !string.Equals(builder.Configuration[LocalHost.IngestVariable], "off", StringComparison.OrdinalIgnoreCase));
+builder.Services.AddCdpLocal();
 
 var app = builder.Build();
 // Any failure the endpoints did not turn into a reply is a 500 with a problem-details body (RFC 9457), never an empty one.

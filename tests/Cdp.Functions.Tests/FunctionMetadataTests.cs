@@ -274,6 +274,11 @@ public partial class FunctionMetadataTests
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["delete"],"route":"sources/{id}"}""",
             """{"name":"$return","type":"http","direction":"Out"}""",
         ],
+        ["ActivityFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"activity"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
         ["HealthFunction"] =
         [
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["get"],"route":"health"}""",

@@ -5,23 +5,69 @@ interface Figures {
   segments: Segment[];
   deadLetters: number;
   journeys: { journey: Journey; running: number; entered: number }[];
+  activity: Activity;
+}
+
+interface Minute {
+  minute: string;
+  collected: number;
+  applied: number;
+  merged: number;
+  deadLettered: number;
+}
+
+interface Activity {
+  from: string;
+  minutes: Minute[];
+  total: Minute;
+  lag?: { messages: number; seconds: number };
+}
+
+type Series = 'collected' | 'applied' | 'merged' | 'deadLettered';
+
+/** A small line chart of per-minute figures (oldest left), one line per series, with the largest value on its axis. */
+function Chart({ minutes, series, label }: { minutes: Minute[]; series: Series[]; label: string }) {
+  const width = 300;
+  const height = 60;
+  const most = Math.max(1, ...minutes.flatMap((m) => series.map((s) => m[s])));
+  const x = (i: number) => (minutes.length < 2 ? 0 : (i * width) / (minutes.length - 1));
+  const y = (value: number) => height - (value * (height - 4)) / most - 2;
+  return (
+    <figure class="chart">
+      <svg viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" role="img" aria-label={`${label}: at most ${most} per minute over the last ${minutes.length} minutes`}>
+        <line x1="0" y1={height - 1} x2={width} y2={height - 1} class="axis" />
+        {series.map((s) => (
+          <polyline key={s} class={`line ${s}`} fill="none" points={minutes.map((m, i) => `${x(i).toFixed(1)},${y(m[s]).toFixed(1)}`).join(' ')} />
+        ))}
+      </svg>
+      <figcaption>
+        {label} <span class="hint">(up to {most}/min, last {minutes.length} min)</span>
+      </figcaption>
+    </figure>
+  );
 }
 
 /** What is there now, refreshed every few seconds. */
 export function Overview() {
   const { data, error } = useLoad<Figures>(async () => {
-    const [segments, letters, journeys] = await Promise.all([get<Segment[]>('segments'), get<DeadLetter[]>('deadletters?limit=1000'), get<Journey[]>('journeys')]);
+    const [segments, letters, journeys, activity] = await Promise.all([
+      get<Segment[]>('segments'),
+      get<DeadLetter[]>('deadletters?limit=1000'),
+      get<Journey[]>('journeys'),
+      get<Activity>('activity?minutes=60'),
+    ]);
     const counted = await Promise.all(
       journeys.map(async (journey) => {
         const metrics = await get<{ entered: number; statuses: Record<string, number> }>(`journeys/${enc(journey.id)}/metrics`);
         return { journey, running: metrics.statuses.running ?? 0, entered: metrics.entered };
       }),
     );
-    return { segments, deadLetters: letters.length, journeys: counted };
+    return { segments, deadLetters: letters.length, journeys: counted, activity };
   }, [], 5000);
   return (
     <div class="stack">
       <ErrorBox error={error} />
+      {data && <Ingest activity={data.activity} />}
       {data && (
         <div class="tiles">
           <a class="tile" href="#/segments">
@@ -52,5 +98,49 @@ export function Overview() {
         </Section>
       )}
     </div>
+  );
+}
+
+/** Collection and ingest: the last full minute, the last hour, the lag, and charts of the hour. */
+function Ingest({ activity }: { activity: Activity }) {
+  // The current minute is still counting: rates are read from the one before.
+  const last = activity.minutes.length > 1 ? activity.minutes[activity.minutes.length - 2] : activity.minutes[0];
+  return (
+    <Section title="Ingest">
+      <div class="tiles">
+        <div class="tile" data-testid="collected">
+          <span class="figure">{last?.collected ?? 0}</span> collected last minute
+          <span class="hint"> · {activity.total.collected} in the hour</span>
+        </div>
+        <div class="tile" data-testid="applied">
+          <span class="figure">{last?.applied ?? 0}</span> applied last minute
+          <span class="hint"> · {activity.total.applied} in the hour</span>
+        </div>
+        <div class={`tile${activity.lag && activity.lag.messages > 0 ? ' warn' : ''}`} data-testid="lag">
+          {activity.lag ? (
+            <>
+              <span class="figure">{activity.lag.messages}</span> waiting for ingest
+              <span class="hint"> · oldest {activity.lag.seconds} s</span>
+            </>
+          ) : (
+            <>
+              <span class="figure">—</span> lag: see Event Hubs' metrics
+            </>
+          )}
+        </div>
+        <div class="tile" data-testid="merged">
+          <span class="figure">{activity.total.merged}</span> merges in the hour
+          <span class="hint"> · {activity.total.deadLettered} dead letters</span>
+        </div>
+      </div>
+      <div class="columns">
+        <Chart minutes={activity.minutes} series={['collected', 'applied']} label="Collected and applied" />
+        <Chart minutes={activity.minutes} series={['merged', 'deadLettered']} label="Merges and dead letters" />
+      </div>
+      <p class="hint">
+        <span class="key-collected">━ collected</span> <span class="key-applied">━ applied</span> <span class="key-merged">━ merges</span>{' '}
+        <span class="key-deadLettered">━ dead letters</span>, summed over every instance (each writes its minutes every 15 seconds).
+      </p>
+    </Section>
   );
 }

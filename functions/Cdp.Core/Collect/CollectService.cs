@@ -27,7 +27,8 @@ public sealed class CollectService(
     IdentityResolver identity,
     IngestService ingest,
     TimeProvider time,
-    ILogger<CollectService> logger)
+    ILogger<CollectService> logger,
+    Activity.ActivityCounters? activity = null)
 {
     private readonly VisitorTokens _visitors = new(identity.Rules.DeriveKey("cdp/collect/visitor-token/v1"));
 
@@ -91,6 +92,7 @@ public sealed class CollectService(
 
         var id = await DeadLetterAsync(source.Id, $"{Describe(errors)} The body is kept in base64, as sent.", Convert.ToBase64String(sent.Span), null, time.GetUtcNow(), cancellationToken);
         CdpMetrics.MessagesRejected.Add(1, KeyValuePair.Create<string, object?>("source", source.Id));
+        activity?.DeadLettered(1);
         return new CollectResult(CollectOutcome.Invalid, [], errors, [id]);
     }
 
@@ -278,6 +280,8 @@ public sealed class CollectService(
         var tag = KeyValuePair.Create<string, object?>("source", source.Id);
         CdpMetrics.MessagesAccepted.Add(accepted.Count, tag);
         CdpMetrics.MessagesRejected.Add(letters.Count, tag);
+        activity?.Collected(accepted.Count);
+        activity?.DeadLettered(letters.Count);
         CdpMetrics.BotsDropped.Add(bots, tag);
         CdpMetrics.Withheld.Add(withheld, tag);
         if (errors.Count > 0)

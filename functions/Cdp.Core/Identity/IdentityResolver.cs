@@ -48,7 +48,7 @@ internal sealed record Resolved(string ProfileId, List<MessageIdentifier> Linked
 /// merged), (4) the index entries move to the survivor. A crash after any step is completed by the replay,
 /// or by whoever next follows the redirect (<see cref="RootAsync"/> finishes an unfinished absorb).
 /// </remarks>
-public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, IIdentityIndex index, IProfileStore profiles, IIdentityLedger ledger, ILogger<IdentityResolver> logger)
+public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, IIdentityIndex index, IProfileStore profiles, IIdentityLedger ledger, ILogger<IdentityResolver> logger, Activity.ActivityCounters? activity = null)
 {
     public IdentityRules Rules => rules;
 
@@ -576,6 +576,7 @@ public sealed class IdentityResolver(IdentityRules rules, MergePolicy policy, II
 
 
         CdpMetrics.ProfilesMerged.Add(1);
+        activity?.Merged(1);
         Logs.ProfilesMerged(logger, message.MessageId, mergedId, survivorId, types);
     }
 

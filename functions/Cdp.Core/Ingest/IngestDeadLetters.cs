@@ -9,7 +9,7 @@ namespace Cdp.Core.Ingest;
 /// Ingest's dead letters: a message that can never be applied, kept with its reason under an id derived from it
 /// (a redelivered batch writes the same letter again, not a second one), and a stream event that is not a message.
 /// </summary>
-internal sealed class IngestDeadLetters(IDeadLetterStore store, TimeProvider time, ILogger logger)
+internal sealed class IngestDeadLetters(IDeadLetterStore store, TimeProvider time, ILogger logger, Activity.ActivityCounters? activity = null)
 {
     /// <summary>Keeps <paramref name="message"/> as it was on the stream.</summary>
     public async Task KeepAsync(Message message, string reason, CancellationToken cancellationToken)
@@ -19,6 +19,7 @@ internal sealed class IngestDeadLetters(IDeadLetterStore store, TimeProvider tim
             new DeadLetter(id, DeadLetter.IngestStage, message.SourceId, reason, JsonSerializer.Serialize(message, CdpJson.Options), time.GetUtcNow(), message.MessageId),
             cancellationToken);
         CdpMetrics.IngestDeadLettered.Add(1);
+        activity?.DeadLettered(1);
         Logs.MessageDeadLettered(logger, message.MessageId, reason);
     }
 
@@ -28,6 +29,7 @@ internal sealed class IngestDeadLetters(IDeadLetterStore store, TimeProvider tim
         var hash = IProcessedMessageLog.KeyFor(null, body);
         await store.AddAsync(new DeadLetter("ingest-raw-" + hash, DeadLetter.IngestStage, null, reason, body, time.GetUtcNow()), cancellationToken);
         CdpMetrics.IngestDeadLettered.Add(1);
+        activity?.DeadLettered(1);
         Logs.MessageDeadLettered(logger, "(unreadable)", reason);
     }
 }

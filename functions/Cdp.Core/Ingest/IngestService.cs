@@ -38,11 +38,12 @@ public sealed class IngestService(
     IOptions<ConsentOptions>? consent = null,
     IOptions<PrivacyOptions>? privacy = null,
     TransientFailures? failures = null,
-    IOptions<IngestOptions>? options = null)
+    IOptions<IngestOptions>? options = null,
+    Activity.ActivityCounters? activity = null)
 {
     private readonly int _concurrentGroups = Math.Max(1, options?.Value.ConcurrentGroups ?? new IngestOptions().ConcurrentGroups);
     private readonly TransientFailures _failures = failures ?? TransientFailures.BuiltIn;
-    private readonly IngestDeadLetters _deadLetters = new(deadLetters, time, logger);
+    private readonly IngestDeadLetters _deadLetters = new(deadLetters, time, logger, activity);
     private readonly ErasedIdentifiers _erased = new(privacy?.Value.Suppression ?? SuppressionMode.Drop, logger);
     private readonly MessageApplier _applier = new(policy, new TraitPurposes(consent?.Value.TraitPurposes));
 
@@ -137,6 +138,7 @@ public sealed class IngestService(
             await processed.AddAsync([.. work.Select(w => w.Key)], time.GetUtcNow(), cancellationToken);
         }
 
+        activity?.Applied(work.Count);
         Logs.BatchIngested(logger, batch.Count, changed, duplicates, deadLettered);
         return new IngestSummary(batch.Count, changed, duplicates, deadLettered);
     }

@@ -88,6 +88,14 @@ public sealed class SqliteDatabase : IDisposable
             id TEXT PRIMARY KEY,
             tag INTEGER NOT NULL,
             body TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS activity (
+            minute TEXT NOT NULL,
+            instance TEXT NOT NULL,
+            collected INTEGER NOT NULL,
+            applied INTEGER NOT NULL,
+            merged INTEGER NOT NULL,
+            dead_lettered INTEGER NOT NULL,
+            PRIMARY KEY (minute, instance));
         CREATE TABLE IF NOT EXISTS journey_instances (
             instance_id TEXT PRIMARY KEY,
             journey_id TEXT NOT NULL,

@@ -119,6 +119,12 @@ public sealed class CosmosSourceStoreContractTests(CosmosStandIn cosmos) : Sourc
     protected override Core.Sources.ISourceStore Store { get; } = new CosmosSources(cosmos.ContainerAsync(CosmosContainers.Sources).GetAwaiter().GetResult());
 }
 
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosActivityStoreContractTests(CosmosStandIn cosmos) : ActivityStoreContract
+{
+    protected override Core.Activity.IActivityStore Store { get; } = new CosmosActivity(cosmos.ContainerAsync(CosmosContainers.Activity).GetAwaiter().GetResult());
+}
+
 /// <summary>Erasure over the cloud adapters: Cosmos DB on the stand-in, dead letters in Azurite's blobs.</summary>
 [Collection(CosmosCollection.Name)]
 public sealed class CosmosErasureContractTests(CosmosStandIn cosmos, Storage.Azurite azurite) : ErasureContract, IClassFixture<Storage.Azurite>

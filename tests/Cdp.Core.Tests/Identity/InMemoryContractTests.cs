@@ -70,6 +70,11 @@ public sealed class InMemorySourceStoreContractTests : SourceStoreContract
     protected override Cdp.Core.Sources.ISourceStore Store { get; } = new InMemorySourceStore();
 }
 
+public sealed class InMemoryActivityStoreContractTests : ActivityStoreContract
+{
+    protected override Cdp.Core.Activity.IActivityStore Store { get; } = new InMemoryActivityStore();
+}
+
 public sealed class InMemoryAuditLogContractTests : AuditLogContract
 {
     protected override Cdp.Core.Privacy.IAuditLog Log { get; } = new InMemoryAuditLog();

@@ -158,6 +158,15 @@ public sealed class SqliteSourceStoreContractTests : SourceStoreContract, IDispo
     public void Dispose() => _store.Dispose();
 }
 
+public sealed class SqliteActivityStoreContractTests : ActivityStoreContract, IDisposable
+{
+    private readonly EmbeddedStore _store = new();
+
+    protected override Core.Activity.IActivityStore Store => new SqliteActivity(_store.Database, TimeProvider.System);
+
+    public void Dispose() => _store.Dispose();
+}
+
 public sealed class SqliteErasureContractTests : ErasureContract, IDisposable
 {
     private readonly EmbeddedStore _store = new();
