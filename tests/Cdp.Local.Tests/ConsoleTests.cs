@@ -247,6 +247,21 @@ public sealed class ConsoleTests
         await page.Locator("[id='steps[1].url']").FillAsync(receiver.Url + "hook");
         await page.Locator("[id='steps[1].body']").FillAsync("""{"email":"{{traits.email}}","journey":"{{journey.id}}"}""");
         await Assertions.Expect(page.GetByRole(AriaRole.Article, new() { Name = "Webhook at steps[1]" })).ToBeVisibleAsync();
+        // Then a branch: if the person is a VIP, tag them (nothing otherwise).
+        await page.GetByLabel("Step to add to steps", new() { Exact = true }).SelectOptionAsync(new SelectOptionValue { Label = "If" });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add to steps", Exact = true }).ClickAsync();
+        await page.Locator("[id='steps[2].rule']").FillAsync("flag(\"vip\")");
+        await page.GetByLabel("Step to add to steps[2].then").SelectOptionAsync(new SelectOptionValue { Label = "Add a tag" });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add to steps[2].then" }).ClickAsync();
+        await page.Locator("[id='steps[2].then[0].tag']").FillAsync("welcomed");
+
+        // The flow is drawn as it is edited: the trigger, the steps, the branch side by side with its empty 'else'.
+        var flow = page.Locator("svg.journey-flow");
+        await Assertions.Expect(flow.Locator("g.flow-node[data-path='trigger']")).ToContainTextAsync("enters vip");
+        await Assertions.Expect(flow.Locator("g.flow-node[data-path='steps[1]']")).ToContainTextAsync("webhook");
+        await Assertions.Expect(flow.Locator("g.flow-node.branch[data-path='steps[2]']")).ToContainTextAsync("if flag(\"vip\")");
+        await Assertions.Expect(flow.Locator("g.flow-node[data-path='steps[2].then[0]']")).ToContainTextAsync("addTag welcomed");
+        await Assertions.Expect(flow.Locator("g.flow-edge")).ToContainTextAsync(["then", "else (nothing)"]);
 
         // A bad duration is named at its field, inline; fixed, the journey saves as version 1.
         await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
@@ -271,12 +286,22 @@ public sealed class ConsoleTests
         await Assertions.Expect(dryRun).ToContainTextAsync("steps[1] action:webhook: webhook");
         await Assertions.Expect(dryRun).ToContainTextAsync("\"email\":\"vip@example.com\"");
         await Assertions.Expect(dryRun).ToContainTextAsync("Ends: completed");
+        // The flow marks the path the dry run took: the trigger, the wait, the webhook, the 'if' and its 'then'.
+        await Assertions.Expect(flow.Locator("g.flow-node.passed")).ToHaveCountAsync(5);
+        await Assertions.Expect(flow.Locator("g.flow-node.passed[data-path='steps[2].then[0]']")).ToBeVisibleAsync();
         await ShotAsync(page, "journey-dryrun");
         Assert.Single(receiver.Calls);
 
         // The instance is listed on the journey's page, completed, with its step history.
         await page.GetByRole(AriaRole.Link, new() { Name = "Instances" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "completed" })).ToContainTextAsync("steps[1]", new() { Timeout = 30_000 });
+        // Its path is marked on the journey's flow: every step it passed, the branch taken, and the end.
+        var vip = (await ProfileAsync(client, "user_id:c-vip"))!["id"]!.GetValue<string>();
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Show the path of {vip}" }).ClickAsync();
+        var drawn = page.Locator("svg.journey-flow");
+        await Assertions.Expect(drawn.Locator("g.flow-node.passed")).ToHaveCountAsync(6);
+        await Assertions.Expect(drawn.Locator("g.flow-node.passed[data-path='steps[2].then[0]']")).ToBeVisibleAsync();
+        await Assertions.Expect(drawn.Locator("g.flow-edge")).ToContainTextAsync(["then", "else (nothing)"]);
         await ShotAsync(page, "journey");
         Assert.Empty(session.ConsoleErrors);
     }

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, call, enc, get, type Profile, type Segment } from '../api';
+import { JourneyFlow, paletteBranches } from '../flow';
 import { ErrorBox, Section, useLoad } from '../ui';
 
 // The palette the API serves (GET /api/journey-steps): every step type and action with its fields. The editor knows
@@ -11,7 +12,7 @@ interface Field {
   description: string;
 }
 
-interface StepType {
+export interface StepType {
   type: string;
   action?: string;
   label: string;
@@ -115,6 +116,7 @@ export function JourneyEditor({ id }: { id?: string }) {
   const [errors, setErrors] = useState<Record<string, string[]>>({});
   const [failure, setFailure] = useState<unknown>(null);
   const [saved, setSaved] = useState<string | null>(null);
+  const [passed, setPassed] = useState<string[]>([]);
 
   useEffect(() => {
     if (creating || !palette.data) return;
@@ -254,7 +256,18 @@ export function JourneyEditor({ id }: { id?: string }) {
           </div>
         )}
       </Section>
-      <DryRunPanel definition={() => definition().body} />
+      <Section title="Flow">
+        <div class="flow-drawing">
+          <JourneyFlow
+            trigger={draft.triggerKind === 'segmentEntered' ? `enters ${draft.trigger || '…'}` : `event ${draft.trigger || '…'}`}
+            steps={definition().body.steps as Parameters<typeof JourneyFlow>[0]['steps']}
+            passed={passed}
+            branches={paletteBranches(types)}
+          />
+        </div>
+        <p class="hint">Drawn as you edit; after a dry run, the steps it passed are marked.</p>
+      </Section>
+      <DryRunPanel definition={() => definition().body} onResult={(r) => setPassed(r ? ['trigger', ...r.path.map((s) => s.step)] : [])} />
     </div>
   );
 }
@@ -380,7 +393,7 @@ function StepCard(props: { step: Step; path: string; types: StepType[]; errors: 
 }
 
 /** Pick a person and see the path the journey as edited would take for them now (POST /api/journeys/dryrun). */
-function DryRunPanel({ definition }: { definition: () => unknown }) {
+function DryRunPanel({ definition, onResult }: { definition: () => unknown; onResult: (result: DryRun | null) => void }) {
   const [who, setWho] = useState('');
   const [result, setResult] = useState<DryRun | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -392,10 +405,13 @@ function DryRunPanel({ definition }: { definition: () => unknown }) {
           e.preventDefault();
           setError(null);
           setResult(null);
+          onResult(null);
           try {
             const q = who.trim();
             const profile = q.includes(':') ? await get<Profile>(`profiles?identifier=${enc(q)}`) : { id: q };
-            setResult((await call<DryRun>('POST', 'journeys/dryrun', { profileId: profile.id, journey: definition() })).body);
+            const run = (await call<DryRun>('POST', 'journeys/dryrun', { profileId: profile.id, journey: definition() })).body;
+            setResult(run);
+            onResult(run);
           } catch (failure) {
             setError(failure);
           }

@@ -1,7 +1,8 @@
 import { useState } from 'preact/hooks';
 import { call, enc, get, type Journey, type JourneyInstance } from '../api';
 import { Empty, ErrorBox, Section, useLoad, when } from '../ui';
-import { JourneyEditor } from './journey-editor';
+import { JourneyFlow, paletteBranches } from '../flow';
+import { JourneyEditor, type StepType } from './journey-editor';
 
 interface Metrics {
   entered: number;
@@ -59,12 +60,39 @@ function JourneyList() {
 function JourneyDetail({ id }: { id: string }) {
   const journey = useLoad(() => get<Journey>(`journeys/${enc(id)}`), [id]);
   const instances = useLoad(() => get<{ instances: JourneyInstance[] }>(`journeys/${enc(id)}/instances?limit=100`), [id], 3000);
+  const palette = useLoad(() => get<StepType[]>('journey-steps'), []);
   const [error, setError] = useState<unknown>(null);
+  const [shown, setShown] = useState<JourneyInstance | null>(null);
+  // The steps an instance passed, as the flow marks them: its history's steps, and the end once it ended.
+  const passedBy = (i: JourneyInstance) => ['trigger', ...(i.history ?? []).map((h) => h.step).filter((s) => s.startsWith('steps')), ...(i.endedAt ? ['end'] : [])];
   return (
     <div class="stack">
       <Section title={`Journey ${id}`} actions={<a class="button" href={`#/journeys/${enc(id)}/edit`}>Edit</a>}>
         <ErrorBox error={journey.error} />
-        {journey.data && <pre class="code">{JSON.stringify(journey.data, null, 2)}</pre>}
+        {journey.data && (
+          <>
+            <div class="flow-drawing">
+              <JourneyFlow
+                trigger={journey.data.trigger.segmentEntered ? `enters ${journey.data.trigger.segmentEntered}` : `event ${journey.data.trigger.event ?? ''}`}
+                steps={journey.data.steps as Parameters<typeof JourneyFlow>[0]['steps']}
+                branches={palette.data ? paletteBranches(palette.data) : undefined}
+                passed={shown ? passedBy(shown) : []}
+              />
+            </div>
+            {shown && (
+              <p class="hint" role="status">
+                Marked: the path of {shown.profileId}'s run ({shown.status}).{' '}
+                <button class="link" onClick={() => setShown(null)}>
+                  Clear
+                </button>
+              </p>
+            )}
+            <details>
+              <summary>Definition (version {journey.data.version})</summary>
+              <pre class="code">{JSON.stringify(journey.data, null, 2)}</pre>
+            </details>
+          </>
+        )}
       </Section>
       <Section title="Instances">
         <ErrorBox error={instances.error ?? error} />
@@ -94,6 +122,11 @@ function JourneyDetail({ id }: { id: string }) {
                   <td>{when(i.startedAt)}</td>
                   <td class="hint">{(i.history ?? []).map((h) => `${h.step} ${h.type}${h.outcome ? ` (${h.outcome})` : ''}`).join(' → ') || '—'}</td>
                   <td>
+                    {journey.data && i.journeyVersion === journey.data.version && (
+                      <button class="secondary" onClick={() => setShown(i)} aria-label={`Show the path of ${i.profileId}`}>
+                        Show path
+                      </button>
+                    )}{' '}
                     {i.status === 'running' && (
                       <button
                         class="danger"
