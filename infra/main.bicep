@@ -86,6 +86,10 @@ param masterKey string
 @description('The client id of an Entra ID app registration whose tokens the admin API requires besides a function key (empty: function keys only).')
 param adminClientId string = ''
 
+@description('Where the console\'s static web app lives (its content is served worldwide; Static Web Apps exist in these regions only).')
+@allowed(['westus2', 'centralus', 'eastus2', 'westeurope', 'eastasia'])
+param consoleLocation string = 'westeurope'
+
 var allTags = union(tags, { 'azd-env-name': environmentName })
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 var deploymentContainerName = 'deployments'
@@ -183,6 +187,15 @@ module network 'modules/network.bicep' = if (privateNetworking) {
   }
 }
 
+module console 'modules/console.bicep' = {
+  scope: resourceGroup
+  params: {
+    name: 'stapp-${token}'
+    location: consoleLocation
+    tags: allTags
+  }
+}
+
 module functionApp 'modules/functionapp.bicep' = {
   scope: resourceGroup
   params: {
@@ -215,6 +228,7 @@ module functionApp 'modules/functionapp.bicep' = {
     sourceId: sourceId
     sourceWriteKeySha256: sourceWriteKeySha256
     adminClientId: adminClientId
+    allowedOrigins: [console.outputs.uri]
     subnetId: privateNetworking ? network!.outputs.functionsSubnetId : ''
   }
 }
@@ -223,6 +237,9 @@ output AZURE_LOCATION string = location
 output AZURE_RESOURCE_GROUP string = resourceGroup.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output CDP_API_URL string = '${functionApp.outputs.uri}/api'
+output CDP_FUNCTION_APP_URL string = functionApp.outputs.uri
+output CDP_CONSOLE_URL string = console.outputs.uri
+output CDP_TENANT_ID string = tenant().tenantId
 output CDP_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
 output CDP_STORAGE_QUEUE_ENDPOINT string = storage.outputs.queueEndpoint
 output CDP_STORAGE_TABLE_ENDPOINT string = storage.outputs.tableEndpoint

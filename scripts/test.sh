@@ -64,3 +64,16 @@ fi
 
 echo "==> Checking the Bicep"
 scripts/bicep.sh
+
+echo "==> Checking the console's cloud build (what azd deploys to the static web app)"
+# Placeholder values stand in for what azd's postprovision hook writes; the build type-checks, bundles MSAL apart and
+# carries the static web app's headers.
+VITE_CDP_API_BASE=https://cdp-check.azurewebsites.net \
+VITE_CDP_ENTRA_CLIENT_ID=00000000-0000-0000-0000-000000000001 \
+VITE_CDP_ENTRA_TENANT_ID=00000000-0000-0000-0000-000000000002 \
+  npm run build:cloud --prefix console --silent >/dev/null
+[ -f console/dist-cloud/staticwebapp.config.json ] || { echo "console: dist-cloud lacks staticwebapp.config.json" >&2; exit 1; }
+grep -q "cdp-check.azurewebsites.net" console/dist-cloud/assets/index-*.js || { echo "console: the cloud build does not call the Function App" >&2; exit 1; }
+[ "$(grep -l "login.microsoftonline.com" console/dist-cloud/assets/*.js | wc -l)" -ge 1 ] || { echo "console: the cloud build has no Entra ID sign-in" >&2; exit 1; }
+! grep -q "login.microsoftonline.com" console/dist/assets/index-*.js || { echo "console: the local build carries the Entra ID sign-in" >&2; exit 1; }
+echo "console: the cloud build calls the Function App, signs in with Entra ID apart, and carries its headers."

@@ -1,5 +1,8 @@
-// The admin API, as the console calls it: the admin token (kept for this browser tab only) as a bearer token, the
-// console named as the actor in the audit log, and RFC 9457 problem details turned into errors that name each field.
+// The admin API, as the console calls it: on Cdp.Local the admin token (kept for this browser tab only) as a bearer
+// token and the console named as the actor in the audit log; in the cloud (cloud.ts) the Function App's address, a
+// function key (this tab only) and, with Entra ID, an access token. RFC 9457 problem details become errors that name
+// each field.
+import { apiBase, entraToken, isCloud, usesEntra } from './cloud';
 
 const TokenKey = 'cdp.adminToken';
 
@@ -42,12 +45,17 @@ export interface Reply<T> {
   headers: Headers;
 }
 
+/** How the admin API is told who calls: the admin token locally; the function key (and Entra ID's token) in the cloud. */
+async function credentials(): Promise<Record<string, string>> {
+  if (!isCloud) return { Authorization: `Bearer ${token() ?? ''}`, 'X-Cdp-Actor': 'console' };
+  return { 'x-functions-key': token() ?? '', ...(usesEntra ? { Authorization: `Bearer ${await entraToken()}` } : {}) };
+}
+
 export async function call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
-  const response = await fetch(`/api/${path}`, {
+  const response = await fetch(`${apiBase}/api/${path}`, {
     method,
     headers: {
-      Authorization: `Bearer ${token() ?? ''}`,
-      'X-Cdp-Actor': 'console',
+      ...(await credentials()),
       ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
       ...headers,
     },

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, signIn, signOut, token } from './api';
+import { entraAccount, entraSignIn, entraSignOut, isCloud, usesEntra } from './cloud';
 import { Audit } from './pages/audit';
 import { DeadLetters } from './pages/deadletters';
 import { Journeys } from './pages/journeys';
@@ -60,6 +61,7 @@ export function App() {
           onClick={() => {
             signOut();
             setSignedIn(false);
+            void entraSignOut();
           }}
         >
           Sign out
@@ -89,9 +91,35 @@ export function App() {
 function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   const [value, setValue] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const [account, setAccount] = useState<string | null>(null);
+  useEffect(() => {
+    entraAccount().then(setAccount, () => setAccount(null));
+  }, []);
   return (
     <main class="signin">
       <h1>Cdp console</h1>
+      {usesEntra && (
+        <div class="row">
+          {account ? (
+            <p role="status">Signed in with Entra ID as {account}.</p>
+          ) : (
+            <button
+              type="button"
+              onClick={async () => {
+                setError(null);
+                try {
+                  await entraSignIn();
+                  setAccount(await entraAccount());
+                } catch (failure) {
+                  setError(`Entra ID sign-in failed: ${failure instanceof Error ? failure.message : String(failure)}`);
+                }
+              }}
+            >
+              Sign in with Microsoft
+            </button>
+          )}
+        </div>
+      )}
       <form
         onSubmit={async (e) => {
           e.preventDefault();
@@ -101,21 +129,31 @@ function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
             onSignedIn();
           } catch {
             signOut();
-            setError('That token does not open the admin API.');
+            setError(isCloud ? 'That key (with this sign-in) does not open the admin API.' : 'That token does not open the admin API.');
           }
         }}
       >
-        <label for="token">Admin token</label>
+        <label for="token">{isCloud ? 'Function key' : 'Admin token'}</label>
         <input id="token" type="password" autoComplete="current-password" value={value} onInput={(e) => setValue(e.currentTarget.value)} required />
         <p class="hint">
-          On Cdp.Local: <code>$CDP_ADMIN_TOKEN</code>, or the file <code>admin-token</code> in the data folder (scripts/dev.sh prints it). It is kept for this tab only.
+          {isCloud ? (
+            <>
+              A key of the Function App (docs/deploy.md: <code>az functionapp keys list</code>). It is kept for this tab only.
+            </>
+          ) : (
+            <>
+              On Cdp.Local: <code>$CDP_ADMIN_TOKEN</code>, or the file <code>admin-token</code> in the data folder (scripts/dev.sh prints it). It is kept for this tab only.
+            </>
+          )}
         </p>
         {error && (
           <p class="error" role="alert">
             {error}
           </p>
         )}
-        <button type="submit">Sign in</button>
+        <button type="submit" disabled={usesEntra && !account}>
+          Sign in
+        </button>
       </form>
     </main>
   );

@@ -30,6 +30,8 @@ $values = [ordered]@{
   'CDP_COSMOS_SEGMENT_SCHEDULE_CONTAINER' = 'segmentSchedule'
   'CDP_COSMOS_JOURNEYS_CONTAINER' = 'journeys'
   'CDP_COSMOS_JOURNEY_INSTANCES_CONTAINER' = 'journeyInstances'
+  'CDP_COSMOS_SOURCES_CONTAINER' = 'sources'
+  'CDP_COSMOS_ACTIVITY_CONTAINER' = 'activity'
   'CDP_COSMOS_ERASURES_CONTAINER' = 'erasures'
   'CDP_COSMOS_DATA_KEYS_CONTAINER' = 'dataKeys'
   'CDP_COSMOS_AUDIT_CONTAINER' = 'audit'
@@ -43,4 +45,12 @@ $values = [ordered]@{
   'Cdp__Sources__0__WriteKeySha256' = Get-EnvValue 'CDP_WRITE_KEY_SHA256'
 }
 @{ IsEncrypted = $false; Values = $values } | ConvertTo-Json | Set-Content -Path local.settings.json -Encoding utf8
+# The console's cloud build: where the API is, and Entra ID's registration when there is one (public values).
+$clientId = try { Get-EnvValue 'CDP_ADMIN_CLIENT_ID' } catch { '' }
+@(
+  "VITE_CDP_API_BASE=$(Get-EnvValue 'CDP_FUNCTION_APP_URL')",
+  "VITE_CDP_ENTRA_CLIENT_ID=$clientId",
+  "VITE_CDP_ENTRA_TENANT_ID=$(Get-EnvValue 'CDP_TENANT_ID')"
+) | Set-Content -Path console/.env.cloud.local -Encoding utf8
 Write-Host "Wrote local.settings.json for the deployed resources. The API: $(Get-EnvValue 'CDP_API_URL')"
+Write-Host "The console (after azd deploy): $(Get-EnvValue 'CDP_CONSOLE_URL')"

@@ -51,4 +51,12 @@ cat > local.settings.json <<JSON
   }
 }
 JSON
+# The console's cloud build: where the API is, and Entra ID's registration when there is one (no secret: the
+# client id and tenant are public, and the console asks for a function key at sign-in).
+cat > console/.env.cloud.local <<ENV
+VITE_CDP_API_BASE=$(get CDP_FUNCTION_APP_URL)
+VITE_CDP_ENTRA_CLIENT_ID=$(get CDP_ADMIN_CLIENT_ID 2>/dev/null || true)
+VITE_CDP_ENTRA_TENANT_ID=$(get CDP_TENANT_ID)
+ENV
 echo "Wrote local.settings.json for the deployed resources. The API: $(get CDP_API_URL)"
+echo "The console (after azd deploy): $(get CDP_CONSOLE_URL)"

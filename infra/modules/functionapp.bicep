@@ -87,6 +87,9 @@ param subnetId string
 @description('The client id of an Entra ID app registration whose tokens the admin API requires besides a function key (empty: function keys only).')
 param adminClientId string
 
+@description('The browser origins that may call the API: the console\'s static web app (App Service answers CORS for every route; browser sources\' origins are not in it yet).')
+param allowedOrigins array
+
 @description('The first collection source: its id.')
 param sourceId string
 
@@ -130,6 +133,8 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
+      // Only the console's origin may call the API from a browser (no credentials: the console sends keys in headers).
+      cors: { allowedOrigins: allowedOrigins, supportCredentials: false }
       appSettings: [
         { name: 'AzureWebJobsStorage__blobServiceUri', value: blobEndpoint }
         { name: 'AzureWebJobsStorage__queueServiceUri', value: queueEndpoint }

@@ -39,4 +39,22 @@ public class DeploymentFilesTests
         Assert.True(File.Exists(Path.Combine(RepositoryFiles.Root, "functions", "Cdp.Functions", "Cdp.Functions.csproj")));
         Assert.True(File.Exists(Path.Combine(RepositoryFiles.Root, "infra", "main.bicep")));
     }
+
+    /// <summary>The console is a service azd builds for the cloud (<c>npm run build:cloud</c> into dist-cloud/) and deploys as a static web app.</summary>
+    [Fact]
+    public void AzureYaml_DeclaresTheConsoleAsAStaticWebApp_BuiltForTheCloud()
+    {
+        var lines = RepositoryFiles.Read("azure.yaml").Split('\n').Select(l => l.TrimEnd()).ToList();
+        var console = lines.IndexOf("  console:");
+
+        Assert.True(console > 0, "azure.yaml has no console service.");
+        Assert.Contains("    project: ./console", lines.Skip(console));
+        Assert.Contains("    host: staticwebapp", lines.Skip(console));
+        Assert.Contains("    dist: dist-cloud", lines.Skip(console));
+        Assert.Contains(lines.Skip(console), l => l.Contains("npm run build:cloud", StringComparison.Ordinal));
+        var package = System.Text.Json.Nodes.JsonNode.Parse(RepositoryFiles.Read("console/package.json"))!;
+        Assert.Contains("--mode cloud", package["scripts"]!["build:cloud"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("'dist-cloud'", RepositoryFiles.Read("console/vite.config.ts"), StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(RepositoryFiles.Root, "console", "public-cloud", "staticwebapp.config.json")));
+    }
 }

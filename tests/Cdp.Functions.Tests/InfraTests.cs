@@ -158,6 +158,44 @@ public sealed partial class InfraTests
         Assert.Contains("subnetId", Resource("Microsoft.Web/sites")["properties"]!["virtualNetworkSubnetId"]!.ToJsonString(), StringComparison.Ordinal);
     }
 
+    /// <summary>Issue 19: azd deploys the console to a static web app, and its origin is the one the API lets browsers call from.</summary>
+    [Fact]
+    public void TheConsole_IsAStaticWebApp_AzdDeploys_AndTheOnlyOriginTheApiAllows()
+    {
+        var site = Resource("Microsoft.Web/staticSites");
+        Assert.Contains("'azd-service-name', 'console'", site["tags"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("Free", site["sku"]!["name"]!.GetValue<string>());
+
+        var cors = Resource("Microsoft.Web/sites")["properties"]!["siteConfig"]!["cors"]!;
+        Assert.Equal("[parameters('allowedOrigins')]", cors["allowedOrigins"]!.GetValue<string>());
+        Assert.False(cors["supportCredentials"]!.GetValue<bool>());
+        var functionApp = Find(Arm.Value, o => o["type"]?.GetValue<string>() == "Microsoft.Resources/deployments" && o["name"]?.ToJsonString().Contains("functionApp", StringComparison.Ordinal) == true).Single();
+        var origins = functionApp["properties"]!["parameters"]!["allowedOrigins"]!["value"]!.AsArray();
+        Assert.Equal("[reference('console').outputs.uri.value]", Assert.Single(origins)!.GetValue<string>());
+    }
+
+    /// <summary>What the console's cloud build reads (<c>VITE_…</c> in console/src/cloud.ts) is what both postprovision hooks write.</summary>
+    [Fact]
+    public void TheConsolesCloudBuild_ReadsWhatThePostprovisionHooksWrite()
+    {
+        var read = ViteVariable().Matches(RepositoryFiles.Read("console/src/cloud.ts")).Select(m => m.Value).ToHashSet(StringComparer.Ordinal);
+        Assert.NotEmpty(read);
+        foreach (var hook in new[] { "infra/hooks/postprovision.sh", "infra/hooks/postprovision.ps1" })
+        {
+            var text = RepositoryFiles.Read(hook);
+            Assert.Contains("console/.env.cloud.local", text, StringComparison.Ordinal);
+            Assert.Equal(read, ViteVariable().Matches(text).Select(m => m.Value).ToHashSet(StringComparer.Ordinal));
+        }
+
+        foreach (var output in new[] { "CDP_FUNCTION_APP_URL", "CDP_TENANT_ID", "CDP_CONSOLE_URL" })
+        {
+            Assert.Contains($"output {output} ", RepositoryFiles.Read("infra/main.bicep"), StringComparison.Ordinal);
+        }
+    }
+
+    [GeneratedRegex("VITE_CDP_[A-Z_]+")]
+    private static partial Regex ViteVariable();
+
     [SkippableFact]
     public void AzureYaml_IsValidAgainstAzdsPublishedSchema()
     {
