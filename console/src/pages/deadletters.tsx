@@ -1,15 +1,59 @@
 import { useState } from 'preact/hooks';
-import { call, enc, get, type DeadLetter } from '../api';
+import { call, enc, type DeadLetter } from '../api';
 import { Empty, ErrorBox, Section, useLoad, when } from '../ui';
 
-/** Dead letters: list, inspect, fix and replay (or delete). */
+/** How many letters a page shows. */
+const PageSize = 50;
+
+/** The cursor of the next page from the reply's <c>Link: <…&after=ID>; rel="next"</c>, or null on the last page. */
+function nextCursor(link: string | null): string | null {
+  const target = link?.match(/<([^>]*)>\s*;\s*rel="next"/)?.[1];
+  return target ? new URL(target, window.location.origin).searchParams.get('after') : null;
+}
+
+/** Dead letters, a page at a time, filtered by stage: list, inspect, fix and replay (or delete). */
 export function DeadLetters() {
-  const { data, error, reload } = useLoad(() => get<DeadLetter[]>('deadletters?limit=200'), [], 5000);
+  const [stage, setStage] = useState('');
+  // The cursors of the pages read so far (the first page has none): Next pushes one, Previous pops one.
+  const [cursors, setCursors] = useState<string[]>([]);
+  const after = cursors[cursors.length - 1];
+  const { data: page, error, reload } = useLoad(
+    async () => {
+      const query = new URLSearchParams({ limit: String(PageSize) });
+      if (stage) query.set('stage', stage);
+      if (after) query.set('after', after);
+      const reply = await call<DeadLetter[]>('GET', `deadletters?${query}`);
+      return { letters: reply.body, next: nextCursor(reply.headers.get('Link')) };
+    },
+    [stage, after],
+    5000,
+  );
+  const data = page?.letters ?? null;
   const [open, setOpen] = useState<string | null>(null);
   return (
-    <Section title="Dead letters">
+    <Section
+      title="Dead letters"
+      actions={
+        <span class="row">
+          <label for="deadletter-stage">Stage</label>
+          <select
+            id="deadletter-stage"
+            value={stage}
+            onChange={(e) => {
+              setStage(e.currentTarget.value);
+              setCursors([]);
+            }}
+          >
+            <option value="">all</option>
+            <option value="collect">collect</option>
+            <option value="ingest">ingest</option>
+            <option value="changes">changes</option>
+          </select>
+        </span>
+      }
+    >
       <ErrorBox error={error} />
-      {data && data.length === 0 && <Empty>No dead letters: everything was applied.</Empty>}
+      {data && data.length === 0 && <Empty>{cursors.length > 0 || stage ? 'No dead letters here.' : 'No dead letters: everything was applied.'}</Empty>}
       {data && data.length > 0 && (
         <table>
           <thead>
@@ -48,6 +92,17 @@ export function DeadLetters() {
             ))}
           </tbody>
         </table>
+      )}
+      {(cursors.length > 0 || page?.next) && (
+        <nav class="row" aria-label="Pages of dead letters">
+          <button class="secondary" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+            Previous page
+          </button>
+          <span>Page {cursors.length + 1}</span>
+          <button class="secondary" disabled={!page?.next} onClick={() => page?.next && setCursors([...cursors, page.next])}>
+            Next page
+          </button>
+        </nav>
       )}
     </Section>
   );

@@ -59,7 +59,18 @@ function JourneyList() {
 
 function JourneyDetail({ id }: { id: string }) {
   const journey = useLoad(() => get<Journey>(`journeys/${enc(id)}`), [id]);
-  const instances = useLoad(() => get<{ instances: JourneyInstance[] }>(`journeys/${enc(id)}/instances?limit=100`), [id], 3000);
+  const [status, setStatus] = useState('');
+  // The cursors of the pages read so far (the first has none): Next pushes the reply's 'next', Previous pops.
+  const [cursors, setCursors] = useState<string[]>([]);
+  const after = cursors[cursors.length - 1];
+  const instances = useLoad(
+    () =>
+      get<{ instances: JourneyInstance[]; next?: string | null }>(
+        `journeys/${enc(id)}/instances?limit=50${status ? `&status=${enc(status)}` : ''}${after ? `&after=${enc(after)}` : ''}`,
+      ),
+    [id, status, after],
+    3000,
+  );
   const palette = useLoad(() => get<StepType[]>('journey-steps'), []);
   const [error, setError] = useState<unknown>(null);
   const [shown, setShown] = useState<JourneyInstance | null>(null);
@@ -94,7 +105,29 @@ function JourneyDetail({ id }: { id: string }) {
           </>
         )}
       </Section>
-      <Section title="Instances">
+      <Section
+        title="Instances"
+        actions={
+          <span class="row">
+            <label for="instance-status">Status</label>
+            <select
+              id="instance-status"
+              value={status}
+              onChange={(e) => {
+                setStatus(e.currentTarget.value);
+                setCursors([]);
+              }}
+            >
+              <option value="">all</option>
+              {['pending', 'running', 'completed', 'exited', 'failed', 'terminated'].map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </span>
+        }
+      >
         <ErrorBox error={instances.error ?? error} />
         {instances.data && instances.data.instances.length === 0 && <Empty>No one entered yet.</Empty>}
         {instances.data && instances.data.instances.length > 0 && (
@@ -147,6 +180,17 @@ function JourneyDetail({ id }: { id: string }) {
               ))}
             </tbody>
           </table>
+        )}
+        {(cursors.length > 0 || instances.data?.next) && (
+          <nav class="row" aria-label="Pages of instances">
+            <button class="secondary" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+              Previous page
+            </button>
+            <span>Page {cursors.length + 1}</span>
+            <button class="secondary" disabled={!instances.data?.next} onClick={() => instances.data?.next && setCursors([...cursors, instances.data.next])}>
+              Next page
+            </button>
+          </nav>
         )}
       </Section>
     </div>
