@@ -49,7 +49,7 @@ for (var run = 0; run <= runs; run++)
         await context.AddInitScriptAsync($"sessionStorage.setItem('cdp.adminToken', {System.Text.Json.JsonSerializer.Serialize(token)});");
         var page = await context.NewPageAsync();
         await page.GotoAsync(url + "/#/", new PageGotoOptions { WaitUntil = WaitUntilState.Commit });
-        await page.Locator(".tiles").WaitForAsync();
+        await page.Locator(".tiles").First.WaitForAsync();
         var ms = await page.EvaluateAsync<double>("() => performance.now()");
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         var sizes = await page.EvaluateAsync<double[]>(Transferred);
