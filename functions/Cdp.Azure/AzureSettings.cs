@@ -32,6 +32,7 @@ public static class AzureSettings
     public const string JourneyInstancesContainer = "CDP_COSMOS_JOURNEY_INSTANCES_CONTAINER";
     public const string SourcesContainer = "CDP_COSMOS_SOURCES_CONTAINER";
     public const string ActivityContainer = "CDP_COSMOS_ACTIVITY_CONTAINER";
+    public const string ImportsContainer = "CDP_COSMOS_IMPORTS_CONTAINER";
     public const string ErasuresContainer = "CDP_COSMOS_ERASURES_CONTAINER";
     public const string DataKeysContainer = "CDP_COSMOS_DATA_KEYS_CONTAINER";
     public const string AuditContainer = "CDP_COSMOS_AUDIT_CONTAINER";

@@ -49,6 +49,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<SourceService>();
         services.AddSingleton<Activity.ActivityCounters>();
         services.AddSingleton<Activity.ActivityService>();
+        services.AddSingleton<Importing.ImportService>();
         services.AddOptions<SourceOptions>()
             .BindConfiguration(SourceOptions.Section)
             .ValidateOnStart();

@@ -107,6 +107,12 @@ public static class CdpRoutes
     /// <summary><c>POST</c> (admin): a new write key for a source created over the API (in the reply; the old one stops working).</summary>
     public const string SourceKey = "sources/{id}/key";
 
+    /// <summary><c>POST</c> (admin) <c>?id=&amp;source=&amp;format=</c>: a bulk import of NDJSON or CSV rows.</summary>
+    public const string Imports = "imports";
+
+    /// <summary><c>GET</c> (admin): an import's progress.</summary>
+    public const string Import = "imports/{id}";
+
     /// <summary><c>GET</c> (admin) with optional <c>?minutes=N</c>: messages collected and applied, merges and dead letters per minute, and ingest's lag.</summary>
     public const string Activity = "activity";
 

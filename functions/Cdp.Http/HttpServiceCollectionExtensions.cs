@@ -25,6 +25,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<AuditHandler>();
         services.AddSingleton<SourceHandler>();
         services.AddSingleton<ActivityHandler>();
+        services.AddSingleton<ImportHandler>();
         services.AddHostedService<ActivityFlusher>(); // every host that serves the API counts its activity for the overview
         services.AddProblemDetails();
         services.Configure<JsonOptions>(options =>

@@ -124,6 +124,19 @@ public static class ApiDocument
             };
         });
 
+    /// <summary>A text body the handler streams itself, in any of <paramref name="mediaTypes"/>.</summary>
+    public static RouteHandlerBuilder TextBody(this RouteHandlerBuilder builder, string description, params string[] mediaTypes) =>
+        builder.AddOpenApiOperationTransformer((operation, _, _) =>
+        {
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Description = description,
+                Required = true,
+                Content = mediaTypes.ToDictionary(type => type, _ => new OpenApiMediaType { Schema = new OpenApiSchema { Type = JsonSchemaType.String } }),
+            };
+            return Task.CompletedTask;
+        });
+
     private static bool MayBeNull(IOpenApiSchema schema) =>
         (schema.Type is { } type && type.HasFlag(JsonSchemaType.Null)) || schema.OneOf?.Any(MayBeNull) == true || schema.AnyOf?.Any(MayBeNull) == true;
 

@@ -253,6 +253,16 @@ public static class LocalHost
         admin.MapDelete(CdpRoutes.Source, (string id, SourceHandler handler, CancellationToken ct) => handler.DeleteAsync(id, ct))
             .Operation("deleteSource", "Sources", "Delete a source", "Its key stops working; what it sent stays. 409 for a source in configuration.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(404).ProducesProblem(409);
+        admin.MapPost(CdpRoutes.Imports, (HttpRequest request, ImportHandler handler, CancellationToken ct) => handler.PostAsync(request, ct))
+            .Operation("postImport", "Imports", "Import rows in bulk", "Streams NDJSON (one Segment message per line) or CSV (a header of type, userId, anonymousId, event, timestamp, messageId, traits.NAME, properties.NAME, context.NAME) into collection for a source: the same checks, identity, consent and dead letters as the collection API, without its request limit. A row without a messageId gets import-{id}-{line}. Progress is saved every 1,000 rows: the same import sent again resumes after the last row done, and one that finished changes nothing. The reply, when the body is read, is the import's summary; refused rows are named by line (the first 100) and kept as dead letters. The body may be gzip (Content-Encoding) and has no size limit.")
+            .Query("id", Text, "The import's id (1 to 64 letters, digits, - or _): send the same file again with it to resume.", required: true)
+            .Query("source", Text, "The id of the source the rows come from (its settings apply).", required: true)
+            .Query("format", Text, "ndjson or csv; by default from the Content-Type (text/csv is csv, anything else ndjson).")
+            .TextBody("The rows: one JSON message per line, or CSV with a header.", "application/x-ndjson", "text/csv")
+            .Produces<Core.Importing.ImportStatus>().ProducesValidationProblem().ProducesProblem(409);
+        admin.MapGet(CdpRoutes.Import, (string id, ImportHandler handler, CancellationToken ct) => handler.GetAsync(id, ct))
+            .Operation("getImport", "Imports", "An import's progress", "Rows read, accepted, rejected (the first 100 with their line and reason), skipped, the last line done, and whether it is running or done.")
+            .Produces<Core.Importing.ImportStatus>().ProducesProblem(404);
         admin.MapGet(CdpRoutes.Activity, (HttpRequest request, ActivityHandler handler, CancellationToken ct) => handler.GetAsync(request, ct))
             .Operation("getActivity", "Activity", "Activity by minute", "Messages collected and applied, profiles merged and dead letters kept in each of the last N minutes (the current one included), summed over every instance (each writes its minutes every 15 seconds), their total, and ingest's lag where the host can tell (Cdp.Local: messages in the log not yet ingested, and the age of the oldest; absent in the Function App).")
             .Query("minutes", Number, "How many minutes (1 to 1,440; 60 when absent).")

@@ -37,6 +37,7 @@ cat > local.settings.json <<JSON
     "CDP_COSMOS_JOURNEY_INSTANCES_CONTAINER": "journeyInstances",
     "CDP_COSMOS_SOURCES_CONTAINER": "sources",
     "CDP_COSMOS_ACTIVITY_CONTAINER": "activity",
+    "CDP_COSMOS_IMPORTS_CONTAINER": "imports",
     "CDP_COSMOS_ERASURES_CONTAINER": "erasures",
     "CDP_COSMOS_DATA_KEYS_CONTAINER": "dataKeys",
     "CDP_COSMOS_AUDIT_CONTAINER": "audit",

@@ -47,6 +47,7 @@ var containers = [
   { name: 'journeyInstances', partitionKey: '/journeyId', ttl: false, defaultIndexing: false, indexed: ['/journeyId/?', '/profileId/?', '/status/?'] }
   { name: 'sources', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
   { name: 'activity', partitionKey: '/day', ttl: true, defaultIndexing: false, indexed: ['/day/?', '/minute/?'] }
+  { name: 'imports', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
   { name: 'erasures', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
   { name: 'dataKeys', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
   { name: 'audit', partitionKey: '/day', ttl: false, defaultIndexing: false, indexed: ['/day/?', '/profileId/?', '/actor/?', '/action/?'] }

@@ -172,6 +172,7 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'CDP_COSMOS_JOURNEY_INSTANCES_CONTAINER', value: 'journeyInstances' }
         { name: 'CDP_COSMOS_SOURCES_CONTAINER', value: 'sources' }
         { name: 'CDP_COSMOS_ACTIVITY_CONTAINER', value: 'activity' }
+        { name: 'CDP_COSMOS_IMPORTS_CONTAINER', value: 'imports' }
         { name: 'CDP_COSMOS_ERASURES_CONTAINER', value: 'erasures' }
         { name: 'CDP_COSMOS_DATA_KEYS_CONTAINER', value: 'dataKeys' }
         { name: 'CDP_COSMOS_AUDIT_CONTAINER', value: 'audit' }

@@ -274,6 +274,16 @@ public partial class FunctionMetadataTests
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["delete"],"route":"sources/{id}"}""",
             """{"name":"$return","type":"http","direction":"Out"}""",
         ],
+        ["PostImportFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["post"],"route":"imports"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["GetImportFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"imports/{id}"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
         ["ActivityFunction"] =
         [
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"activity"}""",

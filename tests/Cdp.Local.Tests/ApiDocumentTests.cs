@@ -190,6 +190,10 @@ public partial class ApiDocumentTests
         await CallAsync("POST", "/api/deadletters/replay", expect: 200);
         await CallAsync("DELETE", "/api/deadletters", expect: 200);
         await CallAsync("DELETE", "/api/deadletters/{id}", $"/api/deadletters/{letter}", expect: 404);
+        await CallAsync("POST", "/api/imports", "/api/imports?id=walk&source=test", "{\"type\":\"identify\",\"userId\":\"w-import\"}\n{\"type\":\"track\",\"userId\":\"w-import\"}", expect: 200);
+        await CallAsync("POST", "/api/imports", "/api/imports?id=walk&source=nobody", "", expect: 400);
+        await CallAsync("GET", "/api/imports/{id}", "/api/imports/walk", expect: 200);
+        await CallAsync("GET", "/api/imports/{id}", "/api/imports/none", expect: 404);
         await CallAsync("GET", "/api/activity", "/api/activity?minutes=5", expect: 200);
         await CallAsync("GET", "/api/activity", "/api/activity?minutes=0", expect: 400);
         await CallAsync("GET", "/api/audit", "/api/audit?limit=10", expect: 200);

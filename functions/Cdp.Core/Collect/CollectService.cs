@@ -190,6 +190,21 @@ public sealed class CollectService(
         return result;
     }
 
+    /// <summary>
+    /// Collects the rows of a bulk import for <paramref name="source"/> as the collection API collects a batch: each row a
+    /// message naming its type, checked, stamped and handed to the stream, a refused one kept as a dead letter; its
+    /// problems are named <c>line[N].field</c>. No request limit applies (an import is an admin call).
+    /// </summary>
+    public Task<CollectResult> ImportRowsAsync(SourceDefinition source, IReadOnlyList<ImportRow> rows, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(rows);
+        var items = rows.Select(row => row.Problem is { } problem
+            ? new Item(row.Json, MessageType.Track, ImportRow.Prefix(row.Line), Single($"line[{row.Line}]", problem), null)
+            : ReadEntry(row.Json, ImportRow.Prefix(row.Line), null)).ToList();
+        return CollectItemsAsync(source, items, time.GetUtcNow(), cancellationToken);
+    }
+
     private async Task<CollectResult> CollectItemsAsync(
         SourceDefinition source,
         IReadOnlyList<Item> items,

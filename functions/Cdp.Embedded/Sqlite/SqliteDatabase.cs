@@ -88,6 +88,10 @@ public sealed class SqliteDatabase : IDisposable
             id TEXT PRIMARY KEY,
             tag INTEGER NOT NULL,
             body TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS imports (
+            id TEXT PRIMARY KEY,
+            tag INTEGER NOT NULL,
+            body TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS activity (
             minute TEXT NOT NULL,
             instance TEXT NOT NULL,

@@ -125,6 +125,12 @@ public sealed class CosmosActivityStoreContractTests(CosmosStandIn cosmos) : Act
     protected override Core.Activity.IActivityStore Store { get; } = new CosmosActivity(cosmos.ContainerAsync(CosmosContainers.Activity).GetAwaiter().GetResult());
 }
 
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosImportStoreContractTests(CosmosStandIn cosmos) : ImportStoreContract
+{
+    protected override Core.Importing.IImportStore Store { get; } = new CosmosImports(cosmos.ContainerAsync(CosmosContainers.Imports).GetAwaiter().GetResult());
+}
+
 /// <summary>Erasure over the cloud adapters: Cosmos DB on the stand-in, dead letters in Azurite's blobs.</summary>
 [Collection(CosmosCollection.Name)]
 public sealed class CosmosErasureContractTests(CosmosStandIn cosmos, Storage.Azurite azurite) : ErasureContract, IClassFixture<Storage.Azurite>

@@ -75,6 +75,11 @@ public sealed class InMemoryActivityStoreContractTests : ActivityStoreContract
     protected override Cdp.Core.Activity.IActivityStore Store { get; } = new InMemoryActivityStore();
 }
 
+public sealed class InMemoryImportStoreContractTests : ImportStoreContract
+{
+    protected override Cdp.Core.Importing.IImportStore Store { get; } = new InMemoryImportStore();
+}
+
 public sealed class InMemoryAuditLogContractTests : AuditLogContract
 {
     protected override Cdp.Core.Privacy.IAuditLog Log { get; } = new InMemoryAuditLog();

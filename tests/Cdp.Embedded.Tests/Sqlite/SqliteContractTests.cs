@@ -167,6 +167,15 @@ public sealed class SqliteActivityStoreContractTests : ActivityStoreContract, ID
     public void Dispose() => _store.Dispose();
 }
 
+public sealed class SqliteImportStoreContractTests : ImportStoreContract, IDisposable
+{
+    private readonly EmbeddedStore _store = new();
+
+    protected override Core.Importing.IImportStore Store => new SqliteImports(_store.Database);
+
+    public void Dispose() => _store.Dispose();
+}
+
 public sealed class SqliteErasureContractTests : ErasureContract, IDisposable
 {
     private readonly EmbeddedStore _store = new();
