@@ -18,6 +18,9 @@ public static class CdpMetrics
     /// <summary>Messages from known crawlers, dropped by the collection API, tagged by source.</summary>
     public static readonly Counter<long> BotsDropped = Meter.CreateCounter<long>("cdp.collect.bots_dropped");
 
+    /// <summary>Messages a source's transformation filtered out (<c>keepIf</c>/<c>dropIf</c>), tagged by source.</summary>
+    public static readonly Counter<long> Filtered = Meter.CreateCounter<long>("cdp.collect.filtered");
+
     /// <summary>Messages of a source that requires a consent purpose, withheld because they did not grant it.</summary>
     public static readonly Counter<long> Withheld = Meter.CreateCounter<long>("cdp.collect.withheld");
 

@@ -184,12 +184,13 @@ public sealed class ConsoleTests
         await page.GetByRole(AriaRole.Button, new() { Name = "Create source" }).ClickAsync();
         await Assertions.Expect(page.Locator("#source-burst-error")).ToContainTextAsync("1 or more");
         await page.GetByLabel("Burst").FillAsync("20");
+        await page.GetByLabel("Transformation (optional: a JSON list of steps)").FillAsync("""[{"op":"lowercase","path":"traits.email"}]""");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create source" }).ClickAsync();
         var key = await page.GetByTestId("write-key").TextContentAsync();
         await ShotAsync(page, "sources");
         using (var collected = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/v1/identify")
         {
-            Content = HttpJson.Body("""{"userId":"shop-1","traits":{"email":"shop@example.com"}}"""),
+            Content = HttpJson.Body("""{"userId":"shop-1","traits":{"email":"SHOP@Example.com"}}"""),
             Headers = { Authorization = LocalApp.BasicAuth(key!) },
         }))
         {
@@ -199,6 +200,7 @@ public sealed class ConsoleTests
         await page.GetByRole(AriaRole.Button, new() { Name = "I have copied it" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("write-key")).ToHaveCountAsync(0);
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "shop" })).ToContainTextAsync("20");
+        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "shop" })).ToContainTextAsync("1 step");
         await page.GetByRole(AriaRole.Button, new() { Name = "New key for shop" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Yes, replace the key of shop" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("write-key")).Not.ToHaveTextAsync(key!);
@@ -214,7 +216,8 @@ public sealed class ConsoleTests
         await page.GetByRole(AriaRole.Button, new() { Name = "Delete shop" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Yes, delete shop" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Shop" })).ToHaveCountAsync(0);
-        Assert.NotNull(await Eventually.GetAsync(() => ProfileAsync(client, "user_id:shop-1"), _ => true));
+        var shopper = await Eventually.GetAsync(() => ProfileAsync(client, "user_id:shop-1"), _ => true);
+        Assert.Equal("shop@example.com", shopper["traits"]!["email"]!["value"]!.GetValue<string>()); // the source's transformation ran
 
         Assert.Empty(session.ConsoleErrors);
     }

@@ -96,6 +96,9 @@ public class SourceApiTests
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Equal(["binding", "burst", "name"], (await bad.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!.AsObject().Select(e => e.Key).Order(StringComparer.Ordinal));
 
+        using var badTransform = await client.PutAsync("/api/sources/shop", HttpJson.Body("""{"name":"Shop","transform":[{"op":"coerce","path":"properties.price","to":"money"},{"op":"nope"}]}"""));
+        Assert.Equal(["transform[0].to", "transform[1].op"], (await badTransform.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!.AsObject().Select(e => e.Key).Order(StringComparer.Ordinal));
+
         using var configured = await client.PutAsync("/api/sources/test", HttpJson.Body("""{"name":"Mine"}"""));
         Assert.Equal(HttpStatusCode.Conflict, configured.StatusCode);
         using var configuredKey = await client.PostAsync("/api/sources/test/key", null);
@@ -105,5 +108,33 @@ public class SourceApiTests
         using var refused = await anonymous.PutAsync("/api/sources/shop", HttpJson.Body("""{"name":"Shop"}"""));
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.DoesNotContain((await client.GetFromJsonAsync<JsonArray>("/api/sources"))!, s => s!["id"]!.GetValue<string>() == "shop");
+    }
+
+    [Fact]
+    public async Task ASourceWithATransformation_ShapesWhatItCollects_IntoTheProfile()
+    {
+        await using var app = new LocalApp();
+        using var client = app.CreateClient();
+        using var created = await client.PutAsync("/api/sources/crm", HttpJson.Body("""
+            {"name":"CRM","transform":[
+              {"op":"rename","from":"traits.E_Mail","to":"traits.email"},
+              {"op":"trim","path":"traits.email"},
+              {"op":"lowercase","path":"traits.email"},
+              {"op":"coerce","path":"traits.age","to":"integer"},
+              {"op":"set","path":"traits.origin","value":"crm"}]}
+            """));
+        var key = (await created.Content.ReadFromJsonAsync<JsonObject>())!["writeKey"]!.GetValue<string>();
+        Assert.Equal(5, (await client.GetFromJsonAsync<JsonObject>("/api/sources/crm"))!["transform"]!.AsArray().Count);
+
+        using var collected = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/v1/identify")
+        {
+            Content = HttpJson.Body("""{"userId":"crm-1","traits":{"E_Mail":"  Grace@Example.COM","age":"41"}}"""),
+            Headers = { Authorization = LocalApp.BasicAuth(key) },
+        });
+        Assert.Equal(HttpStatusCode.OK, collected.StatusCode);
+
+        var profile = await Eventually.GetAsync(() => client.GetOrNullAsync("/api/profiles?identifier=email:grace@example.com"), _ => true);
+        Assert.Equal((41, "crm"), (profile["traits"]!["age"]!["value"]!.GetValue<int>(), profile["traits"]!["origin"]!["value"]!.GetValue<string>()));
+        Assert.Null(profile["traits"]!["E_Mail"]);
     }
 }

@@ -14,6 +14,7 @@ interface Source {
   maxEventAheadMinutes: number;
   dropBots: boolean;
   origin: 'configuration' | 'api';
+  transform: { op: string; path?: string; from?: string; to?: string; value?: string; in?: string[] }[];
 }
 
 interface KeyReply {
@@ -21,7 +22,7 @@ interface KeyReply {
   writeKey: string;
 }
 
-const blank = { id: '', name: '', binding: 'late', requestsPerSecond: '100', burst: '200', confidence: '1', requiredPurpose: '', dropBots: true };
+const blank = { id: '', name: '', binding: 'late', requestsPerSecond: '100', burst: '200', confidence: '1', requiredPurpose: '', dropBots: true, transform: '' };
 
 /**
  * Every source and the limits it runs under. A source created here gets a write key that is shown once (only its SHA-256
@@ -93,6 +94,7 @@ export function Sources() {
                 <th>Needs consent</th>
                 <th>Accepted event times</th>
                 <th>Crawlers</th>
+                <th>Transformation</th>
                 <th>Kept in</th>
               </tr>
             </thead>
@@ -111,6 +113,22 @@ export function Sources() {
                     {s.maxEventAgeDays} days back, {s.maxEventAheadMinutes} minutes ahead
                   </td>
                   <td>{s.dropBots ? 'dropped' : 'kept'}</td>
+                  <td>
+                    {s.transform.length === 0 ? (
+                      '—'
+                    ) : (
+                      <details>
+                        <summary>{s.transform.length === 1 ? '1 step' : `${s.transform.length} steps`}</summary>
+                        <ol class="hint">
+                          {s.transform.map((t, i) => (
+                            <li key={i}>
+                              <code>{[t.op, t.path ?? `${t.from} → ${t.to}`, t.op === 'coerce' ? `to ${t.to}` : '', t.value ?? '', t.in?.join(', ') ?? ''].filter(Boolean).join(' ')}</code>
+                            </li>
+                          ))}
+                        </ol>
+                      </details>
+                    )}
+                  </td>
                   <td>
                     {s.origin === 'configuration' ? (
                       'configuration'
@@ -151,8 +169,16 @@ export function Sources() {
           onSubmit={async (e) => {
             e.preventDefault();
             setSaveError(null);
+            let transform: unknown;
+            try {
+              transform = form.transform.trim() === '' ? undefined : JSON.parse(form.transform);
+            } catch {
+              setSaveError(new ApiError(400, { title: 'The source is not valid.', errors: { transform: ['Not JSON: a list of steps, e.g. [{"op":"lowercase","path":"traits.email"}].'] } }));
+              return;
+            }
             try {
               const reply = await call<KeyReply>('PUT', `sources/${enc(form.id.trim())}`, {
+                transform,
                 name: form.name,
                 binding: form.binding,
                 requestsPerSecond: number(form.requestsPerSecond),
@@ -195,6 +221,20 @@ export function Sources() {
           <label for="source-purpose">Consent purpose it needs (optional)</label>
           <input id="source-purpose" value={form.requiredPurpose} onInput={set('requiredPurpose')} aria-describedby="source-requiredPurpose-error" />
           {problem('requiredPurpose')}
+          <label for="source-transform">Transformation (optional: a JSON list of steps)</label>
+          <textarea id="source-transform" rows={4} spellcheck={false} value={form.transform} onInput={set('transform')} placeholder='[{"op":"lowercase","path":"traits.email"}]' aria-describedby="source-transform-error" />
+          {Object.keys(fieldErrors).some((f) => f.startsWith('transform')) && (
+            <span class="field-error" id="source-transform-error" role="alert">
+              {Object.entries(fieldErrors)
+                .filter(([f]) => f.startsWith('transform'))
+                .map(([f, p]) => `${f}: ${p.join(' ')}`)
+                .join(' ')}
+            </span>
+          )}
+          <p class="hint">
+            Steps run in order on each message before it is checked: copy, rename, drop, set, coerce (string, number, integer, boolean), trim,
+            lowercase, uppercase, keepIf, dropIf (docs/api.md § Sources).
+          </p>
           <label class="check">
             <input type="checkbox" checked={form.dropBots} onChange={(e) => setForm({ ...form, dropBots: e.currentTarget.checked })} /> Drop known crawlers
           </label>

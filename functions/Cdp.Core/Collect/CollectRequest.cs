@@ -32,7 +32,8 @@ public sealed record CollectResult(
     IReadOnlyList<string> DeadLetterIds,
     int BotsDropped = 0,
     TimeSpan? RetryAfter = null,
-    int Withheld = 0)
+    int Withheld = 0,
+    int Filtered = 0)
 {
     /// <summary>
     /// For an early-binding source: the profile id of each accepted message, resolved before the reply (null

@@ -220,8 +220,30 @@ public sealed class CollectService(
         var letters = new List<DeadLetter>();
         var bots = 0;
         var withheld = 0;
+        var filtered = 0;
         foreach (var item in items)
         {
+            // The source's transformation first; a refused message is kept as it was sent, so that a replay transforms it again.
+            var sent = item.Json;
+            if (source.Transform.Count > 0 && item.Error is null)
+            {
+                sent = (JsonObject)item.Json.DeepClone();
+                var (problem, dropped) = SourceTransform.Apply(item.Json, source.Transform);
+                if (dropped)
+                {
+                    filtered++;
+                    continue;
+                }
+
+                if (problem is not null)
+                {
+                    var refused = Single(item.Prefix.TrimEnd('.') is { Length: > 0 } p ? p : "body", problem);
+                    errors.AddRange(refused);
+                    letters.Add(NewDeadLetter(source.Id, Describe(refused), WithoutKey(RawJson(sent), writeKey), null, receivedAt));
+                    continue;
+                }
+            }
+
             MessageReadResult read;
             try
             {
@@ -238,7 +260,7 @@ public sealed class CollectService(
             if (read.Message is null)
             {
                 errors.AddRange(read.Errors);
-                letters.Add(NewDeadLetter(source.Id, Describe(read.Errors), WithoutKey(RawJson(item.Json), writeKey), null, receivedAt));
+                letters.Add(NewDeadLetter(source.Id, Describe(read.Errors), WithoutKey(RawJson(sent), writeKey), null, receivedAt));
                 continue;
             }
 
@@ -246,7 +268,7 @@ public sealed class CollectService(
             {
                 var late = Single($"{item.Prefix}timestamp", $"The event's time (its timestamp, corrected for the client's clock by sentAt) must be at most {source.MaxEventAgeDays} days before and {source.MaxEventAheadMinutes} minutes after the time it is received.");
                 errors.AddRange(late);
-                letters.Add(NewDeadLetter(source.Id, Describe(late), WithoutKey(RawJson(item.Json), writeKey), read.Message.MessageId.Length > 0 ? read.Message.MessageId : null, receivedAt));
+                letters.Add(NewDeadLetter(source.Id, Describe(late), WithoutKey(RawJson(sent), writeKey), read.Message.MessageId.Length > 0 ? read.Message.MessageId : null, receivedAt));
                 continue;
             }
 
@@ -255,7 +277,7 @@ public sealed class CollectService(
                 // Refused now rather than dead-lettered by ingest later: the client learns which message and why.
                 var placeholder = Single($"{item.Prefix}userId", "No usable identifier: userId and anonymousId are empty or placeholders such as 'null' or 'unknown', which are never matched to a person.");
                 errors.AddRange(placeholder);
-                letters.Add(NewDeadLetter(source.Id, Describe(placeholder), WithoutKey(item.Json.ToJsonString(), writeKey), message.MessageId, receivedAt));
+                letters.Add(NewDeadLetter(source.Id, Describe(placeholder), WithoutKey(RawJson(sent), writeKey), message.MessageId, receivedAt));
                 continue;
             }
 
@@ -299,6 +321,7 @@ public sealed class CollectService(
         activity?.DeadLettered(letters.Count);
         CdpMetrics.BotsDropped.Add(bots, tag);
         CdpMetrics.Withheld.Add(withheld, tag);
+        CdpMetrics.Filtered.Add(filtered, tag);
         if (errors.Count > 0)
         {
             Logs.MessagesRejected(logger, source.Id, letters.Count, accepted.Count);
@@ -310,7 +333,8 @@ public sealed class CollectService(
             errors.ToDictionary(),
             keepRejected ? [.. letters.Select(l => l.Id)] : [],
             bots,
-            Withheld: withheld)
+            Withheld: withheld,
+            Filtered: filtered)
         {
             BoundProfileIds = source.Binding == BindingMode.Early ? [.. accepted.Select(m => m.ProfileId)] : null,
         };

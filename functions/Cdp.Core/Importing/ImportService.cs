@@ -114,7 +114,7 @@ public sealed partial class ImportService(CollectService collect, SourceRegistry
             RowsRead = status.RowsRead + chunk.Count,
             Accepted = status.Accepted + result.Accepted.Count,
             Rejected = status.Rejected + refused.Count,
-            Skipped = status.Skipped + result.BotsDropped + result.Withheld,
+            Skipped = status.Skipped + result.BotsDropped + result.Withheld + result.Filtered,
             Rejections = [.. status.Rejections.Concat(refused).Take(MaxRejectionsListed)],
             UpdatedAt = time.GetUtcNow(),
         };

@@ -64,6 +64,10 @@ public sealed class SourceDefinition
     /// <summary>Whether messages from known crawlers (by <c>context.userAgent</c>) are dropped (counted, not stored).</summary>
     /// <value>The default is true.</value>
     public bool DropBots { get; set; } = true;
+
+    /// <summary>Steps applied in order to each of the source's messages at intake, before it is checked (<see cref="TransformStep"/>).</summary>
+    /// <value>The default is none.</value>
+    public List<TransformStep> Transform { get; set; } = [];
 }
 
 /// <summary>The <c>Cdp:Sources</c> list.</summary>

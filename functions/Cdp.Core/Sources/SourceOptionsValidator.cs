@@ -65,5 +65,10 @@ internal sealed class SourceOptionsValidator : IValidateOptions<SourceOptions>
         {
             yield return ("burst", "1 or more.");
         }
+
+        foreach (var problem in SourceTransform.Problems(source.Transform))
+        {
+            yield return problem;
+        }
     }
 }

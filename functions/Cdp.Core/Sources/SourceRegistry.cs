@@ -56,7 +56,7 @@ public sealed class SourceRegistry : IDisposable
         ArgumentNullException.ThrowIfNull(source);
         return new SourceView(
             source.Id, source.Name, source.Binding == BindingMode.Early ? "early" : "late", source.Confidence, source.RequestsPerSecond, source.Burst,
-            source.RequiredPurpose, source.MaxEventAgeDays, source.MaxEventAheadMinutes, source.DropBots, IsConfigured(source.Id) ? "configuration" : "api");
+            source.RequiredPurpose, source.MaxEventAgeDays, source.MaxEventAheadMinutes, source.DropBots, IsConfigured(source.Id) ? "configuration" : "api", source.Transform);
     }
 
     /// <summary>
@@ -178,4 +178,5 @@ public sealed record SourceView(
     int MaxEventAgeDays,
     int MaxEventAheadMinutes,
     bool DropBots,
-    string Origin);
+    string Origin,
+    IReadOnlyList<TransformStep> Transform);

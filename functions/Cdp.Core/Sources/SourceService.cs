@@ -20,7 +20,7 @@ public sealed partial class SourceService(ISourceStore store, SourceRegistry reg
 
         if (request is null)
         {
-            errors.Add("body", "A source is a JSON object with name and optionally binding, confidence, requestsPerSecond, burst, requiredPurpose, maxEventAgeDays, maxEventAheadMinutes and dropBots.");
+            errors.Add("body", "A source is a JSON object with name and optionally binding, confidence, requestsPerSecond, burst, requiredPurpose, maxEventAgeDays, maxEventAheadMinutes, dropBots and transform.");
             return SourceSaveResult.Invalid(errors);
         }
 
@@ -130,6 +130,7 @@ public sealed partial class SourceService(ISourceStore store, SourceRegistry reg
             MaxEventAgeDays = request.MaxEventAgeDays ?? new SourceDefinition().MaxEventAgeDays,
             MaxEventAheadMinutes = request.MaxEventAheadMinutes ?? new SourceDefinition().MaxEventAheadMinutes,
             DropBots = request.DropBots ?? true,
+            Transform = [.. request.Transform ?? []],
         };
         foreach (var (field, problem) in SourceOptionsValidator.SettingProblems(source))
         {
@@ -152,6 +153,7 @@ public sealed partial class SourceService(ISourceStore store, SourceRegistry reg
         MaxEventAgeDays = source.MaxEventAgeDays,
         MaxEventAheadMinutes = source.MaxEventAheadMinutes,
         DropBots = source.DropBots,
+        Transform = source.Transform,
     };
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$", RegexOptions.CultureInvariant)]
@@ -168,7 +170,8 @@ public sealed record SourceRequest(
     string? RequiredPurpose = null,
     int? MaxEventAgeDays = null,
     int? MaxEventAheadMinutes = null,
-    bool? DropBots = null);
+    bool? DropBots = null,
+    IReadOnlyList<TransformStep>? Transform = null);
 
 /// <summary>What a change to a source came to.</summary>
 public enum SourceOutcome

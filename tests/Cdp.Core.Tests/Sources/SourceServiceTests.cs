@@ -35,7 +35,8 @@ public sealed class SourceServiceTests : IDisposable
         var kept = (await _store.GetAsync("app", CancellationToken.None))!.Source;
         Assert.Equal(SourceRegistry.HashWriteKey(key), kept.WriteKeySha256);
         Assert.DoesNotContain(key, System.Text.Json.JsonSerializer.Serialize(kept), StringComparison.Ordinal);
-        Assert.Equal(new SourceView("app", "Mobile app", "early", 0.8, 5, 10, null, 3650, 1440, true, "api"), created.Source);
+        Assert.Equal(new SourceView("app", "Mobile app", "early", 0.8, 5, 10, null, 3650, 1440, true, "api", created.Source!.Transform), created.Source);
+        Assert.Empty(created.Source.Transform);
         Assert.Contains(await _registry.ListAsync(CancellationToken.None), v => v.Id == "web" && v.Origin == "configuration");
     }
 

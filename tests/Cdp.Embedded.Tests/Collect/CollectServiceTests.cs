@@ -367,4 +367,48 @@ public sealed class CollectServiceTests : IDisposable
         _sources.Dispose();
         _store.Dispose();
     }
+
+    /// <summary>Issue 20: a source's transformation runs at intake, on Segment- and Tracardi-shaped messages alike; what it refuses is a dead letter kept as sent.</summary>
+    [Fact]
+    public async Task ASourcesTransformation_ShapesSegmentAndTracardiMessages_FiltersAndKeepsRefusedOnesAsSent()
+    {
+        var transform = new List<TransformStep>
+        {
+            new() { Op = "dropIf", Path = "event", In = ["Heartbeat"] },
+            new() { Op = "copy", From = "properties.email", To = "traits.email" },
+            new() { Op = "lowercase", Path = "traits.email" },
+            new() { Op = "coerce", Path = "properties.price", To = "number" },
+            new() { Op = "set", Path = "properties.channel", Value = "shop" },
+        };
+        using var sources = Sources(new SourceDefinition { Id = "shop", WriteKeySha256 = SourceRegistry.HashWriteKey("shop-key"), Transform = transform });
+        var collect = _store.Collect(sources);
+
+        var result = await collect.CollectAsync(Request("""
+            {"batch":[
+              {"type":"track","userId":"u1","event":"Bought","properties":{"email":"Ada@Example.com","price":"9.5"}},
+              {"type":"track","userId":"u1","event":"Heartbeat"},
+              {"type":"track","userId":"u1","event":"Bought","properties":{"price":"cheap"}}
+            ]}
+            """, null, "shop-key"), CancellationToken.None);
+        var tracardi = await collect.CollectTracardiAsync(Encoding.UTF8.GetBytes("""
+            {"source":{"id":"shop-key"},"session":{"id":"s-1"},"events":[{"type":"Viewed","properties":{"email":"BOB@example.com","price":"3"}}]}
+            """), CancellationToken.None);
+
+        Assert.Equal(["batch[2]"], result.Errors.Keys);
+        Assert.Contains("transform[3]: properties.price (\"cheap\") is not a number", result.Errors["batch[2]"][0], StringComparison.Ordinal);
+        Assert.Equal((1, 1), (result.Accepted.Count, result.Filtered));
+        var published = await PublishedAsync();
+        Assert.Equal(2, published.Count);
+        Assert.Equal(("ada@example.com", 9.5, "shop"), (published[0].Traits!["email"]!.GetValue<string>(), published[0].Properties!["price"]!.GetValue<double>(), published[0].Properties!["channel"]!.GetValue<string>()));
+        Assert.Equal(("Viewed", "bob@example.com", 3.0), (published[1].Event, published[1].Traits!["email"]!.GetValue<string>(), published[1].Properties!["price"]!.GetValue<double>()));
+        Assert.Equal(CollectOutcome.Accepted, tracardi.Result.Outcome);
+
+        // The refused message is kept as it was sent: replayed after the fix, the transformation runs again.
+        var letter = Assert.Single(await _store.DeadLetters.ListAsync(10, CancellationToken.None));
+        Assert.Contains("\"price\":\"cheap\"", letter.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain("channel", letter.Body, StringComparison.Ordinal);
+        var replay = await collect.ReplayAsync(letter, letter.Body.Replace("cheap", "4.25", StringComparison.Ordinal), CancellationToken.None);
+        Assert.Equal(CollectOutcome.Accepted, replay.Outcome);
+        Assert.Equal((4.25, "shop"), (replay.Accepted[0].Properties!["price"]!.GetValue<double>(), replay.Accepted[0].Properties!["channel"]!.GetValue<string>()));
+    }
 }
