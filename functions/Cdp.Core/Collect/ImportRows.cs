@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cdp.Core.Sources;
 using Sylvan.Data.Csv;
 
 namespace Cdp.Core.Collect;
@@ -91,7 +92,7 @@ public static class ImportRowReader
                 var value = csv.GetString(i);
                 if (value.Length > 0)
                 {
-                    Set(row, columns[i], value);
+                    SourceTransform.Put(row, columns[i], JsonValue.Create(value)); // dots nest: traits.address.city
                 }
             }
 
@@ -106,24 +107,5 @@ public static class ImportRowReader
                 row,
                 unknown.Count > 0 ? $"Unknown columns: {string.Join(", ", unknown)} (expected type, userId, anonymousId, event, timestamp, messageId, groupId, previousId, traits.NAME, properties.NAME or context.NAME)." : null);
         }
-    }
-
-    /// <summary>Sets <paramref name="path"/> (dots nest: <c>traits.address.city</c>) to <paramref name="value"/>.</summary>
-    private static void Set(JsonObject row, string path, string value)
-    {
-        var names = path.Split('.');
-        var at = row;
-        for (var i = 0; i < names.Length - 1; i++)
-        {
-            if (at[names[i]] is not JsonObject next)
-            {
-                next = [];
-                at[names[i]] = next;
-            }
-
-            at = next;
-        }
-
-        at[names[^1]] = value;
     }
 }

@@ -181,7 +181,8 @@ public static class SourceTransform
         return at.TryGetPropertyValue(names[^1], out var value) ? new Field(at, names[^1], value) : null;
     }
 
-    private static void Put(JsonObject message, string path, JsonNode? value)
+    /// <summary>Sets the dotted <paramref name="path"/> of <paramref name="message"/> to <paramref name="value"/>, making the objects on the way.</summary>
+    internal static void Put(JsonObject message, string path, JsonNode? value)
     {
         var names = path.Split('.');
         var at = message;
