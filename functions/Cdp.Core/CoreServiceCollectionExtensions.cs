@@ -120,6 +120,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<JourneyCatalog>();
         services.AddSingleton<JourneyService>();
         services.AddSingleton<JourneyActivities>();
+        JourneyActions.Register(services);
         services.AddSingleton<JourneyDryRun>();
         services.AddSingleton<JourneyTriggers>();
         services.AddSingleton<IProfileChangeSubscriber>(sp => sp.GetRequiredService<JourneyTriggers>());

@@ -113,7 +113,7 @@ public sealed class JourneyHandler(JourneyService journeys, JourneyDryRun dryRun
         TypedResults.Ok(await journeys.ForProfileAsync(profileId, cancellationToken));
 
     /// <summary><c>GET /api/journey-steps</c>: the palette (every step type and action with its fields).</summary>
-    public static IResult StepTypes() => TypedResults.Ok(JourneyPalette.All);
+    public IResult StepTypes() => TypedResults.Ok(JourneyPalette.With(journeys.Actions));
 
     /// <summary><c>POST /api/journeys/dryrun</c>: the path a journey (saved or given) would take for a person now; nothing is changed.</summary>
     public async Task<IResult> DryRunAsync(HttpRequest request, CancellationToken cancellationToken)

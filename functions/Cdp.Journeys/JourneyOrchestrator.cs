@@ -24,6 +24,9 @@ public static class JourneyOrchestrator
     /// <summary>Retries of the bookkeeping activities (asking the profile, keeping the record): 3 attempts, 1 s apart at first.</summary>
     public static readonly TaskOptions InternalRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(3, TimeSpan.FromSeconds(1), 2));
 
+    /// <summary>A plugin action's attempts: 5, 5 s apart at first, doubling; the last failure fails the instance.</summary>
+    public static readonly TaskOptions PluginRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(5, TimeSpan.FromSeconds(5), 2));
+
     /// <summary>A webhook's defaults when its step says nothing: 5 attempts, 5 s apart at first, doubling; 10 s per attempt.</summary>
     public const int DefaultRetries = 5;
 
@@ -197,7 +200,16 @@ public static class JourneyOrchestrator
                     await context.CallActivityAsync<string>(JourneyActivityNames.ChangeProfile, change, InternalRetry);
                     break;
                 default:
-                    throw new InvalidOperationException($"Step {path} of journey '{run.Journey.Id}' has no runnable action ('{step.Action}').");
+                    // A plugin's action (validated against the plugins when saved): run at least once, with retries.
+                    var call = new JourneyActionCall(run.Journey.Id, run.Journey.Version, run.ProfileId, context.InstanceId, path, step.Action!, step.Settings?.ToJsonString() ?? "{}", run.Journey.Purpose);
+                    var outcome = await context.CallActivityAsync<JourneyActionOutcome>(JourneyActivityNames.RunAction, call, PluginRetry);
+                    if (outcome.ConsentAbsent)
+                    {
+                        await ReportAsync(path, step.Type, "consentAbsent");
+                        throw new ExitException("consentAbsent:" + call.Purpose);
+                    }
+
+                    break;
             }
         }
 
@@ -348,4 +360,5 @@ public static class JourneyActivityNames
     public const string Record = "JourneyRecord";
     public const string ChangeProfile = "JourneyChangeProfile";
     public const string Webhook = "JourneyWebhook";
+    public const string RunAction = "JourneyRunAction";
 }

@@ -22,6 +22,7 @@ public static class JourneyTasks
             return true;
         });
         Add<JourneyProfileChange, string>(registry, JourneyActivityNames.ChangeProfile, (sp, input) => sp.GetRequiredService<JourneyActivities>().ChangeProfileAsync(input, CancellationToken.None));
+        Add<JourneyActionCall, JourneyActionOutcome>(registry, JourneyActivityNames.RunAction, (sp, input) => sp.GetRequiredService<JourneyActivities>().RunActionAsync(input, CancellationToken.None));
         Add<JourneyWebhook, WebhookResult>(registry, JourneyActivityNames.Webhook, (sp, input) => sp.GetRequiredService<WebhookSender>().SendAsync(input, CancellationToken.None));
 
         // Erasures run on the same host (Cdp.Local: its background job).

@@ -213,7 +213,7 @@ public static class LocalHost
             .Operation("dryRunJourney", "Journeys", "The path a journey would take for a person now", "A saved journey (journeyId) or a definition not saved yet (journey); nothing is changed, no webhook is called. Waits move a simulated clock; a waitFor is taken to time out.")
             .BodyOneOf("The person and the journey.", required: true, typeof(JourneyDryRunRequest))
             .Produces<JourneyDryRunResult>().ProducesValidationProblem().ProducesProblem(404).ProducesProblem(413);
-        admin.MapGet(CdpRoutes.JourneyStepTypes, () => JourneyHandler.StepTypes())
+        admin.MapGet(CdpRoutes.JourneyStepTypes, (JourneyHandler handler) => handler.StepTypes())
             .Operation("listJourneyStepTypes", "Journeys", "The step types and actions a journey is built from, with their fields")
             .Produces<IReadOnlyList<JourneyStepType>>();
         admin.MapGet(CdpRoutes.Segments, (SegmentHandler handler, CancellationToken ct) => handler.ListAsync(ct))

@@ -83,6 +83,10 @@ public partial class FunctionMetadataTests
         [
             """{"name":"report","type":"activityTrigger","direction":"In"}""",
         ],
+        ["JourneyRunAction"] =
+        [
+            """{"name":"call","type":"activityTrigger","direction":"In"}""",
+        ],
         ["JourneyChangeProfile"] =
         [
             """{"name":"change","type":"activityTrigger","direction":"In"}""",

@@ -14,7 +14,7 @@ namespace Cdp.Core.Journeys;
 /// (the instance itself ends with reason <c>merged</c> when the merge comes through the feed); changes are not made on
 /// a merged-away profile (<c>noProfile</c>). Every method is idempotent (activities run at least once).
 /// </summary>
-public sealed partial class JourneyActivities(IProfileStore profiles, IJourneyInstances instances, MergePolicy policy, TimeProvider time)
+public sealed partial class JourneyActivities(IProfileStore profiles, IJourneyInstances instances, MergePolicy policy, TimeProvider time, JourneyActions? actions = null)
 {
     private const int MaxAttempts = 5;
     private readonly ConcurrentDictionary<string, CompiledRule?> _rules = new(StringComparer.Ordinal);
@@ -53,6 +53,35 @@ public sealed partial class JourneyActivities(IProfileStore profiles, IJourneyIn
     /// Sets a trait (<c>setTrait</c>) or adds a tag to the <c>tags</c> trait (<c>addTag</c>) with provenance
     /// <c>journey:{id}</c>, against the profile's version tag. A repeat finds the value there and writes nothing.
     /// </summary>
+    /// <summary>The person as a plugin action sees them (their id and traits), or null when the profile is gone or merged away.</summary>
+    public async Task<JourneyActionPerson?> PersonAsync(string profileId, CancellationToken cancellationToken) =>
+        await profiles.GetAsync(profileId, cancellationToken) is { Profile: { MergedInto: null } profile }
+            ? new JourneyActionPerson(profile.Id, profile.Traits.ToDictionary(t => t.Key, t => t.Value.Value?.DeepClone(), StringComparer.Ordinal))
+            : null;
+
+    /// <summary>
+    /// Runs a plugin's action for a step (<see cref="IJourneyAction"/>) with the key <c>{instance}/{step}</c>; one that
+    /// contacts the person runs only while they grant the journey's purpose now. A profile gone meanwhile: nothing runs.
+    /// </summary>
+    public async Task<JourneyActionOutcome> RunActionAsync(JourneyActionCall call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var plugin = actions?.Find(call.Action) ?? throw new InvalidOperationException($"No journey action '{call.Action}' is configured (Cdp:Plugins).");
+        if (plugin.ContactsPerson && call.Purpose is { } purpose && !(await AskAsync(new JourneyQuestion(call.ProfileId, JourneyQuestion.Consent, purpose), cancellationToken)).Yes)
+        {
+            return new JourneyActionOutcome(false, ConsentAbsent: true);
+        }
+
+        if (await PersonAsync(call.ProfileId, cancellationToken) is not { } person)
+        {
+            return new JourneyActionOutcome(false);
+        }
+
+        var settings = JsonNode.Parse(call.Settings) as JsonObject ?? [];
+        await plugin.RunAsync(new JourneyActionRun(call.JourneyId, call.JourneyVersion, call.InstanceId, call.Step, $"{call.InstanceId}/{call.Step}", settings, person), cancellationToken);
+        return new JourneyActionOutcome(true);
+    }
+
     public async Task<string> ChangeProfileAsync(JourneyProfileChange change, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(change);

@@ -121,7 +121,17 @@ public sealed record JourneyStep(
     public const string AddTag = "addTag";
 
     public static readonly IReadOnlyList<string> Types = [Wait, WaitFor, If, CheckConsent, ActionStep, Exit];
+
+    /// <summary>The built-in actions; plugins add theirs (<see cref="JourneyActions"/>).</summary>
     public static readonly IReadOnlyList<string> Actions = [Webhook, SetTrait, AddTag];
+
+    /// <summary>The step's other fields, as sent: a plugin action's settings (<see cref="Settings"/>).</summary>
+    [System.Text.Json.Serialization.JsonExtensionData]
+    public Dictionary<string, System.Text.Json.JsonElement>? Extra { get; init; }
+
+    /// <summary>A plugin action's settings: the step's fields other than the built-in ones (<see cref="IJourneyAction"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public JsonObject? Settings => Extra is null ? null : new JsonObject(Extra.Select(p => KeyValuePair.Create(p.Key, JsonNode.Parse(p.Value.GetRawText()))));
 }
 
 /// <summary>

@@ -69,7 +69,7 @@ public sealed class JourneyDryRun(JourneyService journeys, JourneyActivities act
 
         var profileId = stored.Profile.Id;
         var (wouldEnroll, enrollment) = await EnrollmentAsync(journey, stored.Profile.ToDocument(), profileId, cancellationToken);
-        var walk = new Walk(activities, journey, profileId, time.GetUtcNow().UtcDateTime, cancellationToken);
+        var walk = new Walk(activities, journeys.Actions, journey, profileId, time.GetUtcNow().UtcDateTime, cancellationToken);
         var ending = await walk.StepsAsync(journey.Steps, "steps") ?? "completed";
         return new JourneyDryRunOutcome(new JourneyDryRunResult(profileId, journey.Id, wouldEnroll, enrollment, walk.Path, ending), FieldErrors.None);
     }
@@ -89,7 +89,7 @@ public sealed class JourneyDryRun(JourneyService journeys, JourneyActivities act
             : (true, $"Enrolled by the track event '{trigger.Event}' (re-entry: {journey.ReEntry}).");
     }
 
-    private sealed class Walk(JourneyActivities activities, JourneyDefinition journey, string profileId, DateTime now, CancellationToken cancellationToken)
+    private sealed class Walk(JourneyActivities activities, JourneyActions actions, JourneyDefinition journey, string profileId, DateTime now, CancellationToken cancellationToken)
     {
         private DateTime _at = now;
 
@@ -169,8 +169,19 @@ public sealed class JourneyDryRun(JourneyService journeys, JourneyActivities act
                 case JourneyStep.SetTrait:
                     Add(path, step, JourneyStep.SetTrait, $"{step.Trait} = {step.Value?.ToJsonString() ?? "null"}");
                     return null;
-                default:
+                case JourneyStep.AddTag:
                     Add(path, step, JourneyStep.AddTag, step.Tag);
+                    return null;
+                default:
+                    var plugin = actions.Find(step.Action) ?? throw new InvalidOperationException($"Step {path} has no configured action ('{step.Action}'); definitions are validated first.");
+                    if (plugin.ContactsPerson && journey.Purpose is { } needed && !(await AskAsync(JourneyQuestion.Consent, needed)).Yes)
+                    {
+                        Add(path, step, "consentAbsent", needed);
+                        return "exited: consentAbsent:" + needed;
+                    }
+
+                    var person = await activities.PersonAsync(profileId, cancellationToken) ?? new JourneyActionPerson(profileId, new Dictionary<string, System.Text.Json.Nodes.JsonNode?>());
+                    Add(path, step, step.Action!, plugin.Describe(step.Settings ?? [], person));
                     return null;
             }
         }

@@ -35,6 +35,14 @@ public static class JourneyPalette
     public const string Text = "text";
     public const string Steps = "steps";
 
+    /// <summary>The built-in steps and actions, then each plugin action (<see cref="IJourneyAction"/>) with its fields.</summary>
+    public static IReadOnlyList<JourneyStepType> With(JourneyActions actions)
+    {
+        ArgumentNullException.ThrowIfNull(actions);
+        var exit = All.Count - 1; // the exit step stays last
+        return [.. All.Take(exit), .. actions.All.OrderBy(a => a.Name, StringComparer.Ordinal).Select(a => new JourneyStepType(JourneyStep.ActionStep, a.Name, a.Label, a.Description, a.Fields)), All[exit]];
+    }
+
     public static IReadOnlyList<JourneyStepType> All { get; } =
     [
         new(JourneyStep.Wait, null, "Wait", "Wait for a time, then (with 'until') on to the next such time of day in the person's time zone.",

@@ -17,8 +17,12 @@ public sealed class JourneyService(
     ISegmentStore segments,
     JourneyCatalog catalog,
     IOptions<ConsentOptions> consent,
-    TimeProvider time)
+    TimeProvider time,
+    JourneyActions? actions = null)
 {
+    /// <summary>The plugin actions steps may take.</summary>
+    public JourneyActions Actions { get; } = actions ?? new JourneyActions([]);
+
     public const int MaxPageSize = 1000;
 
     public async Task<JourneySaveResult> PutAsync(string journeyId, JourneyDefinition? request, CancellationToken cancellationToken)
@@ -56,7 +60,7 @@ public sealed class JourneyService(
     public async Task<IReadOnlyDictionary<string, string[]>> ValidateAsync(JourneyDefinition? definition, CancellationToken cancellationToken)
     {
         var known = (await segments.ListAsync(cancellationToken)).Where(s => s.Status != SegmentStatus.Deleting).Select(s => s.Id).ToHashSet(StringComparer.Ordinal);
-        return JourneyValidator.Validate(definition, known, consent.Value.Purposes);
+        return JourneyValidator.Validate(definition, known, consent.Value.Purposes, Actions);
     }
 
     public async Task<JourneyDefinition?> GetAsync(string journeyId, CancellationToken cancellationToken) =>

@@ -23,7 +23,7 @@ public static partial class JourneyValidator
     /// <summary>How deep steps may nest (branches within branches).</summary>
     public const int MaxDepth = 16;
 
-    public static IReadOnlyDictionary<string, string[]> Validate(JourneyDefinition? journey, IReadOnlySet<string> segments, IReadOnlyCollection<string> purposes)
+    public static IReadOnlyDictionary<string, string[]> Validate(JourneyDefinition? journey, IReadOnlySet<string> segments, IReadOnlyCollection<string> purposes, JourneyActions? actions = null)
     {
         ArgumentNullException.ThrowIfNull(segments);
         ArgumentNullException.ThrowIfNull(purposes);
@@ -34,7 +34,7 @@ public static partial class JourneyValidator
             return errors.ToDictionary();
         }
 
-        var check = new Checker(errors, segments, purposes);
+        var check = new Checker(errors, segments, purposes, actions);
         if (!JourneyId().IsMatch(journey.Id ?? string.Empty) || journey.Id == "instances")
         {
             errors.Add("id", "A journey id is 1 to 64 letters, digits, '-' or '_' (not 'instances').");
@@ -116,7 +116,7 @@ public static partial class JourneyValidator
     public static bool TryParseTimeOfDay(string? text, out TimeOnly time) =>
         TimeOnly.TryParseExact(text, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
 
-    private sealed class Checker(FieldErrors errors, IReadOnlySet<string> segments, IReadOnlyCollection<string> purposes)
+    private sealed class Checker(FieldErrors errors, IReadOnlySet<string> segments, IReadOnlyCollection<string> purposes, JourneyActions? actions)
     {
         public void Steps(IReadOnlyList<JourneyStep>? steps, string path, int depth)
         {
@@ -223,7 +223,17 @@ public static partial class JourneyValidator
 
                     break;
                 default:
-                    errors.Add($"{path}.action", $"Unknown action '{step.Action}'; expected one of {string.Join(", ", JourneyStep.Actions)}.");
+                    if (actions?.Find(step.Action) is { } plugin)
+                    {
+                        foreach (var (field, problem) in plugin.Validate(step.Settings ?? []))
+                        {
+                            errors.Add($"{path}.{field}", problem);
+                        }
+
+                        break;
+                    }
+
+                    errors.Add($"{path}.action", $"Unknown action '{step.Action}'; expected one of {string.Join(", ", JourneyStep.Actions.Concat(actions?.All.Select(a => a.Name) ?? []))}.");
                     break;
             }
         }

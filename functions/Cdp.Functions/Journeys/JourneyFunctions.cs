@@ -34,6 +34,10 @@ public sealed class JourneyActivityFunctions(JourneyActivities activities, Webho
         return true;
     }
 
+    [Function(JourneyActivityNames.RunAction)]
+    public Task<JourneyActionOutcome> RunActionAsync([ActivityTrigger] JourneyActionCall call, CancellationToken cancellationToken) =>
+        activities.RunActionAsync(call, cancellationToken);
+
     [Function(JourneyActivityNames.ChangeProfile)]
     public Task<string> ChangeProfileAsync([ActivityTrigger] JourneyProfileChange change, CancellationToken cancellationToken) =>
         activities.ChangeProfileAsync(change, cancellationToken);
@@ -75,8 +79,8 @@ public sealed class JourneyDefinitionFunctions(JourneyHandler handler)
         handler.DryRunAsync(request, cancellationToken);
 
     [Function("ListJourneyStepTypesFunction")]
-    public static IResult StepTypes([HttpTrigger(AuthorizationLevel.Function, "get", Route = CdpRoutes.JourneyStepTypes)] HttpRequest request) =>
-        JourneyHandler.StepTypes();
+    public IResult StepTypes([HttpTrigger(AuthorizationLevel.Function, "get", Route = CdpRoutes.JourneyStepTypes)] HttpRequest request) =>
+        handler.StepTypes();
 
     [Function("ListProfileJourneysFunction")]
     public Task<IResult> ForProfileAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = CdpRoutes.ProfileJourneys)] HttpRequest request, string id, CancellationToken cancellationToken) =>
