@@ -112,10 +112,10 @@ public sealed class ConsoleTests
 
         var page = await session.SignedInAsync();
         // The overview counts what happened: three messages collected and applied, one merge, one dead letter.
-        await Assertions.Expect(page.GetByTestId("collected")).ToContainTextAsync("3 in the hour");
-        await Assertions.Expect(page.GetByTestId("applied")).ToContainTextAsync("3 in the hour");
-        await Assertions.Expect(page.GetByTestId("merged")).ToContainTextAsync("1 merges in the hour · 1 dead letters");
-        await Assertions.Expect(page.GetByTestId("lag")).ToContainTextAsync("0 waiting for ingest");
+        await Assertions.Expect(page.GetByTestId("collected")).ToContainTextAsync("3 in the hour", new() { Timeout = 15_000 }); // the overview refreshes every 5 s
+        await Assertions.Expect(page.GetByTestId("applied")).ToContainTextAsync("3 in the hour", new() { Timeout = 15_000 }); // the overview refreshes every 5 s
+        await Assertions.Expect(page.GetByTestId("merged")).ToContainTextAsync("1 merges in the hour · 1 dead letters", new() { Timeout = 15_000 }); // the overview refreshes every 5 s
+        await Assertions.Expect(page.GetByTestId("lag")).ToContainTextAsync("0 waiting for ingest", new() { Timeout = 15_000 }); // the overview refreshes every 5 s
         await Assertions.Expect(page.GetByRole(AriaRole.Img, new() { Name = "Collected and applied: at most" })).ToBeVisibleAsync();
         await ShotAsync(page, "overview");
 
