@@ -216,7 +216,7 @@ public sealed class ConsoleTests
         await page.GetByRole(AriaRole.Button, new() { Name = "Delete shop" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Yes, delete shop" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Shop" })).ToHaveCountAsync(0);
-        var shopper = await Eventually.GetAsync(() => ProfileAsync(client, "user_id:shop-1"), _ => true);
+        var shopper = await Eventually.GetAsync(() => ProfileAsync(client, "user_id:shop-1"), p => p["traits"]?["email"] is not null);
         Assert.Equal("shop@example.com", shopper["traits"]!["email"]!["value"]!.GetValue<string>()); // the source's transformation ran
 
         Assert.Empty(session.ConsoleErrors);

@@ -41,7 +41,7 @@ public class PluginTests
         }
 
         await client.PostAsync("/api/v1/identify", HttpJson.Body("""{"userId":"note-1","traits":{"name":"Ada"}}"""));
-        var profile = await Eventually.GetAsync(() => client.GetOrNullAsync("/api/profiles?identifier=user_id:note-1"), _ => true);
+        var profile = await Eventually.GetAsync(() => client.GetOrNullAsync("/api/profiles?identifier=user_id:note-1"), p => p["traits"]?["name"] is not null);
         using (var dry = await client.PostAsync("/api/journeys/dryrun", HttpJson.Body($$"""{"profileId":"{{profile["id"]}}","journeyId":"noted"}""")))
         {
             var reply = (await dry.Content.ReadFromJsonAsync<JsonObject>())!;

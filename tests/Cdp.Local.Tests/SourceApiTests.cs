@@ -33,7 +33,7 @@ public class SourceApiTests
                 Assert.Equal(HttpStatusCode.OK, collected.StatusCode);
             }
 
-            var profile = await Eventually.GetAsync(() => client.GetOrNullAsync("/api/profiles?identifier=user_id:shop-user"), _ => true);
+            var profile = await Eventually.GetAsync(() => client.GetOrNullAsync("/api/profiles?identifier=user_id:shop-user"), p => p["traits"]?["plan"] is not null);
             Assert.Equal("shop", profile["traits"]!["plan"]!["source"]!.GetValue<string>());
 
             // The key is never shown again, nor its hash.
@@ -133,7 +133,8 @@ public class SourceApiTests
         });
         Assert.Equal(HttpStatusCode.OK, collected.StatusCode);
 
-        var profile = await Eventually.GetAsync(() => client.GetOrNullAsync("/api/profiles?identifier=email:grace@example.com"), _ => true);
+        // The identifiers are claimed before the message's traits are written: wait for those.
+        var profile = await Eventually.GetAsync(() => client.GetOrNullAsync("/api/profiles?identifier=email:grace@example.com"), p => p["traits"]?["origin"] is not null);
         Assert.Equal((41, "crm"), (profile["traits"]!["age"]!["value"]!.GetValue<int>(), profile["traits"]!["origin"]!["value"]!.GetValue<string>()));
         Assert.Null(profile["traits"]!["E_Mail"]);
     }
