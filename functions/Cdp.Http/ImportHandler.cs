@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Cdp.Core;
 using Cdp.Core.Collect;
 using Cdp.Core.Importing;
 using Microsoft.AspNetCore.Http;
@@ -33,24 +34,33 @@ public sealed class ImportHandler(ImportService imports)
             return Problems.Invalid("Content-Encoding", "gzip, or none.", "The import is not valid.");
         }
 
-        await using var body = encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase) ? new GZipStream(request.Body, CompressionMode.Decompress, leaveOpen: true) : request.Body;
+        // The request's own body is the host's to close; only the decompressing stream is this handler's.
+        await using var unzipped = encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase) ? new GZipStream(request.Body, CompressionMode.Decompress, leaveOpen: true) : null;
         ImportOutcome outcome;
         try
         {
-            outcome = await imports.RunAsync(request.Query["id"].ToString(), request.Query["source"] is { Count: > 0 } source ? source.ToString() : null, format.Value, body, cancellationToken);
+            outcome = await imports.RunAsync(request.Query["id"].ToString(), request.Query["source"] is { Count: > 0 } source ? source.ToString() : null, format.Value, (Stream?)unzipped ?? request.Body, cancellationToken);
         }
         catch (InvalidDataException ex)
         {
             return Problems.Invalid("body", $"The gzip stream cannot be read: {ex.Message} Send the same import again to resume it.", "The import is not valid.");
         }
+        catch (ContentionException)
+        {
+            // Another request took the import over meanwhile (its rows are the same messages): this one stops.
+            return Running();
+        }
 
         if (outcome.Busy)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The import is running.", detail: "Another request is sending it; follow its progress with GET /api/imports/{id}.");
+            return Running();
         }
 
         return outcome.Status is { } status ? TypedResults.Ok(status) : Problems.Invalid(outcome.Errors, "The import is not valid.");
     }
+
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Running() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The import is running.", detail: "Another request is sending it; follow its progress with GET /api/imports/{id}.");
 
     public async Task<IResult> GetAsync(string id, CancellationToken cancellationToken) =>
         await imports.GetAsync(id, cancellationToken) is { } status ? TypedResults.Ok(status) : Problems.NotFound($"No import '{id}'.");

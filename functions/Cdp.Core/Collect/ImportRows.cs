@@ -45,7 +45,7 @@ public static class ImportRowReader
 
     private static async IAsyncEnumerable<ImportRow> ReadNdjsonAsync(Stream body, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
+        using var reader = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024, leaveOpen: true);
         long line = 0;
         while (await reader.ReadLineAsync(cancellationToken) is { } text)
         {
@@ -80,7 +80,7 @@ public static class ImportRowReader
 
     private static async IAsyncEnumerable<ImportRow> ReadCsvAsync(Stream body, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var text = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
+        using var text = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024, leaveOpen: true);
         await using var csv = await CsvDataReader.CreateAsync(text, new CsvDataReaderOptions { HasHeaders = true, MaxBufferSize = MaxRowChars * 2 }, cancellationToken);
         var columns = Enumerable.Range(0, csv.FieldCount).Select(csv.GetName).ToArray();
         var unknown = columns.Where(c => !TopLevel.Contains(c) && !c.StartsWith("traits.", StringComparison.Ordinal) && !c.StartsWith("properties.", StringComparison.Ordinal) && !c.StartsWith("context.", StringComparison.Ordinal)).ToList();
