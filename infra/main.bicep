@@ -138,6 +138,7 @@ module eventHubs 'modules/eventhubs.bicep' = {
     tags: allTags
     hubName: 'events'
     consumerGroupName: 'ingest'
+    destinationsConsumerGroupName: 'destinations'
     partitionCount: eventHubPartitions
     throughputUnits: eventHubThroughputUnits
     appPrincipalId: identity.outputs.principalId
@@ -213,6 +214,7 @@ module functionApp 'modules/functionapp.bicep' = {
     eventHubsNamespace: eventHubs.outputs.fullyQualifiedNamespace
     eventHubName: 'events'
     consumerGroupName: 'ingest'
+    destinationsConsumerGroupName: 'destinations'
     cosmosEndpoint: cosmos.outputs.endpoint
     cosmosDatabaseName: 'cdp'
     processedMessageLog: processedMessageLog

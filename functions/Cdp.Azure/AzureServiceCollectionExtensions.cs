@@ -59,6 +59,7 @@ public static class AzureServiceCollectionExtensions
         services.AddSingleton<Core.Sources.ISourceStore>(sp => new CosmosSources(ContainerFor(sp, CosmosContainers.Sources)));
         services.AddSingleton<Core.Activity.IActivityStore>(sp => new CosmosActivity(ContainerFor(sp, CosmosContainers.Activity)));
         services.AddSingleton<Core.Importing.IImportStore>(sp => new CosmosImports(ContainerFor(sp, CosmosContainers.Imports)));
+        services.AddSingleton<Core.Destinations.IDestinationStore>(sp => new CosmosDestinations(ContainerFor(sp, CosmosContainers.Destinations), ContainerFor(sp, CosmosContainers.DestinationStatus)));
         services.AddSingleton(sp => new CosmosPrivacy(ContainerFor(sp, CosmosContainers.Erasures), ContainerFor(sp, CosmosContainers.DataKeys)));
         services.AddSingleton<Core.Privacy.IErasureStore>(sp => sp.GetRequiredService<CosmosPrivacy>());
         services.AddSingleton<Core.Privacy.IDataKeyStore>(sp => sp.GetRequiredService<CosmosPrivacy>());

@@ -33,6 +33,11 @@ public static class AzureSettings
     public const string SourcesContainer = "CDP_COSMOS_SOURCES_CONTAINER";
     public const string ActivityContainer = "CDP_COSMOS_ACTIVITY_CONTAINER";
     public const string ImportsContainer = "CDP_COSMOS_IMPORTS_CONTAINER";
+    public const string DestinationsContainer = "CDP_COSMOS_DESTINATIONS_CONTAINER";
+    public const string DestinationStatusContainer = "CDP_COSMOS_DESTINATION_STATUS_CONTAINER";
+
+    /// <summary>The Event Hubs consumer group event destinations read with (their own checkpoints, apart from ingest's).</summary>
+    public const string EventHubDestinationsConsumerGroup = "CDP_EVENTHUB_DESTINATIONS_CONSUMER_GROUP";
     public const string ErasuresContainer = "CDP_COSMOS_ERASURES_CONTAINER";
     public const string DataKeysContainer = "CDP_COSMOS_DATA_KEYS_CONTAINER";
     public const string AuditContainer = "CDP_COSMOS_AUDIT_CONTAINER";

@@ -65,4 +65,13 @@ public static class CdpMetrics
 
     /// <summary>Device identifiers moved to the person seen with them latest.</summary>
     public static readonly Counter<long> IdentifiersMoved = Meter.CreateCounter<long>("cdp.identity.identifiers_moved");
+
+    /// <summary>Items a destination took, tagged by destination.</summary>
+    public static readonly Counter<long> DestinationDelivered = Meter.CreateCounter<long>("cdp.destination.delivered");
+
+    /// <summary>Items a destination could not be sent (kept as its dead letters), tagged by destination.</summary>
+    public static readonly Counter<long> DestinationDeadLettered = Meter.CreateCounter<long>("cdp.destination.dead_lettered");
+
+    /// <summary>Items withheld from a destination because the person does not grant its purpose, tagged by destination.</summary>
+    public static readonly Counter<long> DestinationWithheld = Meter.CreateCounter<long>("cdp.destination.withheld");
 }

@@ -50,6 +50,16 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Activity.ActivityCounters>();
         services.AddSingleton<Activity.ActivityService>();
         services.AddSingleton<Importing.ImportService>();
+        services.AddSingleton<Destinations.DestinationSecrets>();
+        services.AddSingleton<Destinations.DestinationCatalog>();
+        services.AddSingleton<Destinations.DestinationItems>();
+        services.AddSingleton<Destinations.DestinationDelivery>();
+        services.AddSingleton<Destinations.DestinationDispatcher>();
+        services.AddSingleton<Destinations.DestinationService>();
+        services.AddOptions<Destinations.DestinationOptions>()
+            .BindConfiguration(Destinations.DestinationOptions.Section)
+            .Validate(o => o.MaxAttempts >= 1 && o.RetryDelay > TimeSpan.Zero, "Cdp:Destinations: MaxAttempts must be 1 or more and RetryDelay more than zero.")
+            .ValidateOnStart();
         services.AddOptions<SourceOptions>()
             .BindConfiguration(SourceOptions.Section)
             .ValidateOnStart();

@@ -88,4 +88,10 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 502, Level = LogLevel.Warning, Message = "Journey '{JourneyId}' v{Version}: its trigger condition failed on profile '{ProfileId}', which is not enrolled: {Error}")]
     public static partial void JourneyConditionFailed(ILogger logger, string journeyId, long version, string profileId, string error);
+
+    [LoggerMessage(EventId = 700, Level = LogLevel.Warning, Message = "Destination '{DestinationId}': a send came back {Outcome}: {Error}")]
+    public static partial void DestinationSendFailed(ILogger logger, string destinationId, Destinations.DeliveryOutcome outcome, string? error);
+
+    [LoggerMessage(EventId = 701, Level = LogLevel.Warning, Message = "Destination '{DestinationId}': its status could not be updated (too many writers at once); these counts are left out.")]
+    public static partial void DestinationStatusContended(ILogger logger, string destinationId);
 }

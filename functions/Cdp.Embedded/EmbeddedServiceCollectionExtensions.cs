@@ -69,6 +69,7 @@ public static class EmbeddedServiceCollectionExtensions
         services.AddSingleton<Core.Sources.ISourceStore, SqliteSources>();
         services.AddSingleton<Core.Activity.IActivityStore, SqliteActivity>();
         services.AddSingleton<Core.Importing.IImportStore, SqliteImports>();
+        services.AddSingleton<Core.Destinations.IDestinationStore, SqliteDestinations>();
         services.AddSingleton<Core.Activity.IIngestLag, Streaming.EmbeddedIngestLag>();
         services.AddSingleton<SqlitePrivacy>();
         services.AddSingleton<Core.Privacy.IErasureStore>(sp => sp.GetRequiredService<SqlitePrivacy>());

@@ -1,5 +1,6 @@
 using Cdp.Azure;
 using Cdp.Core;
+using Cdp.Destinations;
 using Cdp.Http;
 using Cdp.Journeys;
 using Microsoft.Azure.Functions.Worker.Builder;
@@ -14,6 +15,7 @@ builder.Services.AddCdpCore();
 builder.Services.AddCdpSegments();
 builder.Services.AddCdpJourneys();
 builder.Services.AddCdpHttp();
+builder.Services.AddCdpDestinations();
 builder.Services.AddJourneyActivities();
 
 builder.Build().Run();

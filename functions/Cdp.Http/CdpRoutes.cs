@@ -107,6 +107,15 @@ public static class CdpRoutes
     /// <summary><c>POST</c> (admin): a new write key for a source created over the API (in the reply; the old one stops working).</summary>
     public const string SourceKey = "sources/{id}/key";
 
+    /// <summary><c>GET</c> (admin): every destination (secrets by name only).</summary>
+    public const string Destinations = "destinations";
+
+    /// <summary><c>GET</c>, <c>PUT</c> (create or change), <c>DELETE</c> (admin): one destination.</summary>
+    public const string Destination = "destinations/{id}";
+
+    /// <summary><c>GET</c> (admin): a destination's delivery status (last success and error, counts, backlog).</summary>
+    public const string DestinationStatus = "destinations/{id}/status";
+
     /// <summary><c>POST</c> (admin) <c>?id=&amp;source=&amp;format=</c>: a bulk import of NDJSON or CSV rows.</summary>
     public const string Imports = "imports";
 

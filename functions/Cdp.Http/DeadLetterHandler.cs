@@ -12,7 +12,7 @@ namespace Cdp.Http;
 /// <c>POST /api/deadletters/replay</c> replays a page; <c>DELETE</c> removes one or a page. A replayed letter is removed;
 /// one that fails again stays, with the problems returned.
 /// </summary>
-public sealed class DeadLetterHandler(IDeadLetterStore store, CollectService collect, Core.Changes.ProfileChangeReplay changes)
+public sealed class DeadLetterHandler(IDeadLetterStore store, CollectService collect, Core.Changes.ProfileChangeReplay changes, Core.Destinations.DestinationDelivery destinations)
 {
     /// <summary>The most letters listed or replayed at once.</summary>
     public const int MaxBatch = 1000;
@@ -116,13 +116,20 @@ public sealed class DeadLetterHandler(IDeadLetterStore store, CollectService col
 
     /// <summary>
     /// Replays one letter: a change letter marks its profile for a catch-up by the change feed's subscribers (accepted
-    /// counts 1); any other is accepted again or put back on the stream. The problems when it is kept.
+    /// counts 1); a destination letter is sent to its destination once more (a corrected body replaces the item); any
+    /// other is accepted again or put back on the stream. The problems when it is kept.
     /// </summary>
     private async Task<(int Accepted, IReadOnlyDictionary<string, string[]>? Errors)> ReplayOneAsync(DeadLetter letter, string? corrected, CancellationToken cancellationToken)
     {
         if (letter.Stage == DeadLetter.ChangesStage)
         {
             return (1, await changes.ReplayAsync(letter, cancellationToken));
+        }
+
+        if (letter.Stage == DeadLetter.DestinationStage)
+        {
+            var error = await destinations.ReplayAsync(corrected is null ? letter : letter with { Body = corrected }, cancellationToken);
+            return error is null ? (1, null) : (0, new Dictionary<string, string[]>(StringComparer.Ordinal) { ["destination"] = [error] });
         }
 
         var result = await collect.ReplayAsync(letter, corrected, cancellationToken);

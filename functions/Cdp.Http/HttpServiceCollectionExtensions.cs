@@ -24,6 +24,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<PrivacyHandler>();
         services.AddSingleton<AuditHandler>();
         services.AddSingleton<SourceHandler>();
+        services.AddSingleton<DestinationHandler>();
         services.AddSingleton<ActivityHandler>();
         services.AddSingleton<ImportHandler>();
         services.AddHostedService<ActivityFlusher>(); // every host that serves the API counts its activity for the overview

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Mime;
 using System.Security.Cryptography;
 using System.Text;
+using Cdp.Core;
 using Cdp.Core.Journeys;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -64,8 +65,7 @@ public sealed class WebhookSender(HttpClient http, JourneyActivities activities,
     }
 
     /// <summary>The signature header's value: <c>v1=</c> and the hex HMAC-SHA256 of <c>{timestamp}.{body}</c>.</summary>
-    public static string Sign(byte[] key, string timestamp, string body) =>
-        "v1=" + Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(timestamp + "." + body)));
+    public static string Sign(byte[] key, string timestamp, string body) => WebhookSignature.Sign(key, timestamp, body);
 
     /// <summary>The signing key from its base64 setting.</summary>
     public static byte[] Key(string secret)

@@ -8,6 +8,7 @@ using Cdp.Core.Privacy;
 using Cdp.Core.Profiles;
 using Cdp.Core.Segments;
 using Cdp.Core.Sources;
+using Cdp.Destinations;
 using Cdp.Embedded;
 using Cdp.Embedded.Consumers;
 using Cdp.Http;
@@ -67,6 +68,10 @@ public static class LocalHost
         services.AddHostedService<ProfileChangeConsumer>();
         services.AddHostedService<RetentionPruner>();
         services.AddHostedService<SegmentWorker>();
+        services.AddCdpDestinations();
+        services.AddSingleton<DestinationConsumers>();
+        services.AddSingleton<Core.Destinations.IDestinationBacklog>(sp => sp.GetRequiredService<DestinationConsumers>());
+        services.AddHostedService(sp => sp.GetRequiredService<DestinationConsumers>());
 
         // Browser libraries (analytics.js) post from other origins; collection is authenticated by write key.
         services.AddCors(cors => cors.AddPolicy(CollectCors, policy => policy.AllowAnyOrigin().AllowAnyHeader().WithMethods("POST")));
@@ -253,6 +258,22 @@ public static class LocalHost
         admin.MapDelete(CdpRoutes.Source, (string id, SourceHandler handler, CancellationToken ct) => handler.DeleteAsync(id, ct))
             .Operation("deleteSource", "Sources", "Delete a source", "Its key stops working; what it sent stays. 409 for a source in configuration.")
             .Produces(StatusCodes.Status204NoContent).ProducesProblem(404).ProducesProblem(409);
+        admin.MapGet(CdpRoutes.Destinations, (DestinationHandler handler, CancellationToken ct) => handler.ListAsync(ct))
+            .Operation("listDestinations", "Destinations", "Every destination", "Each destination's settings; secrets by name only (secretNames), never their values.")
+            .Produces<IReadOnlyList<Core.Destinations.DestinationView>>();
+        admin.MapGet(CdpRoutes.Destination, (string id, DestinationHandler handler, CancellationToken ct) => handler.GetAsync(id, ct))
+            .Operation("getDestination", "Destinations", "One destination")
+            .Produces<Core.Destinations.DestinationView>().ProducesProblem(404);
+        admin.MapPut(CdpRoutes.Destination, (HttpRequest request, string id, DestinationHandler handler, CancellationToken ct) => handler.PutAsync(request, id, ct))
+            .Operation("putDestination", "Destinations", "Create or change a destination", "201 when created, 200 when changed. The whole destination is replaced, except secrets: one left out keeps its value, an empty one is removed; values are never shown again. Exactly one of events and audiences. An event destination receives what is accepted after it is created; an audience destination starts with the current members of its segments. Another instance uses a new or changed destination within 10 seconds.")
+            .BodyOneOf("The destination.", required: true, typeof(Core.Destinations.DestinationDefinition))
+            .Produces<Core.Destinations.DestinationView>(StatusCodes.Status201Created).Produces<Core.Destinations.DestinationView>().ProducesValidationProblem().ProducesProblem(409).ProducesProblem(413);
+        admin.MapDelete(CdpRoutes.Destination, (string id, DestinationHandler handler, CancellationToken ct) => handler.DeleteAsync(id, ct))
+            .Operation("deleteDestination", "Destinations", "Delete a destination", "Its delivery stops; its dead letters stay until replayed (which then fails) or deleted.")
+            .Produces(StatusCodes.Status204NoContent).ProducesProblem(404);
+        admin.MapGet(CdpRoutes.DestinationStatus, (string id, DestinationHandler handler, CancellationToken ct) => handler.StatusAsync(id, ct))
+            .Operation("getDestinationStatus", "Destinations", "A destination's delivery status", "The last success and error, items delivered, dead-lettered, withheld (no consent) and filtered out since it was created, and its backlog (what its consumer has not read; null in the Function App).")
+            .Produces<Core.Destinations.DestinationStatus>().ProducesProblem(404);
         admin.MapPost(CdpRoutes.Imports, (HttpRequest request, ImportHandler handler, CancellationToken ct) => handler.PostAsync(request, ct))
             .Operation("postImport", "Imports", "Import rows in bulk", "Streams NDJSON (one Segment message per line) or CSV (a header of type, userId, anonymousId, event, timestamp, messageId, traits.NAME, properties.NAME, context.NAME) into collection for a source: the same checks, identity, consent and dead letters as the collection API, without its request limit. A row without a messageId gets import-{id}-{line}. Progress is saved every 1,000 rows: the same import sent again resumes after the last row done, and one that finished changes nothing. The reply, when the body is read, is the import's summary; refused rows are named by line (the first 100) and kept as dead letters. The body may be gzip (Content-Encoding) and has no size limit.")
             .Query("id", Text, "The import's id (1 to 64 letters, digits, - or _): send the same file again with it to resume.", required: true)

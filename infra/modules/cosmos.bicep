@@ -48,6 +48,8 @@ var containers = [
   { name: 'sources', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
   { name: 'activity', partitionKey: '/day', ttl: true, defaultIndexing: false, indexed: ['/day/?', '/minute/?'] }
   { name: 'imports', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
+  { name: 'destinations', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
+  { name: 'destinationStatus', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
   { name: 'erasures', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
   { name: 'dataKeys', partitionKey: '/id', ttl: false, defaultIndexing: false, indexed: [] }
   { name: 'audit', partitionKey: '/day', ttl: false, defaultIndexing: false, indexed: ['/day/?', '/profileId/?', '/actor/?', '/action/?'] }

@@ -15,6 +15,9 @@ param hubName string
 @description('The consumer group ingest reads with.')
 param consumerGroupName string
 
+@description('The consumer group event destinations read with (their own checkpoints).')
+param destinationsConsumerGroupName string
+
 @description('Partitions of the hub (the most ingest instances that read in parallel).')
 @minValue(1)
 @maxValue(32)
@@ -54,6 +57,11 @@ resource hub 'Microsoft.EventHub/namespaces/eventhubs@2026-01-01' = {
 resource consumerGroup 'Microsoft.EventHub/namespaces/eventhubs/consumergroups@2026-01-01' = {
   parent: hub
   name: consumerGroupName
+}
+
+resource destinationsConsumerGroup 'Microsoft.EventHub/namespaces/eventhubs/consumergroups@2026-01-01' = {
+  parent: hub
+  name: destinationsConsumerGroupName
 }
 
 // Azure Event Hubs Data Sender, Azure Event Hubs Data Receiver.

@@ -42,6 +42,9 @@ param eventHubName string
 @description('The consumer group ingest reads with.')
 param consumerGroupName string
 
+@description('The consumer group event destinations read with.')
+param destinationsConsumerGroupName string
+
 @description('The Cosmos DB account endpoint.')
 param cosmosEndpoint string
 
@@ -158,6 +161,7 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'AzureFunctionsJobHost__extensions__eventHubs__maxWaitTime', value: format('00:00:{0:D2}', eventHubMaxWaitSeconds) }
         { name: 'CDP_EVENTHUB_NAME', value: eventHubName }
         { name: 'CDP_EVENTHUB_CONSUMER_GROUP', value: consumerGroupName }
+        { name: 'CDP_EVENTHUB_DESTINATIONS_CONSUMER_GROUP', value: destinationsConsumerGroupName }
         { name: 'CDP_COSMOS_DATABASE', value: cosmosDatabaseName }
         { name: 'CDP_COSMOS_IDENTITIES_CONTAINER', value: 'identities' }
         { name: 'CDP_COSMOS_PROFILES_CONTAINER', value: 'profiles' }
@@ -173,6 +177,8 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'CDP_COSMOS_SOURCES_CONTAINER', value: 'sources' }
         { name: 'CDP_COSMOS_ACTIVITY_CONTAINER', value: 'activity' }
         { name: 'CDP_COSMOS_IMPORTS_CONTAINER', value: 'imports' }
+        { name: 'CDP_COSMOS_DESTINATIONS_CONTAINER', value: 'destinations' }
+        { name: 'CDP_COSMOS_DESTINATION_STATUS_CONTAINER', value: 'destinationStatus' }
         { name: 'CDP_COSMOS_ERASURES_CONTAINER', value: 'erasures' }
         { name: 'CDP_COSMOS_DATA_KEYS_CONTAINER', value: 'dataKeys' }
         { name: 'CDP_COSMOS_AUDIT_CONTAINER', value: 'audit' }

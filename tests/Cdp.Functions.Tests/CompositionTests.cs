@@ -33,6 +33,7 @@ public sealed class CompositionTests
         services.AddCdpSegments();
         services.AddCdpJourneys();
         services.AddCdpHttp();
+        Cdp.Destinations.DestinationServiceCollectionExtensions.AddCdpDestinations(services);
         services.AddJourneyActivities();
         using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
 
@@ -43,5 +44,12 @@ public sealed class CompositionTests
         Assert.IsType<Cdp.Azure.Cosmos.CosmosPrivacy>(provider.GetRequiredService<IDataKeyStore>());
         Assert.IsType<Cdp.Azure.Cosmos.CosmosProfileStore>(provider.GetRequiredService<IProfileStore>());
         Assert.NotNull(ActivatorUtilities.CreateInstance<AdminMiddleware>(provider));
+
+        // Destinations (issue 20): their store is Cosmos DB, every built-in client is registered, the triggers resolve.
+        Assert.IsType<Cdp.Azure.Cosmos.CosmosDestinations>(provider.GetRequiredService<Core.Destinations.IDestinationStore>());
+        Assert.Equal(["ga4", "hubspot", "mailchimp", "segment", "slack", "webhook"], provider.GetRequiredService<Core.Destinations.DestinationDelivery>().Clients.Select(c => c.Type).Order(StringComparer.Ordinal));
+        Assert.NotNull(ActivatorUtilities.CreateInstance<Destinations.DeliverEventsFunction>(provider));
+        Assert.NotNull(ActivatorUtilities.CreateInstance<Destinations.DeliverAudiencesFunction>(provider));
+        Assert.NotNull(ActivatorUtilities.CreateInstance<Destinations.PutDestinationFunction>(provider));
     }
 }

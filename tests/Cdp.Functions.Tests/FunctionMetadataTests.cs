@@ -278,6 +278,40 @@ public partial class FunctionMetadataTests
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["delete"],"route":"sources/{id}"}""",
             """{"name":"$return","type":"http","direction":"Out"}""",
         ],
+        ["ListDestinationsFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"destinations"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["GetDestinationFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"destinations/{id}"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["PutDestinationFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["put"],"route":"destinations/{id}"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["DeleteDestinationFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["delete"],"route":"destinations/{id}"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["GetDestinationStatusFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"destinations/{id}/status"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["DeliverEventsFunction"] =
+        [
+            """{"name":"events","type":"eventHubTrigger","direction":"In","eventHubName":"%CDP_EVENTHUB_NAME%","connection":"EventHubConnection","consumerGroup":"%CDP_EVENTHUB_DESTINATIONS_CONSUMER_GROUP%","cardinality":"Many","dataType":"String"}""",
+        ],
+        ["DeliverAudiencesFunction"] =
+        [
+            """{"name":"profiles","type":"cosmosDBTrigger","direction":"In","databaseName":"%CDP_COSMOS_DATABASE%","containerName":"%CDP_COSMOS_PROFILES_CONTAINER%","connection":"CosmosConnection","leaseContainerName":"%CDP_COSMOS_LEASES_CONTAINER%","leaseContainerPrefix":"destinations","feedPollDelay":1000,"maxItemsPerInvocation":100}""",
+            """{"name":"journeys","type":"durableClient","direction":"In"}""",
+        ],
         ["PostImportFunction"] =
         [
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["post"],"route":"imports"}""",

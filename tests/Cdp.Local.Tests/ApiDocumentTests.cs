@@ -136,6 +136,17 @@ public partial class ApiDocumentTests
         await CallAsync("POST", "/api/sources/{id}/key", "/api/sources/none/key", expect: 404);
         await CallAsync("DELETE", "/api/sources/{id}", "/api/sources/shop", expect: 204);
         await CallAsync("DELETE", "/api/sources/{id}", "/api/sources/test", expect: 409);
+        const string Hook = """{"name":"Hook","type":"webhook","settings":{"url":"http://127.0.0.1:9/"},"secrets":{"signingKey":"a-signing-key-of-32-characters!!"},"events":{"types":["track"]}}""";
+        await CallAsync("PUT", "/api/destinations/{id}", "/api/destinations/hook", Hook, expect: 201);
+        await CallAsync("PUT", "/api/destinations/{id}", "/api/destinations/hook", Hook, expect: 200);
+        await CallAsync("PUT", "/api/destinations/{id}", "/api/destinations/hook", """{"name":"","type":"nope"}""", expect: 400);
+        await CallAsync("GET", "/api/destinations", expect: 200);
+        await CallAsync("GET", "/api/destinations/{id}", "/api/destinations/hook", expect: 200);
+        await CallAsync("GET", "/api/destinations/{id}", "/api/destinations/none", expect: 404);
+        await CallAsync("GET", "/api/destinations/{id}/status", "/api/destinations/hook/status", expect: 200);
+        await CallAsync("GET", "/api/destinations/{id}/status", "/api/destinations/none/status", expect: 404);
+        await CallAsync("DELETE", "/api/destinations/{id}", "/api/destinations/hook", expect: 204);
+        await CallAsync("DELETE", "/api/destinations/{id}", "/api/destinations/hook", expect: 404);
         await CallAsync("PUT", "/api/segments/{id}", "/api/segments/pro", """{"name":"Pro","rule":"text(\"plan\") == \"pro\""}""", expect: 201);
         await CallAsync("PUT", "/api/segments/{id}", "/api/segments/pro", """{"name":"Pro users","rule":"text(\"plan\") == \"pro\""}""", expect: 200);
         await CallAsync("PUT", "/api/segments/{id}", "/api/segments/bad", """{"name":"Bad","rule":"text(("}""", expect: 400);

@@ -23,13 +23,15 @@ public static class CosmosContainers
     public static readonly CosmosContainer Sources = new(AzureSettings.SourcesContainer, "sources", "/id", false);
     public static readonly CosmosContainer Activity = new(AzureSettings.ActivityContainer, "activity", "/day", true);
     public static readonly CosmosContainer Imports = new(AzureSettings.ImportsContainer, "imports", "/id", false);
+    public static readonly CosmosContainer Destinations = new(AzureSettings.DestinationsContainer, "destinations", "/id", false);
+    public static readonly CosmosContainer DestinationStatus = new(AzureSettings.DestinationStatusContainer, "destinationStatus", "/id", false);
 
     public static readonly CosmosContainer Erasures = new(AzureSettings.ErasuresContainer, "erasures", "/id", false);
     public static readonly CosmosContainer DataKeys = new(AzureSettings.DataKeysContainer, "dataKeys", "/id", false);
 
     public static readonly CosmosContainer Audit = new(AzureSettings.AuditContainer, "audit", "/day", false);
 
-    public static IReadOnlyList<CosmosContainer> All { get; } = [Identities, Profiles, Leases, Ledger, Events, Messages, Segments, SegmentMembership, SegmentSchedule, Journeys, JourneyInstances, Sources, Activity, Imports, Erasures, DataKeys, Audit];
+    public static IReadOnlyList<CosmosContainer> All { get; } = [Identities, Profiles, Leases, Ledger, Events, Messages, Segments, SegmentMembership, SegmentSchedule, Journeys, JourneyInstances, Sources, Activity, Imports, Destinations, DestinationStatus, Erasures, DataKeys, Audit];
 }
 
 /// <summary>One container: the setting naming it, its default name, its partition key path, whether items may expire.</summary>

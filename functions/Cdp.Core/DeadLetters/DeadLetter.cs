@@ -26,6 +26,12 @@ public sealed record DeadLetter(
     /// </summary>
     public const string ChangesStage = "changes";
 
+    /// <summary>
+    /// An item a destination could not be sent (<see cref="SourceId"/>: the destination; <see cref="Body"/>: the item as
+    /// it would have been sent); replaying it sends it again with the destination's settings now.
+    /// </summary>
+    public const string DestinationStage = "destination";
+
     /// <summary>Every stage, as the dead-letter API accepts them.</summary>
-    public static IReadOnlyList<string> Stages { get; } = [CollectStage, IngestStage, ChangesStage];
+    public static IReadOnlyList<string> Stages { get; } = [CollectStage, IngestStage, ChangesStage, DestinationStage];
 }

@@ -164,6 +164,14 @@ public static class SourceTransform
 
     private sealed record Field(JsonObject Parent, string Name, JsonNode? Value);
 
+    /// <summary>The value at the dotted <paramref name="path"/> of <paramref name="message"/>, or null.</summary>
+    public static JsonNode? Get(JsonObject message, string path)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(path);
+        return Find(message, path)?.Value;
+    }
+
     private static Field? Find(JsonObject message, string path)
     {
         var names = path.Split('.');

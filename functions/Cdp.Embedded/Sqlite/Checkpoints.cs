@@ -27,4 +27,8 @@ internal static class Checkpoints
             ("$position", position));
             return upsert.ExecuteNonQuery();
         });
+
+    /// <summary>Removes every checkpoint of <paramref name="consumer"/> (a deleted destination's: it would hold back pruning).</summary>
+    public static int Forget(SqliteDatabase database, string consumer) =>
+        database.Delete("DELETE FROM checkpoints WHERE consumer = $consumer", ("$consumer", consumer));
 }

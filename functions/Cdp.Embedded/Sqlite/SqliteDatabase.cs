@@ -88,6 +88,14 @@ public sealed class SqliteDatabase : IDisposable
             id TEXT PRIMARY KEY,
             tag INTEGER NOT NULL,
             body TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS destinations (
+            id TEXT PRIMARY KEY,
+            tag INTEGER NOT NULL,
+            body TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS destination_status (
+            id TEXT PRIMARY KEY,
+            tag INTEGER NOT NULL,
+            body TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS imports (
             id TEXT PRIMARY KEY,
             tag INTEGER NOT NULL,

@@ -197,6 +197,17 @@ public sealed class SqliteProfileStore(SqliteDatabase database, PersonalDataProt
 
     private static string ChangeConsumer(string consumer) => "changes:" + consumer;
 
+    /// <summary>The changes after <paramref name="consumer"/>'s checkpoint.</summary>
+    public long Backlog(string consumer)
+    {
+        using var connection = database.Open();
+        using var select = connection.Command("SELECT COUNT(*) FROM profile_changes WHERE seq > $after", ("$after", Checkpoints.Read(connection, ChangeConsumer(consumer), ChangeFeedPartition)));
+        return (long)select.ExecuteScalar()!;
+    }
+
+    /// <summary>Removes <paramref name="consumer"/>'s checkpoint (it is gone: it would hold back pruning).</summary>
+    public void Forget(string consumer) => Checkpoints.Forget(database, ChangeConsumer(consumer));
+
     /// <summary>The profile's stored JSON: personal values encrypted when a protector is given.</summary>
     private async ValueTask<string> StoredBodyAsync(Profile profile, CancellationToken cancellationToken)
     {

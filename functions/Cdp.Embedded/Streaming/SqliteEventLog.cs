@@ -69,15 +69,19 @@ public sealed class SqliteEventLog : IEventStream, IRetainedMessages, IAsyncDisp
         return pending.Done.Task;
     }
 
-    /// <summary>Up to <paramref name="maxCount"/> messages of <paramref name="partition"/> after <paramref name="consumer"/>'s checkpoint.</summary>
-    public Task<EventLogBatch> ReadAsync(string consumer, int partition, int maxCount, CancellationToken cancellationToken)
+    /// <summary>
+    /// Up to <paramref name="maxCount"/> messages of <paramref name="partition"/> after <paramref name="consumer"/>'s checkpoint;
+    /// with <paramref name="notPast"/>, only those that consumer has checkpointed past too (a destination reads what ingest applied).
+    /// </summary>
+    public Task<EventLogBatch> ReadAsync(string consumer, int partition, int maxCount, CancellationToken cancellationToken, string? notPast = null)
     {
         using var connection = _database.Open();
         var after = Checkpoints.Read(connection, consumer, partition);
         using var select = connection.Command(
-            "SELECT seq, body FROM event_records WHERE partition = $partition AND seq > $after ORDER BY seq LIMIT $max",
+            "SELECT seq, body FROM event_records WHERE partition = $partition AND seq > $after AND seq <= $upTo ORDER BY seq LIMIT $max",
             ("$partition", partition),
             ("$after", after),
+            ("$upTo", notPast is null ? long.MaxValue : Checkpoints.Read(connection, notPast, partition)),
             ("$max", maxCount));
         using var reader = select.ExecuteReader();
         var messages = new List<Message>();
@@ -100,6 +104,53 @@ public sealed class SqliteEventLog : IEventStream, IRetainedMessages, IAsyncDisp
         Checkpoints.Write(_database, consumer, batch.Partition, batch.Position);
         return Task.CompletedTask;
     }
+
+    /// <summary>
+    /// Gives <paramref name="consumer"/>, on each partition where it has no checkpoint, one before the first record appended at
+    /// or after <paramref name="from"/> (a destination receives the messages accepted after it was created).
+    /// </summary>
+    public Task StartFromAsync(string consumer, DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        _database.Write(transaction =>
+        {
+            for (var partition = 0; partition < _partitions; partition++)
+            {
+                using var insert = transaction.Command(
+                    """
+                    INSERT INTO checkpoints (consumer, partition, position)
+                    VALUES ($consumer, $partition, (SELECT COALESCE(MAX(seq), 0) FROM event_records WHERE partition = $partition AND appended_at < $from))
+                    ON CONFLICT (consumer, partition) DO NOTHING
+                    """,
+                    ("$consumer", consumer),
+                    ("$partition", partition),
+                    ("$from", from.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture)));
+                insert.ExecuteNonQuery();
+            }
+
+            return 0;
+        });
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The messages after <paramref name="consumer"/>'s checkpoints, over every partition.</summary>
+    public long Backlog(string consumer)
+    {
+        using var connection = _database.Open();
+        long messages = 0;
+        for (var partition = 0; partition < _partitions; partition++)
+        {
+            using var select = connection.Command(
+                "SELECT COALESCE(SUM(count), 0) FROM event_records WHERE partition = $partition AND seq > $after",
+                ("$partition", partition),
+                ("$after", Checkpoints.Read(connection, consumer, partition)));
+            messages += (long)select.ExecuteScalar()!;
+        }
+
+        return messages;
+    }
+
+    /// <summary>Removes <paramref name="consumer"/>'s checkpoints (it is gone: they would hold back pruning).</summary>
+    public void Forget(string consumer) => Checkpoints.Forget(_database, consumer);
 
     /// <summary>A record every consumer of its partition has checkpointed past (SQL condition on <c>event_records</c>).</summary>
     private const string Consumed = "seq <= (SELECT COALESCE(MIN(c.position), 0) FROM checkpoints c WHERE c.partition = event_records.partition AND c.consumer NOT LIKE 'changes:%')";

@@ -188,3 +188,11 @@ public sealed class CosmosAuditLogContractTests(CosmosStandIn cosmos) : AuditLog
 {
     protected override Core.Privacy.IAuditLog Log { get; } = new CosmosAuditLog(cosmos.ContainerAsync(CosmosContainers.Audit).GetAwaiter().GetResult());
 }
+
+[Collection(CosmosCollection.Name)]
+public sealed class CosmosDestinationStoreContractTests(CosmosStandIn cosmos) : DestinationStoreContract
+{
+    protected override Core.Destinations.IDestinationStore Store { get; } = new CosmosDestinations(
+        cosmos.ContainerAsync(CosmosContainers.Destinations).GetAwaiter().GetResult(),
+        cosmos.ContainerAsync(CosmosContainers.DestinationStatus).GetAwaiter().GetResult());
+}

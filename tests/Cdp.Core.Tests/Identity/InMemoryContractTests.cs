@@ -84,3 +84,8 @@ public sealed class InMemoryAuditLogContractTests : AuditLogContract
 {
     protected override Cdp.Core.Privacy.IAuditLog Log { get; } = new InMemoryAuditLog();
 }
+
+public sealed class InMemoryDestinationStoreContractTests : DestinationStoreContract
+{
+    protected override Cdp.Core.Destinations.IDestinationStore Store { get; } = new InMemoryDestinationStore();
+}

@@ -246,3 +246,12 @@ public sealed class SqliteAuditLogContractTests : AuditLogContract, IDisposable
 
     public void Dispose() => _store.Dispose();
 }
+
+public sealed class SqliteDestinationStoreContractTests : DestinationStoreContract, IDisposable
+{
+    private readonly EmbeddedStore _store = new();
+
+    protected override Core.Destinations.IDestinationStore Store => new SqliteDestinations(_store.Database);
+
+    public void Dispose() => _store.Dispose();
+}
