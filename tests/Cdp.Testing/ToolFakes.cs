@@ -49,9 +49,10 @@ public abstract class ToolFake : IDisposable
 
     private int _throttled;
 
-    /// <summary>The fake's base address (no trailing slash in <see cref="Uri.OriginalString"/>'s use: <c>Url.ToString().TrimEnd('/')</c>).</summary>
+    /// <summary>The fake's base address.</summary>
     public Uri Url { get; }
 
+    /// <summary>The base address without its trailing slash, as a destination's <c>settings.endpoint</c> takes it.</summary>
     public string Endpoint => Url.ToString().TrimEnd('/');
 
     /// <summary>Every request, "METHOD path", in order (throttled and refused ones included).</summary>
