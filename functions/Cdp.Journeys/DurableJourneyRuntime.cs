@@ -19,7 +19,7 @@ public sealed class DurableJourneyRuntime(DurableTaskClient client) : IJourneyRu
 
         try
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(JourneyOrchestrator.Name, run, new StartOrchestrationOptions(instanceId), cancellationToken);
+            await client.ScheduleNewOrchestrationInstanceAsync(JourneyOrchestrator.Name, run, OrchestrationVersion.Start(instanceId), cancellationToken);
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

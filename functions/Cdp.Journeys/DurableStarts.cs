@@ -27,7 +27,7 @@ public static class DurableStarts
 
         try
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(name, input, new StartOrchestrationOptions(instanceId), cancellationToken);
+            await client.ScheduleNewOrchestrationInstanceAsync(name, input, OrchestrationVersion.Start(instanceId), cancellationToken);
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -6,8 +6,9 @@ namespace Cdp.Journeys;
 /// <summary>
 /// The one journey orchestrator: interprets a <see cref="JourneyDefinition"/> step by step, deterministically.
 /// Waits are durable timers; <c>waitFor</c> is an external event raced against a timer; <c>if</c>,
-/// <c>checkConsent</c> and the time zone are asked of the profile through an activity; actions are activities with
-/// the step's retry policy; every step is reported to the instance's record (an activity) and set as custom
+/// <c>checkConsent</c> and the time zone are asked of the profile through an activity; actions (built-in or plugged
+/// in) run through one activity, tried as the step says; the instance's version (<see cref="OrchestrationVersion"/>)
+/// keeps instances started by an earlier release on the path they started on; every step is reported to the instance's record (an activity) and set as custom
 /// status. An exit raised to the instance (<see cref="JourneySignals.Exit"/>) ends it before its next step, or at
 /// once while it waits. Hosted by Cdp.Functions (<c>[OrchestrationTrigger]</c>) and Cdp.Local (in-process host).
 /// </summary>
@@ -24,15 +25,15 @@ public static class JourneyOrchestrator
     /// <summary>Retries of the bookkeeping activities (asking the profile, keeping the record): 3 attempts, 1 s apart at first.</summary>
     public static readonly TaskOptions InternalRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(3, TimeSpan.FromSeconds(1), 2));
 
-    /// <summary>A plugin action's attempts: 5, 5 s apart at first, doubling; the last failure fails the instance.</summary>
+    /// <summary>A plugin action's attempts on instances started before versioning: 5, 5 s apart at first, doubling.</summary>
     public static readonly TaskOptions PluginRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(5, TimeSpan.FromSeconds(5), 2));
 
-    /// <summary>A webhook's defaults when its step says nothing: 5 attempts, 5 s apart at first, doubling; 10 s per attempt.</summary>
+    /// <summary>An action's attempts when its step says nothing: 5, 5 s apart at first, doubling; a webhook's 10 s each.</summary>
     public const int DefaultRetries = 5;
 
     public static readonly TimeSpan DefaultRetryInterval = TimeSpan.FromSeconds(5);
 
-    public static readonly TimeSpan DefaultWebhookTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultWebhookTimeout = Cdp.Core.Journeys.Actions.WebhookAction.DefaultTimeout;
 
     public static Task<JourneyOutcome> RunAsync(TaskOrchestrationContext context, JourneyRun run)
     {
@@ -182,7 +183,53 @@ public static class JourneyOrchestrator
             }
         }
 
+        /// <summary>
+        /// Runs an action step: on an instance of <see cref="OrchestrationVersion.PluginActions"/> or later, every action
+        /// (built-in or plugged in) through <see cref="JourneyActivityNames.RunAction"/>, tried as the step says
+        /// (<c>retries</c> attempts in all, <c>retryInterval</c> before the second, doubling up to
+        /// <see cref="MaxWebhookRetryInterval"/> or the first interval if longer). Between attempts the instance waits as
+        /// in a wait step, so an exit raised meanwhile ends it; the activity asks for consent at each attempt of an action
+        /// that contacts the person. The last failure fails the instance. Older instances keep the path they started on.
+        /// </summary>
         private async Task ActAsync(JourneyStep step, string path)
+        {
+            if (!OrchestrationVersion.IsAtLeast(context, OrchestrationVersion.PluginActions))
+            {
+                await ActBeforePluginsAsync(step, path);
+                return;
+            }
+
+            await ReportAsync(path, step.Type, step.Action);
+            var call = new JourneyActionCall(run.Journey.Id, run.Journey.Version, run.ProfileId, context.InstanceId, path, step.Action!, step.Settings.ToJsonString(), run.Journey.Purpose);
+            var attempts = Math.Max(1, step.Retries ?? DefaultRetries);
+            var interval = JourneyValidator.TryParseDuration(step.RetryInterval, out var first) ? first : DefaultRetryInterval;
+            var longest = interval > MaxWebhookRetryInterval ? interval : MaxWebhookRetryInterval;
+            for (var attempt = 1; ; attempt++)
+            {
+                JourneyActionOutcome outcome;
+                try
+                {
+                    outcome = await context.CallActivityAsync<JourneyActionOutcome>(JourneyActivityNames.RunAction, call);
+                }
+                catch (TaskFailedException) when (attempt < attempts)
+                {
+                    await WaitAsync(context.CurrentUtcDateTime + interval);
+                    interval = interval * 2 > longest ? longest : interval * 2;
+                    continue;
+                }
+
+                if (outcome.ConsentAbsent)
+                {
+                    await ReportAsync(path, step.Type, "consentAbsent");
+                    throw new ExitException("consentAbsent:" + call.Purpose);
+                }
+
+                return;
+            }
+        }
+
+        /// <summary>Instances started before versioning (no version): unchanged, so their histories replay.</summary>
+        private async Task ActBeforePluginsAsync(JourneyStep step, string path)
         {
             if (step.Action == JourneyStep.Webhook)
             {
@@ -201,7 +248,7 @@ public static class JourneyOrchestrator
                     break;
                 default:
                     // A plugin's action (validated against the plugins when saved): run at least once, with retries.
-                    var call = new JourneyActionCall(run.Journey.Id, run.Journey.Version, run.ProfileId, context.InstanceId, path, step.Action!, step.Settings?.ToJsonString() ?? "{}", run.Journey.Purpose);
+                    var call = new JourneyActionCall(run.Journey.Id, run.Journey.Version, run.ProfileId, context.InstanceId, path, step.Action!, PluginSettingsBeforeVersioning(step), run.Journey.Purpose);
                     var outcome = await context.CallActivityAsync<JourneyActionOutcome>(JourneyActivityNames.RunAction, call, PluginRetry);
                     if (outcome.ConsentAbsent)
                     {
@@ -212,6 +259,10 @@ public static class JourneyOrchestrator
                     break;
             }
         }
+
+        /// <summary>What instances started before versioning handed a plugin: the step's fields other than the built-in ones.</summary>
+        private static string PluginSettingsBeforeVersioning(JourneyStep step) =>
+            step.Extra is null ? "{}" : new System.Text.Json.Nodes.JsonObject(step.Extra.Select(p => KeyValuePair.Create(p.Key, System.Text.Json.Nodes.JsonNode.Parse(p.Value.GetRawText())))).ToJsonString();
 
         /// <summary>Consent is checked at the moment of contact (each attempt), not when the journey started.</summary>
         private async Task ConsentForContactAsync(string path, JourneyStep step)

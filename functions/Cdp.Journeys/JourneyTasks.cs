@@ -1,4 +1,5 @@
 using Cdp.Core.Journeys;
+using Cdp.Core.Journeys.Actions;
 using Cdp.Core.Privacy;
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,7 +40,9 @@ public static class JourneyTasks
     {
         ArgumentNullException.ThrowIfNull(services);
         // The per-attempt timeout is the step's; the client's own is only a backstop above the largest allowed.
-        services.AddHttpClient<WebhookSender>(client => client.Timeout = JourneyValidator.MaxWebhookTimeout + TimeSpan.FromSeconds(5));
+        services.AddHttpClient(WebhookSender.Client, client => client.Timeout = JourneyValidator.MaxWebhookTimeout + TimeSpan.FromSeconds(5));
+        services.AddSingleton<WebhookSender>();
+        services.AddSingleton<IJourneyWebhooks>(sp => sp.GetRequiredService<WebhookSender>());
         return services;
     }
 

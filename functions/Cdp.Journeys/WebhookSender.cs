@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Cdp.Core;
 using Cdp.Core.Journeys;
+using Cdp.Core.Journeys.Actions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -17,49 +18,52 @@ namespace Cdp.Journeys;
 /// instance's record, and a step acknowledged before is not called again (an instance resumed after a restart). A call whose consent purpose the profile
 /// does not grant now is not made (<see cref="WebhookResult.ConsentAbsent"/>).
 /// </summary>
-public sealed class WebhookSender(HttpClient http, JourneyActivities activities, IOptions<JourneyOptions> options, TimeProvider time, ILogger<WebhookSender> logger)
+public sealed class WebhookSender(IHttpClientFactory http, JourneyActivities activities, IOptions<JourneyOptions> options, TimeProvider time, ILogger<WebhookSender> logger) : IJourneyWebhooks
 {
+    /// <summary>The named HTTP client webhooks are posted with.</summary>
+    public const string Client = "cdp-webhooks";
+
     public const string SignatureHeader = "X-Cdp-Signature";
     public const string TimestampHeader = "X-Cdp-Timestamp";
 
-    public async Task<WebhookResult> SendAsync(JourneyWebhook call, CancellationToken cancellationToken)
+    public async Task<WebhookResult> SendAsync(JourneyWebhook webhook, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(call);
+        ArgumentNullException.ThrowIfNull(webhook);
         var key = Key(options.Value.WebhookSecret);
-        if (await activities.DeliveredAsync(call.InstanceId, call.Step, cancellationToken))
+        if (await activities.DeliveredAsync(webhook.InstanceId, webhook.Step, cancellationToken))
         {
             // Acknowledged before, and the instance runs the step again (resumed after its host lost it): not twice.
             return new WebhookResult(0, Repeated: true);
         }
 
-        if (call.Purpose is { } purpose && !(await activities.AskAsync(new JourneyQuestion(call.ProfileId, JourneyQuestion.Consent, purpose), cancellationToken)).Yes)
+        if (webhook.Purpose is { } purpose && !(await activities.AskAsync(new JourneyQuestion(webhook.ProfileId, JourneyQuestion.Consent, purpose), cancellationToken)).Yes)
         {
             // Asked at every attempt, whoever calls: a retry hours after a revocation must not contact the person.
-            Logs.WebhookRefused(logger, call.InstanceId, purpose);
+            Logs.WebhookRefused(logger, webhook.InstanceId, purpose);
             return new WebhookResult(0, ConsentAbsent: true);
         }
 
-        var body = await activities.RenderAsync(call, cancellationToken);
+        var body = await activities.RenderAsync(webhook, cancellationToken);
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        using var request = new HttpRequestMessage(HttpMethod.Post, call.Url)
+        using var request = new HttpRequestMessage(HttpMethod.Post, webhook.Url)
         {
             Content = new StringContent(body, Encoding.UTF8, MediaTypeNames.Application.Json),
         };
-        request.Headers.Add("Idempotency-Key", $"{call.InstanceId}/{call.Step}");
+        request.Headers.Add("Idempotency-Key", $"{webhook.InstanceId}/{webhook.Step}");
         request.Headers.Add(TimestampHeader, timestamp);
         request.Headers.Add(SignatureHeader, Sign(key, timestamp, body));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(call.Timeout);
-        using var response = await http.SendAsync(request, timeout.Token);
+        timeout.CancelAfter(webhook.Timeout);
+        using var response = await http.CreateClient(Client).SendAsync(request, timeout.Token);
         if (!response.IsSuccessStatusCode)
         {
-            Logs.WebhookFailed(logger, call.InstanceId, call.Url, (int)response.StatusCode);
-            throw new HttpRequestException($"The webhook {call.Url} answered {(int)response.StatusCode}.", null, response.StatusCode);
+            Logs.WebhookFailed(logger, webhook.InstanceId, webhook.Url, (int)response.StatusCode);
+            throw new HttpRequestException($"The webhook {webhook.Url} answered {(int)response.StatusCode}.", null, response.StatusCode);
         }
 
         // Recorded at once: the window in which a crash makes a resumed instance call again is this write, not the
         // orchestration's next steps (the Idempotency-Key, the same on every call of the step, covers what is left).
-        await activities.MarkDeliveredAsync(call.InstanceId, call.Step, CancellationToken.None);
+        await activities.MarkDeliveredAsync(webhook.InstanceId, webhook.Step, CancellationToken.None);
 
         return new WebhookResult((int)response.StatusCode);
     }

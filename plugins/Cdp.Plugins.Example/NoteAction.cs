@@ -44,10 +44,10 @@ public sealed partial class NoteAction(IConfiguration configuration) : IJourneyA
         }
     }
 
-    public string Describe(JsonObject settings, JourneyActionPerson person)
+    public string Describe(JourneyActionRun run)
     {
-        ArgumentNullException.ThrowIfNull(person);
-        return $"note in {Text(settings, "file")}: {Fill(Text(settings, "text") ?? string.Empty, person)}";
+        ArgumentNullException.ThrowIfNull(run);
+        return $"note in {Text(run.Settings, "file")}: {Fill(Text(run.Settings, "text") ?? string.Empty, run.Person)}";
     }
 
     public async Task RunAsync(JourneyActionRun run, CancellationToken cancellationToken)

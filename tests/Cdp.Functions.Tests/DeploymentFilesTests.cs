@@ -17,6 +17,20 @@ public class DeploymentFilesTests
         Assert.Equal("%CDP_TASKHUB%", host["extensions"]!["durableTask"]!["hubName"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// New orchestrations start on the version the code branches on (the host assigns it to instances it starts), and a
+    /// worker of an older release leaves newer instances alone while a deployment rolls (CurrentOrOlder, rejected).
+    /// </summary>
+    [Fact]
+    public void HostJson_OrchestrationVersionIsTheCodes_AndOlderWorkersLeaveNewerInstancesAlone()
+    {
+        var durable = JsonNode.Parse(RepositoryFiles.Read("host.json"))!["extensions"]!["durableTask"]!;
+
+        Assert.Equal(Cdp.Journeys.OrchestrationVersion.Current, durable["defaultVersion"]!.GetValue<string>());
+        Assert.Equal("CurrentOrOlder", durable["versionMatchStrategy"]!.GetValue<string>());
+        Assert.Equal("Reject", durable["versionFailureStrategy"]!.GetValue<string>());
+    }
+
     [Fact]
     public void HostJson_IsLinkedIntoTheFunctionAppOutput()
     {

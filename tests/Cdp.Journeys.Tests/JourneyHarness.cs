@@ -1,11 +1,14 @@
 using System.Text.Json.Nodes;
 using Cdp.Core.Changes;
 using Cdp.Core.Journeys;
+using Cdp.Core.Journeys.Actions;
 using Cdp.Core.Profiles;
 using Cdp.Testing;
 using Cdp.Testing.InMemory;
+using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -20,10 +23,10 @@ internal sealed class JourneyHarness : IAsyncDisposable
 {
     public const string WebhookKey = "d2ViaG9vay10ZXN0LWtleS13ZWJob29rLXRlc3Qta2V5IQ==";
     private static readonly DateTimeOffset Seen = new(2026, 11, 28, 8, 0, 0, TimeSpan.Zero);
-    private readonly HttpClient _http;
+    private readonly ServiceProvider _http;
     private readonly DurableTaskTestHost _host;
 
-    private JourneyHarness(DurableTaskTestHost host, HttpClient http, InMemoryStores stores, InMemoryJourneys journeys)
+    private JourneyHarness(DurableTaskTestHost host, ServiceProvider http, InMemoryStores stores, InMemoryJourneys journeys)
     {
         _host = host;
         _http = http;
@@ -49,26 +52,54 @@ internal sealed class JourneyHarness : IAsyncDisposable
     /// <summary>The webhook sender the host's webhook activity calls.</summary>
     public WebhookSender Sender { get; private init; } = null!;
 
+    /// <summary>The action activities run, in order (<c>JourneyRunAction:NAME</c>, <c>JourneyChangeProfile</c>, <c>JourneyWebhook</c>).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Ran { get; } = new();
+
+    /// <summary>The orchestrator the host runs as <see cref="JourneyOrchestrator.Name"/>: the current one, or an earlier release's (an upgrade swaps it).</summary>
+    public Func<TaskOrchestrationContext, JourneyRun, Task<JourneyOutcome>> Deployed { get; set; } = JourneyOrchestrator.RunAsync;
+
+    /// <summary>The test plugin that fails its first attempts (<see cref="FlakyAction"/>).</summary>
+    public FlakyAction Flaky { get; private init; } = null!;
+
     public static async Task<JourneyHarness> StartAsync()
     {
         var stores = new InMemoryStores();
         var journeys = new InMemoryJourneys();
-        var activities = new JourneyActivities(stores, journeys, TestDomain.Policy(), TimeProvider.System);
-        var http = new HttpClient();
-        var sender = new WebhookSender(http, activities, Options.Create(new JourneyOptions { WebhookSecret = WebhookKey }), TimeProvider.System, NullLogger<WebhookSender>.Instance);
+        WebhookSender? sender = null;
+        JourneyHarness? harness = null;
+        var flaky = new FlakyAction();
+        var actions = JourneyActions.BuiltIn(new JourneyProfileWriter(stores, TestDomain.Policy(), TimeProvider.System), null, flaky);
+        actions = new JourneyActions([new WebhookAction(() => sender), .. actions.All.Skip(1)]);
+        var activities = new JourneyActivities(stores, journeys, TestDomain.Policy(), TimeProvider.System, actions);
+        var http = new ServiceCollection().AddHttpClient().BuildServiceProvider();
+        sender = new WebhookSender(http.GetRequiredService<IHttpClientFactory>(), activities, Options.Create(new JourneyOptions { WebhookSecret = WebhookKey }), TimeProvider.System, NullLogger<WebhookSender>.Instance);
         var host = await DurableTaskTestHost.StartAsync(registry =>
         {
-            registry.AddOrchestratorFunc<JourneyRun, JourneyOutcome>(JourneyOrchestrator.Name, JourneyOrchestrator.RunAsync);
+            registry.AddOrchestratorFunc<JourneyRun, JourneyOutcome>(JourneyOrchestrator.Name, (context, run) => harness!.Deployed(context, run));
             registry.AddActivityFunc<JourneyQuestion, JourneyAnswer>(JourneyActivityNames.Ask, (_, q) => activities.AskAsync(q, CancellationToken.None));
             registry.AddActivityFunc<JourneyReport, bool>(JourneyActivityNames.Record, async (_, r) =>
             {
                 await activities.RecordAsync(r, CancellationToken.None);
                 return true;
             });
-            registry.AddActivityFunc<JourneyProfileChange, string>(JourneyActivityNames.ChangeProfile, (_, c) => activities.ChangeProfileAsync(c, CancellationToken.None));
-            registry.AddActivityFunc<JourneyWebhook, WebhookResult>(JourneyActivityNames.Webhook, (_, w) => sender.SendAsync(w, CancellationToken.None));
+            registry.AddActivityFunc<JourneyProfileChange, string>(JourneyActivityNames.ChangeProfile, (_, c) =>
+            {
+                harness!.Ran.Enqueue(JourneyActivityNames.ChangeProfile);
+                return activities.ChangeProfileAsync(c, CancellationToken.None);
+            });
+            registry.AddActivityFunc<JourneyWebhook, WebhookResult>(JourneyActivityNames.Webhook, (_, w) =>
+            {
+                harness!.Ran.Enqueue(JourneyActivityNames.Webhook);
+                return sender.SendAsync(w, CancellationToken.None);
+            });
+            registry.AddActivityFunc<JourneyActionCall, JourneyActionOutcome>(JourneyActivityNames.RunAction, (_, a) =>
+            {
+                harness!.Ran.Enqueue(JourneyActivityNames.RunAction + ":" + a.Action);
+                return activities.RunActionAsync(a, CancellationToken.None);
+            });
         }, new DurableTaskTestHostOptions { Port = LoopbackPort.Free() });
-        return new JourneyHarness(host, http, stores, journeys) { Sender = sender };
+        harness = new JourneyHarness(host, http, stores, journeys) { Sender = sender, Flaky = flaky };
+        return harness;
     }
 
     /// <summary>Saves a profile with traits, consents and segments as given.</summary>
@@ -130,6 +161,15 @@ internal sealed class JourneyHarness : IAsyncDisposable
         var id = JourneyInstance.IdFor(journey.Id, journey.Version, profileId, 1);
         Assert.True(await Journeys.TryCreateAsync(new JourneyInstance(id, journey.Id, journey.Version, profileId, 1, "test", JourneyInstanceStatus.Pending, Seen), CancellationToken.None));
         Assert.True(await Runtime.StartAsync(id, new JourneyRun(journey, profileId, 1, resume), CancellationToken.None));
+        return id;
+    }
+
+    /// <summary>Starts <paramref name="journey"/> with a record as releases before orchestration versioning did: no version.</summary>
+    public async Task<string> StartUnversionedAsync(JourneyDefinition journey, string profileId)
+    {
+        var id = JourneyInstance.IdFor(journey.Id, journey.Version, profileId, 1);
+        Assert.True(await Journeys.TryCreateAsync(new JourneyInstance(id, journey.Id, journey.Version, profileId, 1, "test", JourneyInstanceStatus.Pending, Seen), CancellationToken.None));
+        await Client.ScheduleNewOrchestrationInstanceAsync(JourneyOrchestrator.Name, new JourneyRun(journey, profileId, 1), new StartOrchestrationOptions(id));
         return id;
     }
 

@@ -26,7 +26,7 @@ public class PluginTests
 
         var palette = (await client.GetFromJsonAsync<JsonArray>("/api/journey-steps"))!;
         var note = palette.Single(t => t!["action"]?.GetValue<string>() == "note")!;
-        Assert.Equal(["file", "text"], note["fields"]!.AsArray().Select(f => f!["name"]!.GetValue<string>()));
+        Assert.Equal(["file", "text", "retries", "retryInterval"], note["fields"]!.AsArray().Select(f => f!["name"]!.GetValue<string>()));
         Assert.Equal("exit", palette[^1]!["type"]!.GetValue<string>());
 
         using (var bad = await client.PutAsync("/api/journeys/noted", HttpJson.Body("""{"name":"Noted","trigger":{"event":"Signed Up"},"steps":[{"type":"action","action":"note","file":"../etc/passwd"}]}""")))

@@ -33,8 +33,8 @@ public interface IJourneyAction
     /// <summary>What is wrong with a step's settings, by field name; nothing when they are fine.</summary>
     IEnumerable<(string Field, string Problem)> Validate(JsonObject settings);
 
-    /// <summary>What a run would do for the person now (dry runs): nothing may be changed or sent.</summary>
-    string Describe(JsonObject settings, JourneyActionPerson person);
+    /// <summary>What a run would do for the person now (dry runs, whose instance id is <c>dry-run</c>): nothing may be changed or sent.</summary>
+    string Describe(JourneyActionRun run);
 
     /// <summary>Runs the action; a repeat with the same <see cref="JourneyActionRun.IdempotencyKey"/> must change nothing more. A failure is retried, then fails the run.</summary>
     Task RunAsync(JourneyActionRun run, CancellationToken cancellationToken);
@@ -53,37 +53,60 @@ public sealed record JourneyActionCall(string JourneyId, long JourneyVersion, st
 public sealed record JourneyActionOutcome(bool Ran, bool ConsentAbsent = false);
 
 /// <summary>
-/// The plugin actions by name, from the services (<see cref="IJourneyAction"/>) and the assemblies configuration names
+/// The journey actions by name: the built-in ones (<c>webhook</c>, <c>setTrait</c>, <c>addTag</c>, plugins of the same
+/// contract), the other <see cref="IJourneyAction"/> services, and those in the assemblies configuration names
 /// (<c>Cdp:Plugins</c>: a list of assembly files, relative to the app's folder or absolute); every public, concrete
-/// <see cref="IJourneyAction"/> in them is made with the app's services. A name taken by a built-in action or twice
-/// stops the host at its first use.
+/// <see cref="IJourneyAction"/> in them is made with the app's services. A name taken twice stops the host at its
+/// first use. The validator, the step palette, dry runs and the orchestrator know actions only through it.
 /// </summary>
 public sealed class JourneyActions
 {
     public const string Section = "Cdp:Plugins";
 
     private readonly Dictionary<string, IJourneyAction> _byName = new(StringComparer.Ordinal);
+    private readonly List<IJourneyAction> _all = [];
 
     public JourneyActions(IEnumerable<IJourneyAction> actions)
     {
         ArgumentNullException.ThrowIfNull(actions);
         foreach (var action in actions)
         {
-            if (JourneyStep.Actions.Contains(action.Name) || !_byName.TryAdd(action.Name, action))
+            if (!_byName.TryAdd(action.Name, action))
             {
                 throw new InvalidOperationException($"Two journey actions are named '{action.Name}' ({action.GetType().FullName}).");
             }
+
+            _all.Add(action);
         }
     }
 
-    public IReadOnlyCollection<IJourneyAction> All => _byName.Values;
+    /// <summary>Every action, built-in ones first, in the order registered.</summary>
+    public IReadOnlyList<IJourneyAction> All => _all;
 
     public IJourneyAction? Find(string? name) => name is null ? null : _byName.GetValueOrDefault(name);
 
-    /// <summary>Registers the registry: the <see cref="IJourneyAction"/> services and those in the assemblies <c>Cdp:Plugins</c> names.</summary>
+    /// <summary>The built-in actions alone (and <paramref name="others"/>), for code that builds its services by hand; without a writer or webhooks they validate and describe, but cannot run.</summary>
+    public static JourneyActions BuiltIn(Actions.JourneyProfileWriter? writer = null, Actions.IJourneyWebhooks? webhooks = null, params IJourneyAction[] others) =>
+        new([new Actions.WebhookAction(webhooks is null ? null : () => webhooks), new Actions.SetTraitAction(writer), new Actions.AddTagAction(writer), .. others]);
+
+    /// <summary>The built-in actions, to validate and describe steps with (they cannot run).</summary>
+    public static JourneyActions Described { get; } = BuiltIn();
+
+    /// <summary>
+    /// Registers the registry: the built-in actions (the webhook one sends through the host's
+    /// <see cref="Actions.IJourneyWebhooks"/>, when it registers one), the <see cref="IJourneyAction"/> services and those
+    /// in the assemblies <c>Cdp:Plugins</c> names.
+    /// </summary>
     public static void Register(IServiceCollection services)
     {
-        services.AddSingleton(sp => new JourneyActions(sp.GetServices<IJourneyAction>().Concat(Load(sp))));
+        services.AddSingleton<Actions.JourneyProfileWriter>();
+        services.AddSingleton(sp => new JourneyActions(
+            new IJourneyAction[]
+            {
+                new Actions.WebhookAction(sp.GetService<Actions.IJourneyWebhooks>),
+                ActivatorUtilities.CreateInstance<Actions.SetTraitAction>(sp),
+                ActivatorUtilities.CreateInstance<Actions.AddTagAction>(sp),
+            }.Concat(sp.GetServices<IJourneyAction>()).Concat(Load(sp))));
     }
 
     private static IEnumerable<IJourneyAction> Load(IServiceProvider services)

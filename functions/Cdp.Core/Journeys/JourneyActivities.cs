@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
+using Cdp.Core.Journeys.Actions;
 using Cdp.Core.Profiles;
 using Cdp.Core.Segments;
 
@@ -9,15 +9,21 @@ namespace Cdp.Core.Journeys;
 
 /// <summary>
 /// What journey activities do, behind the Durable shells: answer questions about the profile now (a rule, a
-/// consent at the moment of contact, its time zone), change the profile (<c>setTrait</c>, <c>addTag</c>), render a
-/// webhook body, and keep the instance's record. Questions and rendering follow a merged-away profile to its survivor
+/// consent at the moment of contact, its time zone), run a step's action (<see cref="RunActionAsync"/>, built-in or
+/// plugged in), render a webhook body, and keep the instance's record. Questions and rendering follow a merged-away profile to its survivor
 /// (the instance itself ends with reason <c>merged</c> when the merge comes through the feed); changes are not made on
 /// a merged-away profile (<c>noProfile</c>). Every method is idempotent (activities run at least once).
 /// </summary>
-public sealed partial class JourneyActivities(IProfileStore profiles, IJourneyInstances instances, MergePolicy policy, TimeProvider time, JourneyActions? actions = null)
+public sealed class JourneyActivities(IProfileStore profiles, IJourneyInstances instances, MergePolicy policy, TimeProvider time, JourneyActions? actions = null)
 {
     private const int MaxAttempts = 5;
     private readonly ConcurrentDictionary<string, CompiledRule?> _rules = new(StringComparer.Ordinal);
+    private readonly JourneyProfileWriter _writer = new(profiles, policy, time);
+
+    /// <summary>The actions steps take (the built-in ones alone when none are given).</summary>
+    public JourneyActions Actions => _actions ??= actions ?? JourneyActions.BuiltIn(_writer);
+
+    private JourneyActions? _actions;
 
     public async Task<JourneyAnswer> AskAsync(JourneyQuestion question, CancellationToken cancellationToken)
     {
@@ -49,10 +55,6 @@ public sealed partial class JourneyActivities(IProfileStore profiles, IJourneyIn
         }
     }
 
-    /// <summary>
-    /// Sets a trait (<c>setTrait</c>) or adds a tag to the <c>tags</c> trait (<c>addTag</c>) with provenance
-    /// <c>journey:{id}</c>, against the profile's version tag. A repeat finds the value there and writes nothing.
-    /// </summary>
     /// <summary>The person as a plugin action sees them (their id and traits), or null when the profile is gone or merged away.</summary>
     public async Task<JourneyActionPerson?> PersonAsync(string profileId, CancellationToken cancellationToken) =>
         await profiles.GetAsync(profileId, cancellationToken) is { Profile: { MergedInto: null } profile }
@@ -66,7 +68,7 @@ public sealed partial class JourneyActivities(IProfileStore profiles, IJourneyIn
     public async Task<JourneyActionOutcome> RunActionAsync(JourneyActionCall call, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
-        var plugin = actions?.Find(call.Action) ?? throw new InvalidOperationException($"No journey action '{call.Action}' is configured (Cdp:Plugins).");
+        var plugin = Actions.Find(call.Action) ?? throw new InvalidOperationException($"No journey action '{call.Action}' is configured (Cdp:Plugins).");
         if (plugin.ContactsPerson && call.Purpose is { } purpose && !(await AskAsync(new JourneyQuestion(call.ProfileId, JourneyQuestion.Consent, purpose), cancellationToken)).Yes)
         {
             return new JourneyActionOutcome(false, ConsentAbsent: true);
@@ -82,54 +84,23 @@ public sealed partial class JourneyActivities(IProfileStore profiles, IJourneyIn
         return new JourneyActionOutcome(true);
     }
 
-    public async Task<string> ChangeProfileAsync(JourneyProfileChange change, CancellationToken cancellationToken)
+    /// <summary>
+    /// The activity of instances started before actions ran as plugins (orchestration version 1): sets a trait
+    /// (<c>setTrait</c>) or adds a tag (<c>addTag</c>), as <see cref="SetTraitAction"/> and <see cref="AddTagAction"/> do.
+    /// </summary>
+    public Task<string> ChangeProfileAsync(JourneyProfileChange change, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(change);
-        for (var attempt = 1; ; attempt++)
-        {
-            if (await profiles.GetAsync(change.ProfileId, cancellationToken) is not { } stored || stored.Profile.MergedInto is not null)
-            {
-                return "noProfile";
-            }
-
-            var profile = stored.Profile;
-            var (name, value) = change.Tag is { } tag ? ("tags", WithTag(profile, tag)) : (change.Trait, change.Value?.DeepClone());
-            if (value is null && change.Tag is not null)
-            {
-                return "unchanged";
-            }
-
-            var observed = new Trait(value, time.GetUtcNow(), change.MessageId, "journey:" + change.JourneyId);
-            if (!profile.SetTrait(name, observed, policy))
-            {
-                return "unchanged";
-            }
-
-            if (await profiles.TryReplaceAsync(profile, stored.VersionTag, cancellationToken) is not null)
-            {
-                return "changed";
-            }
-
-            if (attempt == MaxAttempts)
-            {
-                throw new InvalidOperationException($"Profile '{change.ProfileId}' changed under {MaxAttempts} journey writes in a row.");
-            }
-        }
+        return _writer.ChangeAsync(change.ProfileId, change.JourneyId, change.MessageId, change.Trait, change.Value, change.Tag, cancellationToken);
     }
 
-    /// <summary>The webhook body: the step's template with <c>{{...}}</c> placeholders filled from the profile now.</summary>
+    /// <summary>The webhook body: the step's template with <c>{{...}}</c> placeholders filled from the profile now (<see cref="JourneyTemplate"/>).</summary>
     public async Task<string> RenderAsync(JourneyWebhook webhook, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(webhook);
         var traits = (await profiles.LiveAsync(webhook.ProfileId, cancellationToken))?.Profile.Traits;
-        var template = webhook.Body?.DeepClone() ?? new JsonObject
-        {
-            ["journeyId"] = "{{journey.id}}",
-            ["instanceId"] = "{{instance.id}}",
-            ["profileId"] = "{{profile.id}}",
-            ["step"] = webhook.Step,
-        };
-        return Fill(template, webhook, traits)?.ToJsonString() ?? "null";
+        return JourneyTemplate.Render(webhook.Body, new JourneyTemplate.Scope(webhook.JourneyId, webhook.JourneyVersion, webhook.ProfileId, webhook.InstanceId, webhook.Step,
+            name => traits is not null && traits.TryGetValue(name, out var trait) ? trait.Value : null));
     }
 
     /// <summary>True when the instance's record says the receiver acknowledged the webhook at <paramref name="step"/>.</summary>
@@ -170,70 +141,6 @@ public sealed partial class JourneyActivities(IProfileStore profiles, IJourneyIn
             }
         }
     }
-
-    private static JsonArray? WithTag(Profile profile, string tag)
-    {
-        var tags = profile.Traits.TryGetValue("tags", out var held) && held.Value is JsonArray array ? array : [];
-        if (tags.Any(t => t is JsonValue v && v.GetValueKind() == JsonValueKind.String && v.GetValue<string>() == tag))
-        {
-            return null;
-        }
-
-        var next = new JsonArray([.. tags.Select(t => t?.DeepClone())]) { tag };
-        return next;
-    }
-
-    private static JsonNode? Fill(JsonNode? node, JourneyWebhook webhook, IReadOnlyDictionary<string, Trait>? traits)
-    {
-        switch (node)
-        {
-            case JsonObject obj:
-                foreach (var (key, child) in obj.ToList())
-                {
-                    obj[key] = Fill(child, webhook, traits);
-                }
-
-                return obj;
-            case JsonArray array:
-                for (var i = 0; i < array.Count; i++)
-                {
-                    array[i] = Fill(array[i], webhook, traits);
-                }
-
-                return array;
-            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
-                var text = value.GetValue<string>();
-                // A string that is one placeholder takes the trait's JSON value (number, object...); otherwise text.
-                var whole = Placeholder().Match(text);
-                if (whole.Success && whole.Length == text.Length)
-                {
-                    return Resolve(whole.Groups[1].Value, webhook, traits)?.DeepClone();
-                }
-
-                return JsonValue.Create(Placeholder().Replace(text, m => Resolve(m.Groups[1].Value, webhook, traits) switch
-                {
-                    null => string.Empty,
-                    JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-                    var other => other.ToJsonString(),
-                }));
-            default:
-                return node;
-        }
-    }
-
-    private static JsonNode? Resolve(string name, JourneyWebhook webhook, IReadOnlyDictionary<string, Trait>? traits) => name switch
-    {
-        "profile.id" => JsonValue.Create(webhook.ProfileId),
-        "journey.id" => JsonValue.Create(webhook.JourneyId),
-        "journey.version" => JsonValue.Create(webhook.JourneyVersion),
-        "instance.id" => JsonValue.Create(webhook.InstanceId),
-        "step" => JsonValue.Create(webhook.Step),
-        _ when name.StartsWith("traits.", StringComparison.Ordinal) && traits is not null && traits.TryGetValue(name["traits.".Length..], out var trait) => trait.Value,
-        _ => null,
-    };
-
-    [GeneratedRegex(@"\{\{\s*([A-Za-z0-9_.\-]+)\s*\}\}")]
-    private static partial Regex Placeholder();
 }
 
 /// <summary>A question an orchestration asks about its profile (<see cref="Rule"/>, <see cref="Consent"/> purpose, <see cref="TimeZone"/>).</summary>

@@ -79,11 +79,11 @@ public static class JourneyReEntry
 /// <see cref="OnEvent"/> or <see cref="OnTimeout"/>.</item>
 /// <item><c>if</c>: <see cref="Rule"/> against the profile now; <see cref="Then"/> or <see cref="Else"/>.</item>
 /// <item><c>checkConsent</c>: <see cref="Purpose"/> granted now; if not, <see cref="Else"/>, or exit when there is none.</item>
-/// <item><c>action</c>: <see cref="Action"/> is <c>webhook</c> (<see cref="Url"/>, a JSON <see cref="Body"/> whose
-/// strings may hold <c>{{profile.id}}</c>, <c>{{traits.NAME}}</c>, <c>{{journey.id}}</c>, <c>{{instance.id}}</c>;
-/// signed with HMAC; <see cref="Timeout"/> per attempt, <see cref="Retries"/> attempts <see cref="RetryInterval"/>
-/// apart, doubling), <c>setTrait</c> (<see cref="Trait"/> = <see cref="Value"/>) or <c>addTag</c> (<see cref="Tag"/>
-/// added to the <c>tags</c> trait).</item>
+/// <item><c>action</c>: <see cref="Action"/> names an action of the registry (<see cref="JourneyActions"/>), which reads
+/// the step's <see cref="Settings"/>: the built-in <c>webhook</c> (<see cref="Url"/>, a JSON <see cref="Body"/> template,
+/// <see cref="Timeout"/> per attempt), <c>setTrait</c> (<see cref="Trait"/> = <see cref="Value"/>), <c>addTag</c>
+/// (<see cref="Tag"/>), or a plugin's; every action is tried <see cref="Retries"/> times <see cref="RetryInterval"/>
+/// apart, doubling.</item>
 /// <item><c>exit</c>: ends the run (<see cref="Reason"/> recorded).</item>
 /// </list>
 /// </summary>
@@ -125,13 +125,36 @@ public sealed record JourneyStep(
     /// <summary>The built-in actions; plugins add theirs (<see cref="JourneyActions"/>).</summary>
     public static readonly IReadOnlyList<string> Actions = [Webhook, SetTrait, AddTag];
 
-    /// <summary>The step's other fields, as sent: a plugin action's settings (<see cref="Settings"/>).</summary>
+    /// <summary>The step's fields that are not properties of this record, as sent (a plugin action's own settings).</summary>
     [System.Text.Json.Serialization.JsonExtensionData]
     public Dictionary<string, System.Text.Json.JsonElement>? Extra { get; init; }
 
-    /// <summary>A plugin action's settings: the step's fields other than the built-in ones (<see cref="IJourneyAction"/>).</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
-    public JsonObject? Settings => Extra is null ? null : new JsonObject(Extra.Select(p => KeyValuePair.Create(p.Key, JsonNode.Parse(p.Value.GetRawText()))));
+    /// <summary>The fields every action step may have beside its action's settings: its attempts.</summary>
+    public static readonly IReadOnlyList<string> ActionStepFields = ["type", "action", "retries", "retryInterval"];
+
+    private static readonly System.Text.Json.JsonSerializerOptions SettingsJson = new(System.Text.Json.JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>
+    /// An action step's settings, as its action (<see cref="IJourneyAction"/>) reads them: every field sent but
+    /// <see cref="ActionStepFields"/>, built-in ones (<c>url</c>, <c>trait</c>...) and a plugin's own alike.
+    /// </summary>
+    [JsonIgnore]
+    public JsonObject Settings
+    {
+        get
+        {
+            var all = System.Text.Json.JsonSerializer.SerializeToNode(this, SettingsJson) as JsonObject ?? [];
+            foreach (var name in ActionStepFields)
+            {
+                all.Remove(name);
+            }
+
+            return all;
+        }
+    }
 }
 
 /// <summary>

@@ -32,6 +32,9 @@ public sealed class JourneyDryRun(JourneyService journeys, JourneyActivities act
     /// <summary>The id a definition without one is walked under.</summary>
     public const string UnsavedId = "unsaved";
 
+    /// <summary>The instance id actions see in a dry run.</summary>
+    public const string DryRunInstance = "dry-run";
+
     public async Task<JourneyDryRunOutcome> RunAsync(JourneyDryRunRequest? request, CancellationToken cancellationToken)
     {
         var errors = new FieldErrors();
@@ -154,36 +157,17 @@ public sealed class JourneyDryRun(JourneyService journeys, JourneyActivities act
 
         private async Task<string?> ActAsync(JourneyStep step, string path)
         {
-            switch (step.Action)
+            var action = actions.Find(step.Action) ?? throw new InvalidOperationException($"Step {path} has no configured action ('{step.Action}'); definitions are validated first.");
+            if (action.ContactsPerson && journey.Purpose is { } needed && !(await AskAsync(JourneyQuestion.Consent, needed)).Yes)
             {
-                case JourneyStep.Webhook:
-                    if (journey.Purpose is { } purpose && !(await AskAsync(JourneyQuestion.Consent, purpose)).Yes)
-                    {
-                        Add(path, step, "consentAbsent", purpose);
-                        return "exited: consentAbsent:" + purpose;
-                    }
-
-                    var body = await activities.RenderAsync(new JourneyWebhook(step.Url!, step.Body, TimeSpan.Zero, journey.Id, journey.Version, profileId, "dry-run", path, journey.Purpose), cancellationToken);
-                    Add(path, step, JourneyStep.Webhook, $"POST {step.Url} {body}");
-                    return null;
-                case JourneyStep.SetTrait:
-                    Add(path, step, JourneyStep.SetTrait, $"{step.Trait} = {step.Value?.ToJsonString() ?? "null"}");
-                    return null;
-                case JourneyStep.AddTag:
-                    Add(path, step, JourneyStep.AddTag, step.Tag);
-                    return null;
-                default:
-                    var plugin = actions.Find(step.Action) ?? throw new InvalidOperationException($"Step {path} has no configured action ('{step.Action}'); definitions are validated first.");
-                    if (plugin.ContactsPerson && journey.Purpose is { } needed && !(await AskAsync(JourneyQuestion.Consent, needed)).Yes)
-                    {
-                        Add(path, step, "consentAbsent", needed);
-                        return "exited: consentAbsent:" + needed;
-                    }
-
-                    var person = await activities.PersonAsync(profileId, cancellationToken) ?? new JourneyActionPerson(profileId, new Dictionary<string, System.Text.Json.Nodes.JsonNode?>());
-                    Add(path, step, step.Action!, plugin.Describe(step.Settings ?? [], person));
-                    return null;
+                Add(path, step, "consentAbsent", needed);
+                return "exited: consentAbsent:" + needed;
             }
+
+            var person = await activities.PersonAsync(profileId, cancellationToken) ?? new JourneyActionPerson(profileId, new Dictionary<string, System.Text.Json.Nodes.JsonNode?>());
+            var run = new JourneyActionRun(journey.Id, journey.Version, DryRunInstance, path, $"{DryRunInstance}/{path}", step.Settings, person);
+            Add(path, step, step.Action!, action.Describe(run));
+            return null;
         }
 
         private Task<JourneyAnswer> AskAsync(string kind, string text) => activities.AskAsync(new JourneyQuestion(profileId, kind, text), cancellationToken);

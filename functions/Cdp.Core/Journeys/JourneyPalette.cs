@@ -19,8 +19,10 @@ public sealed record JourneyStepField(string Name, string Kind, bool Required, s
 
 /// <summary>
 /// Every step type and action the journey interpreter runs, with its fields: what <c>GET /api/journey-steps</c> serves
-/// to editors (the console's palette), so a new type shows there without a change to them. A test keeps it in step with
-/// <see cref="JourneyStep.Types"/>, <see cref="JourneyStep.Actions"/> and <see cref="JourneyStep"/>'s properties.
+/// to editors (the console's palette), so a new type or action shows there without a change to them. The steps are
+/// listed here; the actions, built-in or plugged in, come from the registry (<see cref="JourneyActions"/>), each with its
+/// own fields and the attempts every action step has (<see cref="Attempts"/>). A test keeps it in step with
+/// <see cref="JourneyStep.Types"/>, the validator and <see cref="JourneyStep"/>'s properties.
 /// </summary>
 public static class JourneyPalette
 {
@@ -35,14 +37,22 @@ public static class JourneyPalette
     public const string Text = "text";
     public const string Steps = "steps";
 
-    /// <summary>The built-in steps and actions, then each plugin action (<see cref="IJourneyAction"/>) with its fields.</summary>
+    /// <summary>The fields of every action step beside its action's own: how often and how far apart it is tried.</summary>
+    public static IReadOnlyList<JourneyStepField> Attempts { get; } =
+    [
+        new("retries", WholeNumber, false, $"Attempts in all (1 to {JourneyValidator.MaxRetries}; 5 when absent)."),
+        new("retryInterval", Duration, false, "Before the second attempt (PT5S when absent); doubling after, up to an hour."),
+    ];
+
+    /// <summary>The steps, then each action of <paramref name="actions"/> (built-in ones first) with its fields, then <c>exit</c>.</summary>
     public static IReadOnlyList<JourneyStepType> With(JourneyActions actions)
     {
         ArgumentNullException.ThrowIfNull(actions);
         var exit = All.Count - 1; // the exit step stays last
-        return [.. All.Take(exit), .. actions.All.OrderBy(a => a.Name, StringComparer.Ordinal).Select(a => new JourneyStepType(JourneyStep.ActionStep, a.Name, a.Label, a.Description, a.Fields)), All[exit]];
+        return [.. All.Take(exit), .. actions.All.Select(a => new JourneyStepType(JourneyStep.ActionStep, a.Name, a.Label, a.Description, [.. a.Fields, .. Attempts])), All[exit]];
     }
 
+    /// <summary>The steps other than actions.</summary>
     public static IReadOnlyList<JourneyStepType> All { get; } =
     [
         new(JourneyStep.Wait, null, "Wait", "Wait for a time, then (with 'until') on to the next such time of day in the person's time zone.",
@@ -67,23 +77,6 @@ public static class JourneyPalette
         [
             new("purpose", Purpose, true, "A consent purpose."),
             new("else", Steps, false, "What follows when it is not granted (without it, the run exits)."),
-        ]),
-        new(JourneyStep.ActionStep, JourneyStep.Webhook, "Webhook", "POST a JSON body to a URL, signed with HMAC, retried; only when the journey's purpose is granted at that moment.",
-        [
-            new("url", Url, true, "An absolute http or https URL."),
-            new("body", Json, false, "A JSON template: strings may hold {{profile.id}}, {{traits.NAME}}, {{journey.id}}, {{instance.id}}."),
-            new("timeout", Duration, false, "Per attempt (at most PT2M)."),
-            new("retries", WholeNumber, false, $"Attempts in all (1 to {JourneyValidator.MaxRetries})."),
-            new("retryInterval", Duration, false, "Before the second attempt; doubling after."),
-        ]),
-        new(JourneyStep.ActionStep, JourneyStep.SetTrait, "Set a trait", "Set a trait on the person (its source: journey:ID).",
-        [
-            new("trait", Text, true, "The trait's name."),
-            new("value", Json, false, "Its value (JSON)."),
-        ]),
-        new(JourneyStep.ActionStep, JourneyStep.AddTag, "Add a tag", "Add a tag to the person's 'tags' trait.",
-        [
-            new("tag", Text, true, "The tag."),
         ]),
         new(JourneyStep.Exit, null, "Exit", "End the run here.",
         [

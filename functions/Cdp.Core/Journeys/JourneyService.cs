@@ -20,8 +20,8 @@ public sealed class JourneyService(
     TimeProvider time,
     JourneyActions? actions = null)
 {
-    /// <summary>The plugin actions steps may take.</summary>
-    public JourneyActions Actions { get; } = actions ?? new JourneyActions([]);
+    /// <summary>The actions steps may take (built-in and plugged in; the built-in ones alone when none are given).</summary>
+    public JourneyActions Actions { get; } = actions ?? JourneyActions.Described;
 
     public const int MaxPageSize = 1000;
 

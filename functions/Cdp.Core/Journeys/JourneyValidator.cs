@@ -186,56 +186,39 @@ public static partial class JourneyValidator
             }
         }
 
+        /// <summary>
+        /// An action step: its action known to the registry, its settings valid for it (the action says) and named
+        /// among its fields, and its attempts (<c>retries</c>, <c>retryInterval</c>, for every action) in range.
+        /// </summary>
         private void Action(JourneyStep step, string path)
         {
-            switch (step.Action)
+            var known = actions ?? JourneyActions.Described;
+            if (known.Find(step.Action) is not { } action)
             {
-                case JourneyStep.Webhook:
-                    if (step.Url is not { IsAbsoluteUri: true } url || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-                    {
-                        errors.Add($"{path}.url", "A webhook needs an absolute http or https URL.");
-                    }
-
-                    if (step.Timeout is not null && !TryParseDuration(step.Timeout, out _, MaxWebhookTimeout))
-                    {
-                        errors.Add($"{path}.timeout", $"A webhook timeout is an ISO 8601 duration of at most {MaxWebhookTimeout.TotalSeconds} seconds.");
-                    }
-
-                    if (step.Retries is < 1 or > MaxRetries)
-                    {
-                        errors.Add($"{path}.retries", $"Retries (attempts in all) are 1 to {MaxRetries}.");
-                    }
-
-                    Duration(step.RetryInterval, $"{path}.retryInterval", required: false);
-                    break;
-                case JourneyStep.SetTrait:
-                    if (string.IsNullOrWhiteSpace(step.Trait))
-                    {
-                        errors.Add($"{path}.trait", "setTrait names the trait to set.");
-                    }
-
-                    break;
-                case JourneyStep.AddTag:
-                    if (string.IsNullOrWhiteSpace(step.Tag))
-                    {
-                        errors.Add($"{path}.tag", "addTag names the tag to add.");
-                    }
-
-                    break;
-                default:
-                    if (actions?.Find(step.Action) is { } plugin)
-                    {
-                        foreach (var (field, problem) in plugin.Validate(step.Settings ?? []))
-                        {
-                            errors.Add($"{path}.{field}", problem);
-                        }
-
-                        break;
-                    }
-
-                    errors.Add($"{path}.action", $"Unknown action '{step.Action}'; expected one of {string.Join(", ", JourneyStep.Actions.Concat(actions?.All.Select(a => a.Name) ?? []))}.");
-                    break;
+                errors.Add($"{path}.action", $"Unknown action '{step.Action}'; expected one of {string.Join(", ", known.All.Select(a => a.Name))}.");
+                return;
             }
+
+            var settings = step.Settings;
+            foreach (var (field, problem) in action.Validate(settings))
+            {
+                errors.Add($"{path}.{field}", problem);
+            }
+
+            foreach (var (name, _) in settings)
+            {
+                if (!action.Fields.Any(f => f.Name == name))
+                {
+                    errors.Add($"{path}.{name}", $"'{step.Action}' has no setting '{name}'; its settings are {string.Join(", ", [.. action.Fields.Select(f => f.Name), .. JourneyStep.ActionStepFields.Skip(2)])}.");
+                }
+            }
+
+            if (step.Retries is < 1 or > MaxRetries)
+            {
+                errors.Add($"{path}.retries", $"Retries (attempts in all) are 1 to {MaxRetries}.");
+            }
+
+            Duration(step.RetryInterval, $"{path}.retryInterval", required: false);
         }
 
         private void Duration(string? text, string path, bool required)

@@ -50,4 +50,34 @@ public class JourneyActivitiesTests
 
         Assert.Equal("""{"name":"Ada"}""", body);
     }
+
+    /// <summary>
+    /// The built-in actions run as plugins through the same activity as any other: <c>setTrait</c> and <c>addTag</c>
+    /// write with provenance <c>journey:ID</c> and the step's key, a repeat of the same step changes nothing, and a
+    /// merged-away person is not written.
+    /// </summary>
+    [Fact]
+    public async Task BuiltInActions_RunAsPlugins_OnceAndOnlyOnALiveProfile()
+    {
+        await MergedAsync();
+        await _stores.TryCreateAsync(new Profile("p_ada", T0), CancellationToken.None);
+        JourneyActionCall Call(string profile, string action, string settings) => new("j1", 1, profile, "i1", "steps[0]", action, settings, null);
+
+        var set = await _activities.RunActionAsync(Call("p_ada", JourneyStep.SetTrait, """{"trait":"plan","value":"pro"}"""), CancellationToken.None);
+        var tagged = await _activities.RunActionAsync(Call("p_ada", JourneyStep.AddTag, """{"tag":"vip"}"""), CancellationToken.None);
+        var versionAfter = (await _stores.GetAsync("p_ada", CancellationToken.None))!.VersionTag;
+        await _activities.RunActionAsync(Call("p_ada", JourneyStep.SetTrait, """{"trait":"plan","value":"pro"}"""), CancellationToken.None);
+        await _activities.RunActionAsync(Call("p_ada", JourneyStep.AddTag, """{"tag":"vip"}"""), CancellationToken.None);
+        var merged = await _activities.RunActionAsync(Call("p_device", JourneyStep.SetTrait, """{"trait":"plan","value":"pro"}"""), CancellationToken.None);
+
+        var ada = (await _stores.GetAsync("p_ada", CancellationToken.None))!;
+        Assert.True(set.Ran && tagged.Ran);
+        Assert.Equal("pro", ada.Profile.Traits["plan"].Value!.GetValue<string>());
+        Assert.Equal("journey:j1", ada.Profile.Traits["plan"].Source);
+        Assert.Equal("i1/steps[0]", ada.Profile.Traits["plan"].MessageId);
+        Assert.Equal("""["vip"]""", ada.Profile.Traits["tags"].Value!.ToJsonString());
+        Assert.Equal(versionAfter, ada.VersionTag);
+        Assert.False(merged.Ran);
+        Assert.False((await _stores.GetAsync("p_device", CancellationToken.None))!.Profile.Traits.ContainsKey("plan"));
+    }
 }

@@ -135,10 +135,12 @@ public sealed class JourneyDryRunTests
         var properties = typeof(JourneyStep).GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).ToHashSet();
         string[] kinds = [JourneyPalette.Duration, JourneyPalette.TimeOfDay, JourneyPalette.Event, JourneyPalette.Rule, JourneyPalette.Purpose, JourneyPalette.Url, JourneyPalette.Json, JourneyPalette.WholeNumber, JourneyPalette.Text, JourneyPalette.Steps];
 
-        Assert.Equal(JourneyStep.Types.Order(StringComparer.Ordinal), JourneyPalette.All.Select(t => t.Type).Distinct().Order(StringComparer.Ordinal));
-        Assert.Equal(JourneyStep.Actions.Order(StringComparer.Ordinal), JourneyPalette.All.Where(t => t.Type == JourneyStep.ActionStep).Select(t => t.Action!).Order(StringComparer.Ordinal));
-        Assert.All(JourneyPalette.All.SelectMany(t => t.Fields), f => Assert.Contains(f.Name, properties));
-        Assert.All(JourneyPalette.All.SelectMany(t => t.Fields), f => Assert.Contains(f.Kind, kinds));
+        var palette = JourneyPalette.With(JourneyActions.Described);
+
+        Assert.Equal(JourneyStep.Types.Order(StringComparer.Ordinal), palette.Select(t => t.Type).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(JourneyStep.Actions, palette.Where(t => t.Type == JourneyStep.ActionStep).Select(t => t.Action!));
+        Assert.All(palette.SelectMany(t => t.Fields), f => Assert.Contains(f.Name, properties));
+        Assert.All(palette.SelectMany(t => t.Fields), f => Assert.Contains(f.Kind, kinds));
     }
 
     /// <summary>
@@ -164,7 +166,7 @@ public sealed class JourneyDryRunTests
         IReadOnlyDictionary<string, string[]> Validate(JsonObject step) =>
             JourneyValidator.Validate(Journey(new JsonObject { ["id"] = "x", ["name"] = "X", ["trigger"] = new JsonObject { ["event"] = "E" }, ["steps"] = new JsonArray(step.DeepClone()) }.ToJsonString()), new HashSet<string>(), new ConsentOptions().Purposes);
 
-        foreach (var type in JourneyPalette.All)
+        foreach (var type in JourneyPalette.With(JourneyActions.Described))
         {
             var full = new JsonObject { ["type"] = type.Type };
             if (type.Action is { } action)

@@ -53,6 +53,24 @@ public class JourneyValidatorTests
             Validate(journey).Keys.Order(StringComparer.Ordinal));
     }
 
+    /// <summary>
+    /// Actions are known only through the registry: a field that is not a setting of the step's action (a typo, or a
+    /// field of another step type) is refused at that field, built-in action or plugin alike, instead of kept unread.
+    /// </summary>
+    [Fact]
+    public void Validate_AnActionStepsFieldsItsActionDoesNotHave_AreRefusedByName()
+    {
+        var journey = Journey(
+            new JourneyStep(JourneyStep.ActionStep, Action: JourneyStep.SetTrait, Trait: "plan", Value: "pro", Tag: "vip"),
+            new JourneyStep(JourneyStep.ActionStep, Action: JourneyStep.Webhook, Url: new Uri("https://example.test/hook"), Reason: "why") { Extra = new() { ["bodyy"] = System.Text.Json.JsonDocument.Parse("{}").RootElement } },
+            new JourneyStep(JourneyStep.ActionStep, Action: JourneyStep.AddTag, Tag: "vip", Retries: 2, RetryInterval: "PT1M"));
+
+        var errors = Validate(journey);
+
+        Assert.Equal(["steps[0].tag", "steps[1].bodyy", "steps[1].reason"], errors.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains("'setTrait' has no setting 'tag'", errors["steps[0].tag"][0], StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Validate_StepsAfterAnExit_AreUnreachable()
     {
