@@ -42,13 +42,20 @@ public sealed class DestinationDispatcher(
         try
         {
             await processor.ProcessAsync(changes, context, cancellationToken);
+            await delivery.DeliverAsync(destination, collecting.Selected, cancellationToken);
+        }
+        catch
+        {
+            // The processor counts these versions handled once their items are collected, before they are delivered: a
+            // batch that fails comes again, and a processor that remembered them would skip it. A fresh one reacts to
+            // the profiles' state instead (at least once).
+            _processors.TryRemove(KeyValuePair.Create(destination.Id, processor));
+            throw;
         }
         finally
         {
             _collecting.Value = null;
         }
-
-        await delivery.DeliverAsync(destination, collecting.Selected, cancellationToken);
     }
 
     /// <summary>The Function App's event consumer: the batch to every enabled event destination at once.</summary>

@@ -117,13 +117,21 @@ public sealed class DestinationConsumers(
         return new Running(destination.ReceivesEvents, stop, loop);
     }
 
-    private async Task<bool> EventsAsync(string id, int partition, CancellationToken cancellationToken)
-    {
-        if (await CurrentAsync(id, events: true, cancellationToken) is not { } destination)
-        {
-            return false;
-        }
+    private async Task<bool> EventsAsync(string id, int partition, CancellationToken cancellationToken) =>
+        await CurrentAsync(id, events: true, cancellationToken) is { } destination
+        && await DeliverEventsOnceAsync(log, dispatcher, destination, partition, cancellationToken);
 
+    private async Task<bool> ChangesAsync(string id, CancellationToken cancellationToken) =>
+        await CurrentAsync(id, events: false, cancellationToken) is { } destination
+        && await DeliverChangesOnceAsync(feed, dispatcher, destination, journeys, cancellationToken);
+
+    /// <summary>
+    /// One step of an event destination's consumer on a partition: what ingest has applied after its checkpoint, delivered,
+    /// then the checkpoint moved past it. A crash before the checkpoint delivers the batch again (at least once); false
+    /// when there was nothing to read.
+    /// </summary>
+    internal static async Task<bool> DeliverEventsOnceAsync(SqliteEventLog log, DestinationDispatcher dispatcher, DestinationDefinition destination, int partition, CancellationToken cancellationToken)
+    {
         var batch = await log.ReadAsync(destination.Consumer, partition, BatchSize, cancellationToken, notPast: IngestConsumer.Name);
         if (batch.Messages.Count == 0)
         {
@@ -135,13 +143,9 @@ public sealed class DestinationConsumers(
         return true;
     }
 
-    private async Task<bool> ChangesAsync(string id, CancellationToken cancellationToken)
+    /// <summary>One step of an audience destination's consumer on the change log, as <see cref="DeliverEventsOnceAsync"/>.</summary>
+    internal static async Task<bool> DeliverChangesOnceAsync(SqliteProfileStore feed, DestinationDispatcher dispatcher, DestinationDefinition destination, IJourneyRuntime journeys, CancellationToken cancellationToken)
     {
-        if (await CurrentAsync(id, events: false, cancellationToken) is not { } destination)
-        {
-            return false;
-        }
-
         var batch = await feed.ReadAsync(destination.Consumer, BatchSize, cancellationToken);
         if (batch.Changes.Count == 0)
         {
