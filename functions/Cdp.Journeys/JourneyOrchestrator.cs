@@ -201,30 +201,39 @@ public static class JourneyOrchestrator
 
             await ReportAsync(path, step.Type, step.Action);
             var call = new JourneyActionCall(run.Journey.Id, run.Journey.Version, run.ProfileId, context.InstanceId, path, step.Action!, step.Settings.ToJsonString(), run.Journey.Purpose);
+            var outcome = await AttemptsAsync(step, () => context.CallActivityAsync<JourneyActionOutcome>(JourneyActivityNames.RunAction, call));
+            if (outcome.ConsentAbsent)
+            {
+                await ReportAsync(path, step.Type, "consentAbsent");
+                throw new ExitException("consentAbsent:" + call.Purpose);
+            }
+        }
+
+        /// <summary>
+        /// Runs <paramref name="attempt"/> as the step's attempts say: <c>retries</c> in all, <c>retryInterval</c> before
+        /// the second, doubling up to <see cref="MaxWebhookRetryInterval"/> (or the first interval if longer), waiting as a
+        /// wait step does (an exit meanwhile ends the run), then <paramref name="between"/> before the next attempt.
+        /// </summary>
+        private async Task<T> AttemptsAsync<T>(JourneyStep step, Func<Task<T>> attempt, Func<Task>? between = null)
+        {
             var attempts = Math.Max(1, step.Retries ?? DefaultRetries);
             var interval = JourneyValidator.TryParseDuration(step.RetryInterval, out var first) ? first : DefaultRetryInterval;
             var longest = interval > MaxWebhookRetryInterval ? interval : MaxWebhookRetryInterval;
-            for (var attempt = 1; ; attempt++)
+            for (var made = 1; ; made++)
             {
-                JourneyActionOutcome outcome;
                 try
                 {
-                    outcome = await context.CallActivityAsync<JourneyActionOutcome>(JourneyActivityNames.RunAction, call);
+                    return await attempt();
                 }
-                catch (TaskFailedException) when (attempt < attempts)
+                catch (TaskFailedException) when (made < attempts)
                 {
                     await WaitAsync(context.CurrentUtcDateTime + interval);
                     interval = interval * 2 > longest ? longest : interval * 2;
-                    continue;
+                    if (between is not null)
+                    {
+                        await between();
+                    }
                 }
-
-                if (outcome.ConsentAbsent)
-                {
-                    await ReportAsync(path, step.Type, "consentAbsent");
-                    throw new ExitException("consentAbsent:" + call.Purpose);
-                }
-
-                return;
             }
         }
 
@@ -284,31 +293,11 @@ public static class JourneyOrchestrator
         {
             var timeout = JourneyValidator.TryParseDuration(step.Timeout, out var parsed, JourneyValidator.MaxWebhookTimeout) ? parsed : DefaultWebhookTimeout;
             var call = new JourneyWebhook(step.Url!, step.Body, timeout, run.Journey.Id, run.Journey.Version, run.ProfileId, context.InstanceId, path, run.Journey.Purpose);
-            var attempts = Math.Max(1, step.Retries ?? DefaultRetries);
-            var interval = JourneyValidator.TryParseDuration(step.RetryInterval, out var first) ? first : DefaultRetryInterval;
-            var longest = interval > MaxWebhookRetryInterval ? interval : MaxWebhookRetryInterval;
-            for (var attempt = 1; ; attempt++)
+            var result = await AttemptsAsync(step, () => context.CallActivityAsync<WebhookResult>(JourneyActivityNames.Webhook, call), () => ConsentForContactAsync(path, step));
+            if (result.ConsentAbsent)
             {
-                WebhookResult result;
-                try
-                {
-                    result = await context.CallActivityAsync<WebhookResult>(JourneyActivityNames.Webhook, call);
-                }
-                catch (TaskFailedException) when (attempt < attempts)
-                {
-                    await WaitAsync(context.CurrentUtcDateTime + interval);
-                    interval = interval * 2 > longest ? longest : interval * 2;
-                    await ConsentForContactAsync(path, step);
-                    continue;
-                }
-
-                if (result.ConsentAbsent)
-                {
-                    await ReportAsync(path, step.Type, "consentAbsent");
-                    throw new ExitException("consentAbsent:" + call.Purpose);
-                }
-
-                return;
+                await ReportAsync(path, step.Type, "consentAbsent");
+                throw new ExitException("consentAbsent:" + call.Purpose);
             }
         }
 
