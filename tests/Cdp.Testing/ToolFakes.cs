@@ -4,11 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Cdp.Testing;
 
@@ -24,27 +20,26 @@ public abstract class ToolFake : IDisposable
 
     protected ToolFake()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _app = builder.Build();
-        _app.Use(async (context, next) =>
+        _app = LoopbackServer.Start(app =>
         {
-            Requests.Enqueue($"{context.Request.Method} {context.Request.Path}");
-            if (Interlocked.Decrement(ref _throttle) >= 0)
+            app.Use(async (context, next) =>
             {
-                Interlocked.Increment(ref _throttled);
-                context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-                context.Response.Headers.RetryAfter = "1";
-                await context.Response.WriteAsJsonAsync(new { message = "Too many requests" });
-                return;
-            }
+                Requests.Enqueue($"{context.Request.Method} {context.Request.Path}");
+                if (Interlocked.Decrement(ref _throttle) >= 0)
+                {
+                    Interlocked.Increment(ref _throttled);
+                    context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                    context.Response.Headers.RetryAfter = "1";
+                    await context.Response.WriteAsJsonAsync(new { message = "Too many requests" });
+                    return;
+                }
 
-            Interlocked.Exchange(ref _throttle, 0);
-            await next(context);
-        });
-        Map(_app);
-        _app.StartAsync().GetAwaiter().GetResult();
-        Url = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/'));
+                Interlocked.Exchange(ref _throttle, 0);
+                await next(context);
+            });
+            Map(app);
+        }, out var url);
+        Url = new Uri(url.ToString().TrimEnd('/'));
     }
 
     private int _throttled;

@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Cdp.Testing;
 
@@ -21,10 +17,7 @@ public sealed class WebhookReceiver : IDisposable
     public WebhookReceiver(params HttpStatusCode[] answers)
     {
         _answers = new ConcurrentQueue<HttpStatusCode>(answers);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        _app = builder.Build();
-        _app.Run(async context =>
+        _app = LoopbackServer.Start(app => app.Run(async context =>
         {
             using var reader = new StreamReader(context.Request.Body);
             var body = await reader.ReadToEndAsync();
@@ -38,10 +31,8 @@ public sealed class WebhookReceiver : IDisposable
             }
 
             context.Response.StatusCode = (int)status;
-        });
-        _app.StartAsync().GetAwaiter().GetResult();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Url = new Uri(address.TrimEnd('/') + "/");
+        }), out var url);
+        Url = url;
     }
 
     public Uri Url { get; }

@@ -1,5 +1,4 @@
 using System.Buffers.Text;
-using System.Security.Cryptography;
 using System.Text;
 using Cdp.Core.Privacy;
 using Microsoft.Extensions.Options;
@@ -14,9 +13,6 @@ namespace Cdp.Core.Destinations;
 public sealed class DestinationSecrets
 {
     public const string Prefix = "sealed:v1:";
-
-    private const int NonceSize = 12;
-    private const int TagSize = 16;
 
     private readonly byte[]? _master;
 
@@ -33,12 +29,8 @@ public sealed class DestinationSecrets
             return value;
         }
 
-        using var aes = new AesGcm(_master, TagSize);
-        var plain = Encoding.UTF8.GetBytes(value);
-        var sealedBytes = new byte[NonceSize + plain.Length + TagSize];
-        RandomNumberGenerator.Fill(sealedBytes.AsSpan(0, NonceSize));
-        aes.Encrypt(sealedBytes.AsSpan(0, NonceSize), plain, sealedBytes.AsSpan(NonceSize, plain.Length), sealedBytes.AsSpan(NonceSize + plain.Length), Associated(destinationId, name));
-        return Prefix + Base64Url.EncodeToString(sealedBytes);
+        using var aes = Sealing.Cipher(_master);
+        return Prefix + Base64Url.EncodeToString(Sealing.Seal(aes, Associated(destinationId, name), Encoding.UTF8.GetBytes(value)));
     }
 
     /// <summary>Every secret of the destination in clear.</summary>
@@ -56,11 +48,8 @@ public sealed class DestinationSecrets
         }
 
         var master = _master ?? throw new InvalidOperationException($"Destination '{destinationId}' holds sealed secrets but no master key is configured ({PrivacyOptions.Section}:MasterKey).");
-        var sealedBytes = Base64Url.DecodeFromChars(stored.AsSpan(Prefix.Length));
-        var plain = new byte[sealedBytes.Length - NonceSize - TagSize];
-        using var aes = new AesGcm(master, TagSize);
-        aes.Decrypt(sealedBytes.AsSpan(0, NonceSize), sealedBytes.AsSpan(NonceSize, plain.Length), sealedBytes.AsSpan(NonceSize + plain.Length), plain, Associated(destinationId, name));
-        return Encoding.UTF8.GetString(plain);
+        using var aes = Sealing.Cipher(master);
+        return Encoding.UTF8.GetString(Sealing.Open(aes, Associated(destinationId, name), Base64Url.DecodeFromChars(stored.AsSpan(Prefix.Length))));
     }
 
     private static byte[] Associated(string destinationId, string name) => Encoding.UTF8.GetBytes("cdp-destination-secret\n" + destinationId + "\n" + name);

@@ -22,8 +22,6 @@ public sealed class PersonalDataProtector
     /// <summary>How an encrypted value starts.</summary>
     public const string Prefix = "enc:v1:";
 
-    private const int NonceSize = 12;
-    private const int TagSize = 16;
     private const int KeySize = 32;
     private const int MaxCachedKeys = 100_000;
 
@@ -65,7 +63,7 @@ public sealed class PersonalDataProtector
         }
 
         var key = await KeyAsync(document.Id, create: true, cancellationToken) ?? throw new InvalidOperationException("A data key was not created.");
-        using var aes = new AesGcm(key, TagSize); // one cipher for the document's values, not one per value
+        using var aes = Sealing.Cipher(key); // one cipher for the document's values, not one per value
         return Transform(document, (field, text) => text.StartsWith(Prefix, StringComparison.Ordinal) ? text : Encrypt(aes, document.Id, field, text));
     }
 
@@ -86,7 +84,7 @@ public sealed class PersonalDataProtector
             return document;
         }
 
-        using var aes = new AesGcm(key, TagSize);
+        using var aes = Sealing.Cipher(key);
         return Transform(document, (field, text) => !text.StartsWith(Prefix, StringComparison.Ordinal) ? text : TryDecrypt(aes, document.Id, field, text) ?? text);
     }
 
@@ -104,7 +102,7 @@ public sealed class PersonalDataProtector
             return (false, null);
         }
 
-        using var aes = new AesGcm(key, TagSize);
+        using var aes = Sealing.Cipher(key);
         return TryDecrypt(aes, profileId, field, stored) is { } text ? (true, text) : (false, null);
     }
 
@@ -191,21 +189,21 @@ public sealed class PersonalDataProtector
 
     private static byte[] Wrap(byte[] master, string profileId, byte[] key)
     {
-        using var aes = new AesGcm(master, TagSize);
-        return Seal(aes, Encoding.UTF8.GetBytes("cdp-data-key\n" + profileId), key);
+        using var aes = Sealing.Cipher(master);
+        return Sealing.Seal(aes, Encoding.UTF8.GetBytes("cdp-data-key\n" + profileId), key);
     }
 
     private static byte[] Unwrap(byte[] master, string profileId, byte[] wrapped)
     {
-        using var aes = new AesGcm(master, TagSize);
-        return Open(aes, Encoding.UTF8.GetBytes("cdp-data-key\n" + profileId), wrapped);
+        using var aes = Sealing.Cipher(master);
+        return Sealing.Open(aes, Encoding.UTF8.GetBytes("cdp-data-key\n" + profileId), wrapped);
     }
 
     private static string Encrypt(AesGcm aes, string profileId, string field, string text) =>
-        Prefix + Base64Url.EncodeToString(Seal(aes, Encoding.UTF8.GetBytes(profileId + "\n" + field), Encoding.UTF8.GetBytes(text)));
+        Prefix + Base64Url.EncodeToString(Sealing.Seal(aes, Encoding.UTF8.GetBytes(profileId + "\n" + field), Encoding.UTF8.GetBytes(text)));
 
     private static string Decrypt(AesGcm aes, string profileId, string field, string stored) =>
-        Encoding.UTF8.GetString(Open(aes, Encoding.UTF8.GetBytes(profileId + "\n" + field), Base64Url.DecodeFromChars(stored.AsSpan(Prefix.Length))));
+        Encoding.UTF8.GetString(Sealing.Open(aes, Encoding.UTF8.GetBytes(profileId + "\n" + field), Base64Url.DecodeFromChars(stored.AsSpan(Prefix.Length))));
 
     /// <summary>The clear text, or null when <paramref name="stored"/> does not open with the key (tampered with, or not ours).</summary>
     private static string? TryDecrypt(AesGcm aes, string profileId, string field, string stored)
@@ -218,22 +216,5 @@ public sealed class PersonalDataProtector
         {
             return null;
         }
-    }
-
-    /// <summary>AES-256-GCM: nonce | ciphertext | tag (a fresh random nonce every time).</summary>
-    private static byte[] Seal(AesGcm aes, byte[] associated, byte[] plain)
-    {
-        var sealedBytes = new byte[NonceSize + plain.Length + TagSize];
-        var nonce = sealedBytes.AsSpan(0, NonceSize);
-        RandomNumberGenerator.Fill(nonce);
-        aes.Encrypt(nonce, plain, sealedBytes.AsSpan(NonceSize, plain.Length), sealedBytes.AsSpan(NonceSize + plain.Length), associated);
-        return sealedBytes;
-    }
-
-    private static byte[] Open(AesGcm aes, byte[] associated, byte[] sealedBytes)
-    {
-        var plain = new byte[sealedBytes.Length - NonceSize - TagSize];
-        aes.Decrypt(sealedBytes.AsSpan(0, NonceSize), sealedBytes.AsSpan(NonceSize, plain.Length), sealedBytes.AsSpan(NonceSize + plain.Length), plain, associated);
-        return plain;
     }
 }
