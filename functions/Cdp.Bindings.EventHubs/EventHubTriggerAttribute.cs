@@ -1,7 +1,6 @@
 using Microsoft.Azure.Functions.Worker.Extensions.Abstractions;
 
-// The host extension that the Functions SDK restores into its generated WorkerExtensions project at build.
-[assembly: ExtensionInformation("Microsoft.Azure.WebJobs.Extensions.EventHubs", "6.3.0")]
+// Its host extension and version: ExtensionPins.props (an assembly attribute of the project).
 
 namespace Microsoft.Azure.Functions.Worker;
 
