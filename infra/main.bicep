@@ -12,8 +12,19 @@ param environmentName string
 @description('The Azure region for every resource.')
 param location string
 
-@description('The deploying user\'s principal id (azd sets AZURE_PRINCIPAL_ID): the same data roles as the app, to run against the cloud resources from a laptop. Empty: none.')
+@description('The deploying principal\'s id (azd sets AZURE_PRINCIPAL_ID). It gets data roles only with deployerDataAccess.')
 param principalId string = ''
+
+@description('What the deploying principal is (azd sets AZURE_PRINCIPAL_TYPE): User from a laptop, ServicePrincipal from a pipeline.')
+@allowed(['User', 'ServicePrincipal', 'Group'])
+param principalType string = 'User'
+
+@description('Give the deploying principal the app\'s data roles (Storage, Event Hubs, Cosmos DB data, Key Vault secrets), to run the Function App from a laptop against the deployment. Off: no standing access to personal data for the deployer.')
+param deployerDataAccess bool = false
+
+@description('A suffix of the Key Vault\'s name, made by the preprovision hook and made again after `azd down` (a purged vault\'s name stays taken while purge protection holds it).')
+@maxLength(6)
+param keyVaultSuffix string = ''
 
 @description('Tags applied to every resource.')
 param tags object = {}
@@ -91,6 +102,8 @@ param adminClientId string = ''
 param consoleLocation string = 'westeurope'
 
 var allTags = union(tags, { 'azd-env-name': environmentName })
+// Who gets the data roles besides the app: the deploying principal when asked for, else nobody.
+var dataPrincipalId = deployerDataAccess ? principalId : ''
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 var deploymentContainerName = 'deployments'
 var deadLetterContainerName = 'deadletters'
@@ -126,7 +139,8 @@ module storage 'modules/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     deadLetterContainerName: deadLetterContainerName
     appPrincipalId: identity.outputs.principalId
-    userPrincipalId: principalId
+    userPrincipalId: dataPrincipalId
+    userPrincipalType: principalType
   }
 }
 
@@ -142,7 +156,8 @@ module eventHubs 'modules/eventhubs.bicep' = {
     partitionCount: eventHubPartitions
     throughputUnits: eventHubThroughputUnits
     appPrincipalId: identity.outputs.principalId
-    userPrincipalId: principalId
+    userPrincipalId: dataPrincipalId
+    userPrincipalType: principalType
   }
 }
 
@@ -157,21 +172,22 @@ module cosmos 'modules/cosmos.bicep' = {
     autoscaleMaxThroughput: cosmosAutoscaleMaxThroughput
     processedMessageLog: processedMessageLog
     appPrincipalId: identity.outputs.principalId
-    userPrincipalId: principalId
+    userPrincipalId: dataPrincipalId
   }
 }
 
 module keyVault 'modules/keyvault.bicep' = {
   scope: resourceGroup
   params: {
-    name: 'kv-${token}'
+    name: 'kv-${token}${keyVaultSuffix}'
     location: location
     tags: allTags
     identityHashKey: identityHashKey
     webhookSigningKey: webhookSigningKey
     masterKey: masterKey
     appPrincipalId: identity.outputs.principalId
-    userPrincipalId: principalId
+    userPrincipalId: dataPrincipalId
+    userPrincipalType: principalType
   }
 }
 

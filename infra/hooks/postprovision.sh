@@ -1,8 +1,9 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # azd postprovision: writes local.settings.json (ignored by git) so the Function App runs on a laptop against
-# the deployed resources, signed in as the deploying user (who got the same data roles). No key is written:
+# the deployed resources, signed in as the deploying user (data roles only with CDP_DEPLOYER_DATA_ACCESS=true). No key is written:
 # every connection is identity-based, and the hash, webhook and master keys are read from Key Vault by `az`.
-set -eu
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+set -euo pipefail
 cd "$(dirname "$0")/../.."
 get() { azd env get-value "$1"; }
 hash_key=$(az keyvault secret show --vault-name "$(get CDP_KEY_VAULT_NAME)" --name identity-hash-key --query value -o tsv 2>/dev/null || get CDP_IDENTITY_HASH_KEY)

@@ -25,3 +25,7 @@ if (-not (Get-EnvValue 'CDP_WRITE_KEY_SHA256')) {
   azd env set CDP_WRITE_KEY_SHA256 $hash | Out-Null
   Write-Host 'Generated the write key of the first source: azd env get-value CDP_WRITE_KEY'
 }
+if (-not (Get-EnvValue 'CDP_KEY_VAULT_SUFFIX')) {
+  $bytes = [byte[]]::new(3); [System.Security.Cryptography.RandomNumberGenerator]::Fill($bytes)
+  azd env set CDP_KEY_VAULT_SUFFIX ([Convert]::ToHexString($bytes).ToLowerInvariant()) | Out-Null
+}

@@ -1,24 +1,45 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # azd preprovision: generates, once per azd environment, the secrets the deployment needs and keeps them in
 # the environment (.azure/<env>/.env, never in the repository): the identity index hash key, the journey
 # webhook signing key and the personal-data master key (stored by Bicep in Key Vault) and the first source's
-# write key (only its SHA-256 is deployed).
-set -eu
-if [ -z "$(azd env get-value CDP_IDENTITY_HASH_KEY 2>/dev/null || true)" ]; then
-  azd env set CDP_IDENTITY_HASH_KEY "$(openssl rand -base64 32)" >/dev/null
-  echo "Generated the identity index hash key (in Key Vault after provisioning)."
-fi
-if [ -z "$(azd env get-value CDP_WEBHOOK_SIGNING_KEY 2>/dev/null || true)" ]; then
-  azd env set CDP_WEBHOOK_SIGNING_KEY "$(openssl rand -base64 32)" >/dev/null
-  echo "Generated the journey webhook signing key (in Key Vault after provisioning; give it to your receivers)."
-fi
-if [ -z "$(azd env get-value CDP_MASTER_KEY 2>/dev/null || true)" ]; then
-  azd env set CDP_MASTER_KEY "$(openssl rand -base64 32)" >/dev/null
-  echo "Generated the master key that wraps each profile's data key (in Key Vault after provisioning)."
-fi
-if [ -z "$(azd env get-value CDP_WRITE_KEY_SHA256 2>/dev/null || true)" ]; then
+# write key (only its SHA-256 is deployed); and the Key Vault name's suffix, made again after `azd down`
+# (postdown.sh clears it: a deleted vault's name stays taken while purge protection holds it).
+# Runs on Linux and macOS (bash 3.2 or later, openssl, and one of sha256sum, shasum or openssl's digest).
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+set -euo pipefail
+
+# The lowercase hex SHA-256 of standard input, with whichever tool the machine has.
+sha256() {
+  local digest
+  if command -v sha256sum >/dev/null 2>&1; then
+    digest=$(sha256sum | cut -d' ' -f1)
+  elif command -v shasum >/dev/null 2>&1; then
+    digest=$(shasum -a 256 | cut -d' ' -f1)
+  else
+    digest=$(openssl dgst -sha256 -r | cut -d' ' -f1)
+  fi
+  if ! [[ "$digest" =~ ^[0-9a-f]{64}$ ]]; then
+    echo "preprovision: could not compute a SHA-256 (install sha256sum, shasum or openssl)." >&2
+    return 1
+  fi
+  printf %s "$digest"
+}
+
+value() { azd env get-value "$1" 2>/dev/null || true; }
+
+for name in CDP_IDENTITY_HASH_KEY CDP_WEBHOOK_SIGNING_KEY CDP_MASTER_KEY; do
+  if [ -z "$(value "$name")" ]; then
+    azd env set "$name" "$(openssl rand -base64 32)" >/dev/null
+    echo "Generated $name (in Key Vault after provisioning)."
+  fi
+done
+if [ -z "$(value CDP_WRITE_KEY_SHA256)" ]; then
   key=$(openssl rand -hex 24)
+  hash=$(printf %s "$key" | sha256)
   azd env set CDP_WRITE_KEY "$key" >/dev/null
-  azd env set CDP_WRITE_KEY_SHA256 "$(printf %s "$key" | sha256sum | cut -d' ' -f1)" >/dev/null
+  azd env set CDP_WRITE_KEY_SHA256 "$hash" >/dev/null
   echo "Generated the write key of the first source: azd env get-value CDP_WRITE_KEY"
+fi
+if [ -z "$(value CDP_KEY_VAULT_SUFFIX)" ]; then
+  azd env set CDP_KEY_VAULT_SUFFIX "$(openssl rand -hex 3)" >/dev/null
 fi

@@ -34,6 +34,9 @@ param appPrincipalId string
 @description('The deploying user\'s principal id (empty: none).')
 param userPrincipalId string
 
+@description('What that principal is: User or ServicePrincipal (a pipeline).')
+param userPrincipalType string
+
 resource namespace 'Microsoft.EventHub/namespaces@2026-01-01' = {
   name: name
   location: location
@@ -85,7 +88,7 @@ resource userRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for r
   scope: hub
   properties: {
     principalId: userPrincipalId
-    principalType: 'User'
+    principalType: userPrincipalType
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
   }
 }]

@@ -27,6 +27,9 @@ param appPrincipalId string
 @description('The deploying user\'s principal id (empty: none).')
 param userPrincipalId string
 
+@description('What that principal is: User or ServicePrincipal (a pipeline).')
+param userPrincipalType string
+
 resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   name: name
   location: location
@@ -76,7 +79,7 @@ resource userSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (
   scope: vault
   properties: {
     principalId: userPrincipalId
-    principalType: 'User'
+    principalType: userPrincipalType
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', secretsUser)
   }
 }

@@ -22,6 +22,9 @@ param appPrincipalId string
 @description('The deploying user\'s principal id (empty: none).')
 param userPrincipalId string
 
+@description('What that principal is: User or ServicePrincipal (a pipeline).')
+param userPrincipalType string
+
 resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
   name: name
   location: location
@@ -102,7 +105,7 @@ resource userRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for r
   scope: account
   properties: {
     principalId: userPrincipalId
-    principalType: 'User'
+    principalType: userPrincipalType
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
   }
 }]
