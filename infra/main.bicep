@@ -153,6 +153,7 @@ module eventHubs 'modules/eventhubs.bicep' = {
     hubName: 'events'
     consumerGroupName: 'ingest'
     destinationsConsumerGroupName: 'destinations'
+    laptopConsumerGroupNames: ['laptop-ingest', 'laptop-destinations']
     partitionCount: eventHubPartitions
     throughputUnits: eventHubThroughputUnits
     appPrincipalId: identity.outputs.principalId
@@ -171,6 +172,7 @@ module cosmos 'modules/cosmos.bicep' = {
     serverless: cosmosServerless
     autoscaleMaxThroughput: cosmosAutoscaleMaxThroughput
     processedMessageLog: processedMessageLog
+    laptopLeasesName: 'leasesLaptop'
     appPrincipalId: identity.outputs.principalId
     userPrincipalId: dataPrincipalId
   }

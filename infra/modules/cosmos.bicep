@@ -30,6 +30,9 @@ param appPrincipalId string
 @description('The deploying user\'s principal id (empty: none).')
 param userPrincipalId string
 
+@description('The leases container of a Function App run on a laptop against this deployment.')
+param laptopLeasesName string
+
 // One entry per container: its name, partition key, whether items may carry a ttl (TTL on, no default), and the
 // paths its queries filter on (all others excluded) or, for leases, Cosmos DB's default indexing. Must match the
 // adapters (functions/Cdp.Azure/Cosmos/CosmosContainers.cs); a test compares them.
@@ -98,6 +101,16 @@ resource container 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/container
       })
   }
 }]
+
+// The change feed's leases of a Function App run on a laptop against this deployment (the postprovision hook points
+// it here), so that it never takes the deployed app's leases.
+resource laptopLeases 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2025-04-15' = {
+  parent: database
+  name: laptopLeasesName
+  properties: {
+    resource: { id: laptopLeasesName, partitionKey: { paths: ['/id'], kind: 'Hash', version: 2 } }
+  }
+}
 
 // Cosmos DB Built-in Data Contributor (a data-plane role: sqlRoleAssignments, not Azure RBAC).
 var dataContributor = '${account.id}/sqlRoleDefinitions/00000000-0000-0000-0000-000000000002'

@@ -18,6 +18,9 @@ param consumerGroupName string
 @description('The consumer group event destinations read with (their own checkpoints).')
 param destinationsConsumerGroupName string
 
+@description('The consumer groups of a Function App run on a laptop against this deployment.')
+param laptopConsumerGroupNames array
+
 @description('Partitions of the hub (the most ingest instances that read in parallel).')
 @minValue(1)
 @maxValue(32)
@@ -66,6 +69,13 @@ resource destinationsConsumerGroup 'Microsoft.EventHub/namespaces/eventhubs/cons
   parent: hub
   name: destinationsConsumerGroupName
 }
+
+// The consumer groups of a Function App run on a laptop against this deployment (the postprovision hook points it
+// at them), so that it never takes the deployed app's partitions or checkpoints.
+resource laptopConsumerGroups 'Microsoft.EventHub/namespaces/eventhubs/consumergroups@2026-01-01' = [for group in laptopConsumerGroupNames: {
+  parent: hub
+  name: group
+}]
 
 // Azure Event Hubs Data Sender, Azure Event Hubs Data Receiver.
 var roles = [

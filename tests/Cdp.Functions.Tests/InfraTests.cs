@@ -193,6 +193,46 @@ public sealed partial class InfraTests
         }
     }
 
+    /// <summary>
+    /// The configuration the postprovision hooks write for a laptop shares no consumer group, lease container or task hub
+    /// with the deployed app (a laptop would otherwise take its partitions and leases), and what it names exists.
+    /// </summary>
+    [Fact]
+    public void TheLaptopConfiguration_SharesNoConsumerGroupLeasesOrTaskHub_WithTheDeployedApp()
+    {
+        var main = RepositoryFiles.Read("infra/main.bicep");
+        var deployed = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [AzureSettings.EventHubConsumerGroup] = ModuleParameter(main, "consumerGroupName"),
+            [AzureSettings.EventHubDestinationsConsumerGroup] = ModuleParameter(main, "destinationsConsumerGroupName"),
+            [CosmosContainers.Leases.Setting] = CosmosContainers.Leases.DefaultName,
+            ["CDP_TASKHUB"] = SettingValue().Match(RepositoryFiles.Read("infra/modules/functionapp.bicep")).Groups[1].Value,
+        };
+        foreach (var hook in new[] { "infra/hooks/postprovision.sh", "infra/hooks/postprovision.ps1" })
+        {
+            var text = RepositoryFiles.Read(hook);
+            foreach (var (setting, value) in deployed)
+            {
+                var laptop = Regex.Match(text, $"[\"']{setting}[\"'] *[:=] *[\"']([^\"']+)[\"']").Groups[1].Value;
+                Assert.False(string.IsNullOrEmpty(laptop), $"{hook} sets no {setting}");
+                Assert.NotEqual(value, laptop);
+                if (setting != "CDP_TASKHUB")
+                {
+                    Assert.Contains($"'{laptop}'", main, StringComparison.Ordinal);
+                }
+            }
+        }
+
+        Assert.Contains("laptopConsumerGroupNames: ['laptop-ingest', 'laptop-destinations']", main, StringComparison.Ordinal);
+        Assert.Contains("laptopLeasesName: 'leasesLaptop'", main, StringComparison.Ordinal);
+    }
+
+    private static string ModuleParameter(string bicep, string name) =>
+        Regex.Match(bicep, $"\\n *{name}: '([^']+)'").Groups[1].Value is { Length: > 0 } value ? value : throw new InvalidOperationException($"main.bicep passes no {name}.");
+
+    [GeneratedRegex("name: 'CDP_TASKHUB', value: '([^']+)'")]
+    private static partial Regex SettingValue();
+
     [GeneratedRegex("VITE_CDP_[A-Z_]+")]
     private static partial Regex ViteVariable();
 
