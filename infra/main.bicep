@@ -97,6 +97,14 @@ param masterKey string
 @description('The client id of an Entra ID app registration whose tokens the admin API requires besides a function key (empty: function keys only).')
 param adminClientId string = ''
 
+@description('Browser origins that may call the collection API besides the console (pages of your sites with a `web` source), comma-separated, e.g. https://www.example.com,https://shop.example.com.')
+param browserOrigins string = ''
+
+@description('Always-ready instances of the HTTP functions (the collector and the API): requests never wait for a cold start; each is billed while idle. 0: none.')
+@minValue(0)
+@maxValue(20)
+param collectorAlwaysReady int = 1
+
 @description('Where the console\'s static web app lives (its content is served worldwide; Static Web Apps exist in these regions only).')
 @allowed(['westus2', 'centralus', 'eastus2', 'westeurope', 'eastasia'])
 param consoleLocation string = 'westeurope'
@@ -248,7 +256,8 @@ module functionApp 'modules/functionapp.bicep' = {
     sourceId: sourceId
     sourceWriteKeySha256: sourceWriteKeySha256
     adminClientId: adminClientId
-    allowedOrigins: [console.outputs.uri]
+    allowedOrigins: concat([console.outputs.uri], empty(browserOrigins) ? [] : map(split(browserOrigins, ','), origin => trim(origin)))
+    alwaysReady: collectorAlwaysReady
     subnetId: privateNetworking ? network!.outputs.functionsSubnetId : ''
   }
 }

@@ -90,8 +90,11 @@ param subnetId string
 @description('The client id of an Entra ID app registration whose tokens the admin API requires besides a function key (empty: function keys only).')
 param adminClientId string
 
-@description('The browser origins that may call the API: the console\'s static web app (App Service answers CORS for every route; browser sources\' origins are not in it yet).')
+@description('The browser origins that may call the API: the console\'s static web app and the pages of browser sources (App Service answers CORS for every route).')
 param allowedOrigins array
+
+@description('Always-ready instances of the HTTP functions (0: none).')
+param alwaysReady int
 
 @description('The first collection source: its id.')
 param sourceId string
@@ -130,7 +133,12 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
           authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identityId }
         }
       }
-      scaleAndConcurrency: { instanceMemoryMB: instanceMemoryMB, maximumInstanceCount: maximumInstanceCount }
+      scaleAndConcurrency: {
+        instanceMemoryMB: instanceMemoryMB
+        maximumInstanceCount: maximumInstanceCount
+        // The HTTP group (collection and the API) keeps instances warm, so the collector answers without a cold start.
+        alwaysReady: alwaysReady > 0 ? [{ name: 'http', instanceCount: alwaysReady }] : []
+      }
       runtime: { name: 'dotnet-isolated', version: '10.0' }
     }
     siteConfig: {

@@ -31,6 +31,21 @@ public class DeploymentFilesTests
         Assert.Equal("Reject", durable["versionFailureStrategy"]!.GetValue<string>());
     }
 
+    /// <summary>
+    /// Logging sized for cost: the host's own categories at Warning, the functions' (their executions and what the app
+    /// logs, which reaches the host as <c>Function.NAME.User</c>) and the request and aggregate counts at Information.
+    /// </summary>
+    [Fact]
+    public void HostJson_LogsWarningsByDefault_AndTheAppsOwnCategoriesAtInformation()
+    {
+        var levels = JsonNode.Parse(RepositoryFiles.Read("host.json"))!["logging"]!["logLevel"]!;
+
+        Assert.Equal("Warning", levels["default"]!.GetValue<string>());
+        Assert.Equal("Information", levels["Function"]!.GetValue<string>());
+        Assert.Equal("Information", levels["Host.Results"]!.GetValue<string>());
+        Assert.Equal("Information", levels["Host.Aggregator"]!.GetValue<string>());
+    }
+
     [Fact]
     public void HostJson_IsLinkedIntoTheFunctionAppOutput()
     {

@@ -160,7 +160,7 @@ public sealed partial class InfraTests
 
     /// <summary>Issue 19: azd deploys the console to a static web app, and its origin is the one the API lets browsers call from.</summary>
     [Fact]
-    public void TheConsole_IsAStaticWebApp_AzdDeploys_AndTheOnlyOriginTheApiAllows()
+    public void TheConsole_IsAStaticWebApp_AzdDeploys_AndTheApiAllowsItsOriginAndTheBrowserSourcesOnly()
     {
         var site = Resource("Microsoft.Web/staticSites");
         Assert.Contains("'azd-service-name', 'console'", site["tags"]!.GetValue<string>(), StringComparison.Ordinal);
@@ -170,8 +170,21 @@ public sealed partial class InfraTests
         Assert.Equal("[parameters('allowedOrigins')]", cors["allowedOrigins"]!.GetValue<string>());
         Assert.False(cors["supportCredentials"]!.GetValue<bool>());
         var functionApp = Find(Arm.Value, o => o["type"]?.GetValue<string>() == "Microsoft.Resources/deployments" && o["name"]?.ToJsonString().Contains("functionApp", StringComparison.Ordinal) == true).Single();
-        var origins = functionApp["properties"]!["parameters"]!["allowedOrigins"]!["value"]!.AsArray();
-        Assert.Equal("[reference('console').outputs.uri.value]", Assert.Single(origins)!.GetValue<string>());
+        var origins = functionApp["properties"]!["parameters"]!["allowedOrigins"]!["value"]!.GetValue<string>();
+        Assert.StartsWith("[concat(createArray(reference('console').outputs.uri.value), if(empty(parameters('browserOrigins'))", origins, StringComparison.Ordinal);
+        Assert.Equal("${CDP_BROWSER_ORIGINS=}", JsonNode.Parse(RepositoryFiles.Read("infra/main.parameters.json"))!["parameters"]!["browserOrigins"]!["value"]!.GetValue<string>());
+    }
+
+    /// <summary>The HTTP functions (the collector) keep warm instances, as many as the parameter says (one by default).</summary>
+    [Fact]
+    public void TheCollector_HasAlwaysReadyInstances()
+    {
+        var scale = Resource("Microsoft.Web/sites")["properties"]!["functionAppConfig"]!["scaleAndConcurrency"]!;
+        var functionApp = Find(Arm.Value, o => o["type"]?.GetValue<string>() == "Microsoft.Resources/deployments" && o["name"]?.ToJsonString().Contains("functionApp", StringComparison.Ordinal) == true).Single();
+
+        Assert.Contains("'name', 'http', 'instanceCount', parameters('alwaysReady')", scale["alwaysReady"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("[parameters('collectorAlwaysReady')]", functionApp["properties"]!["parameters"]!["alwaysReady"]!["value"]!.GetValue<string>());
+        Assert.Equal(1, Arm.Value["parameters"]!["collectorAlwaysReady"]!["defaultValue"]!.GetValue<int>());
     }
 
     /// <summary>What the console's cloud build reads (<c>VITE_…</c> in console/src/cloud.ts) is what both postprovision hooks write.</summary>
