@@ -49,6 +49,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<SourceService>();
         services.AddSingleton<Activity.ActivityCounters>();
         services.AddSingleton<Activity.ActivityService>();
+        services.AddSingleton<Status.StatusService>();
         services.AddSingleton<Importing.ImportService>();
         services.AddSingleton<Destinations.DestinationSecrets>();
         services.AddSingleton<Destinations.DestinationCatalog>();

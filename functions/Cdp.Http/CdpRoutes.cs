@@ -128,6 +128,9 @@ public static class CdpRoutes
     /// <summary><c>GET</c>: liveness.</summary>
     public const string Health = "health";
 
+    /// <summary><c>GET</c> (admin): each consumer's lag and last error, and the dead letters waiting by stage.</summary>
+    public const string Status = "status";
+
     /// <summary>The absolute path of a journey definition.</summary>
     public static string JourneyPath(string id) => $"/{Prefix}/journeys/{Uri.EscapeDataString(id)}";
 

@@ -1,3 +1,4 @@
+using Cdp.Core.Status;
 using Microsoft.AspNetCore.Http;
 
 namespace Cdp.Http;
@@ -9,3 +10,9 @@ public static class HealthHandler
 }
 
 public sealed record HealthReply(string Status);
+
+/// <summary><c>GET /api/status</c> (admin): every consumer's lag and last error, and the dead letters waiting by stage.</summary>
+public sealed class StatusHandler(StatusService status)
+{
+    public async Task<IResult> GetAsync(CancellationToken cancellationToken) => TypedResults.Ok(await status.ReadAsync(cancellationToken));
+}

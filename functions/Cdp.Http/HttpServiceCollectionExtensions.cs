@@ -26,6 +26,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<SourceHandler>();
         services.AddSingleton<DestinationHandler>();
         services.AddSingleton<ActivityHandler>();
+        services.AddSingleton<StatusHandler>();
         services.AddSingleton<ImportHandler>();
         services.AddHostedService<ActivityFlusher>(); // every host that serves the API counts its activity for the overview
         services.AddProblemDetails();

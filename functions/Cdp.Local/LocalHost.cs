@@ -65,6 +65,8 @@ public static class LocalHost
             ? new IngestOff()
             : ActivatorUtilities.CreateInstance<IngestConsumer>(sp));
 
+        services.AddSingleton<ConsumerHealth>();
+        services.AddSingleton<Core.Status.IConsumerStatusSource, EmbeddedConsumerStatus>();
         services.AddHostedService<ProfileChangeConsumer>();
         services.AddHostedService<RetentionPruner>();
         services.AddHostedService<SegmentWorker>();
@@ -288,6 +290,9 @@ public static class LocalHost
             .Operation("getActivity", "Activity", "Activity by minute", "Messages collected and applied, profiles merged and dead letters kept in each of the last N minutes (the current one included), summed over every instance (each writes its minutes every 15 seconds), their total, and ingest's lag where the host can tell (Cdp.Local: messages in the log not yet ingested, and the age of the oldest; absent in the Function App).")
             .Query("minutes", Number, "How many minutes (1 to 1,440; 60 when absent).")
             .Produces<Core.Activity.ActivityReport>().ProducesValidationProblem();
+        admin.MapGet(CdpRoutes.Status, (StatusHandler handler, CancellationToken ct) => handler.GetAsync(ct))
+            .Operation("getStatus", "Status", "Consumers' lag and dead letters waiting", "Each consumer: what it reads (events, changes or schedule), the items after its checkpoints and the age of the oldest (null where the host cannot tell), its last success and last error; and the dead letters waiting by stage (counted up to 10,000: deadLettersCapped says there are more). /api/health stays the liveness answer.")
+            .Produces<Core.Status.SystemStatus>();
         api.MapGet(CdpRoutes.Health, () => HealthHandler.Get())
             .WithMetadata(ApiAccess.Open).Operation("health", "Health", "Liveness")
             .Produces<HealthReply>();

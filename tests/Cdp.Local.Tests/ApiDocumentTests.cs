@@ -207,6 +207,7 @@ public partial class ApiDocumentTests
         await CallAsync("GET", "/api/imports/{id}", "/api/imports/none", expect: 404);
         await CallAsync("GET", "/api/activity", "/api/activity?minutes=5", expect: 200);
         await CallAsync("GET", "/api/activity", "/api/activity?minutes=0", expect: 400);
+        await CallAsync("GET", "/api/status", "/api/status", expect: 200);
         await CallAsync("GET", "/api/audit", "/api/audit?limit=10", expect: 200);
         await CallAsync("GET", "/api/audit", "/api/audit?from=yesterday", expect: 400);
 

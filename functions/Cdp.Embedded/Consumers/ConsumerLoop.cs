@@ -16,13 +16,19 @@ internal static class ConsumerLoop
     public static readonly TimeSpan RetryWait = TimeSpan.FromSeconds(2);
 
     /// <param name="step">Handles one batch; returns false when there was nothing to handle.</param>
-    public static async Task RunAsync(string name, Func<CancellationToken, Task<bool>> step, ChangeSignal signal, TimeProvider time, ILogger logger, CancellationToken stoppingToken)
+    /// <param name="health">Where its successes and failures are recorded for the status API (none: not recorded).</param>
+    public static async Task RunAsync(string name, Func<CancellationToken, Task<bool>> step, ChangeSignal signal, TimeProvider time, ILogger logger, CancellationToken stoppingToken, ConsumerHealth? health = null)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                if (!await step(stoppingToken))
+                var handled = await step(stoppingToken);
+                if (handled)
+                {
+                    health?.Succeeded(name, time.GetUtcNow());
+                }
+                else
                 {
                     await signal.WaitAsync(IdleWait, time, stoppingToken);
                 }
@@ -36,6 +42,7 @@ internal static class ConsumerLoop
 #pragma warning restore CA1031
             {
                 Logs.ConsumerFailed(logger, ex, name, RetryWait);
+                health?.Failed(name, time.GetUtcNow(), ex);
                 try
                 {
                     await Task.Delay(RetryWait, time, stoppingToken);

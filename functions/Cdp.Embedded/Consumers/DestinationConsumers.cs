@@ -22,7 +22,8 @@ public sealed class DestinationConsumers(
     SqliteProfileStore feed,
     IJourneyRuntime journeys,
     TimeProvider time,
-    ILogger<DestinationConsumers> logger) : BackgroundService, IDestinationBacklog
+    ILogger<DestinationConsumers> logger,
+    ConsumerHealth? health = null) : BackgroundService, IDestinationBacklog
 {
     public static readonly TimeSpan LookEvery = TimeSpan.FromSeconds(1);
 
@@ -107,11 +108,11 @@ public sealed class DestinationConsumers(
         {
             await log.StartFromAsync(destination.Consumer, destination.CreatedAt, stoppingToken);
             loop = Task.WhenAll(Enumerable.Range(0, log.PartitionCount).Select(partition =>
-                ConsumerLoop.RunAsync($"{destination.Consumer}[{partition}]", ct => EventsAsync(id, partition, ct), log.Appended, time, logger, stop.Token)));
+                ConsumerLoop.RunAsync($"{destination.Consumer}[{partition}]", ct => EventsAsync(id, partition, ct), log.Appended, time, logger, stop.Token, health)));
         }
         else
         {
-            loop = ConsumerLoop.RunAsync(destination.Consumer, ct => ChangesAsync(id, ct), feed.Changed, time, logger, stop.Token);
+            loop = ConsumerLoop.RunAsync(destination.Consumer, ct => ChangesAsync(id, ct), feed.Changed, time, logger, stop.Token, health);
         }
 
         return new Running(destination.ReceivesEvents, stop, loop);

@@ -9,7 +9,7 @@ namespace Cdp.Embedded.Consumers;
 /// Runs ingest over the embedded event log: one loop per partition, in order within it, checkpointing
 /// after each handled batch (the local counterpart of the Event Hubs–triggered ingest function).
 /// </summary>
-public sealed class IngestConsumer(SqliteEventLog log, IngestService ingest, TimeProvider time, ILogger<IngestConsumer> logger) : BackgroundService
+public sealed class IngestConsumer(SqliteEventLog log, IngestService ingest, TimeProvider time, ILogger<IngestConsumer> logger, ConsumerHealth? health = null) : BackgroundService
 {
     /// <summary>The consumer name its checkpoints are kept under.</summary>
     public const string Name = "ingest";
@@ -19,7 +19,7 @@ public sealed class IngestConsumer(SqliteEventLog log, IngestService ingest, Tim
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(Enumerable.Range(0, log.PartitionCount).Select(partition =>
-            ConsumerLoop.RunAsync($"{Name}[{partition}]", ct => StepAsync(partition, ct), log.Appended, time, logger, stoppingToken)));
+            ConsumerLoop.RunAsync($"{Name}[{partition}]", ct => StepAsync(partition, ct), log.Appended, time, logger, stoppingToken, health)));
 
     private async Task<bool> StepAsync(int partition, CancellationToken cancellationToken)
     {

@@ -10,14 +10,14 @@ namespace Cdp.Embedded.Consumers;
 /// Reads the embedded profile change log and hands changes to the profile change processor (the local
 /// counterpart of the Cosmos DB change-feed–triggered function).
 /// </summary>
-public sealed class ProfileChangeConsumer(SqliteProfileStore feed, ProfileChangeProcessor processor, IJourneyRuntime journeys, TimeProvider time, ILogger<ProfileChangeConsumer> logger) : BackgroundService
+public sealed class ProfileChangeConsumer(SqliteProfileStore feed, ProfileChangeProcessor processor, IJourneyRuntime journeys, TimeProvider time, ILogger<ProfileChangeConsumer> logger, ConsumerHealth? health = null) : BackgroundService
 {
     public const string Name = "profile-changes";
 
     public const int BatchSize = 100;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        ConsumerLoop.RunAsync(Name, StepAsync, feed.Changed, time, logger, stoppingToken);
+        ConsumerLoop.RunAsync(Name, StepAsync, feed.Changed, time, logger, stoppingToken, health);
 
     private async Task<bool> StepAsync(CancellationToken cancellationToken)
     {

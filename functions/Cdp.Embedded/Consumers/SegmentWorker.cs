@@ -10,14 +10,14 @@ namespace Cdp.Embedded.Consumers;
 /// back-fill orchestration: every second, the profiles whose time conditions are due, and a page of each
 /// pending back-fill.
 /// </summary>
-public sealed class SegmentWorker(SegmentJobs jobs, TimeProvider time, ILogger<SegmentWorker> logger) : BackgroundService
+public sealed class SegmentWorker(SegmentJobs jobs, TimeProvider time, ILogger<SegmentWorker> logger, ConsumerHealth? health = null) : BackgroundService
 {
     public const string Name = "segments";
 
     private readonly ChangeSignal _never = new();
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        ConsumerLoop.RunAsync(Name, StepAsync, _never, time, logger, stoppingToken);
+        ConsumerLoop.RunAsync(Name, StepAsync, _never, time, logger, stoppingToken, health);
 
     private async Task<bool> StepAsync(CancellationToken cancellationToken)
     {

@@ -198,11 +198,18 @@ public sealed class SqliteProfileStore(SqliteDatabase database, PersonalDataProt
     private static string ChangeConsumer(string consumer) => "changes:" + consumer;
 
     /// <summary>The changes after <paramref name="consumer"/>'s checkpoint.</summary>
-    public long Backlog(string consumer)
+    public long Backlog(string consumer) => Lag(consumer).Behind;
+
+    /// <summary>The changes after <paramref name="consumer"/>'s checkpoint, and when the oldest of them was written (null: none).</summary>
+    public (long Behind, DateTimeOffset? Oldest) Lag(string consumer)
     {
         using var connection = database.Open();
-        using var select = connection.Command("SELECT COUNT(*) FROM profile_changes WHERE seq > $after", ("$after", Checkpoints.Read(connection, ChangeConsumer(consumer), ChangeFeedPartition)));
-        return (long)select.ExecuteScalar()!;
+        using var select = connection.Command(
+            "SELECT COUNT(*), MIN(json_extract(body, '$.updatedAt')) FROM profile_changes WHERE seq > $after",
+            ("$after", Checkpoints.Read(connection, ChangeConsumer(consumer), ChangeFeedPartition)));
+        using var reader = select.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.IsDBNull(1) ? null : SqliteTime.Parse(reader.GetString(1)));
     }
 
     /// <summary>Removes <paramref name="consumer"/>'s checkpoint (it is gone: it would hold back pruning).</summary>

@@ -133,20 +133,30 @@ public sealed class SqliteEventLog : IEventStream, IRetainedMessages, IAsyncDisp
     }
 
     /// <summary>The messages after <paramref name="consumer"/>'s checkpoints, over every partition.</summary>
-    public long Backlog(string consumer)
+    public long Backlog(string consumer) => Lag(consumer).Behind;
+
+    /// <summary>The messages after <paramref name="consumer"/>'s checkpoints, and when the oldest of them was appended (null: none).</summary>
+    public (long Behind, DateTimeOffset? Oldest) Lag(string consumer)
     {
         using var connection = _database.Open();
         long messages = 0;
+        DateTimeOffset? oldest = null;
         for (var partition = 0; partition < _partitions; partition++)
         {
             using var select = connection.Command(
-                "SELECT COALESCE(SUM(count), 0) FROM event_records WHERE partition = $partition AND seq > $after",
+                "SELECT COALESCE(SUM(count), 0), MIN(appended_at) FROM event_records WHERE partition = $partition AND seq > $after AND count > 0",
                 ("$partition", partition),
                 ("$after", Checkpoints.Read(connection, consumer, partition)));
-            messages += (long)select.ExecuteScalar()!;
+            using var reader = select.ExecuteReader();
+            reader.Read();
+            messages += reader.GetInt64(0);
+            if (!reader.IsDBNull(1) && SqliteTime.Parse(reader.GetString(1)) is var at && (oldest is null || at < oldest))
+            {
+                oldest = at;
+            }
         }
 
-        return messages;
+        return (messages, oldest);
     }
 
     /// <summary>Removes <paramref name="consumer"/>'s checkpoints (it is gone: they would hold back pruning).</summary>

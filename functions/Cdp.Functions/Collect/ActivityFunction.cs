@@ -11,3 +11,11 @@ public sealed class ActivityFunction(ActivityHandler handler)
     public Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = CdpRoutes.Activity)] HttpRequest request, CancellationToken cancellationToken) =>
         handler.GetAsync(request, cancellationToken);
 }
+
+/// <summary><c>GET /api/status</c>: each consumer's lag and last error, and the dead letters waiting by stage.</summary>
+public sealed class StatusFunction(StatusHandler handler)
+{
+    [Function(nameof(StatusFunction))]
+    public Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = CdpRoutes.Status)] HttpRequest request, CancellationToken cancellationToken) =>
+        handler.GetAsync(cancellationToken);
+}
