@@ -1,3 +1,4 @@
+using Azure.Messaging.EventHubs.Consumer;
 using Azure.Messaging.EventHubs.Producer;
 using Azure.Storage.Blobs;
 using Cdp.Azure.Storage;
@@ -75,6 +76,41 @@ public static class AzureServiceCollectionExtensions
                 ? NoProcessedMessageLog.Instance
                 : new CosmosProcessedMessageLog(ContainerFor(sp, CosmosContainers.Messages)));
         services.AddSingleton<IDeadLetterStore>(sp => new BlobDeadLetterStore(CreateDeadLetterContainer(sp.GetRequiredService<IConfiguration>())));
+        return services;
+    }
+
+    /// <summary>
+    /// The Function App's consumers for the status API: the Event Hubs consumer groups (ingest, destinations) against
+    /// the host's checkpoints, and the change-feed processors (profile changes, audience destinations) through Cosmos
+    /// DB's estimator. Clients are made when the status is first asked for.
+    /// </summary>
+    public static IServiceCollection AddCdpAzureStatus(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddSingleton<Core.Status.IConsumerStatusSource>(sp =>
+        {
+            var configuration = sp.GetRequiredService<IConfiguration>();
+            var hub = configuration[AzureSettings.EventHubName] ?? throw new InvalidOperationException($"The setting '{AzureSettings.EventHubName}' is required.");
+            var connectionString = configuration[AzureSettings.EventHubConnection];
+            var fullyQualifiedNamespace = string.IsNullOrWhiteSpace(connectionString)
+                ? AzureConnections.Required(configuration, AzureSettings.EventHubConnection, "fullyQualifiedNamespace")
+                : global::Azure.Messaging.EventHubs.EventHubsConnectionStringProperties.Parse(connectionString).FullyQualifiedNamespace;
+            var consumer = string.IsNullOrWhiteSpace(connectionString)
+                ? new EventHubConsumerClient(EventHubConsumerClient.DefaultConsumerGroupName, fullyQualifiedNamespace, hub, AzureConnections.CredentialFor(configuration, AzureSettings.EventHubConnection))
+                : new EventHubConsumerClient(EventHubConsumerClient.DefaultConsumerGroupName, connectionString, hub);
+            var storage = configuration[AzureSettings.HostStorage];
+            var checkpoints = string.IsNullOrWhiteSpace(storage)
+                ? new BlobServiceClient(new Uri(AzureConnections.Required(configuration, AzureSettings.HostStorage, "blobServiceUri")), AzureConnections.CredentialFor(configuration, AzureSettings.HostStorage)).GetBlobContainerClient(EventHubsConsumerStatus.CheckpointContainer)
+                : new BlobContainerClient(storage, EventHubsConsumerStatus.CheckpointContainer);
+            return new EventHubsConsumerStatus(consumer, fullyQualifiedNamespace, hub, checkpoints, [
+                ("ingest", configuration[AzureSettings.EventHubConsumerGroup] ?? "ingest"),
+                ("destinations:events", configuration[AzureSettings.EventHubDestinationsConsumerGroup] ?? "destinations"),
+            ], sp.GetRequiredService<TimeProvider>());
+        });
+        services.AddSingleton<Core.Status.IConsumerStatusSource>(sp => new CosmosChangeFeedStatus(
+            ContainerFor(sp, CosmosContainers.Profiles),
+            ContainerFor(sp, CosmosContainers.Leases),
+            [("profile-changes", Cdp.Azure.Cosmos.ChangeFeedProcessors.ProfileChanges), ("destinations:audiences", Cdp.Azure.Cosmos.ChangeFeedProcessors.Destinations)]));
         return services;
     }
 

@@ -38,6 +38,9 @@ public static class AzureSettings
 
     /// <summary>The Event Hubs consumer group event destinations read with (their own checkpoints, apart from ingest's).</summary>
     public const string EventHubDestinationsConsumerGroup = "CDP_EVENTHUB_DESTINATIONS_CONSUMER_GROUP";
+
+    /// <summary>The Functions host's storage (<c>AzureWebJobsStorage</c>, identity-based: <c>__blobServiceUri</c>), where the Event Hubs trigger keeps its checkpoints.</summary>
+    public const string HostStorage = "AzureWebJobsStorage";
     public const string ErasuresContainer = "CDP_COSMOS_ERASURES_CONTAINER";
     public const string DataKeysContainer = "CDP_COSMOS_DATA_KEYS_CONTAINER";
     public const string AuditContainer = "CDP_COSMOS_AUDIT_CONTAINER";

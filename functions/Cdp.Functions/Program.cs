@@ -11,6 +11,7 @@ builder.ConfigureFunctionsWebApplication();
 builder.UseMiddleware<Cdp.Functions.Privacy.AdminMiddleware>();
 
 builder.Services.AddCdpAzure();
+builder.Services.AddCdpAzureStatus();
 builder.Services.AddCdpCore();
 builder.Services.AddCdpSegments();
 builder.Services.AddCdpJourneys();

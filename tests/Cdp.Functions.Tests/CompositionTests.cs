@@ -26,9 +26,12 @@ public sealed class CompositionTests
             ["Cdp:Identity:HashKey"] = Cdp.Testing.TestDomain.HashKey,
             ["Cdp:Privacy:MasterKey"] = Cdp.Testing.Contracts.ErasureContract.MasterKey,
             ["Cdp:Access:RequirePrincipal"] = "true",
+            ["AzureWebJobsStorage:blobServiceUri"] = "https://cdptest.blob.core.windows.net",
+            ["CDP_EVENTHUB_CONSUMER_GROUP"] = "ingest",
         }).Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging();
         services.AddCdpAzure();
+        services.AddCdpAzureStatus();
         services.AddCdpCore();
         services.AddCdpSegments();
         services.AddCdpJourneys();
@@ -44,6 +47,12 @@ public sealed class CompositionTests
         Assert.IsType<Cdp.Azure.Cosmos.CosmosPrivacy>(provider.GetRequiredService<IDataKeyStore>());
         Assert.IsType<Cdp.Azure.Cosmos.CosmosProfileStore>(provider.GetRequiredService<IProfileStore>());
         Assert.NotNull(ActivatorUtilities.CreateInstance<AdminMiddleware>(provider));
+
+        // The status API (issue 21): the Event Hubs consumer groups and the change-feed processors.
+        Assert.Equal(
+            [typeof(Cdp.Azure.EventHubs.EventHubsConsumerStatus), typeof(Cdp.Azure.Cosmos.CosmosChangeFeedStatus)],
+            provider.GetServices<Core.Status.IConsumerStatusSource>().Select(s => s.GetType()));
+        Assert.NotNull(provider.GetRequiredService<StatusHandler>());
 
         // Destinations (issue 20): their store is Cosmos DB, every built-in client is registered, the triggers resolve.
         Assert.IsType<Cdp.Azure.Cosmos.CosmosDestinations>(provider.GetRequiredService<Core.Destinations.IDestinationStore>());

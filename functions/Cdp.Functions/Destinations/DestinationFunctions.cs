@@ -82,7 +82,7 @@ public sealed class DeliverAudiencesFunction(DestinationDispatcher dispatcher)
             "%" + AzureSettings.ProfilesContainer + "%",
             Connection = AzureSettings.CosmosConnection,
             LeaseContainerName = "%" + AzureSettings.LeasesContainer + "%",
-            LeaseContainerPrefix = "destinations",
+            LeaseContainerPrefix = Cdp.Azure.Cosmos.ChangeFeedProcessors.Destinations,
             FeedPollDelay = 1000,
             MaxItemsPerInvocation = 100)]
         IReadOnlyList<JsonElement> profiles,

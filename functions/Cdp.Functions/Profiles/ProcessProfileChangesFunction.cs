@@ -23,7 +23,7 @@ public sealed class ProcessProfileChangesFunction(ProfileChangeProcessor process
             "%" + AzureSettings.ProfilesContainer + "%",
             Connection = AzureSettings.CosmosConnection,
             LeaseContainerName = "%" + AzureSettings.LeasesContainer + "%",
-            LeaseContainerPrefix = "profile-changes",
+            LeaseContainerPrefix = Cdp.Azure.Cosmos.ChangeFeedProcessors.ProfileChanges,
             FeedPollDelay = 1000,
             MaxItemsPerInvocation = 100)]
         IReadOnlyList<JsonElement> profiles,
