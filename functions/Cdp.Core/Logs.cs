@@ -65,6 +65,12 @@ internal static partial class Logs
     [LoggerMessage(EventId = 402, Level = LogLevel.Information, Message = "Profile '{ProfileId}': {Entered} segments entered, {Exited} exited.")]
     public static partial void SegmentsChanged(ILogger logger, string profileId, int entered, int exited);
 
+    [LoggerMessage(EventId = 260, Level = LogLevel.Information, Message = "Consumer '{Consumer}' ({Reads}) is {Behind} behind, the oldest {SecondsBehind} s old.")]
+    public static partial void ConsumerBehind(ILogger logger, string consumer, string reads, long behind, double secondsBehind);
+
+    [LoggerMessage(EventId = 261, Level = LogLevel.Information, Message = "{Count} dead letters of stage '{Stage}' wait.")]
+    public static partial void DeadLettersWaiting(ILogger logger, string stage, long count);
+
     [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Message '{MessageId}' carries an erased identifier: {Outcome}.")]
     public static partial void MessageSuppressed(ILogger logger, string messageId, string outcome);
 

@@ -332,6 +332,10 @@ public partial class FunctionMetadataTests
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"status"}""",
             """{"name":"$return","type":"http","direction":"Out"}""",
         ],
+        ["ReportStatusFunction"] =
+        [
+            """{"name":"timer","type":"timerTrigger","direction":"In","schedule":"0 */5 * * * *"}""",
+        ],
         ["HealthFunction"] =
         [
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Anonymous","methods":["get"],"route":"health"}""",

@@ -1,4 +1,5 @@
 using Cdp.Core.DeadLetters;
+using Microsoft.Extensions.Logging;
 
 namespace Cdp.Core.Status;
 
@@ -64,5 +65,26 @@ public sealed class StatusService(IEnumerable<IConsumerStatusSource> sources, ID
         while (after is not null && counted < MaxCounted);
 
         return new SystemStatus(time.GetUtcNow(), [.. consumers.OrderBy(c => c.Name, StringComparer.Ordinal)], counts, after is not null);
+    }
+
+    /// <summary>
+    /// Logs the status (each consumer's lag: event 260; the dead letters waiting by stage: 261), for the alert rules that
+    /// read the logs (the Function App's timer, every 5 minutes; infra/modules/alerts.bicep).
+    /// </summary>
+    public async Task<SystemStatus> ReportAsync(ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        var status = await ReadAsync(cancellationToken);
+        foreach (var consumer in status.Consumers.Where(c => c.Behind is not null))
+        {
+            Logs.ConsumerBehind(logger, consumer.Name, consumer.Reads, consumer.Behind!.Value, consumer.SecondsBehind ?? 0);
+        }
+
+        foreach (var (stage, count) in status.DeadLetters)
+        {
+            Logs.DeadLettersWaiting(logger, stage, count);
+        }
+
+        return status;
     }
 }

@@ -1,6 +1,7 @@
 using Cdp.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Logging;
 
 namespace Cdp.Functions.Collect;
 
@@ -18,4 +19,12 @@ public sealed class StatusFunction(StatusHandler handler)
     [Function(nameof(StatusFunction))]
     public Task<IResult> RunAsync([HttpTrigger(AuthorizationLevel.Function, "get", Route = CdpRoutes.Status)] HttpRequest request, CancellationToken cancellationToken) =>
         handler.GetAsync(cancellationToken);
+}
+
+/// <summary>Every 5 minutes: logs each consumer's lag and the dead letters waiting (events 260 and 261), which the alert rules read.</summary>
+public sealed class ReportStatusFunction(Cdp.Core.Status.StatusService status, ILogger<ReportStatusFunction> logger)
+{
+    [Function(nameof(ReportStatusFunction))]
+    public Task RunAsync([TimerTrigger("0 */5 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+        status.ReportAsync(logger, cancellationToken);
 }
