@@ -105,6 +105,21 @@ param browserOrigins string = ''
 @maxValue(20)
 param collectorAlwaysReady int = 1
 
+@description('Where alerts are mailed (an action group); empty: the alert rules fire in the portal only.')
+param alertEmail string = ''
+
+@description('Alert when a consumer\'s oldest waiting item is older than this many seconds.')
+@minValue(30)
+param alertLagSeconds int = 300
+
+@description('Alert when the Function App answers more 5xx than this in 5 minutes.')
+@minValue(0)
+param alertFailedRequests int = 10
+
+@description('Alert when Cosmos DB throttles (429) more requests than this in 5 minutes.')
+@minValue(0)
+param alertCosmosThrottled int = 50
+
 @description('Where the console\'s static web app lives (its content is served worldwide; Static Web Apps exist in these regions only).')
 @allowed(['westus2', 'centralus', 'eastus2', 'westeurope', 'eastasia'])
 param consoleLocation string = 'westeurope'
@@ -259,6 +274,23 @@ module functionApp 'modules/functionapp.bicep' = {
     allowedOrigins: concat([console.outputs.uri], empty(browserOrigins) ? [] : map(split(browserOrigins, ','), origin => trim(origin)))
     alwaysReady: collectorAlwaysReady
     subnetId: privateNetworking ? network!.outputs.functionsSubnetId : ''
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  scope: resourceGroup
+  params: {
+    namePrefix: 'cdp-${token}'
+    tags: allTags
+    alertEmail: alertEmail
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    location: location
+    functionAppId: functionApp.outputs.id
+    cosmosAccountId: cosmos.outputs.id
+    eventHubsNamespaceId: eventHubs.outputs.id
+    lagThresholdSeconds: alertLagSeconds
+    failedRequestsThreshold: alertFailedRequests
+    cosmosThrottledThreshold: alertCosmosThrottled
   }
 }
 

@@ -228,4 +228,5 @@ resource auth 'Microsoft.Web/sites/config@2025-03-01' = if (!empty(adminClientId
 }
 
 output name string = app.name
+output id string = app.id
 output uri string = 'https://${app.properties.defaultHostName}'

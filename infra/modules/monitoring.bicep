@@ -53,3 +53,5 @@ resource publisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 // An identifier of the component, not a credential: with local authentication off, telemetry is accepted only
 // with an Entra ID token (APPLICATIONINSIGHTS_AUTHENTICATION_STRING).
 output connectionString string = applicationInsights.properties.ConnectionString
+
+output applicationInsightsId string = applicationInsights.id

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -239,6 +240,39 @@ public sealed partial class InfraTests
         Assert.Contains("laptopConsumerGroupNames: ['laptop-ingest', 'laptop-destinations']", main, StringComparison.Ordinal);
         Assert.Contains("laptopLeasesName: 'leasesLaptop'", main, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// The alert rules (issue 21): metric rules on Cosmos DB 429s, Function App 5xx and Event Hubs throttling; log rules on
+    /// the events the status timer writes, whose ids and value names are the code's; all to an action group mailing
+    /// the address given.
+    /// </summary>
+    [Fact]
+    public void AlertRules_CoverThrottlingFailuresLagAndDeadLetters_ReadingWhatTheAppLogs()
+    {
+        var alerts = RepositoryFiles.Read("infra/modules/alerts.bicep");
+        Assert.Equal(
+            ["Http5xx", "ThrottledRequests", "TotalRequests"],
+            MetricName().Matches(alerts).Select(m => m.Groups[1].Value).Order(StringComparer.Ordinal));
+        Assert.Single(Find(Arm.Value, o => o["type"]?.GetValue<string>() == "Microsoft.Insights/metricAlerts"));
+        Assert.Single(Find(Arm.Value, o => o["type"]?.GetValue<string>() == "Microsoft.Insights/scheduledQueryRules"));
+        Assert.Contains("emailReceivers: [{ name: 'operator', emailAddress: alertEmail", alerts, StringComparison.Ordinal);
+        Assert.Equal("${CDP_ALERT_EMAIL=}", JsonNode.Parse(RepositoryFiles.Read("infra/main.parameters.json"))!["parameters"]!["alertEmail"]!["value"]!.GetValue<string>());
+
+        var logs = typeof(Cdp.Core.Status.StatusService).Assembly.GetType("Cdp.Core.Logs")!;
+        foreach (var (method, names) in new[] { ("ConsumerBehind", new[] { "Consumer", "SecondsBehind" }), ("DeadLettersWaiting", new[] { "Stage", "Count" }) })
+        {
+            var message = logs.GetMethod(method)!.GetCustomAttribute<Microsoft.Extensions.Logging.LoggerMessageAttribute>()!;
+            Assert.Contains($"customDimensions.EventId) == \"{message.EventId}\"", alerts, StringComparison.Ordinal);
+            foreach (var name in names)
+            {
+                Assert.Contains("{" + name + "}", message.Message, StringComparison.Ordinal);
+                Assert.Contains("customDimensions.prop__" + name, alerts, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [GeneratedRegex("metric: '([A-Za-z0-9]+)'")]
+    private static partial Regex MetricName();
 
     private static string ModuleParameter(string bicep, string name) =>
         Regex.Match(bicep, $"\\n *{name}: '([^']+)'").Groups[1].Value is { Length: > 0 } value ? value : throw new InvalidOperationException($"main.bicep passes no {name}.");
