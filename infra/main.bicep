@@ -67,6 +67,9 @@ param processedMessageLog bool = false
 @description('Private networking: a virtual network the Function App integrates with, and private endpoints (with private DNS) for Storage, Event Hubs, Cosmos DB and Key Vault.')
 param privateNetworking bool = false
 
+@description('With private networking: turn public network access off on Storage, Event Hubs, Cosmos DB and Key Vault (they are then reached only through the private endpoints; azd cannot upload a package from outside: see docs/deploy.md for the two-step).')
+param closePublicAccess bool = false
+
 @description('Function App: memory per instance in MB.')
 @allowed([2048, 4096])
 param instanceMemoryMB int = 2048
@@ -127,6 +130,8 @@ param consoleLocation string = 'westeurope'
 var allTags = union(tags, { 'azd-env-name': environmentName })
 // Who gets the data roles besides the app: the deploying principal when asked for, else nobody.
 var dataPrincipalId = deployerDataAccess ? principalId : ''
+// Closed only where private endpoints give the app another way in.
+var publicNetworkAccess = privateNetworking && closePublicAccess ? 'Disabled' : 'Enabled'
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 var deploymentContainerName = 'deployments'
 var deadLetterContainerName = 'deadletters'
@@ -156,6 +161,7 @@ module monitoring 'modules/monitoring.bicep' = {
 module storage 'modules/storage.bicep' = {
   scope: resourceGroup
   params: {
+    publicNetworkAccess: publicNetworkAccess
     name: 'st${token}'
     location: location
     tags: allTags
@@ -170,6 +176,7 @@ module storage 'modules/storage.bicep' = {
 module eventHubs 'modules/eventhubs.bicep' = {
   scope: resourceGroup
   params: {
+    publicNetworkAccess: publicNetworkAccess
     name: 'evhns-${token}'
     location: location
     tags: allTags
@@ -188,6 +195,7 @@ module eventHubs 'modules/eventhubs.bicep' = {
 module cosmos 'modules/cosmos.bicep' = {
   scope: resourceGroup
   params: {
+    publicNetworkAccess: publicNetworkAccess
     name: 'cosmos-${token}'
     location: location
     tags: allTags
@@ -204,6 +212,7 @@ module cosmos 'modules/cosmos.bicep' = {
 module keyVault 'modules/keyvault.bicep' = {
   scope: resourceGroup
   params: {
+    publicNetworkAccess: publicNetworkAccess
     name: 'kv-${token}${keyVaultSuffix}'
     location: location
     tags: allTags

@@ -58,12 +58,18 @@ var containers = [
   { name: 'audit', partitionKey: '/day', ttl: false, defaultIndexing: false, indexed: ['/day/?', '/profileId/?', '/actor/?', '/action/?'] }
 ]
 
+
+@description('Enabled, or Disabled: reachable only through the private endpoints (CDP_CLOSE_PUBLIC_ACCESS with private networking).')
+@allowed(['Enabled', 'Disabled'])
+param publicNetworkAccess string
+
 resource account 'Microsoft.DocumentDB/databaseAccounts@2025-04-15' = {
   name: name
   location: location
   tags: tags
   kind: 'GlobalDocumentDB'
   properties: {
+    publicNetworkAccess: publicNetworkAccess
     databaseAccountOfferType: 'Standard'
     disableLocalAuth: true
     minimalTlsVersion: 'Tls12'

@@ -40,12 +40,18 @@ param userPrincipalId string
 @description('What that principal is: User or ServicePrincipal (a pipeline).')
 param userPrincipalType string
 
+
+@description('Enabled, or Disabled: reachable only through the private endpoints (CDP_CLOSE_PUBLIC_ACCESS with private networking).')
+@allowed(['Enabled', 'Disabled'])
+param publicNetworkAccess string
+
 resource namespace 'Microsoft.EventHub/namespaces@2026-01-01' = {
   name: name
   location: location
   tags: tags
   sku: { name: 'Standard', tier: 'Standard', capacity: throughputUnits }
   properties: {
+    publicNetworkAccess: publicNetworkAccess
     disableLocalAuth: true
     minimumTlsVersion: '1.2'
   }

@@ -30,11 +30,17 @@ param userPrincipalId string
 @description('What that principal is: User or ServicePrincipal (a pipeline).')
 param userPrincipalType string
 
+
+@description('Enabled, or Disabled: reachable only through the private endpoints (CDP_CLOSE_PUBLIC_ACCESS with private networking).')
+@allowed(['Enabled', 'Disabled'])
+param publicNetworkAccess string
+
 resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   name: name
   location: location
   tags: tags
   properties: {
+    publicNetworkAccess: publicNetworkAccess
     tenantId: subscription().tenantId
     sku: { family: 'A', name: 'standard' }
     enableRbacAuthorization: true

@@ -25,6 +25,11 @@ param userPrincipalId string
 @description('What that principal is: User or ServicePrincipal (a pipeline).')
 param userPrincipalType string
 
+
+@description('Enabled, or Disabled: reachable only through the private endpoints (CDP_CLOSE_PUBLIC_ACCESS with private networking).')
+@allowed(['Enabled', 'Disabled'])
+param publicNetworkAccess string
+
 resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
   name: name
   location: location
@@ -32,6 +37,7 @@ resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
   kind: 'StorageV2'
   sku: { name: 'Standard_LRS' }
   properties: {
+    publicNetworkAccess: publicNetworkAccess
     allowSharedKeyAccess: false
     allowBlobPublicAccess: false
     minimumTlsVersion: 'TLS1_2'

@@ -271,6 +271,19 @@ public sealed partial class InfraTests
         }
     }
 
+    /// <summary>With private networking, "closed" turns public network access off on every data service (issue 21).</summary>
+    [Fact]
+    public void ClosingPublicAccess_TurnsItOffOnEveryDataService_OnlyWithPrivateNetworking()
+    {
+        foreach (var type in new[] { "Microsoft.Storage/storageAccounts", "Microsoft.EventHub/namespaces", "Microsoft.DocumentDB/databaseAccounts", "Microsoft.KeyVault/vaults" })
+        {
+            Assert.Equal("[parameters('publicNetworkAccess')]", Resource(type)["properties"]!["publicNetworkAccess"]!.GetValue<string>());
+        }
+
+        Assert.Equal("[if(and(parameters('privateNetworking'), parameters('closePublicAccess')), 'Disabled', 'Enabled')]", Arm.Value["variables"]!["publicNetworkAccess"]!.GetValue<string>());
+        Assert.Equal("${CDP_CLOSE_PUBLIC_ACCESS=false}", JsonNode.Parse(RepositoryFiles.Read("infra/main.parameters.json"))!["parameters"]!["closePublicAccess"]!["value"]!.GetValue<string>());
+    }
+
     [GeneratedRegex("metric: '([A-Za-z0-9]+)'")]
     private static partial Regex MetricName();
 
