@@ -100,6 +100,9 @@ param masterKey string
 @description('The client id of an Entra ID app registration whose tokens the admin API requires besides a function key (empty: function keys only).')
 param adminClientId string = ''
 
+@description('With adminClientId: the admin routes also need the app roles Cdp.Reader (reads), Cdp.Operator (changes) and Cdp.PrivacyOfficer (erasure, export, audit, consents), defined in the app registration and assigned to people.')
+param adminRoles bool = false
+
 @description('Browser origins that may call the collection API besides the console (pages of your sites with a `web` source), comma-separated, e.g. https://www.example.com,https://shop.example.com.')
 param browserOrigins string = ''
 
@@ -280,6 +283,7 @@ module functionApp 'modules/functionapp.bicep' = {
     sourceId: sourceId
     sourceWriteKeySha256: sourceWriteKeySha256
     adminClientId: adminClientId
+    adminRoles: adminRoles
     allowedOrigins: concat([console.outputs.uri], empty(browserOrigins) ? [] : map(split(browserOrigins, ','), origin => trim(origin)))
     alwaysReady: collectorAlwaysReady
     subnetId: privateNetworking ? network!.outputs.functionsSubnetId : ''

@@ -90,6 +90,9 @@ param subnetId string
 @description('The client id of an Entra ID app registration whose tokens the admin API requires besides a function key (empty: function keys only).')
 param adminClientId string
 
+@description('With an app registration: each admin route also needs its app role (Cdp.Reader, Cdp.Operator, Cdp.PrivacyOfficer).')
+param adminRoles bool
+
 @description('The browser origins that may call the API: the console\'s static web app and the pages of browser sources (App Service answers CORS for every route).')
 param allowedOrigins array
 
@@ -196,6 +199,7 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'Cdp__Journeys__WebhookSecret', value: '@Microsoft.KeyVault(SecretUri=${webhookKeySecretUri})' }
         { name: 'Cdp__Privacy__MasterKey', value: '@Microsoft.KeyVault(SecretUri=${masterKeySecretUri})' }
         { name: 'Cdp__Access__RequirePrincipal', value: empty(adminClientId) ? 'false' : 'true' }
+        { name: 'Cdp__Access__RequireRoles', value: !empty(adminClientId) && adminRoles ? 'true' : 'false' }
         { name: 'Cdp__Sources__0__Id', value: sourceId }
         { name: 'Cdp__Sources__0__Name', value: sourceId }
         { name: 'Cdp__Sources__0__WriteKeySha256', value: sourceWriteKeySha256 }

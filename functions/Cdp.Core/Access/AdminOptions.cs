@@ -20,4 +20,10 @@ public sealed class AdminOptions
     /// principal becomes the audit's actor). Set by the deployment when an app registration is given.
     /// </summary>
     public bool RequirePrincipal { get; set; }
+
+    /// <summary>
+    /// Function App, with <see cref="RequirePrincipal"/>: the principal must also hold the app role the route needs
+    /// (<see cref="AdminRoles"/>); without, any signed-in principal may call every admin route.
+    /// </summary>
+    public bool RequireRoles { get; set; }
 }

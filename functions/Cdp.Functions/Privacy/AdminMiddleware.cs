@@ -18,6 +18,38 @@ public sealed class AdminMiddleware(AuditHandler audit, IOptions<AdminOptions> o
 {
     public const string PrincipalHeader = "X-MS-CLIENT-PRINCIPAL-NAME";
 
+    /// <summary>The whole principal App Service authentication validated: base64 of <c>{"claims":[{"typ","val"}…]}</c>.</summary>
+    public const string ClaimsHeader = "X-MS-CLIENT-PRINCIPAL";
+
+    /// <summary>The app roles in the principal's token (claims of type <c>roles</c>; App Service keeps the token's claim names).</summary>
+    public static IReadOnlySet<string> RolesOf(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var roles = new HashSet<string>(StringComparer.Ordinal);
+        if (!request.Headers.TryGetValue(ClaimsHeader, out var encoded) || string.IsNullOrWhiteSpace(encoded))
+        {
+            return roles;
+        }
+
+        try
+        {
+            var principal = System.Text.Json.Nodes.JsonNode.Parse(Convert.FromBase64String(encoded.ToString()));
+            foreach (var claim in principal?["claims"]?.AsArray() ?? [])
+            {
+                if (claim?["typ"]?.GetValue<string>() is "roles" or "http://schemas.microsoft.com/ws/2008/06/identity/claims/role" && claim["val"]?.GetValue<string>() is { } role)
+                {
+                    roles.Add(role);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            // Not what App Service sends: no roles.
+        }
+
+        return roles;
+    }
+
     public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -41,6 +73,19 @@ public sealed class AdminMiddleware(AuditHandler audit, IOptions<AdminOptions> o
             }
 
             actor = principal.ToString();
+            if (options.Value.RequireRoles)
+            {
+                var required = AdminRoles.Required(http.Request.Method, http.Request.Path.Value![("/" + CdpRoutes.Prefix).Length..]);
+                if (!AdminRoles.Grants(RolesOf(http.Request), required))
+                {
+                    await TypedResults.Problem(
+                        statusCode: StatusCodes.Status403Forbidden,
+                        title: "A role is required.",
+                        detail: $"This call needs the app role '{required}' ({actor} does not hold it): assign it in the app registration's enterprise application.").ExecuteAsync(http);
+                    await audit.RecordAsync(http.Request, actor, StatusCodes.Status403Forbidden, context.CancellationToken);
+                    return;
+                }
+            }
         }
 
         await next(context);
