@@ -156,4 +156,54 @@ resource logAlerts 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = [for ru
   }
 }]
 
+// A workbook of the same figures: each consumer's lag, dead letters waiting, requests and failures, request units per event.
+var workbookQueries = [
+  {
+    title: 'Seconds behind, by consumer (status timer, event 260)'
+    query: 'traces | where tostring(customDimensions.EventId) == "260" | summarize secondsBehind = max(todouble(customDimensions.prop__SecondsBehind)) by bin(timestamp, 5m), consumer = tostring(customDimensions.prop__Consumer) | render timechart'
+  }
+  {
+    title: 'Items behind, by consumer'
+    query: 'traces | where tostring(customDimensions.EventId) == "260" | summarize behind = max(todouble(customDimensions.prop__Behind)) by bin(timestamp, 5m), consumer = tostring(customDimensions.prop__Consumer) | render timechart'
+  }
+  {
+    title: 'Dead letters waiting, by stage (event 261)'
+    query: 'traces | where tostring(customDimensions.EventId) == "261" | summarize waiting = max(todouble(customDimensions.prop__Count)) by bin(timestamp, 5m), stage = tostring(customDimensions.prop__Stage) | render timechart'
+  }
+  {
+    title: 'Requests and failures'
+    query: 'requests | summarize requests = count(), failed = countif(success == false) by bin(timestamp, 5m) | render timechart'
+  }
+  {
+    title: 'Cosmos DB request units per ingested event (event 210)'
+    query: 'traces | where tostring(customDimensions.EventId) == "210" | summarize perEvent = avg(todouble(customDimensions.prop__PerEvent)) by bin(timestamp, 5m) | render timechart'
+  }
+]
+
+resource workbook 'Microsoft.Insights/workbooks@2023-06-01' = {
+  name: guid(applicationInsightsId, 'cdp-operations')
+  location: location
+  tags: tags
+  kind: 'shared'
+  properties: {
+    displayName: 'Cdp operations'
+    category: 'workbook'
+    sourceId: applicationInsightsId
+    serializedData: string({
+      version: 'Notebook/1.0'
+      items: map(workbookQueries, q => {
+        type: 3
+        content: {
+          version: 'KqlItem/1.0'
+          title: q.title
+          query: q.query
+          queryType: 0
+          resourceType: 'microsoft.insights/components'
+          visualization: 'timechart'
+        }
+      })
+    })
+  }
+}
+
 output actionGroupId string = empty(alertEmail) ? '' : actionGroup.id

@@ -244,7 +244,7 @@ public sealed partial class InfraTests
     /// <summary>
     /// The alert rules (issue 21): metric rules on Cosmos DB 429s, Function App 5xx and Event Hubs throttling; log rules on
     /// the events the status timer writes, whose ids and value names are the code's; all to an action group mailing
-    /// the address given.
+    /// the address given; and a workbook of the same figures.
     /// </summary>
     [Fact]
     public void AlertRules_CoverThrottlingFailuresLagAndDeadLetters_ReadingWhatTheAppLogs()
@@ -255,6 +255,7 @@ public sealed partial class InfraTests
             MetricName().Matches(alerts).Select(m => m.Groups[1].Value).Order(StringComparer.Ordinal));
         Assert.Single(Find(Arm.Value, o => o["type"]?.GetValue<string>() == "Microsoft.Insights/metricAlerts"));
         Assert.Single(Find(Arm.Value, o => o["type"]?.GetValue<string>() == "Microsoft.Insights/scheduledQueryRules"));
+        Assert.Single(Find(Arm.Value, o => o["type"]?.GetValue<string>() == "Microsoft.Insights/workbooks"));
         Assert.Contains("emailReceivers: [{ name: 'operator', emailAddress: alertEmail", alerts, StringComparison.Ordinal);
         Assert.Equal("${CDP_ALERT_EMAIL=}", JsonNode.Parse(RepositoryFiles.Read("infra/main.parameters.json"))!["parameters"]!["alertEmail"]!["value"]!.GetValue<string>());
 
