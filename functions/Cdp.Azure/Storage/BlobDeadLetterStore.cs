@@ -87,6 +87,30 @@ public sealed class BlobDeadLetterStore(BlobContainerClient container) : IDeadLe
         return new DeadLetterPage(letters, null);
     }
 
+    /// <summary>The letters waiting by stage, from the blobs' metadata (a letter written before metadata was kept is read).</summary>
+    public async Task<DeadLetterCounts> CountAsync(int max, CancellationToken cancellationToken)
+    {
+        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var counted = 0;
+        await foreach (var blob in container.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, prefix: null, cancellationToken))
+        {
+            if (counted == max)
+            {
+                return new DeadLetterCounts(counts, Capped: true);
+            }
+
+            var stage = blob.Metadata is not null && blob.Metadata.TryGetValue(StageKey, out var held) ? held
+                : (await GetAsync(blob.Name, cancellationToken))?.Stage;
+            if (stage is not null)
+            {
+                counts[stage] = counts.GetValueOrDefault(stage) + 1;
+                counted++;
+            }
+        }
+
+        return new DeadLetterCounts(counts, Capped: false);
+    }
+
     public async Task RemoveAsync(string id, CancellationToken cancellationToken) =>
         await container.GetBlobClient(id).DeleteIfExistsAsync(cancellationToken: cancellationToken);
 

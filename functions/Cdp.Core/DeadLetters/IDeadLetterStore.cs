@@ -22,7 +22,36 @@ public interface IDeadLetterStore
 
     /// <summary>Removes a letter (after a successful replay); removing a missing one is not an error.</summary>
     Task RemoveAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// How many letters wait, by stage, counting at most <paramref name="max"/> (<see cref="DeadLetterCounts.Capped"/>
+    /// when there are more): for the status API and its timer. Stores count without reading the letters' bodies; this
+    /// default pages through <see cref="ListAsync"/>.
+    /// </summary>
+    async Task<DeadLetterCounts> CountAsync(int max, CancellationToken cancellationToken)
+    {
+        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var counted = 0;
+        string? after = null;
+        do
+        {
+            var page = await ListAsync(new DeadLetterQuery(after, Math.Min(1000, max - counted)), cancellationToken);
+            foreach (var letter in page.Letters)
+            {
+                counts[letter.Stage] = counts.GetValueOrDefault(letter.Stage) + 1;
+            }
+
+            counted += page.Letters.Count;
+            after = page.Next;
+        }
+        while (after is not null && counted < max);
+
+        return new DeadLetterCounts(counts, after is not null);
+    }
 }
+
+/// <summary>Letters waiting by stage, and whether there were more than were counted.</summary>
+public sealed record DeadLetterCounts(IReadOnlyDictionary<string, long> ByStage, bool Capped);
 
 /// <summary>Which letters to list: after a cursor (from the previous page), at most <paramref name="Max"/>, of a stage or a source.</summary>
 public sealed record DeadLetterQuery(string? After = null, int Max = 100, string? Stage = null, string? SourceId = null)

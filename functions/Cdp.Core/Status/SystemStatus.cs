@@ -37,7 +37,7 @@ public sealed record SystemStatus(DateTimeOffset At, IReadOnlyList<ConsumerStatu
 /// </summary>
 public sealed class StatusService(IEnumerable<IConsumerStatusSource> sources, IDeadLetterStore deadLetters, TimeProvider time)
 {
-    /// <summary>The most dead letters counted per call (pages of 1,000).</summary>
+    /// <summary>The most dead letters counted per call.</summary>
     public const int MaxCounted = 10_000;
 
     public async Task<SystemStatus> ReadAsync(CancellationToken cancellationToken)
@@ -48,23 +48,8 @@ public sealed class StatusService(IEnumerable<IConsumerStatusSource> sources, ID
             consumers.AddRange(await source.ReadAsync(cancellationToken));
         }
 
-        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        string? after = null;
-        var counted = 0;
-        do
-        {
-            var page = await deadLetters.ListAsync(new DeadLetterQuery(after, 1000), cancellationToken);
-            foreach (var letter in page.Letters)
-            {
-                counts[letter.Stage] = counts.GetValueOrDefault(letter.Stage) + 1;
-            }
-
-            counted += page.Letters.Count;
-            after = page.Next;
-        }
-        while (after is not null && counted < MaxCounted);
-
-        return new SystemStatus(time.GetUtcNow(), [.. consumers.OrderBy(c => c.Name, StringComparer.Ordinal)], counts, after is not null);
+        var letters = await deadLetters.CountAsync(MaxCounted, cancellationToken);
+        return new SystemStatus(time.GetUtcNow(), [.. consumers.OrderBy(c => c.Name, StringComparer.Ordinal)], letters.ByStage, letters.Capped);
     }
 
     /// <summary>

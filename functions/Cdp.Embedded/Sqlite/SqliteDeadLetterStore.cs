@@ -56,6 +56,33 @@ public sealed class SqliteDeadLetterStore(SqliteDatabase database) : IDeadLetter
         return Task.FromResult(letters.Count > query.Max ? new DeadLetterPage(letters[..query.Max], letters[query.Max - 1].Id) : new DeadLetterPage(letters, null));
     }
 
+    /// <summary>The letters waiting by stage (one grouped count over the stage index; <paramref name="max"/> bounds the total).</summary>
+    public Task<DeadLetterCounts> CountAsync(int max, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var select = connection.Command("SELECT stage, COUNT(*) FROM (SELECT stage FROM dead_letters LIMIT $limit) GROUP BY stage", ("$limit", max + 1));
+        using var reader = select.ExecuteReader();
+        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            counts[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        var total = counts.Values.Sum();
+        if (total > max)
+        {
+            // One over: take it back from the last stage counted, and say there are more.
+            var last = counts.Keys.Last();
+            counts[last]--;
+            if (counts[last] == 0)
+            {
+                counts.Remove(last);
+            }
+        }
+
+        return Task.FromResult(new DeadLetterCounts(counts, total > max));
+    }
+
     /// <summary>Deletes the letters written before <paramref name="before"/> (their retention is over); returns how many.</summary>
     public Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
         Task.FromResult(database.Delete("DELETE FROM dead_letters WHERE at < $before", ("$before", before.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture))));

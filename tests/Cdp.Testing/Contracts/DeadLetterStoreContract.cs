@@ -48,6 +48,24 @@ public abstract class DeadLetterStoreContract
         Assert.Null((await store.ListAsync(3, CancellationToken.None))[2].SourceId);
     }
 
+    /// <summary>The status API's count: by stage, at most as many as asked for, saying when there are more.</summary>
+    [Fact]
+    public async Task CountAsync_CountsByStage_UpToTheMost_AndSaysWhenThereAreMore()
+    {
+        var store = await CreateAsync();
+        await store.AddAsync(Letter("dl-1", 0), CancellationToken.None);
+        await store.AddAsync(Letter("dl-2", 1), CancellationToken.None);
+        await store.AddAsync(Letter("dl-3", 2) with { Stage = DeadLetter.IngestStage }, CancellationToken.None);
+
+        var all = await store.CountAsync(10, CancellationToken.None);
+        var capped = await store.CountAsync(2, CancellationToken.None);
+
+        Assert.Equal(new Dictionary<string, long> { [DeadLetter.CollectStage] = 2, [DeadLetter.IngestStage] = 1 }, all.ByStage);
+        Assert.False(all.Capped);
+        Assert.True(capped.Capped);
+        Assert.Equal(2, capped.ByStage.Values.Sum());
+    }
+
     [Fact]
     public async Task RemoveAsync_RemovesOne_AndMissingIsNotAnError()
     {
