@@ -1,6 +1,7 @@
 using Cdp.Azure;
 using Cdp.Core;
 using Cdp.Destinations;
+using Cdp.Functions;
 using Cdp.Http;
 using Cdp.Journeys;
 using Microsoft.Azure.Functions.Worker.Builder;
@@ -18,5 +19,6 @@ builder.Services.AddCdpJourneys();
 builder.Services.AddCdpHttp();
 builder.Services.AddCdpDestinations();
 builder.Services.AddJourneyActivities();
+builder.Services.AddCdpTelemetry(builder.Configuration);
 
 builder.Build().Run();

@@ -60,6 +60,7 @@ public static class LocalHost
         services.AddCdpOpenApi();
         services.AddCdpConsole();
         services.AddSingleton<AdminAuthentication>();
+        services.AddCdpTelemetry();
         // Read when the host starts, so any configuration source (a test's too) can turn ingest off.
         services.AddSingleton<IHostedService>(sp => string.Equals(sp.GetRequiredService<IConfiguration>()[IngestVariable], "off", StringComparison.OrdinalIgnoreCase)
             ? new IngestOff()

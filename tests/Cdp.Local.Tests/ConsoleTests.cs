@@ -116,6 +116,7 @@ public sealed class ConsoleTests
         await Assertions.Expect(page.GetByTestId("applied")).ToContainTextAsync("3 in the hour", new() { Timeout = 15_000 }); // the overview refreshes every 5 s
         await Assertions.Expect(page.GetByTestId("merged")).ToContainTextAsync("1 merges in the hour · 1 dead letters", new() { Timeout = 15_000 }); // the overview refreshes every 5 s
         await Assertions.Expect(page.GetByTestId("lag")).ToContainTextAsync("0 waiting for ingest", new() { Timeout = 15_000 }); // the overview refreshes every 5 s
+        await Assertions.Expect(page.GetByTestId("telemetry")).ToContainTextAsync("not exported. Set OTEL_EXPORTER_OTLP_ENDPOINT");
         await Assertions.Expect(page.GetByRole(AriaRole.Img, new() { Name = "Collected and applied: at most" })).ToBeVisibleAsync();
         await ShotAsync(page, "overview");
 

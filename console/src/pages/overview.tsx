@@ -6,6 +6,15 @@ interface Figures {
   deadLetters: number;
   journeys: { journey: Journey; running: number; entered: number }[];
   activity: Activity;
+  telemetry?: Telemetry;
+}
+
+/** Where the host exports traces, metrics and logs (GET /api/status). */
+interface Telemetry {
+  exporter: 'otlp' | 'azureMonitor' | 'none';
+  endpoint?: string;
+  protocol?: string;
+  serviceName?: string;
 }
 
 interface Minute {
@@ -50,11 +59,12 @@ function Chart({ minutes, series, label }: { minutes: Minute[]; series: Series[]
 /** What is there now, refreshed every few seconds. */
 export function Overview() {
   const { data, error } = useLoad<Figures>(async () => {
-    const [segments, letters, journeys, activity] = await Promise.all([
+    const [segments, letters, journeys, activity, status] = await Promise.all([
       get<Segment[]>('segments'),
       get<DeadLetter[]>('deadletters?limit=1000'),
       get<Journey[]>('journeys'),
       get<Activity>('activity?minutes=60'),
+      get<{ telemetry?: Telemetry }>('status'),
     ]);
     const counted = await Promise.all(
       journeys.map(async (journey) => {
@@ -62,12 +72,13 @@ export function Overview() {
         return { journey, running: metrics.statuses.running ?? 0, entered: metrics.entered };
       }),
     );
-    return { segments, deadLetters: letters.length, journeys: counted, activity };
+    return { segments, deadLetters: letters.length, journeys: counted, activity, telemetry: status.telemetry };
   }, [], 5000);
   return (
     <div class="stack">
       <ErrorBox error={error} />
       {data && <Ingest activity={data.activity} />}
+      {data?.telemetry && <TelemetryLine telemetry={data.telemetry} />}
       {data && (
         <div class="tiles">
           <a class="tile" href="#/segments">
@@ -142,5 +153,25 @@ function Ingest({ activity }: { activity: Activity }) {
         <span class="key-deadLettered">━ dead letters</span>, summed over every instance (each writes its minutes every 15 seconds).
       </p>
     </Section>
+  );
+}
+
+/** One line on where traces, metrics and logs go (docs/operations.md, "Traces and metrics"). */
+function TelemetryLine({ telemetry }: { telemetry: Telemetry }) {
+  return (
+    <p class="hint" data-testid="telemetry">
+      {telemetry.exporter === 'otlp' && (
+        <>
+          Traces, metrics and logs: exported over OTLP ({telemetry.protocol}) to <code>{telemetry.endpoint}</code> as{' '}
+          <code>{telemetry.serviceName}</code>.
+        </>
+      )}
+      {telemetry.exporter === 'azureMonitor' && <>Traces and metrics: exported to Application Insights (logs through the Functions host).</>}
+      {telemetry.exporter === 'none' && (
+        <>
+          Traces and metrics: not exported. Set <code>OTEL_EXPORTER_OTLP_ENDPOINT</code> to send them to an OpenTelemetry collector.
+        </>
+      )}
+    </p>
   );
 }

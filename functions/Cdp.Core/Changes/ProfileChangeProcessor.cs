@@ -61,6 +61,8 @@ public sealed class ProfileChangeProcessor(
                 CdpMetrics.ChangesCaughtUp.Add(1, KeyValuePair.Create<string, object?>("reason", known ? "skipped" : "unknown"));
             }
 
+            using var span = CdpTracing.StartChange(change);
+            span?.SetTag("cdp.change.missed_after", missedAfter);
             var readable = (protector is null ? change : change with { Profile = await protector.UnprotectAsync(change.Profile, cancellationToken) }) with { MissedAfter = missedAfter };
             foreach (var subscriber in _subscribers)
             {
@@ -94,12 +96,13 @@ public sealed class ProfileChangeProcessor(
     {
         for (var attempt = 1; ; attempt++)
         {
+            using var span = CdpTracing.StartInternal(subscriber.GetType().Name);
             try
             {
                 await subscriber.OnProfileChangedAsync(readable, context, cancellationToken);
                 return;
             }
-            catch (Exception ex) when (deadLetters is not null && !_failures.IsTransient(ex))
+            catch (Exception ex) when (span.FailedWith(ex) && deadLetters is not null && !_failures.IsTransient(ex))
             {
                 var name = subscriber.GetType().Name;
                 Logs.ProfileChangeFailed(logger, ex, name, stored.ProfileId, stored.Profile.Version, attempt, MaxAttempts);

@@ -214,6 +214,7 @@ public sealed class CollectService(
         bool keepRejected = true,
         string? writeKey = null)
     {
+        using var span = CdpTracing.StartCollect(source.Id);
         var errors = new FieldErrors();
         errors.AddRange(envelopeErrors ?? FieldErrors.None);
         var accepted = new List<Message>(items.Count);
@@ -314,6 +315,7 @@ public sealed class CollectService(
             }
         }
 
+        span?.SetTag("cdp.accepted", accepted.Count).SetTag("cdp.rejected", letters.Count);
         var tag = KeyValuePair.Create<string, object?>("source", source.Id);
         CdpMetrics.MessagesAccepted.Add(accepted.Count, tag);
         CdpMetrics.MessagesRejected.Add(letters.Count, tag);
@@ -363,6 +365,7 @@ public sealed class CollectService(
             ReceivedAt = receivedAt,
             Timestamp = at,
             OriginalTimestamp = original,
+            TraceParent = CdpTracing.CurrentParent,
         };
     }
 

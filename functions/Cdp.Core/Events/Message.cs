@@ -67,6 +67,12 @@ public sealed record Message
     /// <summary>When the server received the message, by the server's clock.</summary>
     public DateTimeOffset? ReceivedAt { get; init; }
 
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the collector's span that accepted the message (<see cref="CdpTracing"/>): ingest's
+    /// span for it continues that trace. Set by the collector (a value a client sends is replaced); null when nothing was traced.
+    /// </summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>The key that orders messages on the stream: the anonymous id, else the user id.</summary>
     /// <remarks>
     /// The device's anonymous id comes first so that a device's anonymous events and the identify that

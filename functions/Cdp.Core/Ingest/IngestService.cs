@@ -316,10 +316,14 @@ public sealed class IngestService(
         {
             foreach (var (message, key, identifiers) in work)
             {
+                using var span = CdpTracing.StartIngest(message);
                 if (written?.Contains(key) == true || await _erased.UsableAsync(session, message, identifiers, cancellationToken) is not { } usable)
                 {
                     continue;
                 }
+
+                // The profile's next version names this span: the change it makes continues the message's trace.
+                var traceParent = CdpTracing.CurrentParent;
 
                 // Anonymized (an erased identifier left out): no traits, no properties, only counts and the event's name.
                 var anonymized = usable != identifiers;
@@ -346,6 +350,7 @@ public sealed class IngestService(
                     }
 
                     belongs ??= holds;
+                    profile.TraceParent = traceParent;
                     return Link(profile, resolved.Linked, at) | _applier.Apply(profile, message, key, at, withTraits: !anonymized);
                 });
                 pending.Messages.Add(key);

@@ -68,6 +68,11 @@ public sealed class JourneyActivities(IProfileStore profiles, IJourneyInstances 
     public async Task<JourneyActionOutcome> RunActionAsync(JourneyActionCall call, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
+        using var span = CdpTracing.StartInternal("cdp.journey.step")
+            ?.SetTag("cdp.journey.id", call.JourneyId)
+            .SetTag("cdp.journey.instance", call.InstanceId)
+            .SetTag("cdp.journey.step", call.Step)
+            .SetTag("cdp.journey.action", call.Action);
         var plugin = Actions.Find(call.Action) ?? throw new InvalidOperationException($"No journey action '{call.Action}' is configured (Cdp:Plugins).");
         if (plugin.ContactsPerson && call.Purpose is { } purpose && !(await AskAsync(new JourneyQuestion(call.ProfileId, JourneyQuestion.Consent, purpose), cancellationToken)).Yes)
         {

@@ -76,6 +76,13 @@ public sealed class Profile
 
     public string Id { get; }
 
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the span that makes the next version (ingest's span of the message applied last):
+    /// written with it, so the change feed's span for that version continues the trace (<see cref="CdpTracing"/>). Not
+    /// read from the stored document; when nobody set it, the current span's.
+    /// </summary>
+    public string? TraceParent { get; set; }
+
     /// <summary>The event time of the message that created the profile; never changes (it orders merge survivors).</summary>
     public DateTimeOffset CreatedAt { get; }
 
@@ -670,7 +677,8 @@ public sealed class Profile
         Claiming: _claiming is not { Count: > 0 } ? null : [.. _claiming],
         Moving: _moving is not { Count: > 0 } ? null : new SortedDictionary<string, string>(_moving, StringComparer.Ordinal),
         CatchUp: CatchUp == Version ? CatchUp : null,
-        Recent: _recent.Count == 0 ? null : string.Join(' ', _recent));
+        Recent: _recent.Count == 0 ? null : string.Join(' ', _recent),
+        TraceParent: TraceParent ?? CdpTracing.CurrentParent);
 
     public static Profile FromDocument(ProfileDocument document)
     {

@@ -17,6 +17,7 @@ namespace Cdp.Core.Profiles;
 /// from what that version changed): written by replaying a change-feed dead letter.
 /// <see cref="Recent"/> holds the shortened keys of the messages recently applied, separated by spaces (one string costs
 /// less in every write than a JSON array); a document written before holds them as the <see cref="RecentMessages"/> array.
+/// <see cref="TraceParent"/> is the W3C <c>traceparent</c> of the span that wrote this version (<see cref="CdpTracing"/>).
 /// </summary>
 public sealed record ProfileDocument(
     int SchemaVersion,
@@ -38,7 +39,8 @@ public sealed record ProfileDocument(
     IReadOnlyDictionary<string, string>? Moving = null,
     IReadOnlyDictionary<string, SegmentExit>? SegmentExits = null,
     long? CatchUp = null,
-    string? Recent = null)
+    string? Recent = null,
+    string? TraceParent = null)
 {
     public const int CurrentSchemaVersion = 2;
 

@@ -28,14 +28,30 @@ public interface IConsumerStatusSource
     Task<IReadOnlyList<ConsumerStatus>> ReadAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>What <c>GET /api/status</c> answers: the consumers, and the dead letters waiting by stage (counted up to <see cref="StatusService.MaxCounted"/>; <see cref="DeadLettersCapped"/> when there are more).</summary>
-public sealed record SystemStatus(DateTimeOffset At, IReadOnlyList<ConsumerStatus> Consumers, IReadOnlyDictionary<string, long> DeadLetters, bool DeadLettersCapped = false);
+/// <summary>
+/// What <c>GET /api/status</c> answers: the consumers, the dead letters waiting by stage (counted up to
+/// <see cref="StatusService.MaxCounted"/>; <see cref="DeadLettersCapped"/> when there are more), and where the host's
+/// traces, metrics and logs go.
+/// </summary>
+public sealed record SystemStatus(DateTimeOffset At, IReadOnlyList<ConsumerStatus> Consumers, IReadOnlyDictionary<string, long> DeadLetters, bool DeadLettersCapped = false, TelemetryStatus? Telemetry = null);
+
+/// <summary>
+/// Where the host exports OpenTelemetry (traces, metrics, logs): the exporter is <c>otlp</c> (to the endpoint, over the
+/// protocol <c>grpc</c> or <c>http/protobuf</c>), <c>azureMonitor</c> (Application Insights) or <c>none</c>; the service
+/// name is the one the telemetry is recorded under.
+/// </summary>
+public sealed record TelemetryStatus(string Exporter, string? Endpoint = null, string? Protocol = null, string? ServiceName = null)
+{
+    public const string Otlp = "otlp";
+    public const string AzureMonitor = "azureMonitor";
+    public const string None = "none";
+}
 
 /// <summary>
 /// The operational view of a host: every consumer's lag and last error, and the dead letters waiting to be replayed
 /// or deleted, by stage. Cheap enough to poll (a few queries); <c>/api/health</c> stays the liveness answer.
 /// </summary>
-public sealed class StatusService(IEnumerable<IConsumerStatusSource> sources, IDeadLetterStore deadLetters, TimeProvider time)
+public sealed class StatusService(IEnumerable<IConsumerStatusSource> sources, IDeadLetterStore deadLetters, TimeProvider time, TelemetryStatus? telemetry = null)
 {
     /// <summary>The most dead letters counted per call.</summary>
     public const int MaxCounted = 10_000;
@@ -49,7 +65,7 @@ public sealed class StatusService(IEnumerable<IConsumerStatusSource> sources, ID
         }
 
         var letters = await deadLetters.CountAsync(MaxCounted, cancellationToken);
-        return new SystemStatus(time.GetUtcNow(), [.. consumers.OrderBy(c => c.Name, StringComparer.Ordinal)], letters.ByStage, letters.Capped);
+        return new SystemStatus(time.GetUtcNow(), [.. consumers.OrderBy(c => c.Name, StringComparer.Ordinal)], letters.ByStage, letters.Capped, telemetry);
     }
 
     /// <summary>
