@@ -48,6 +48,30 @@ public static class CdpMetrics
     /// <summary>Messages carrying an erased identifier: dropped, or applied anonymized (tagged <c>mode</c>).</summary>
     public static readonly Counter<long> Suppressed = Meter.CreateCounter<long>("cdp.ingest.suppressed");
 
+    /// <summary>Messages ingest applied to profiles (first deliveries; repeats are <see cref="DuplicatesSkipped"/>).</summary>
+    public static readonly Counter<long> Applied = Meter.CreateCounter<long>("cdp.ingest.applied");
+
+    /// <summary>Segment rules evaluated on a profile change or a due time (one per segment and profile).</summary>
+    public static readonly Counter<long> SegmentEvaluations = Meter.CreateCounter<long>("cdp.segments.evaluations");
+
+    /// <summary>Profiles that entered a segment, tagged by segment.</summary>
+    public static readonly Counter<long> SegmentsEntered = Meter.CreateCounter<long>("cdp.segments.entered");
+
+    /// <summary>Profiles that left a segment, tagged by segment.</summary>
+    public static readonly Counter<long> SegmentsExited = Meter.CreateCounter<long>("cdp.segments.exited");
+
+    /// <summary>Journey action steps run, tagged by <c>action</c> and <c>outcome</c> (<c>ran</c>, <c>consent_absent</c>, <c>profile_gone</c>, <c>failed</c>: tried again by the step's retries).</summary>
+    public static readonly Counter<long> JourneySteps = Meter.CreateCounter<long>("cdp.journeys.steps");
+
+    /// <summary>Items after a consumer's checkpoints when the status was last read (<c>GET /api/status</c>, the status timer), tagged by <c>consumer</c>.</summary>
+    public static readonly Gauge<long> ConsumerBehind = Meter.CreateGauge<long>("cdp.consumer.behind");
+
+    /// <summary>Age in seconds of the oldest item after a consumer's checkpoints, when the status was last read, tagged by <c>consumer</c>.</summary>
+    public static readonly Gauge<double> ConsumerSecondsBehind = Meter.CreateGauge<double>("cdp.consumer.seconds_behind", unit: "s");
+
+    /// <summary>Dead letters waiting, by <c>stage</c>, when the status was last read.</summary>
+    public static readonly Gauge<long> DeadLettersWaiting = Meter.CreateGauge<long>("cdp.deadletters.waiting");
+
     /// <summary>Messages ingest skipped because they had already been applied, tagged by source.</summary>
     public static readonly Counter<long> DuplicatesSkipped = Meter.CreateCounter<long>("cdp.ingest.duplicates_skipped");
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Cdp.Core;
 using Cdp.Core.Status;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Logs;
@@ -22,7 +23,7 @@ namespace Cdp.Local;
 /// The settings are read from configuration when the host starts (environment, <c>appsettings.json</c>, the
 /// <c>CDP_CONFIG_FILE</c>, a test's), not when services are registered, so every configuration source counts.
 /// </remarks>
-public static class LocalTelemetry
+public static partial class LocalTelemetry
 {
     public const string EndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
     public const string ProtocolVariable = "OTEL_EXPORTER_OTLP_PROTOCOL";
@@ -44,6 +45,7 @@ public static class LocalTelemetry
                 ? new TelemetryStatus(TelemetryStatus.Otlp, export.Endpoint!.ToString(), export.Protocol == OtlpExportProtocol.HttpProtobuf ? "http/protobuf" : "grpc", ServiceName.Of(sp.GetRequiredService<IConfiguration>()))
                 : new TelemetryStatus(TelemetryStatus.None);
         });
+        services.AddHostedService<StatusGauges>();
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddDetector(sp => new ServiceName(sp.GetRequiredService<IConfiguration>())))
             .WithTracing(tracing => tracing
@@ -74,6 +76,41 @@ public static class LocalTelemetry
 
         public Resource Detect() => ResourceBuilder.CreateEmpty().AddService(Of(configuration)).Build();
     }
+
+    /// <summary>
+    /// Reads the status every <see cref="Interval"/> while telemetry is exported, so that each consumer's lag and the dead
+    /// letters waiting reach the metrics (<c>cdp.consumer.behind</c>, <c>cdp.consumer.seconds_behind</c>,
+    /// <c>cdp.deadletters.waiting</c>); the Function App's status timer does the same there.
+    /// </summary>
+    private sealed class StatusGauges(TelemetryExport export, StatusService status, TimeProvider time, ILogger<StatusGauges> logger) : BackgroundService
+    {
+        public static readonly TimeSpan Interval = TimeSpan.FromSeconds(15);
+
+        protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+        {
+            if (!export.Enabled)
+            {
+                return;
+            }
+
+            using var timer = new PeriodicTimer(Interval, time);
+            do
+            {
+                try
+                {
+                    await status.ReadAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    StatusUnreadable(logger, ex);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+    }
+
+    [LoggerMessage(EventId = 262, Level = LogLevel.Warning, Message = "The status could not be read for the lag metrics; trying again at the next interval.")]
+    private static partial void StatusUnreadable(ILogger logger, Exception exception);
 
     private sealed class NoProcessor<T> : BaseProcessor<T>;
 

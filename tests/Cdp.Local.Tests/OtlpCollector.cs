@@ -9,14 +9,15 @@ namespace Cdp.Local.Tests;
 /// <summary>
 /// A stand-in for an OpenTelemetry collector: OTLP over HTTP (<c>http/protobuf</c>) on a loopback port. It decodes
 /// the spans of <c>/v1/traces</c> (trace id, span id, parent, name, scope, string and integer attributes) from the
-/// protobuf wire format of opentelemetry-proto's <c>ExportTraceServiceRequest</c>, and counts the requests of
-/// <c>/v1/metrics</c> and <c>/v1/logs</c>.
+/// protobuf wire format of opentelemetry-proto's <c>ExportTraceServiceRequest</c>, the metric names of
+/// <c>/v1/metrics</c>, and counts the requests of each signal.
 /// </summary>
 public sealed class OtlpCollector : IDisposable
 {
     private readonly WebApplication _server;
     private readonly ConcurrentQueue<OtlpSpan> _spans = new();
     private readonly ConcurrentDictionary<string, int> _requests = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _metrics = new(StringComparer.Ordinal);
 
     public OtlpCollector()
     {
@@ -31,6 +32,15 @@ public sealed class OtlpCollector : IDisposable
                     _spans.Enqueue(span);
                 }
             }
+            else if (signal == "metrics")
+            {
+                // ExportMetricsServiceRequest { repeated ResourceMetrics resource_metrics = 1 { repeated ScopeMetrics
+                // scope_metrics = 2 { repeated Metric metrics = 2 { string name = 1 } } } }
+                foreach (var name in Messages(body.ToArray(), 1).SelectMany(r => Messages(r, 2)).SelectMany(m => Messages(m, 2)).SelectMany(m => Strings(m, 1)))
+                {
+                    _metrics[name] = true;
+                }
+            }
 
             _requests.AddOrUpdate(signal, 1, (_, n) => n + 1);
             // An empty Export*ServiceResponse: everything accepted.
@@ -43,6 +53,9 @@ public sealed class OtlpCollector : IDisposable
     public Uri Endpoint { get; }
 
     public IReadOnlyList<OtlpSpan> Spans => [.. _spans];
+
+    /// <summary>The names of the metrics received.</summary>
+    public IReadOnlySet<string> MetricNames => _metrics.Keys.ToHashSet(StringComparer.Ordinal);
 
     /// <summary>How many export requests a signal (<c>traces</c>, <c>metrics</c>, <c>logs</c>) received.</summary>
     public int Requests(string signal) => _requests.GetValueOrDefault(signal);

@@ -56,8 +56,10 @@ public class TelemetryTests
         // Every span from the journey step up is in the trace, and the chain reaches the collector's span.
         Assert.Contains(collect, Ancestors(spans, step));
 
-        // Metrics and logs go to the same collector.
-        await Eventually.GetAsync(() => Task.FromResult<object?>(collector.Requests("metrics") > 0 && collector.Requests("logs") > 0 ? collector : null), _ => true);
+        // Metrics and logs go to the same collector: the domain's counters of this message's path, and the consumers' lag.
+        string[] expected = ["cdp.collect.accepted", "cdp.ingest.applied", "cdp.segments.evaluations", "cdp.segments.entered", "cdp.journeys.steps", "cdp.consumer.behind", "cdp.consumer.seconds_behind"];
+        await Eventually.GetAsync(() => Task.FromResult<object?>(expected.All(collector.MetricNames.Contains) ? collector : null), _ => true);
+        Assert.True(collector.Requests("logs") > 0);
 
         // The overview says where telemetry goes.
         var status = (await client.GetFromJsonAsync<JsonObject>("/api/status"))!;

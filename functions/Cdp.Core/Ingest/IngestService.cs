@@ -139,6 +139,7 @@ public sealed class IngestService(
         }
 
         activity?.Applied(work.Count);
+        CdpMetrics.Applied.Add(work.Count);
         Logs.BatchIngested(logger, batch.Count, changed, duplicates, deadLettered);
         return new IngestSummary(batch.Count, changed, duplicates, deadLettered);
     }

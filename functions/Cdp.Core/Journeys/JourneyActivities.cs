@@ -76,17 +76,35 @@ public sealed class JourneyActivities(IProfileStore profiles, IJourneyInstances 
         var plugin = Actions.Find(call.Action) ?? throw new InvalidOperationException($"No journey action '{call.Action}' is configured (Cdp:Plugins).");
         if (plugin.ContactsPerson && call.Purpose is { } purpose && !(await AskAsync(new JourneyQuestion(call.ProfileId, JourneyQuestion.Consent, purpose), cancellationToken)).Yes)
         {
+            Stepped("consent_absent");
             return new JourneyActionOutcome(false, ConsentAbsent: true);
         }
 
         if (await PersonAsync(call.ProfileId, cancellationToken) is not { } person)
         {
+            Stepped("profile_gone");
             return new JourneyActionOutcome(false);
         }
 
         var settings = JsonNode.Parse(call.Settings) as JsonObject ?? [];
-        await plugin.RunAsync(new JourneyActionRun(call.JourneyId, call.JourneyVersion, call.InstanceId, call.Step, $"{call.InstanceId}/{call.Step}", settings, person), cancellationToken);
+        try
+        {
+            await plugin.RunAsync(new JourneyActionRun(call.JourneyId, call.JourneyVersion, call.InstanceId, call.Step, $"{call.InstanceId}/{call.Step}", settings, person), cancellationToken);
+        }
+        catch (Exception ex) when (span.FailedWith(ex))
+        {
+            Stepped("failed");
+            throw;
+        }
+
+        Stepped("ran");
         return new JourneyActionOutcome(true);
+
+        void Stepped(string outcome)
+        {
+            span?.SetTag("cdp.journey.outcome", outcome);
+            CdpMetrics.JourneySteps.Add(1, KeyValuePair.Create<string, object?>("action", call.Action), KeyValuePair.Create<string, object?>("outcome", outcome));
+        }
     }
 
     /// <summary>

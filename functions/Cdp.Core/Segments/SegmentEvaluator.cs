@@ -137,6 +137,7 @@ public sealed class SegmentEvaluator(
         for (var attempt = 1; ; attempt++)
         {
             var now = at ?? time.GetUtcNow();
+            CdpMetrics.SegmentEvaluations.Add(affected.Count);
             var (entered, exited, next) = document.MergedInto is null ? Decide(document, affected, now, failures is null ? LogFailure : failures.Record) : ([], [.. document.Memberships.Keys], null);
             if (next is { } when)
             {
@@ -154,6 +155,8 @@ public sealed class SegmentEvaluator(
             if (await profiles.TryReplaceAsync(profile, versionTag, cancellationToken) is not null)
             {
                 Logs.SegmentsChanged(logger, document.Id, entered.Count, exited.Count);
+                entered.ForEach(id => CdpMetrics.SegmentsEntered.Add(1, KeyValuePair.Create<string, object?>("segment", id)));
+                exited.ForEach(id => CdpMetrics.SegmentsExited.Add(1, KeyValuePair.Create<string, object?>("segment", id)));
                 return;
             }
 

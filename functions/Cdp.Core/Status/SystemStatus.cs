@@ -64,7 +64,19 @@ public sealed class StatusService(IEnumerable<IConsumerStatusSource> sources, ID
             consumers.AddRange(await source.ReadAsync(cancellationToken));
         }
 
+        foreach (var consumer in consumers.Where(c => c.Behind is not null))
+        {
+            var tag = KeyValuePair.Create<string, object?>("consumer", consumer.Name);
+            CdpMetrics.ConsumerBehind.Record(consumer.Behind!.Value, tag);
+            CdpMetrics.ConsumerSecondsBehind.Record(consumer.SecondsBehind ?? 0, tag);
+        }
+
         var letters = await deadLetters.CountAsync(MaxCounted, cancellationToken);
+        foreach (var (stage, count) in letters.ByStage)
+        {
+            CdpMetrics.DeadLettersWaiting.Record(count, KeyValuePair.Create<string, object?>("stage", stage));
+        }
+
         return new SystemStatus(time.GetUtcNow(), [.. consumers.OrderBy(c => c.Name, StringComparer.Ordinal)], letters.ByStage, letters.Capped, telemetry);
     }
 
