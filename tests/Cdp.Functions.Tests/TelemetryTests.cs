@@ -26,10 +26,10 @@ public sealed class TelemetryTests
         Assert.Equal(TelemetryStatus.AzureMonitor, provider.GetRequiredService<TelemetryStatus>().Exporter);
         Assert.NotNull(provider.GetRequiredService<TracerProvider>());
         Assert.NotNull(provider.GetRequiredService<MeterProvider>());
-        // The tracer provider listens to the domain's source and Durable Task's: their spans are recorded.
+        // The tracer provider listens to the domain's source and Durable Task's (without a listener there is no span; which
+        // are recorded is the exporter's rate-limited sampler's choice).
         using var span = CdpTracing.StartInternal("probe");
         Assert.NotNull(span);
-        Assert.True(span.Recorded);
         using var durable = new ActivitySource(FunctionTelemetry.DurableTaskSource).StartActivity("durable-probe");
         Assert.NotNull(durable);
     }
