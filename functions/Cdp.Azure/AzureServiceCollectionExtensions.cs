@@ -64,6 +64,11 @@ public static class AzureServiceCollectionExtensions
         services.AddSingleton(sp => new CosmosPrivacy(ContainerFor(sp, CosmosContainers.Erasures), ContainerFor(sp, CosmosContainers.DataKeys)));
         services.AddSingleton<Core.Privacy.IErasureStore>(sp => sp.GetRequiredService<CosmosPrivacy>());
         services.AddSingleton<Core.Privacy.IDataKeyStore>(sp => sp.GetRequiredService<CosmosPrivacy>());
+        services.AddSingleton(sp => new Core.Privacy.MasterKeys(
+            sp.GetRequiredService<Core.Privacy.IDataKeyStore>(),
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Core.Privacy.PrivacyOptions>>(),
+            KeyWrapperFor(sp.GetRequiredService<IConfiguration>()),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Core.Privacy.IAuditLog>(sp => new CosmosAuditLog(ContainerFor(sp, CosmosContainers.Audit)));
         services.AddSingleton<IIdentityLedger>(sp => new CosmosIdentityLedger(
             ContainerFor(sp, CosmosContainers.Ledger)));
@@ -118,6 +123,15 @@ public static class AzureServiceCollectionExtensions
     /// The Cosmos DB client: <c>CosmosConnection</c> as a connection string when set (emulators only), else
     /// <c>CosmosConnection__accountEndpoint</c> with a token credential.
     /// </summary>
+    /// <summary>The Key Vault key that wraps the master keys (<c>KeyVaultKey__keyUri</c>, identity-based); null when none is set.</summary>
+    public static Core.Privacy.IKeyWrapper? KeyWrapperFor(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration.GetSection(AzureSettings.KeyVaultKey)["keyUri"] is { Length: > 0 } keyUri
+            ? new KeyVault.KeyVaultKeyWrapper(new Uri(keyUri), AzureConnections.CredentialFor(configuration, AzureSettings.KeyVaultKey))
+            : null;
+    }
+
     public static CosmosClient CreateCosmosClient(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);

@@ -12,6 +12,12 @@ public static class AzureSettings
     /// <summary>Connection prefix for Cosmos DB: <c>CosmosConnection__accountEndpoint</c>.</summary>
     public const string CosmosConnection = "CosmosConnection";
 
+    /// <summary>
+    /// The Key Vault key that wraps the master keys (identity-based: <c>KeyVaultKey__keyUri</c>, the key's URI without a
+    /// version, and <c>KeyVaultKey__clientId</c>); the app's identity needs its wrapKey and unwrapKey operations.
+    /// </summary>
+    public const string KeyVaultKey = "KeyVaultKey";
+
     /// <summary>Connection prefix for the dead-letter blobs: <c>DeadLetterStorage__blobServiceUri</c>.</summary>
     public const string DeadLetterStorage = "DeadLetterStorage";
 

@@ -73,6 +73,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Privacy.ErasureService>();
         services.AddSingleton<Privacy.AuditService>();
         services.AddOptions<Access.AdminOptions>().BindConfiguration(Access.AdminOptions.Section);
+        services.TryAddSingleton<Privacy.MasterKeys>(); // a host may build it with its key wrapper first
         services.AddSingleton<Privacy.PersonalDataProtector>();
         services.AddOptions<Privacy.PrivacyOptions>()
             .BindConfiguration(Privacy.PrivacyOptions.Section)

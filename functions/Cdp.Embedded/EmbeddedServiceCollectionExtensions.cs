@@ -118,7 +118,9 @@ public static class EmbeddedServiceCollectionExtensions
             }
         }).Validate(journeys => journeys.WebhookSecret.Length > 0, "Cdp:Journeys:WebhookSecret: the key journey webhooks are signed with.").ValidateOnStart();
 
-        // Likewise the master key that wraps each profile's data key (personal values at rest are encrypted).
+        // The data folder's key file wraps the master keys (generations, MasterKeys); data keys wrapped before generations
+        // existed were wrapped by the same file's key directly, and are read with it as the configured master key.
+        services.AddSingleton<Core.Privacy.IKeyWrapper, Privacy.FileKeyWrapper>();
         services.AddOptions<Core.Privacy.PrivacyOptions>().PostConfigure<IOptions<EmbeddedOptions>>((privacy, embedded) =>
         {
             if (string.IsNullOrEmpty(privacy.MasterKey))

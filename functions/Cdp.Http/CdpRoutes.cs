@@ -50,6 +50,12 @@ public static class CdpRoutes
     /// <summary><c>GET</c>: an erasure's status, and once completed its receipt.</summary>
     public const string PrivacyErasure = "privacy/erasures/{id}";
 
+    /// <summary><c>POST</c>: a new master key generation (rotation), every generation rewrapped with the key wrapper's current version.</summary>
+    public const string PrivacyMasterKeys = "privacy/master-keys";
+
+    /// <summary><c>POST</c> with optional <c>?after=&amp;limit=</c>: rewrap a page of data keys onto the latest master key generation.</summary>
+    public const string PrivacyMasterKeysRewrap = "privacy/master-keys/rewrap";
+
     /// <summary><c>GET</c> with optional <c>?from=&amp;to=&amp;profileId=&amp;actor=&amp;action=&amp;limit=</c>: the audit trail of the admin API, newest first.</summary>
     public const string Audit = "audit";
 

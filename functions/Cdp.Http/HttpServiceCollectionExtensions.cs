@@ -22,6 +22,7 @@ public static class HttpServiceCollectionExtensions
         services.AddSingleton<JourneyHandler>();
         services.AddSingleton<ConsentHandler>();
         services.AddSingleton<PrivacyHandler>();
+        services.AddSingleton<MasterKeyHandler>();
         services.AddSingleton<AuditHandler>();
         services.AddSingleton<SourceHandler>();
         services.AddSingleton<DestinationHandler>();

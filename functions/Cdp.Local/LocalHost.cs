@@ -171,6 +171,13 @@ public static class LocalHost
         admin.MapGet(CdpRoutes.PrivacyErasure, (string id, PrivacyHandler handler, CancellationToken ct) => handler.GetErasureAsync(id, ct))
             .Operation("getErasure", "Privacy", "An erasure's status, and once completed its receipt")
             .Produces<ErasureView>().ProducesProblem(404);
+        admin.MapPost(CdpRoutes.PrivacyMasterKeys, (MasterKeyHandler handler, CancellationToken ct) => handler.RotateAsync(ct))
+            .Operation("rotateMasterKey", "Privacy", "Rotate the master key", "Adds a master key generation that wraps new data keys, and rewraps every generation with the key wrapper's current version. Then rewrap the data keys (rewrapMasterKeys) until 'next' is null.")
+            .Produces<MasterKeyRotation>().ProducesProblem(409);
+        admin.MapPost(CdpRoutes.PrivacyMasterKeysRewrap, (HttpRequest request, MasterKeyHandler handler, CancellationToken ct) => handler.RewrapAsync(request, ct))
+            .Operation("rewrapMasterKeys", "Privacy", "Rewrap a page of data keys onto the latest master key", "Keys shredded or changed meanwhile are left alone; 'next' names the next page (null: done).")
+            .Query("after", Text, "The 'next' of the previous page.").Query("limit", Number, "How many (1 to 1,000; 500 when absent).")
+            .Produces<MasterKeyRewrap>().ProducesValidationProblem().ProducesProblem(409);
         admin.MapGet(CdpRoutes.Audit, (HttpRequest request, AuditHandler handler, CancellationToken ct) => handler.QueryAsync(request, ct))
             .Operation("queryAudit", "Privacy", "The admin API's audit trail, newest first")
             .Query("from", Text, "ISO 8601 date-time.").Query("to", Text, "ISO 8601 date-time.").Query("profileId", Text, "Calls that named this profile.")

@@ -188,6 +188,16 @@ public partial class FunctionMetadataTests
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"privacy/erasures/{id}"}""",
             """{"name":"$return","type":"http","direction":"Out"}""",
         ],
+        ["RotateMasterKeyFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["post"],"route":"privacy/master-keys"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
+        ["RewrapMasterKeysFunction"] =
+        [
+            """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["post"],"route":"privacy/master-keys/rewrap"}""",
+            """{"name":"$return","type":"http","direction":"Out"}""",
+        ],
         ["GetAuditFunction"] =
         [
             """{"name":"request","type":"httpTrigger","direction":"In","authLevel":"Function","methods":["get"],"route":"audit"}""",

@@ -214,6 +214,9 @@ public partial class ApiDocumentTests
         var erasure = await CallAsync("POST", "/api/privacy/erasures", body: """{"identifier":"email:walk@example.com","reason":"asked"}""", expect: 202);
         await CallAsync("GET", "/api/privacy/erasures/{id}", $"/api/privacy/erasures/{erasure!["id"]!.GetValue<string>()}", expect: 200);
         await CallAsync("POST", "/api/privacy/erasures", body: """{"identifier":"nonsense"}""", expect: 400);
+        await CallAsync("POST", "/api/privacy/master-keys", expect: 200);
+        await CallAsync("POST", "/api/privacy/master-keys/rewrap", "/api/privacy/master-keys/rewrap?limit=100", expect: 200);
+        await CallAsync("POST", "/api/privacy/master-keys/rewrap", "/api/privacy/master-keys/rewrap?limit=0", expect: 400);
         await CallAsync("DELETE", "/api/profiles/{id}", "/api/profiles/nobody", expect: 404);
         await CallAsync("DELETE", "/api/segments/{id}", "/api/segments/pro", expect: 202);
         await CallAsync("DELETE", "/api/journeys/{id}", "/api/journeys/care", expect: 204);

@@ -51,4 +51,54 @@ public sealed class CosmosPrivacy(Container erasures, Container keys) : IErasure
     }
 
     public Task<bool> DeleteAsync(string profileId, CancellationToken cancellationToken) => CosmosItems.DeleteAsync(keys, profileId, profileId, cancellationToken);
+
+    /// <summary>A read for the item's ETag, then a replace if-match: false when it changed or went meanwhile.</summary>
+    public async Task<bool> ReplaceAsync(string id, byte[] expected, byte[] replacement, CancellationToken cancellationToken)
+    {
+        string etag;
+        using (var read = await keys.ReadItemStreamAsync(id, new PartitionKey(id), cancellationToken: cancellationToken))
+        {
+            if (read.StatusCode == HttpStatusCode.NotFound)
+            {
+                return false;
+            }
+
+            read.EnsureSuccessStatusCode();
+            var item = await CosmosJson.ReadAsync<JsonElement>(read.Content, cancellationToken);
+            if (!item.GetProperty("wrapped").GetBytesFromBase64().AsSpan().SequenceEqual(expected))
+            {
+                return false;
+            }
+
+            etag = read.Headers.ETag;
+        }
+
+        using var body = new MemoryStream(CosmosItems.ToItem(new { wrapped = replacement }, id));
+        using var replaced = await keys.ReplaceItemStreamAsync(body, id, new PartitionKey(id), new ItemRequestOptions { IfMatchEtag = etag, EnableContentResponseOnWrite = false }, cancellationToken);
+        if (replaced.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        replaced.EnsureSuccessStatusCode();
+        return true;
+    }
+
+    /// <summary>A page of the container's read feed (rotation, not a hot path); the cursor is Cosmos DB's continuation token.</summary>
+    public async Task<DataKeyPage> ListAsync(string? cursor, int limit, CancellationToken cancellationToken)
+    {
+        using var feed = keys.GetItemQueryStreamIterator((string?)null, cursor, new QueryRequestOptions { MaxItemCount = limit });
+        if (!feed.HasMoreResults)
+        {
+            return new DataKeyPage([], null);
+        }
+
+        using var page = await feed.ReadNextAsync(cancellationToken);
+        page.EnsureSuccessStatusCode();
+        var body = await CosmosJson.ReadAsync<JsonElement>(page.Content, cancellationToken);
+        var found = body.GetProperty("Documents").EnumerateArray()
+            .Select(item => KeyValuePair.Create(item.GetProperty("id").GetString()!, item.GetProperty("wrapped").GetBytesFromBase64()))
+            .ToList();
+        return new DataKeyPage(found, page.ContinuationToken);
+    }
 }

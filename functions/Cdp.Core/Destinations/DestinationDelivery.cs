@@ -63,7 +63,7 @@ public sealed class DestinationDelivery(
 
         if (selected.Items.Count > 0)
         {
-            var opened = secrets.Open(destination);
+            var opened = await secrets.OpenAsync(destination, cancellationToken);
             var pipeline = Pipeline(options.Value.MaxAttempts);
             foreach (var chunk in selected.Items.Chunk(Math.Max(1, client.MaxBatch)))
             {
@@ -98,7 +98,7 @@ public sealed class DestinationDelivery(
             return "The body is not a JSON object (an item to send).";
         }
 
-        var result = await SendAsync(Pipeline(1), client, destination, secrets.Open(destination), [item], cancellationToken);
+        var result = await SendAsync(Pipeline(1), client, destination, await secrets.OpenAsync(destination, cancellationToken), [item], cancellationToken);
         var now = time.GetUtcNow();
         if (result.Outcome == DeliveryOutcome.Delivered && result.Refused is not { Count: > 0 })
         {

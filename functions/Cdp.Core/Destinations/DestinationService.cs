@@ -55,7 +55,7 @@ public sealed partial class DestinationService(
         }
 
         var existing = errors.Count == 0 ? await store.GetAsync(id!, cancellationToken) : null;
-        var destination = Read(id ?? string.Empty, request, existing?.Destination, errors);
+        var destination = await ReadAsync(id ?? string.Empty, request, existing?.Destination, errors, cancellationToken);
         if (errors.Count > 0)
         {
             return DestinationSaveResult.Invalid(errors);
@@ -85,7 +85,7 @@ public sealed partial class DestinationService(
             destination.Events, destination.Audiences, destination.Mapping, destination.Purpose);
     }
 
-    private DestinationDefinition Read(string id, DestinationDefinition request, DestinationDefinition? existing, FieldErrors errors)
+    private async Task<DestinationDefinition> ReadAsync(string id, DestinationDefinition request, DestinationDefinition? existing, FieldErrors errors, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Name))
         {
@@ -154,7 +154,7 @@ public sealed partial class DestinationService(
 
         // Secrets: those given replace, an empty one removes, those left out are kept (sealed as they are).
         var sealedSecrets = new Dictionary<string, string>(existing?.Secrets ?? [], StringComparer.Ordinal);
-        var clear = existing is null ? new Dictionary<string, string>(StringComparer.Ordinal) : new Dictionary<string, string>(secrets.Open(existing), StringComparer.Ordinal);
+        var clear = existing is null ? new Dictionary<string, string>(StringComparer.Ordinal) : new Dictionary<string, string>(await secrets.OpenAsync(existing, cancellationToken), StringComparer.Ordinal);
         foreach (var (name, value) in request.Secrets ?? [])
         {
             if (value is null || value.Length > MaxSecretLength)
@@ -168,7 +168,7 @@ public sealed partial class DestinationService(
             }
             else
             {
-                sealedSecrets[name] = secrets.Seal(id, name, value);
+                sealedSecrets[name] = await secrets.SealAsync(id, name, value, cancellationToken);
                 clear[name] = value;
             }
         }

@@ -12,7 +12,7 @@ namespace Cdp.Core.Privacy;
 /// Personal data at rest: the values of personal traits (<see cref="PrivacyOptions.PersonalTraits"/>, with their kept
 /// history) and of personal identifier types in a stored profile are encrypted with AES-256-GCM under the profile's
 /// own data key, bound to the profile and field (associated data), as <c>enc:v1:{base64url(nonce|ciphertext|tag)}</c>.
-/// Data keys are random, wrapped by the master key (AES-256-GCM) and kept in <see cref="IDataKeyStore"/>; an erasure
+/// Data keys are random, wrapped by a master key (<see cref="MasterKeys"/>) and kept in <see cref="IDataKeyStore"/>; an erasure
 /// deletes them (<see cref="ShredAsync"/>), after which every copy of those values — backups, replicas, a document
 /// read before — stays unreadable. Profile stores call <see cref="ProtectAsync"/> before writing and
 /// <see cref="UnprotectAsync"/> after reading; the domain sees clear values. Without a master key, nothing is encrypted.
@@ -26,32 +26,30 @@ public sealed class PersonalDataProtector
     private const int MaxCachedKeys = 100_000;
 
     private readonly IDataKeyStore _keys;
-    private readonly byte[]? _master;
+    private readonly MasterKeys _master;
     private readonly HashSet<string> _traits;
     private readonly HashSet<string> _identifierTypes;
     private readonly ConcurrentDictionary<string, byte[]> _cache = new(StringComparer.Ordinal);
 
+    /// <summary>With the configured master key only (<c>Cdp:Privacy:MasterKey</c>; tests, tools).</summary>
     public PersonalDataProtector(IDataKeyStore keys, IOptions<PrivacyOptions> options)
+        : this(keys, options, new MasterKeys(keys, options))
+    {
+    }
+
+    public PersonalDataProtector(IDataKeyStore keys, IOptions<PrivacyOptions> options, MasterKeys masterKeys)
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(masterKeys);
         _keys = keys;
-        var value = options.Value;
-        if (!string.IsNullOrWhiteSpace(value.MasterKey))
-        {
-            _master = Convert.FromBase64String(value.MasterKey);
-            if (_master.Length != KeySize)
-            {
-                throw new OptionsValidationException(PrivacyOptions.Section, typeof(PrivacyOptions), [$"{PrivacyOptions.Section}:MasterKey must be {KeySize} bytes in base64."]);
-            }
-        }
-
-        _traits = new HashSet<string>(value.PersonalTraits, StringComparer.Ordinal);
-        _identifierTypes = new HashSet<string>(value.PersonalIdentifierTypes, StringComparer.Ordinal);
+        _master = masterKeys;
+        _traits = new HashSet<string>(options.Value.PersonalTraits, StringComparer.Ordinal);
+        _identifierTypes = new HashSet<string>(options.Value.PersonalIdentifierTypes, StringComparer.Ordinal);
     }
 
-    /// <summary>True when a master key is configured: personal values are written encrypted.</summary>
-    public bool Enabled => _master is not null;
+    /// <summary>True when a master key is configured (a key wrapper, or the configured key): personal values are written encrypted.</summary>
+    public bool Enabled => _master.Enabled;
 
     /// <summary>The document as it is stored: personal values encrypted (the profile's data key is created on first need).</summary>
     public async ValueTask<ProfileDocument> ProtectAsync(ProfileDocument document, CancellationToken cancellationToken)
@@ -165,11 +163,10 @@ public sealed class PersonalDataProtector
             return cached;
         }
 
-        var master = _master ?? throw new InvalidOperationException($"Profile '{profileId}' holds encrypted personal data but no master key is configured ({PrivacyOptions.Section}:MasterKey).");
         var wrapped = await _keys.GetAsync(profileId, cancellationToken);
         if (wrapped is null && create)
         {
-            wrapped = await _keys.AddOnceAsync(profileId, Wrap(master, profileId, RandomNumberGenerator.GetBytes(KeySize)), cancellationToken);
+            wrapped = await _keys.AddOnceAsync(profileId, await _master.WrapAsync(profileId, RandomNumberGenerator.GetBytes(KeySize), cancellationToken), cancellationToken);
         }
 
         if (wrapped is null)
@@ -177,7 +174,7 @@ public sealed class PersonalDataProtector
             return null;
         }
 
-        var key = Unwrap(master, profileId, wrapped);
+        var key = await _master.UnwrapAsync(profileId, wrapped, cancellationToken);
         if (_cache.Count >= MaxCachedKeys)
         {
             _cache.Clear();
@@ -185,18 +182,6 @@ public sealed class PersonalDataProtector
 
         _cache[profileId] = key;
         return key;
-    }
-
-    private static byte[] Wrap(byte[] master, string profileId, byte[] key)
-    {
-        using var aes = Sealing.Cipher(master);
-        return Sealing.Seal(aes, Encoding.UTF8.GetBytes("cdp-data-key\n" + profileId), key);
-    }
-
-    private static byte[] Unwrap(byte[] master, string profileId, byte[] wrapped)
-    {
-        using var aes = Sealing.Cipher(master);
-        return Sealing.Open(aes, Encoding.UTF8.GetBytes("cdp-data-key\n" + profileId), wrapped);
     }
 
     private static string Encrypt(AesGcm aes, string profileId, string field, string text) =>

@@ -6,7 +6,7 @@ namespace Cdp.Core.Privacy;
 /// AES-256-GCM as Cdp seals data at rest (personal values, data keys, destination secrets): nonce | ciphertext | tag,
 /// a fresh random nonce every time, bound to what it belongs to by the associated data.
 /// </summary>
-internal static class Sealing
+public static class Sealing
 {
     public const int NonceSize = 12;
     public const int TagSize = 16;

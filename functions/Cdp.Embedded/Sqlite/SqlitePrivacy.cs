@@ -53,4 +53,28 @@ public sealed class SqlitePrivacy(SqliteDatabase database) : IErasureStore, IDat
 
     public Task<bool> DeleteAsync(string profileId, CancellationToken cancellationToken) =>
         Task.FromResult(database.Delete("DELETE FROM data_keys WHERE profile_id = $profile", ("$profile", profileId)) > 0);
+
+    public Task<bool> ReplaceAsync(string id, byte[] expected, byte[] replacement, CancellationToken cancellationToken) =>
+        Task.FromResult(database.Write(transaction =>
+        {
+            using var update = transaction.Command(
+                "UPDATE data_keys SET wrapped = $replacement WHERE profile_id = $id AND wrapped = $expected", ("$id", id), ("$expected", expected), ("$replacement", replacement));
+            return update.ExecuteNonQuery() == 1;
+        }));
+
+    /// <summary>By id; the cursor is the last id of the previous page.</summary>
+    public Task<DataKeyPage> ListAsync(string? cursor, int limit, CancellationToken cancellationToken)
+    {
+        using var connection = database.Open();
+        using var select = connection.Command(
+            "SELECT profile_id, wrapped FROM data_keys WHERE profile_id > $after ORDER BY profile_id LIMIT $limit", ("$after", cursor ?? string.Empty), ("$limit", limit + 1));
+        using var reader = select.ExecuteReader();
+        var keys = new List<KeyValuePair<string, byte[]>>();
+        while (reader.Read())
+        {
+            keys.Add(KeyValuePair.Create(reader.GetString(0), (byte[])reader.GetValue(1)));
+        }
+
+        return Task.FromResult(keys.Count > limit ? new DataKeyPage(keys[..limit], keys[limit - 1].Key) : new DataKeyPage(keys, null));
+    }
 }

@@ -286,6 +286,39 @@ public abstract class ErasureContract
         Assert.Equal(1, anonymous.Counters["identify"].Count);
     }
 
+    [Fact]
+    public async Task DataKeys_AreListedPageByPage_AndReplacedOnlyWhileUnchanged_NeverBroughtBackOnceDeleted()
+    {
+        var run = Guid.NewGuid().ToString("N")[..8];
+        var ids = Enumerable.Range(0, 5).Select(i => $"keys-{run}-{i}").ToList();
+        foreach (var id in ids)
+        {
+            await Keys.AddOnceAsync(id, [1, (byte)id[^1]], CancellationToken.None);
+        }
+
+        // Every key is listed once, however the pages fall (other tests' keys may be there too).
+        var listed = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await Keys.ListAsync(cursor, 2, CancellationToken.None);
+            Assert.True(page.Keys.Count <= 2);
+            listed.AddRange(page.Keys.Select(k => k.Key));
+            cursor = page.Next;
+        }
+        while (cursor is not null);
+        Assert.Equal(ids, listed.Where(ids.Contains).Order(StringComparer.Ordinal));
+        Assert.Equal(listed.Count, listed.Distinct(StringComparer.Ordinal).Count());
+
+        Assert.True(await Keys.ReplaceAsync(ids[0], [1, (byte)ids[0][^1]], [2, 2], CancellationToken.None));
+        Assert.Equal([2, 2], await Keys.GetAsync(ids[0], CancellationToken.None));
+        Assert.False(await Keys.ReplaceAsync(ids[0], [1, (byte)ids[0][^1]], [3, 3], CancellationToken.None)); // changed meanwhile
+        Assert.Equal([2, 2], await Keys.GetAsync(ids[0], CancellationToken.None));
+        Assert.True(await Keys.DeleteAsync(ids[1], CancellationToken.None));
+        Assert.False(await Keys.ReplaceAsync(ids[1], [1, (byte)ids[1][^1]], [3, 3], CancellationToken.None)); // shredded
+        Assert.Null(await Keys.GetAsync(ids[1], CancellationToken.None));
+    }
+
     /// <summary>Ingest over this adapter's stores (the processed-message log off: each profile's recent keys dedupe).</summary>
     private IngestService Ingest(IdentityRules rules, IProfileStore profiles, IDeadLetterStore deadLetters)
     {

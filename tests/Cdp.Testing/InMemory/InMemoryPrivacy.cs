@@ -22,4 +22,13 @@ public sealed class InMemoryPrivacy : IErasureStore, IDataKeyStore
     public Task<byte[]> AddOnceAsync(string profileId, byte[] wrapped, CancellationToken cancellationToken) => Task.FromResult(_keys.GetOrAdd(profileId, wrapped));
 
     public Task<bool> DeleteAsync(string profileId, CancellationToken cancellationToken) => Task.FromResult(_keys.TryRemove(profileId, out _));
+
+    public Task<bool> ReplaceAsync(string id, byte[] expected, byte[] replacement, CancellationToken cancellationToken) =>
+        Task.FromResult(_keys.TryGetValue(id, out var held) && held.AsSpan().SequenceEqual(expected) && _keys.TryUpdate(id, replacement, held));
+
+    public Task<DataKeyPage> ListAsync(string? cursor, int limit, CancellationToken cancellationToken)
+    {
+        var page = _keys.Where(k => cursor is null || string.CompareOrdinal(k.Key, cursor) > 0).OrderBy(k => k.Key, StringComparer.Ordinal).Take(limit + 1).ToList();
+        return Task.FromResult(new DataKeyPage([.. page.Take(limit)], page.Count > limit ? page[limit - 1].Key : null));
+    }
 }
