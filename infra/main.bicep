@@ -93,9 +93,9 @@ param identityHashKey string
 @secure()
 param webhookSigningKey string
 
-@description('The master key wrapping each profile\'s data key (AES-256), base64 of 32 random bytes (the azd preprovision hook generates it once).')
+@description('Only for a deployment from before key wrapping (CDP_MASTER_KEY): its master key, kept as a Key Vault secret the app reads until every data key is rewrapped (docs/privacy.md). New deployments leave it empty: a Key Vault key wraps the master keys.')
 @secure()
-param masterKey string
+param masterKey string = ''
 
 @description('The client id of an Entra ID app registration whose tokens the admin API requires besides a function key (empty: function keys only).')
 param adminClientId string = ''
@@ -274,6 +274,7 @@ module functionApp 'modules/functionapp.bicep' = {
     hashKeySecretUri: keyVault.outputs.hashKeySecretUri
     webhookKeySecretUri: keyVault.outputs.webhookKeySecretUri
     masterKeySecretUri: keyVault.outputs.masterKeySecretUri
+    wrappingKeyUri: keyVault.outputs.wrappingKeyUri
     applicationInsightsConnectionString: monitoring.outputs.connectionString
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
@@ -320,4 +321,5 @@ output CDP_STORAGE_TABLE_ENDPOINT string = storage.outputs.tableEndpoint
 output CDP_EVENTHUBS_NAMESPACE string = eventHubs.outputs.fullyQualifiedNamespace
 output CDP_COSMOS_ENDPOINT string = cosmos.outputs.endpoint
 output CDP_KEY_VAULT_NAME string = keyVault.outputs.name
+output CDP_KEY_VAULT_KEY_URI string = keyVault.outputs.wrappingKeyUri
 output CDP_PROCESSED_MESSAGE_LOG bool = processedMessageLog

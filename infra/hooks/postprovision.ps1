@@ -1,10 +1,10 @@
 # azd postprovision (Windows): writes local.settings.json (ignored by git) to run the Function App on a laptop
-# against the deployed resources as the deploying user; identity-based connections only, no key.
+# against the deployed resources as the deploying user; identity-based connections only, no master key (the vault's
+# key cdp-master wraps the master keys and never leaves the vault).
 $ErrorActionPreference = 'Stop'
 Set-Location (Join-Path $PSScriptRoot '../..')
 function Get-EnvValue([string] $name) { (azd env get-value $name) }
 $hashKey = try { az keyvault secret show --vault-name (Get-EnvValue 'CDP_KEY_VAULT_NAME') --name identity-hash-key --query value -o tsv } catch { Get-EnvValue 'CDP_IDENTITY_HASH_KEY' }
-$masterKey = try { az keyvault secret show --vault-name (Get-EnvValue 'CDP_KEY_VAULT_NAME') --name master-key --query value -o tsv } catch { Get-EnvValue 'CDP_MASTER_KEY' }
 $webhookKey = try { az keyvault secret show --vault-name (Get-EnvValue 'CDP_KEY_VAULT_NAME') --name webhook-signing-key --query value -o tsv } catch { Get-EnvValue 'CDP_WEBHOOK_SIGNING_KEY' }
 $sourceId = try { Get-EnvValue 'CDP_SOURCE_ID' } catch { 'web' }
 if (-not $sourceId) { $sourceId = 'web' }
@@ -43,7 +43,7 @@ $values = [ordered]@{
   'CDP_TASKHUB' = 'cdplocal'
   'Cdp__Identity__HashKey' = $hashKey
   'Cdp__Journeys__WebhookSecret' = $webhookKey
-  'Cdp__Privacy__MasterKey' = $masterKey
+  'KeyVaultKey__keyUri' = Get-EnvValue 'CDP_KEY_VAULT_KEY_URI'
   'Cdp__Sources__0__Id' = $sourceId
   'Cdp__Sources__0__Name' = $sourceId
   'Cdp__Sources__0__WriteKeySha256' = Get-EnvValue 'CDP_WRITE_KEY_SHA256'

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # azd postprovision: writes local.settings.json (ignored by git) so the Function App runs on a laptop against
 # the deployed resources, signed in as the deploying user (data roles only with CDP_DEPLOYER_DATA_ACCESS=true). No key is written:
-# every connection is identity-based, and the hash, webhook and master keys are read from Key Vault by `az`.
+# every connection is identity-based, the hash and webhook keys are read from Key Vault by `az`, and the master keys are
+# wrapped by the vault's key `cdp-master`, which never leaves the vault (no master key in this file or in .azure/).
 if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 get() { azd env get-value "$1"; }
 hash_key=$(az keyvault secret show --vault-name "$(get CDP_KEY_VAULT_NAME)" --name identity-hash-key --query value -o tsv 2>/dev/null || get CDP_IDENTITY_HASH_KEY)
-master_key=$(az keyvault secret show --vault-name "$(get CDP_KEY_VAULT_NAME)" --name master-key --query value -o tsv 2>/dev/null || get CDP_MASTER_KEY)
 webhook_key=$(az keyvault secret show --vault-name "$(get CDP_KEY_VAULT_NAME)" --name webhook-signing-key --query value -o tsv 2>/dev/null || get CDP_WEBHOOK_SIGNING_KEY)
 messages=""
 [ "$(get CDP_PROCESSED_MESSAGE_LOG)" = "true" ] && messages="messages"
@@ -49,7 +49,7 @@ cat > local.settings.json <<JSON
     "CDP_TASKHUB": "cdplocal",
     "Cdp__Identity__HashKey": "$hash_key",
     "Cdp__Journeys__WebhookSecret": "$webhook_key",
-    "Cdp__Privacy__MasterKey": "$master_key",
+    "KeyVaultKey__keyUri": "$(get CDP_KEY_VAULT_KEY_URI)",
     "Cdp__Sources__0__Id": "$(get CDP_SOURCE_ID 2>/dev/null || echo web)",
     "Cdp__Sources__0__Name": "$(get CDP_SOURCE_ID 2>/dev/null || echo web)",
     "Cdp__Sources__0__WriteKeySha256": "$(get CDP_WRITE_KEY_SHA256)"

@@ -1,4 +1,4 @@
-# azd preprovision (Windows): generates, once per azd environment, the identity index hash key, the webhook signing key, the master key and the first
+# azd preprovision (Windows): generates, once per azd environment, the identity index hash key, the webhook signing key and the first
 # source's write key, kept in the azd environment (never in the repository); only the key's SHA-256 is deployed.
 $ErrorActionPreference = 'Stop'
 function Get-EnvValue([string] $name) { try { (azd env get-value $name 2>$null) } catch { '' } }
@@ -11,11 +11,6 @@ if (-not (Get-EnvValue 'CDP_WEBHOOK_SIGNING_KEY')) {
   $bytes = [byte[]]::new(32); [System.Security.Cryptography.RandomNumberGenerator]::Fill($bytes)
   azd env set CDP_WEBHOOK_SIGNING_KEY ([Convert]::ToBase64String($bytes)) | Out-Null
   Write-Host 'Generated the journey webhook signing key (in Key Vault after provisioning; give it to your receivers).'
-}
-if (-not (Get-EnvValue 'CDP_MASTER_KEY')) {
-  $bytes = [byte[]]::new(32); [System.Security.Cryptography.RandomNumberGenerator]::Fill($bytes)
-  azd env set CDP_MASTER_KEY ([Convert]::ToBase64String($bytes)) | Out-Null
-  Write-Host "Generated the master key that wraps each profile's data key (in Key Vault after provisioning)."
 }
 if (-not (Get-EnvValue 'CDP_WRITE_KEY_SHA256')) {
   $bytes = [byte[]]::new(24); [System.Security.Cryptography.RandomNumberGenerator]::Fill($bytes)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # azd preprovision: generates, once per azd environment, the secrets the deployment needs and keeps them in
 # the environment (.azure/<env>/.env, never in the repository): the identity index hash key, the journey
-# webhook signing key and the personal-data master key (stored by Bicep in Key Vault) and the first source's
+# webhook signing key (stored by Bicep in Key Vault) and the first source's
 # write key (only its SHA-256 is deployed); and the Key Vault name's suffix, made again after `azd down`
 # (postdown.sh clears it: a deleted vault's name stays taken while purge protection holds it).
 # Runs on Linux and macOS (bash 3.2 or later, openssl, and one of sha256sum, shasum or openssl's digest).
@@ -27,7 +27,8 @@ sha256() {
 
 value() { azd env get-value "$1" 2>/dev/null || true; }
 
-for name in CDP_IDENTITY_HASH_KEY CDP_WEBHOOK_SIGNING_KEY CDP_MASTER_KEY; do
+# No master key: the vault's key cdp-master wraps the master keys (docs/privacy.md).
+for name in CDP_IDENTITY_HASH_KEY CDP_WEBHOOK_SIGNING_KEY; do
   if [ -z "$(value "$name")" ]; then
     azd env set "$name" "$(openssl rand -base64 32)" >/dev/null
     echo "Generated $name (in Key Vault after provisioning)."

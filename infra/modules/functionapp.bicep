@@ -60,8 +60,11 @@ param hashKeySecretUri string
 @description('The Key Vault secret URI of the journey webhook signing key.')
 param webhookKeySecretUri string
 
-@description('The Key Vault secret URI of the master key (personal data at rest).')
+@description('The Key Vault secret URI of the master key of a deployment from before key wrapping (empty: none).')
 param masterKeySecretUri string
+
+@description('The Key Vault key that wraps the master keys (its URI without a version).')
+param wrappingKeyUri string
 
 @description('The Application Insights connection string (an identifier; ingestion needs Entra ID).')
 param applicationInsightsConnectionString string
@@ -197,7 +200,10 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
         { name: 'CDP_TASKHUB', value: 'cdp' }
         { name: 'Cdp__Identity__HashKey', value: '@Microsoft.KeyVault(SecretUri=${hashKeySecretUri})' }
         { name: 'Cdp__Journeys__WebhookSecret', value: '@Microsoft.KeyVault(SecretUri=${webhookKeySecretUri})' }
-        { name: 'Cdp__Privacy__MasterKey', value: '@Microsoft.KeyVault(SecretUri=${masterKeySecretUri})' }
+        { name: 'KeyVaultKey__keyUri', value: wrappingKeyUri }
+        { name: 'KeyVaultKey__credential', value: 'managedidentity' }
+        { name: 'KeyVaultKey__clientId', value: identityClientId }
+        { name: 'Cdp__Privacy__MasterKey', value: empty(masterKeySecretUri) ? '' : '@Microsoft.KeyVault(SecretUri=${masterKeySecretUri})' }
         { name: 'Cdp__Access__RequirePrincipal', value: empty(adminClientId) ? 'false' : 'true' }
         { name: 'Cdp__Access__RequireRoles', value: !empty(adminClientId) && adminRoles ? 'true' : 'false' }
         { name: 'Cdp__Sources__0__Id', value: sourceId }

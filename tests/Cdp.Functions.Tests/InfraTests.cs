@@ -22,7 +22,7 @@ public sealed partial class InfraTests
     private static readonly Lazy<JsonNode> Arm = new(Compile);
 
     /// <summary>Connection prefixes: each is set as <c>{prefix}__{property}</c> (identity-based), never as a connection string.</summary>
-    private static readonly string[] Connections = ["AzureWebJobsStorage", AzureSettings.EventHubConnection, AzureSettings.CosmosConnection, AzureSettings.DeadLetterStorage];
+    private static readonly string[] Connections = ["AzureWebJobsStorage", AzureSettings.EventHubConnection, AzureSettings.CosmosConnection, AzureSettings.DeadLetterStorage, AzureSettings.KeyVaultKey];
 
     /// <summary>The option sections the app binds from configuration (<c>Cdp__{section}__…</c>).</summary>
     private static readonly string[] OptionSections = ["Sources", "Identity", "MergePolicy", "Journeys"];
@@ -139,15 +139,38 @@ public sealed partial class InfraTests
             .SelectMany(template => RoleId().Matches(template["variables"]!.ToJsonString()).Select(m => m.Value))
             .ToHashSet(StringComparer.Ordinal);
 
-        // Blob Data Owner, Queue and Table Data Contributor, Event Hubs Data Sender and Receiver, Monitoring Metrics Publisher, Key Vault Secrets User.
+        // Blob Data Owner, Queue and Table Data Contributor, Event Hubs Data Sender and Receiver, Monitoring Metrics Publisher, Key Vault Secrets User,
+        // Key Vault Crypto Service Encryption User (read the key, wrap and unwrap with it: never export it).
         string[] expected =
         [
             "b7e6dc6d-f1e8-4753-8033-0f276bb0955b", "974c5e8b-45b9-4653-ba55-5f855dd0fb88", "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
             "2b629674-e913-4c01-ae53-ef4638d8f975", "a638d3c7-ab3a-418d-83e6-5f17a39d4fde", "3913510d-42f4-4e42-8a64-420c390055eb",
-            "4633458b-17de-408a-b874-0445c86b69e6",
+            "4633458b-17de-408a-b874-0445c86b69e6", "e147488a-f6f5-4113-8e2d-b22465e65bf6",
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), roles.Order(StringComparer.Ordinal));
         Assert.Single(Find(Arm.Value, o => o["type"]?.GetValue<string>() == "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments" && o["condition"] is null));
+    }
+
+    /// <summary>Issue 21 #7: a Key Vault key wraps the master keys; no master key is a secret or a setting of a new deployment.</summary>
+    [Fact]
+    public void AVaultKey_WrapsTheMasterKeys_AndNoMasterKeySecretIsMade_UnlessADeploymentFromBeforeKeepsItsOwn()
+    {
+        var key = Resource("Microsoft.KeyVault/vaults/keys");
+        Assert.Equal("RSA", key["properties"]!["kty"]!.GetValue<string>());
+        Assert.Equal(["wrapKey", "unwrapKey"], key["properties"]!["keyOps"]!.AsArray().Select(o => o!.GetValue<string>()));
+
+        var settings = AppSettings();
+        Assert.Contains("wrappingKeyUri", settings["KeyVaultKey__keyUri"], StringComparison.Ordinal);
+        Assert.Contains("identityClientId", settings["KeyVaultKey__clientId"], StringComparison.Ordinal);
+        Assert.StartsWith("[if(empty(parameters('masterKeySecretUri')), '',", settings["Cdp__Privacy__MasterKey"], StringComparison.Ordinal);
+        var secret = Find(Arm.Value, o => o["type"]?.GetValue<string>() == "Microsoft.KeyVault/vaults/secrets" && o["name"]!.ToJsonString().Contains("master-key", StringComparison.Ordinal)).Single();
+        Assert.Equal("[not(empty(parameters('masterKey')))]", secret["condition"]!.GetValue<string>());
+        Assert.Contains("${CDP_MASTER_KEY=}", RepositoryFiles.Read("infra/main.parameters.json"), StringComparison.Ordinal);
+        foreach (var hook in new[] { "infra/hooks/preprovision.sh", "infra/hooks/preprovision.ps1", "infra/hooks/postprovision.sh", "infra/hooks/postprovision.ps1" })
+        {
+            Assert.DoesNotContain("CDP_MASTER_KEY", RepositoryFiles.Read(hook), StringComparison.Ordinal);
+            Assert.DoesNotContain("Cdp__Privacy__MasterKey", RepositoryFiles.Read(hook), StringComparison.Ordinal);
+        }
     }
 
     [Fact]

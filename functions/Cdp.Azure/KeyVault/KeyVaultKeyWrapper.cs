@@ -9,8 +9,8 @@ namespace Cdp.Azure.KeyVault;
 /// <summary>
 /// The Function App's key wrapper: a Key Vault key's <c>wrapKey</c> and <c>unwrapKey</c> operations (RSA-OAEP-256),
 /// called over REST through Azure.Core's pipeline (retries, the managed identity's bearer token for the vault's
-/// audience), so the key never leaves the vault. Wraps go to the key without a version (the vault uses its current
-/// version and names it in the answer's <c>kid</c>); unwraps go to the version that wrapped. Only the master keys are
+/// audience), so the key never leaves the vault. A wrap reads the key's current version first (<c>GET keys/{name}</c>)
+/// and wraps with it; an unwrap goes to the version that wrapped (the <c>kid</c> kept with the wrapped key). Only the master keys are
 /// wrapped by it (<see cref="MasterKeys"/>): a handful of calls per process, none per event.
 /// </summary>
 public sealed class KeyVaultKeyWrapper : IKeyWrapper
@@ -32,10 +32,13 @@ public sealed class KeyVaultKeyWrapper : IKeyWrapper
 
     public string KeyName => _key.ToString();
 
+    /// <summary>Reads the key's current version (<c>GET keys/{name}</c>), then wraps with it.</summary>
     public async Task<WrappedKey> WrapAsync(byte[] key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var (kid, value) = await CallAsync(_key, "wrapkey", key, cancellationToken);
+        using var current = await SendAsync(RequestMethod.Get, _key, null, cancellationToken);
+        var version = current.RootElement.GetProperty("key").GetProperty("kid").GetString() ?? throw new InvalidOperationException($"Key Vault named no version of '{_key}'.");
+        var (kid, value) = await CallAsync(new Uri(version), "wrapkey", key, cancellationToken);
         return new WrappedKey(kid, value);
     }
 
@@ -54,24 +57,30 @@ public sealed class KeyVaultKeyWrapper : IKeyWrapper
     /// <summary>The token audience of the vault's cloud: <c>https://vault.azure.net/.default</c> for <c>*.vault.azure.net</c>, and so on.</summary>
     internal static string ScopeOf(Uri key) => $"https://{key.Host[(key.Host.IndexOf('.', StringComparison.Ordinal) + 1)..]}/.default";
 
-    private async Task<(string Kid, byte[] Value)> CallAsync(Uri target, string operation, byte[] value, CancellationToken cancellationToken)
+    private async Task<(string Kid, byte[] Value)> CallAsync(Uri version, string operation, byte[] value, CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(new { alg = Algorithm, value = Base64Url(value) });
+        using var answer = await SendAsync(RequestMethod.Post, new Uri($"{version.AbsoluteUri.TrimEnd('/')}/{operation}"), body, cancellationToken);
+        var kid = answer.RootElement.TryGetProperty("kid", out var k) && k.GetString() is { Length: > 0 } named ? named : version.AbsoluteUri;
+        return (kid, FromBase64Url(answer.RootElement.GetProperty("value").GetString() ?? string.Empty));
+    }
+
+    /// <summary>One call to the vault; an answer other than 200 throws the vault's error (<see cref="RequestFailedException"/>).</summary>
+    private async Task<JsonDocument> SendAsync(RequestMethod method, Uri target, byte[]? body, CancellationToken cancellationToken)
     {
         using var message = _pipeline.CreateMessage();
         var request = message.Request;
-        request.Method = RequestMethod.Post;
-        request.Uri.Reset(new Uri($"{target.AbsoluteUri.TrimEnd('/')}/{operation}?api-version={ApiVersion}"));
-        request.Headers.Add(HttpHeader.Names.ContentType, "application/json");
-        request.Content = RequestContent.Create(JsonSerializer.SerializeToUtf8Bytes(new { alg = Algorithm, value = Base64Url(value) }));
-        await _pipeline.SendAsync(message, cancellationToken);
-        var response = message.Response;
-        if (response.Status != 200)
+        request.Method = method;
+        request.Uri.Reset(new Uri($"{target.AbsoluteUri}?api-version={ApiVersion}"));
+        if (body is not null)
         {
-            throw new RequestFailedException(response);
+            request.Headers.Add(HttpHeader.Names.ContentType, "application/json");
+            request.Content = RequestContent.Create(body);
         }
 
-        using var answer = JsonDocument.Parse(response.Content.ToMemory());
-        var kid = answer.RootElement.TryGetProperty("kid", out var k) && k.GetString() is { Length: > 0 } named ? named : target.AbsoluteUri;
-        return (kid, FromBase64Url(answer.RootElement.GetProperty("value").GetString() ?? string.Empty));
+        await _pipeline.SendAsync(message, cancellationToken);
+        var response = message.Response;
+        return response.Status == 200 ? JsonDocument.Parse(response.Content.ToMemory()) : throw new RequestFailedException(response);
     }
 
     private static string Base64Url(byte[] bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);

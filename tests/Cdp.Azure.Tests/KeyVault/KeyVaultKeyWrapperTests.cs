@@ -49,7 +49,7 @@ public sealed class KeyVaultKeyWrapperTests : IDisposable
         Assert.Equal(key, await wrapper.UnwrapAsync(first, CancellationToken.None));
         Assert.Equal(key, await wrapper.UnwrapAsync(second, CancellationToken.None));
         Assert.All(_vault.Requests, r => Assert.Equal("Bearer vault-token", r.Authorization));
-        Assert.Equal(["wrapkey", "wrapkey", "unwrapkey", "unwrapkey"], _vault.Requests.Select(r => r.Operation));
+        Assert.Equal(["get", "wrapkey", "get", "wrapkey", "unwrapkey", "unwrapkey"], _vault.Requests.Select(r => r.Operation));
     }
 
     [Fact]
@@ -85,8 +85,8 @@ public sealed class KeyVaultKeyWrapperTests : IDisposable
             await keys.UnwrapAsync($"p{i}", wrapped, CancellationToken.None);
         }
 
-        // The first generation: wrapped once, read back once.
-        Assert.Equal(2, _vault.Requests.Count);
+        // The first generation: wrapped once (its version read first), read back once.
+        Assert.Equal(3, _vault.Requests.Count);
     }
 
     [Theory]
@@ -104,8 +104,8 @@ public sealed class KeyVaultKeyWrapperTests : IDisposable
     }
 
     /// <summary>
-    /// The two Key Vault operations Cdp calls, over HTTPS on a loopback port: <c>POST keys/{name}[/{version}]/wrapkey</c>
-    /// and <c>unwrapkey</c> (<c>api-version</c> 7.4, <c>{"alg":"RSA-OAEP-256","value":base64url}</c>, the answer with
+    /// The Key Vault operations Cdp calls, over HTTPS on a loopback port: <c>GET keys/{name}</c> (the current version),
+    /// <c>POST keys/{name}/{version}/wrapkey</c> and <c>unwrapkey</c> (<c>api-version</c> 7.4, <c>{"alg":"RSA-OAEP-256","value":base64url}</c>, the answer with
     /// <c>kid</c>), each version an RSA key; a disabled version answers 403 as the vault does.
     /// </summary>
     private sealed class FakeKeyVault : IDisposable
@@ -125,7 +125,13 @@ public sealed class KeyVaultKeyWrapperTests : IDisposable
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(_certificate)));
             _server = builder.Build();
-            _server.MapPost("/keys/{name}/{operation}", (string name, string operation, HttpRequest request) => HandleAsync(name, null, operation, request));
+            _server.MapGet("/keys/{name}", (string name, HttpRequest request) =>
+            {
+                Requests.Enqueue(("get", request.Headers.Authorization.ToString()));
+                return request.Headers.Authorization.ToString() == "Bearer vault-token"
+                    ? Results.Json(new { key = new { kid = new Uri(Url!, $"keys/{name}/{_current}").AbsoluteUri, kty = "RSA", key_ops = new[] { "wrapKey", "unwrapKey" } } })
+                    : Results.StatusCode(401);
+            });
             _server.MapPost("/keys/{name}/{version}/{operation}", (string name, string version, string operation, HttpRequest request) => HandleAsync(name, version, operation, request));
             _server.StartAsync().GetAwaiter().GetResult();
             Url = new Uri(_server.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("127.0.0.1", "localhost", StringComparison.Ordinal).TrimEnd('/') + "/");
@@ -161,7 +167,7 @@ public sealed class KeyVaultKeyWrapperTests : IDisposable
             }
         }
 
-        private async Task<IResult> HandleAsync(string name, string? version, string operation, HttpRequest request)
+        private async Task<IResult> HandleAsync(string name, string version, string operation, HttpRequest request)
         {
             Requests.Enqueue((operation, request.Headers.Authorization.ToString()));
             if (request.Query["api-version"] != KeyVaultKeyWrapper.ApiVersion || request.Headers.Authorization.ToString() != "Bearer vault-token")
@@ -175,7 +181,7 @@ public sealed class KeyVaultKeyWrapperTests : IDisposable
                 return Results.BadRequest();
             }
 
-            var used = version ?? _current;
+            var used = version;
             if (_disabled.ContainsKey(used) || !_versions.TryGetValue(used, out var rsa))
             {
                 return Results.Json(new { error = new { code = "Forbidden", message = $"Operation {operation} is not permitted on key version {used}." } }, statusCode: 403);
