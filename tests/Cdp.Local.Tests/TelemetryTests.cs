@@ -37,10 +37,16 @@ public class TelemetryTests
         using var sent = await client.SendAsync(identify);
         Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
 
-        // The exporter sends in batches: wait for the journey step's span to arrive (the limit guards a hang only).
-        var step = await Eventually.GetAsync(() => Task.FromResult(collector.Spans.FirstOrDefault(s => s.Name == "cdp.journey.step")), _ => true);
-
-        var spans = collector.Spans.Where(s => s.TraceId == TraceId).ToDictionary(s => s.SpanId!);
+        // The exporter sends in batches, each span when it ends (a parent after its children): wait until the journey step's
+        // span and every span above it up to the collector's have arrived (the limit guards a hang only).
+        var (step, spans) = await Eventually.GetAsync(
+            () =>
+            {
+                var traced = collector.Spans.Where(s => s.TraceId == TraceId).GroupBy(s => s.SpanId!).ToDictionary(g => g.Key, g => g.First());
+                var found = collector.Spans.FirstOrDefault(s => s.Name == "cdp.journey.step");
+                return Task.FromResult(found is not null && Ancestors(traced, found).Any(a => a.Name == "cdp.collect") ? Tuple.Create(found, traced) : null);
+            },
+            _ => true);
         Assert.Equal(TraceId, step.TraceId);
         var collect = Assert.Single(spans.Values, s => s.Name == "cdp.collect");
         Assert.Equal("test", collect.Attributes["cdp.source"]);
@@ -55,6 +61,7 @@ public class TelemetryTests
         Assert.Equal("addTag", step.Attributes["cdp.journey.action"]);
         // Every span from the journey step up is in the trace, and the chain reaches the collector's span.
         Assert.Contains(collect, Ancestors(spans, step));
+        Assert.Contains(Ancestors(spans, step), s => s.Scope == "Microsoft.DurableTask"); // the orchestration's own spans in between
 
         // Metrics and logs go to the same collector: the domain's counters of this message's path, and the consumers' lag.
         string[] expected = ["cdp.collect.accepted", "cdp.ingest.applied", "cdp.segments.evaluations", "cdp.segments.entered", "cdp.journeys.steps", "cdp.consumer.behind", "cdp.consumer.seconds_behind"];
