@@ -43,7 +43,8 @@ public static class CdpTracing
     public static Span? StartInternal(string name) => Source.StartActivity(name, ActivityKind.Internal);
 
     /// <summary>The current span's <c>traceparent</c>, for a record that the next stage reads (null when nothing is traced).</summary>
-    public static string? CurrentParent => Span.Current is { IdFormat: ActivityIdFormat.W3C } current ? current.Id : null;
+    /// <remarks>Only a recorded span is named: one that is not (sampled out, or telemetry off) would only cost bytes.</remarks>
+    public static string? CurrentParent => Span.Current is { IdFormat: ActivityIdFormat.W3C, Recorded: true } current ? current.Id : null;
 
     /// <summary>Marks a span failed with the exception's type and message; always true (for use first in an exception filter).</summary>
     public static bool FailedWith(this Span? activity, Exception exception)

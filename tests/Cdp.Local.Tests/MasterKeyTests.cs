@@ -152,4 +152,61 @@ public class MasterKeyTests
             return select.ExecuteScalar()!;
         }
     }
+
+    [Fact]
+    public async Task ADestinationSecretSealedByAPreviousRelease_IsUsed_AndSealedAgainUnderTheDestinationsKey_WhenTheDestinationIsSaved()
+    {
+        using var segment = new Cdp.Testing.SegmentFake("right-key");
+        var data = LocalApp.NewDataDirectory();
+        var destination = $$$"""{"name":"Warehouse","type":"segment","settings":{"endpoint":"{{{segment.Endpoint}}}"},"events":{}}""";
+        try
+        {
+            await using (var app = new LocalApp(data))
+            {
+                using var client = app.CreateClient();
+                using var created = await client.PutAsync("/api/destinations/warehouse", HttpJson.Body(destination.Replace("\"events\"", "\"secrets\":{\"writeKey\":\"right-key\"},\"events\"", StringComparison.Ordinal)));
+                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            }
+
+            // As a previous release sealed it: directly with the key file's key.
+            SqliteConnection.ClearAllPools();
+            var master = Convert.FromBase64String(File.ReadAllText(Path.Combine(data, EmbeddedServiceCollectionExtensions.MasterKeyFile)).Trim());
+            using (var aes = new System.Security.Cryptography.AesGcm(master, 16))
+            {
+                var legacy = Core.Destinations.DestinationSecrets.LegacyPrefix + System.Buffers.Text.Base64Url.EncodeToString(Core.Privacy.Sealing.Seal(
+                    aes, System.Text.Encoding.UTF8.GetBytes("cdp-destination-secret\nwarehouse\nwriteKey"), System.Text.Encoding.UTF8.GetBytes("right-key")));
+                Assert.Equal(1, Execute(data, "UPDATE destinations SET body = json_set(body, '$.secrets.writeKey', $legacy) WHERE id = 'warehouse'", legacy));
+            }
+
+            await using var restarted = new LocalApp(data);
+            using var again = restarted.CreateClient();
+            using var saved = await again.PutAsync("/api/destinations/warehouse", HttpJson.Body(destination));
+            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+            Assert.Equal(0, Execute(data, "SELECT 1 FROM destinations WHERE body LIKE '%sealed:v1:%'", null));
+            Assert.Equal(1, Execute(data, "SELECT 1 FROM destinations WHERE body LIKE '%sealed:v2:%'", null));
+
+            using var sent = await again.PostAsync("/api/v1/track", HttpJson.Body("""{"userId":"u1","event":"Signed Up","messageId":"mk-1"}"""));
+            await Eventually.GetAsync(() => Task.FromResult<object?>(segment.Messages.ContainsKey("mk-1") ? segment : null), _ => true);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+        }
+
+        static int Execute(string data, string sql, string? legacy)
+        {
+            using var connection = new SqliteConnection($"Data Source={Path.Combine(data, "cdp.db")};Pooling=false");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = sql;
+            if (legacy is not null)
+            {
+                command.Parameters.AddWithValue("$legacy", legacy);
+                return command.ExecuteNonQuery();
+            }
+
+            return command.ExecuteScalar() is null ? 0 : 1;
+        }
+    }
 }

@@ -152,9 +152,17 @@ public sealed partial class DestinationService(
             errors.Add("requestsPerSecond", "More than 0 and at most 1000, or left out for the type's default.");
         }
 
-        // Secrets: those given replace, an empty one removes, those left out are kept (sealed as they are).
+        // Secrets: those given replace, an empty one removes, those left out are kept (sealed as they are, except those
+        // sealed by the configured master key of earlier releases: sealed again under the destination's data key).
         var sealedSecrets = new Dictionary<string, string>(existing?.Secrets ?? [], StringComparer.Ordinal);
         var clear = existing is null ? new Dictionary<string, string>(StringComparer.Ordinal) : new Dictionary<string, string>(await secrets.OpenAsync(existing, cancellationToken), StringComparer.Ordinal);
+        foreach (var (name, stored) in existing?.Secrets ?? [])
+        {
+            if (stored.StartsWith(DestinationSecrets.LegacyPrefix, StringComparison.Ordinal))
+            {
+                sealedSecrets[name] = await secrets.SealAsync(id, name, clear[name], cancellationToken);
+            }
+        }
         foreach (var (name, value) in request.Secrets ?? [])
         {
             if (value is null || value.Length > MaxSecretLength)
