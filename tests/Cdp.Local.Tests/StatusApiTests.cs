@@ -24,6 +24,11 @@ public class StatusApiTests
         Assert.Equal(2, ingest["behind"]!.GetValue<long>());
         Assert.True(ingest["secondsBehind"]!.GetValue<double>() >= 0);
         Assert.Null(ingest["lastSuccessAt"]);
+        // Per partition of the embedded log (4 by default): the two messages wait where their anonymous ids put them.
+        var partitions = ingest["partitions"]!.AsArray();
+        Assert.Equal(["0", "1", "2", "3"], partitions.Select(p => p!["partition"]!.GetValue<string>()));
+        Assert.Equal(2, partitions.Sum(p => p!["behind"]!.GetValue<long>()));
+        Assert.All(partitions.Where(p => p!["behind"]!.GetValue<long>() == 0), p => Assert.Equal(0, p!["secondsBehind"]!.GetValue<double>()));
         Assert.Equal(1, status["deadLetters"]!["collect"]!.GetValue<long>());
         Assert.False(status["deadLettersCapped"]!.GetValue<bool>());
         Assert.Equal(["ingest", "profile-changes", "segments"], status["consumers"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()));

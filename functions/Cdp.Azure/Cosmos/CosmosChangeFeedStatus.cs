@@ -16,17 +16,17 @@ public sealed class CosmosChangeFeedStatus(Container monitored, Container leases
         var statuses = new List<ConsumerStatus>();
         foreach (var (name, processor) in consumers)
         {
-            long behind = 0;
+            var lags = new List<PartitionLag>();
             using var iterator = monitored.GetChangeFeedEstimator(processor, leases).GetCurrentStateIterator();
             while (iterator.HasMoreResults)
             {
                 foreach (var lease in await iterator.ReadNextAsync(cancellationToken))
                 {
-                    behind += lease.EstimatedLag;
+                    lags.Add(new PartitionLag(lease.LeaseToken, lease.EstimatedLag));
                 }
             }
 
-            statuses.Add(new ConsumerStatus(name, ConsumerStatus.Changes, behind));
+            statuses.Add(new ConsumerStatus(name, ConsumerStatus.Changes, lags.Sum(l => l.Behind), Partitions: lags));
         }
 
         return statuses;

@@ -30,26 +30,22 @@ public sealed class EventHubsConsumerStatus(EventHubConsumerClient hub, string f
         var statuses = new List<ConsumerStatus>();
         foreach (var (name, group) in consumers)
         {
-            long behind = 0;
-            DateTimeOffset? oldest = null;
-            foreach (var partition in partitions.Where(p => !p.IsEmpty))
+            var lags = new List<PartitionLag>(partitions.Count);
+            foreach (var partition in partitions)
             {
-                var checkpoint = await CheckpointAsync(group, partition.Id, cancellationToken);
+                var checkpoint = partition.IsEmpty ? null : await CheckpointAsync(group, partition.Id, cancellationToken);
                 var first = checkpoint is { } done ? done + 1 : partition.BeginningSequenceNumber;
-                if (partition.LastEnqueuedSequenceNumber < first)
+                if (partition.IsEmpty || partition.LastEnqueuedSequenceNumber < first)
                 {
+                    lags.Add(new PartitionLag(partition.Id, 0, 0));
                     continue;
                 }
 
-                behind += partition.LastEnqueuedSequenceNumber - first + 1;
-                if (await FirstEnqueuedAsync(partition.Id, checkpoint, cancellationToken) is { } at && (oldest is null || at < oldest))
-                {
-                    oldest = at;
-                }
+                var at = await FirstEnqueuedAsync(partition.Id, checkpoint, cancellationToken);
+                lags.Add(new PartitionLag(partition.Id, partition.LastEnqueuedSequenceNumber - first + 1, at is { } since ? Math.Round(Math.Max(0, (time.GetUtcNow() - since).TotalSeconds), 1) : 0));
             }
 
-            var seconds = oldest is { } since ? Math.Round(Math.Max(0, (time.GetUtcNow() - since).TotalSeconds), 1) : 0;
-            statuses.Add(new ConsumerStatus(name, ConsumerStatus.Events, behind, seconds));
+            statuses.Add(new ConsumerStatus(name, ConsumerStatus.Events, lags.Sum(l => l.Behind), lags.Count == 0 ? 0 : lags.Max(l => l.SecondsBehind ?? 0), Partitions: lags));
         }
 
         return statuses;

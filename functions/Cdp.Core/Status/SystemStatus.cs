@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Cdp.Core.DeadLetters;
 using Microsoft.Extensions.Logging;
 
@@ -6,7 +7,8 @@ namespace Cdp.Core.Status;
 /// <summary>
 /// One consumer as <c>GET /api/status</c> shows it: what it reads (<see cref="Reads"/>: the event stream or the profile
 /// change feed), how far behind it is (items after its checkpoints and how old the oldest of them is; null where the
-/// host cannot tell), and its last success and error.
+/// host cannot tell), its last success and error, and where the host reads partitions (Event Hubs) the same per
+/// partition.
 /// </summary>
 public sealed record ConsumerStatus(
     string Name,
@@ -15,12 +17,19 @@ public sealed record ConsumerStatus(
     double? SecondsBehind = null,
     DateTimeOffset? LastSuccessAt = null,
     DateTimeOffset? LastErrorAt = null,
-    string? LastError = null)
+    string? LastError = null,
+    IReadOnlyList<PartitionLag>? Partitions = null)
 {
     public const string Events = "events";
     public const string Changes = "changes";
     public const string Schedule = "schedule";
 }
+
+/// <summary>
+/// How far behind a consumer is on one partition (an Event Hubs partition, a change-feed lease): the items after its
+/// checkpoint there, and the age of the oldest (null where the host cannot tell).
+/// </summary>
+public sealed record PartitionLag(string Partition, long Behind, double? SecondsBehind = null);
 
 /// <summary>The host's consumers and how far behind each is (Cdp.Local: the embedded log and change log).</summary>
 public interface IConsumerStatusSource
@@ -67,8 +76,23 @@ public sealed class StatusService(IEnumerable<IConsumerStatusSource> sources, ID
         foreach (var consumer in consumers.Where(c => c.Behind is not null))
         {
             var tag = KeyValuePair.Create<string, object?>("consumer", consumer.Name);
-            CdpMetrics.ConsumerBehind.Record(consumer.Behind!.Value, tag);
-            CdpMetrics.ConsumerSecondsBehind.Record(consumer.SecondsBehind ?? 0, tag);
+            if (consumer.Partitions is { Count: > 0 } partitions)
+            {
+                foreach (var partition in partitions)
+                {
+                    var tags = new TagList { tag, { "partition", partition.Partition } };
+                    CdpMetrics.ConsumerBehind.Record(partition.Behind, tags);
+                    if (partition.SecondsBehind is { } seconds)
+                    {
+                        CdpMetrics.ConsumerSecondsBehind.Record(seconds, tags);
+                    }
+                }
+            }
+            else
+            {
+                CdpMetrics.ConsumerBehind.Record(consumer.Behind!.Value, tag);
+                CdpMetrics.ConsumerSecondsBehind.Record(consumer.SecondsBehind ?? 0, tag);
+            }
         }
 
         var letters = await deadLetters.CountAsync(MaxCounted, cancellationToken);

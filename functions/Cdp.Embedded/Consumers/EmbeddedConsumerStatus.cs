@@ -16,24 +16,35 @@ public sealed class EmbeddedConsumerStatus(SqliteEventLog log, SqliteProfileStor
     {
         var consumers = new List<ConsumerStatus>
         {
-            Of(IngestConsumer.Name, ConsumerStatus.Events, log.Lag(IngestConsumer.Name)),
+            OfLog(IngestConsumer.Name),
             Of(ProfileChangeConsumer.Name, ConsumerStatus.Changes, feed.Lag(ProfileChangeConsumer.Name)),
             Of(SegmentWorker.Name, ConsumerStatus.Schedule, null),
         };
         foreach (var destination in (await destinations.CurrentAsync(cancellationToken)).Where(d => d.Enabled))
         {
             consumers.Add(destination.ReceivesEvents
-                ? Of(destination.Consumer, ConsumerStatus.Events, log.Lag(destination.Consumer))
+                ? OfLog(destination.Consumer)
                 : Of(destination.Consumer, ConsumerStatus.Changes, feed.Lag(destination.Consumer)));
         }
 
         return consumers;
     }
 
+    /// <summary>A consumer of the event log: its lag over every partition, and per partition.</summary>
+    private ConsumerStatus OfLog(string name)
+    {
+        var partitions = log.PartitionLags(name);
+        return Of(name, ConsumerStatus.Events, (partitions.Sum(p => p.Behind), partitions.Min(p => p.Oldest))) with
+        {
+            Partitions = [.. partitions.Select(p => new PartitionLag(p.Partition.ToString(System.Globalization.CultureInfo.InvariantCulture), p.Behind, Seconds(p.Oldest)))],
+        };
+    }
+
     private ConsumerStatus Of(string name, string reads, (long Behind, DateTimeOffset? Oldest)? lag)
     {
         var reported = health.Of(name);
-        double? seconds = lag is { } known ? known.Oldest is { } oldest ? Math.Max(0, (time.GetUtcNow() - oldest).TotalSeconds) : 0 : null;
-        return new ConsumerStatus(name, reads, lag?.Behind, seconds, reported?.LastSuccessAt, reported?.LastErrorAt, reported?.LastError);
+        return new ConsumerStatus(name, reads, lag?.Behind, lag is { } known ? Seconds(known.Oldest) : null, reported?.LastSuccessAt, reported?.LastErrorAt, reported?.LastError);
     }
+
+    private double Seconds(DateTimeOffset? oldest) => oldest is { } at ? Math.Max(0, (time.GetUtcNow() - at).TotalSeconds) : 0;
 }

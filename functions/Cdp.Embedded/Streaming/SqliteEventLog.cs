@@ -138,9 +138,15 @@ public sealed class SqliteEventLog : IEventStream, IRetainedMessages, IAsyncDisp
     /// <summary>The messages after <paramref name="consumer"/>'s checkpoints, and when the oldest of them was appended (null: none).</summary>
     public (long Behind, DateTimeOffset? Oldest) Lag(string consumer)
     {
+        var partitions = PartitionLags(consumer);
+        return (partitions.Sum(p => p.Behind), partitions.Min(p => p.Oldest));
+    }
+
+    /// <summary>The same per partition of the log, in partition order.</summary>
+    public IReadOnlyList<(int Partition, long Behind, DateTimeOffset? Oldest)> PartitionLags(string consumer)
+    {
         using var connection = _database.Open();
-        long messages = 0;
-        DateTimeOffset? oldest = null;
+        var lags = new List<(int, long, DateTimeOffset?)>(_partitions);
         for (var partition = 0; partition < _partitions; partition++)
         {
             using var select = connection.Command(
@@ -149,14 +155,10 @@ public sealed class SqliteEventLog : IEventStream, IRetainedMessages, IAsyncDisp
                 ("$after", Checkpoints.Read(connection, consumer, partition)));
             using var reader = select.ExecuteReader();
             reader.Read();
-            messages += reader.GetInt64(0);
-            if (!reader.IsDBNull(1) && SqliteTime.Parse(reader.GetString(1)) is var at && (oldest is null || at < oldest))
-            {
-                oldest = at;
-            }
+            lags.Add((partition, reader.GetInt64(0), reader.IsDBNull(1) ? null : SqliteTime.Parse(reader.GetString(1))));
         }
 
-        return (messages, oldest);
+        return lags;
     }
 
     /// <summary>Removes <paramref name="consumer"/>'s checkpoints (it is gone: they would hold back pruning).</summary>

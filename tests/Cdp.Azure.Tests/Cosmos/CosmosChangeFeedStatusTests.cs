@@ -24,17 +24,19 @@ public class CosmosChangeFeedStatusTests
 
         Assert.Equal([("profile-changes", 12L), ("destinations", 0L)], consumers.Select(c => (c.Name, c.Behind!.Value)));
         Assert.All(consumers, c => Assert.Equal(("changes", (double?)null), (c.Reads, c.SecondsBehind)));
+        Assert.Equal([("lease-0", 3L), ("lease-1", 4L), ("lease-2", 5L)], consumers[0].Partitions!.Select(p => (p.Partition, p.Behind)));
     }
 
     private static ChangeFeedEstimator Estimator(long[][] pages)
     {
         var iterator = new Mock<FeedIterator<ChangeFeedProcessorState>>();
         var read = 0;
+        var token = 0;
         iterator.SetupGet(i => i.HasMoreResults).Returns(() => read < pages.Length);
         iterator.Setup(i => i.ReadNextAsync(It.IsAny<CancellationToken>())).ReturnsAsync(() =>
         {
             var page = new Mock<FeedResponse<ChangeFeedProcessorState>>();
-            var states = pages[read++].Select((lag, i) => new ChangeFeedProcessorState(i.ToString(System.Globalization.CultureInfo.InvariantCulture), lag, "host")).ToList();
+            var states = pages[read++].Select(lag => new ChangeFeedProcessorState($"lease-{token++}", lag, "host")).ToList();
             page.Setup(p => p.GetEnumerator()).Returns(() => states.GetEnumerator());
             return page.Object;
         });

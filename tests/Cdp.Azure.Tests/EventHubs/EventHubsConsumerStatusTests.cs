@@ -3,6 +3,7 @@ using Azure.Messaging.EventHubs;
 using Azure.Messaging.EventHubs.Consumer;
 using Cdp.Azure.EventHubs;
 using Cdp.Azure.Tests.Storage;
+using Cdp.Core.Status;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
 
@@ -41,6 +42,8 @@ public sealed class EventHubsConsumerStatusTests(Azurite azurite)
         Assert.Equal((4L, 300d), (ingest.Behind, ingest.SecondsBehind));
         Assert.Equal((10L + 2L, 300d), (destinations.Behind, destinations.SecondsBehind));
         Assert.Equal("events", ingest.Reads);
+        Assert.Equal([new PartitionLag("0", 4, 300), new PartitionLag("1", 0, 0), new PartitionLag("2", 0, 0)], ingest.Partitions!);
+        Assert.Equal([new PartitionLag("0", 10, 300), new PartitionLag("1", 2, 30), new PartitionLag("2", 0, 0)], destinations.Partitions!);
         hub.Verify(h => h.ReadEventsFromPartitionAsync("1", It.IsAny<EventPosition>(), It.IsAny<ReadEventOptions>(), It.IsAny<CancellationToken>()), Times.Once); // ingest is not behind on 1
     }
 
