@@ -93,4 +93,22 @@ internal static class CosmosItems
 
         return items;
     }
+
+    /// <summary>
+    /// One page of the container's read feed (admin jobs, not a hot path): its items (cloned out of the response) and
+    /// Cosmos DB's continuation token for the next page (null after the last).
+    /// </summary>
+    public static async Task<(IReadOnlyList<JsonElement> Items, string? Next)> ReadFeedPageAsync(Container container, string? continuation, int max, CancellationToken cancellationToken)
+    {
+        using var feed = container.GetItemQueryStreamIterator((string?)null, continuation, new QueryRequestOptions { MaxItemCount = max });
+        if (!feed.HasMoreResults)
+        {
+            return ([], null);
+        }
+
+        using var page = await feed.ReadNextAsync(cancellationToken);
+        page.EnsureSuccessStatusCode();
+        var body = await CosmosJson.ReadAsync<JsonElement>(page.Content, cancellationToken);
+        return ([.. body.GetProperty("Documents").EnumerateArray().Select(item => item.Clone())], page.ContinuationToken);
+    }
 }

@@ -87,18 +87,7 @@ public sealed class CosmosPrivacy(Container erasures, Container keys) : IErasure
     /// <summary>A page of the container's read feed (rotation, not a hot path); the cursor is Cosmos DB's continuation token.</summary>
     public async Task<DataKeyPage> ListAsync(string? cursor, int limit, CancellationToken cancellationToken)
     {
-        using var feed = keys.GetItemQueryStreamIterator((string?)null, cursor, new QueryRequestOptions { MaxItemCount = limit });
-        if (!feed.HasMoreResults)
-        {
-            return new DataKeyPage([], null);
-        }
-
-        using var page = await feed.ReadNextAsync(cancellationToken);
-        page.EnsureSuccessStatusCode();
-        var body = await CosmosJson.ReadAsync<JsonElement>(page.Content, cancellationToken);
-        var found = body.GetProperty("Documents").EnumerateArray()
-            .Select(item => KeyValuePair.Create(item.GetProperty("id").GetString()!, item.GetProperty("wrapped").GetBytesFromBase64()))
-            .ToList();
-        return new DataKeyPage(found, page.ContinuationToken);
+        var (items, next) = await CosmosItems.ReadFeedPageAsync(keys, cursor, limit, cancellationToken);
+        return new DataKeyPage([.. items.Select(item => KeyValuePair.Create(item.GetProperty("id").GetString()!, item.GetProperty("wrapped").GetBytesFromBase64()))], next);
     }
 }

@@ -60,17 +60,9 @@ public sealed class CosmosProfileStore(Container profiles, PersonalDataProtector
     /// <summary>A page of the container's read feed (admin jobs, not a hot path); the position is Cosmos DB's continuation token.</summary>
     public async Task<ProfilePage> ListAsync(string? position, int max, CancellationToken cancellationToken)
     {
-        using var feed = profiles.GetItemQueryStreamIterator((string?)null, position, new QueryRequestOptions { MaxItemCount = max });
-        if (!feed.HasMoreResults)
-        {
-            return new ProfilePage([], null);
-        }
-
-        using var page = await feed.ReadNextAsync(cancellationToken);
-        page.EnsureSuccessStatusCode();
-        var body = await CosmosJson.ReadAsync<JsonElement>(page.Content, cancellationToken);
+        var (items, next) = await CosmosItems.ReadFeedPageAsync(profiles, position, max, cancellationToken);
         var stored = new List<StoredProfile>();
-        foreach (var item in body.GetProperty("Documents").EnumerateArray())
+        foreach (var item in items)
         {
             var change = ToChange(item);
             if (!change.Deleted)
@@ -79,7 +71,7 @@ public sealed class CosmosProfileStore(Container profiles, PersonalDataProtector
             }
         }
 
-        return new ProfilePage(stored, page.ContinuationToken);
+        return new ProfilePage(stored, next);
     }
 
     /// <summary>A profile item as the change feed delivers it: the document, and its <c>_etag</c> as the version tag.</summary>
