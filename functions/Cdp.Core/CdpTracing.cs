@@ -54,8 +54,10 @@ public static class CdpTracing
         return true;
     }
 
+    /// <remarks>Nobody listening (telemetry off): nothing is parsed or started, on ingest's and the change feed's hot paths.</remarks>
     private static Span? Start(string name, ActivityKind kind, string? traceParent) =>
-        traceParent is not null && ActivityContext.TryParse(traceParent, null, out var parent)
+        !Source.HasListeners() ? null
+        : traceParent is not null && ActivityContext.TryParse(traceParent, null, out var parent)
             ? Source.StartActivity(name, kind, parent)
             : Source.StartActivity(name, kind, default(ActivityContext));
 }
